@@ -1,0 +1,206 @@
+"""Command line: `replaylint check`, `replaylint rules`, `replaylint rule CODE`.
+
+Exit codes: 0 nothing at or above fail-on; 1 failing findings; 2 usage error, bad config, or an input that
+could not be analysed. Nothing raised inside reaches the user as a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from . import __version__
+from .model import SEVERITY_RANK
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+CHECK_FORMATS = ("text", "full", "concise", "json")
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not a usage dump
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _comma_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="replaylint", description="Lint APIs for replayability: intent keys, read-back and "
+                                                     "terminal states, in OpenAPI specs and Python code.")
+    parser.add_argument("--version", action="version", version=f"replaylint {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    check = commands.add_parser("check", help="lint files and folders (default: .)")
+    check.add_argument("paths", nargs="*", metavar="PATH")
+    check.add_argument("--output-format", choices=CHECK_FORMATS,
+                       default=os.environ.get("REPLAYLINT_OUTPUT_FORMAT", "text"))
+    check.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    check.add_argument("--select", type=_comma_list, help="rules to run: codes, prefixes or names, comma-separated")
+    check.add_argument("--extend-select", type=_comma_list, default=[])
+    check.add_argument("--ignore", type=_comma_list, default=[])
+    check.add_argument("--fail-on", choices=("error", "warning", "info", "never"))
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail")
+    check.add_argument("--config", metavar="FILE", help="use this config file instead of discovering one")
+    check.add_argument("--statistics", action="store_true", help="print counts by rule instead of findings")
+    check.add_argument("--show-exempted", action="store_true", help="also print exempted findings")
+    check.add_argument("--validate", action="store_true", default=None,
+                       help="also validate specs with openapi-spec-validator (slow on big specs)")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    rules = commands.add_parser("rules", help="list every rule")
+    rules.add_argument("--output-format", choices=("text", "json"), default="text")
+    rule = commands.add_parser("rule", help="explain one rule")
+    rule.add_argument("rule", metavar="CODE|NAME")
+    rule.add_argument("--output-format", choices=("text", "json"), default="text")
+    return parser
+
+
+def main(argv=None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return EXIT_ERROR
+        return {"check": _check, "rules": _rules, "rule": _rule}[args.command](args)
+    except UsageError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print("replaylint: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        return _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+
+
+def _fail(message: str) -> int:
+    from .report.escape import terminal_safe
+
+    print(f"replaylint: error: {terminal_safe(message)}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _check(args) -> int:
+    from .config import ConfigError, load_config
+    from .engine import run
+    from .registry import REGISTRY
+    from .report import ReportContext, render
+    from .report.escape import terminal_safe
+    from .report.text import render_statistics, use_color
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    for option in ("select", "extend_select", "ignore"):
+        for selector in getattr(args, option) or []:
+            if not REGISTRY.matches(selector):
+                return _fail(f"--{option.replace('_', '-')}: {selector!r} names no rule")
+    if args.fail_on:
+        config.fail_on = args.fail_on
+    if args.validate is not None:
+        config.validate = args.validate
+    config.extend_select = [*config.extend_select, *args.extend_select]
+
+    result = run(args.paths, config, select=args.select, ignore=args.ignore)
+
+    to_file = bool(args.output)
+    color = args.color == "always" or (args.color == "auto" and not to_file and use_color())
+    context = ReportContext(color=color and args.output_format in ("text", "full", "concise"),
+                            show_exempted=args.show_exempted)
+    report = render_statistics(result, context) if args.statistics else render(args.output_format, result, context)
+    _write(report, args.output)
+    if args.output_format not in ("json",):
+        for problem in result.problems:
+            where = f":{problem.line}:{problem.column or 1}" if problem.line else ""
+            print(f"{terminal_safe(problem.path)}{where}: {terminal_safe(problem.message)}", file=sys.stderr)
+        for note in result.notes:
+            where = f":{note.line}" if note.line else ""
+            print(f"{terminal_safe(note.path)}{where}: note: {terminal_safe(note.message)}", file=sys.stderr)
+    return exit_code(result, config.fail_on, args.exit_zero)
+
+
+def exit_code(result, fail_on: str, exit_zero: bool = False) -> int:
+    if exit_zero:
+        return EXIT_CLEAN
+    if result.problems:
+        return EXIT_ERROR
+    if fail_on == "never":
+        return EXIT_CLEAN
+    threshold = SEVERITY_RANK[fail_on]
+    failing = any(not f.exempted and SEVERITY_RANK[f.severity] >= threshold for f in result.findings)
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+def _write(text: str, output: str | None) -> None:
+    """Write to stdout, or atomically to a file (an interrupted run leaves no half-written report)."""
+    if not output:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    temporary = f"{output}.{os.getpid()}.tmp"
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, output)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _rules(args) -> int:
+    from .registry import REGISTRY
+
+    if args.output_format == "json":
+        print(json.dumps([_rule_dict(rule) for rule in REGISTRY], indent=2))
+        return EXIT_CLEAN
+    for rule in REGISTRY:
+        print(f"{rule.code}  {rule.name:<36} {rule.severity:<8} {rule.summary}")
+    return EXIT_CLEAN
+
+
+def _rule(args) -> int:
+    from .registry import REGISTRY
+    from .rule import SECTION_TITLES, _dedent
+
+    rule = REGISTRY.get(args.rule)
+    if rule is None:
+        return _fail(f"no rule named {args.rule!r}; `replaylint rules` lists them")
+    if args.output_format == "json":
+        print(json.dumps(_rule_dict(rule), indent=2))
+        return EXIT_CLEAN
+    docs = rule.docs()
+    print(f"{rule.code} {rule.name} ({rule.severity})\n\n{rule.summary}\n")
+    for section in ("what", "why", "bad", "fix", "good", "exempt", "references"):
+        print(f"## {SECTION_TITLES[section]}")
+        if section in ("bad", "good"):
+            examples = getattr(rule, section)
+            print(_indent(_dedent(examples[0].text)) if examples else "(none)")
+        else:
+            print(docs[section])
+        print()
+    return EXIT_CLEAN
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+def _rule_dict(rule) -> dict:
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "severity": rule.severity,
+        "summary": rule.summary,
+        **rule.docs(),
+        "bad_examples": [example.text.strip("\n") for example in rule.bad],
+        "good_examples": [example.text.strip("\n") for example in rule.good],
+    }

@@ -1,0 +1,200 @@
+"""Find the inputs under the given paths: OpenAPI specs (by content) and Python files.
+
+Honours `exclude`/`extend-exclude` globs and `.gitignore` files. A path the user names explicitly is always an
+input (and reported if it cannot be analysed); files found by walking are inputs only when they look like
+something replaylint reads.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import Problem
+
+SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+PYTHON_SUFFIXES = (".py", ".pyi")
+_SPEC_MARKER = re.compile(rb'^(?:openapi|swagger)\s*:|^\s*\{?\s*"(?:openapi|swagger)"\s*:', re.M)
+SNIFF_BYTES = 64 * 1024
+
+
+@dataclass
+class Inputs:
+    specs: list[str] = field(default_factory=list)
+    python: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def looks_like_spec(path: str) -> bool:
+    """Cheap content sniff: a top-level `openapi`/`swagger` key near the top of the file."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError:
+        return True  # let the loader report why it cannot be read
+    return bool(_SPEC_MARKER.search(head))
+
+
+class Ignorer:
+    """exclude globs (Ruff-style: matched against the name and the root-relative path) and .gitignore files."""
+
+    def __init__(self, config):
+        self.root = Path(config.root).resolve()
+        self.globs = [*config.exclude, *config.extend_exclude]
+        self.gitignore = config.respect_gitignore
+        self._git_rules: dict[Path, list] = {}
+
+    def excluded(self, path: Path, is_dir: bool) -> bool:
+        rel = _relative(path, self.root)
+        for glob in self.globs:
+            glob = glob.rstrip("/")
+            if fnmatch.fnmatchcase(path.name, glob) or fnmatch.fnmatchcase(rel, glob) or \
+                    fnmatch.fnmatchcase(rel, glob + "/*"):
+                return True
+        return self.gitignore and self._git_ignored(path, is_dir)
+
+    def _git_ignored(self, path: Path, is_dir: bool) -> bool:
+        ignored = False
+        for directory in reversed(path.parents):
+            for negate, dir_only, anchored, regex in self._rules_in(directory):
+                rel = _relative(path, directory)
+                if dir_only and not is_dir:
+                    continue
+                target = rel if anchored else path.name
+                if regex.fullmatch(target) or (not anchored and regex.fullmatch(rel)):
+                    ignored = not negate
+        return ignored
+
+    def _rules_in(self, directory: Path) -> list:
+        if directory not in self._git_rules:
+            rules = []
+            try:
+                text = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            for line in text.splitlines():
+                line = line.rstrip()
+                if not line or line.startswith("#"):
+                    continue
+                negate = line.startswith("!")
+                line = line[1:] if negate else line
+                dir_only = line.endswith("/")
+                line = line.rstrip("/")
+                anchored = "/" in line
+                rules.append((negate, dir_only, anchored, re.compile(_glob_to_regex(line.lstrip("/")))))
+            self._git_rules[directory] = rules
+        return self._git_rules[directory]
+
+
+def _glob_to_regex(glob: str) -> str:
+    out, i = [], 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return "".join(out)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def discover(paths: list[str], config, want_python: bool = True, force_exclude: bool = False) -> Inputs:
+    inputs = Inputs()
+    ignorer = Ignorer(config)
+    seen: set[str] = set()
+
+    def add(path: str, explicit: bool) -> None:
+        real = os.path.realpath(path)
+        if real in seen:
+            return
+        seen.add(real)
+        lower = path.lower()
+        if lower.endswith(PYTHON_SUFFIXES):
+            if want_python:
+                inputs.python.append(path)
+        elif lower.endswith(SPEC_SUFFIXES):
+            if looks_like_spec(path):
+                inputs.specs.append(path)
+            elif explicit:
+                inputs.problems.append(Problem(path, "not analysed: not an OpenAPI document "
+                                                     "(no top-level openapi or swagger key)"))
+        elif explicit:
+            inputs.problems.append(Problem(path, "not analysed: not a file replaylint reads "
+                                                 "(expected .py, .yaml, .yml or .json)"))
+
+    for given in paths:
+        path = Path(given)
+        if not os.path.lexists(given):
+            inputs.problems.append(Problem(given, "not analysed: no such file or directory"))
+            continue
+        if path.is_file():
+            if force_exclude and ignorer.excluded(path.resolve(), False):
+                continue
+            add(given, explicit=True)
+            continue
+        if not path.is_dir():
+            inputs.problems.append(Problem(given, "not analysed: broken symbolic link or not a regular file"))
+            continue
+        _walk(path, ignorer, add, inputs)
+    inputs.specs.sort()
+    inputs.python.sort()
+    return inputs
+
+
+def _walk(top: Path, ignorer: Ignorer, add, inputs: Inputs) -> None:
+    visited: set[tuple] = set()
+    stack = [top]
+    while stack:
+        directory = stack.pop()
+        try:
+            stat = directory.stat()
+        except OSError as exc:
+            inputs.problems.append(Problem(str(directory), f"not analysed: {exc.strerror or exc}"))
+            continue
+        if (stat.st_dev, stat.st_ino) in visited:  # symlink loop
+            continue
+        visited.add((stat.st_dev, stat.st_ino))
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            inputs.problems.append(Problem(str(directory), f"not analysed: cannot list directory: "
+                                                           f"{exc.strerror or exc}"))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir()
+                is_file = entry.is_file()
+            except OSError:
+                is_dir = is_file = False
+            if ignorer.excluded(path.resolve() if entry.is_symlink() else path.absolute(), is_dir):
+                continue
+            if is_dir:
+                stack.append(path)
+            elif is_file:
+                if entry.name.lower().endswith((*SPEC_SUFFIXES, *PYTHON_SUFFIXES)):
+                    add(_display_path(entry.path), explicit=False)
+            elif entry.is_symlink() and entry.name.lower().endswith((*SPEC_SUFFIXES, *PYTHON_SUFFIXES)):
+                inputs.problems.append(Problem(_display_path(entry.path), "not analysed: broken symbolic link"))
+
+
+def _display_path(path: str) -> str:
+    return os.path.normpath(path)

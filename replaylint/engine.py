@@ -1,0 +1,82 @@
+"""The run: load -> analyse -> filter -> (report). Each input file is analysed independently."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config
+from .discovery import discover
+from .documents import DocumentError
+from .filtering import apply_filters
+from .model import FileResult, Finding, Note, Problem
+from .openapi.analyse import analyse_spec
+from .openapi.model import spec_version
+from .openapi.refs import read_document
+from .registry import REGISTRY
+
+ROOT_MARKERS = (".git", "pyproject.toml", "replaylint.toml", ".replaylint.yaml", ".replaylint.yml")
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    files_analysed: int = 0
+
+
+def display_path(path: str) -> str:
+    """Paths as the user should see them: relative to the working directory when below it."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return absolute if relative.startswith("..") else relative
+
+
+def project_root(path: str) -> Path:
+    """The folder `$ref`s may not leave: the nearest repository or project folder above the file."""
+    start = Path(os.path.abspath(path)).parent
+    for directory in [start, *start.parents]:
+        if any((directory / marker).exists() for marker in ROOT_MARKERS):
+            return directory
+    cwd = Path.cwd()
+    return cwd if start.is_relative_to(cwd) else start
+
+
+def enabled_rules(config: Config, select=None, ignore=None) -> list:
+    codes = REGISTRY.selected(select or config.select, config.extend_select, [*config.ignore, *(ignore or [])])
+    return [rule for rule in REGISTRY if rule.code in codes]
+
+
+def analyse_file(path: str, config: Config, rules) -> FileResult:
+    """Analyse one spec file; every failure becomes a Problem naming the file."""
+    shown = display_path(path)
+    try:
+        doc = read_document(os.path.abspath(path))
+    except DocumentError as exc:
+        return FileResult(shown, problems=[Problem(shown, f"not analysed: {exc.message}", exc.line, exc.column)],
+                          analysed=False)
+    if spec_version(doc.data) is None:
+        return FileResult(shown, problems=[Problem(shown, "not analysed: not an OpenAPI document "
+                                                          "(no top-level openapi or swagger key)")], analysed=False)
+    spec_rules = [rule for rule in rules if rule.target == "openapi"]
+    result = analyse_spec(doc, config, spec_rules, project_root(path), display_path)
+    if config.validate:
+        from .openapi.validate import validation_notes
+
+        result.notes.extend(validation_notes(doc, shown))
+    return result
+
+
+def run(paths: list[str], config: Config, select=None, ignore=None) -> RunResult:
+    rules = enabled_rules(config, select, ignore)
+    inputs = discover(paths or ["."], config, want_python=False)
+    out = RunResult(problems=list(inputs.problems))
+    results = [analyse_file(path, config, rules) for path in inputs.specs]
+    for result in results:
+        out.files_analysed += result.analysed
+        out.problems.extend(result.problems)
+        out.notes.extend(result.notes)
+    out.findings = apply_filters(results, config, {rule.code for rule in rules})
+    out.problems.sort(key=Problem.sort_key)
+    return out

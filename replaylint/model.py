@@ -1,0 +1,88 @@
+"""Plain data that flows between the stages: findings, problems and positions.
+
+Everything here is immutable and picklable, so files can be analysed in worker processes and cached by content.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {"info": 1, "warning": 2, "error": 3}
+HARM_LEVELS = ("none", "measurable", "high")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A 1-based region of one file."""
+
+    path: str
+    line: int = 1
+    column: int = 1
+    end_line: int = 1
+    end_column: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One violation of one rule at one place.
+
+    `anchor` names what the finding is about independently of lines ("POST /orders", or a Python qualified
+    name); `detail` is the normalised thing inside it (a parameter, a schema pointer) so baselines can match
+    findings by meaning.
+    """
+
+    code: str
+    severity: str
+    message: str
+    fix: str
+    span: Span
+    anchor: str = ""
+    detail: str = ""
+    exempted: bool = False
+    reason: str = ""
+
+    @property
+    def path(self) -> str:
+        return self.span.path
+
+    def sort_key(self):
+        s = self.span
+        return (s.path, s.line, s.column, self.code, self.anchor, self.detail, self.message)
+
+    def with_(self, **changes) -> "Finding":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """An input, or part of one, that could not be analysed (always reported, never skipped silently)."""
+
+    path: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def sort_key(self):
+        return (self.path, self.line or 0, self.column or 0, self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something worth telling the user that does not stop analysis (e.g. an invalid spec structure)."""
+
+    path: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What analysing one input produced."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    exemptions: list = field(default_factory=list)
+    analysed: bool = True

@@ -1,0 +1,81 @@
+"""Analyse one OpenAPI document: build the Spec view, run the enabled spec rules, collect findings."""
+from __future__ import annotations
+
+from ..documents import Document
+from ..exemptions import Exemption, spec_exemptions
+from ..model import FileResult, Finding, Note, Problem
+from ..policy import SEVERITY_BY_HARM, Harm, config_harm, default_harm, word_harm
+from ..vocabulary import StateVocabulary
+from .keys import KeyFinder
+from .model import Operation, Spec, is_param_segment, path_segments
+from .refs import Node, Workspace
+from .semantics import needs_key
+
+
+class SpecAnalysis(Spec):
+    """A Spec plus the policy and recognisers configured for this run; what spec rules receive."""
+
+    def __init__(self, root: Node, config):
+        super().__init__(root, config)
+        self.key_finder = KeyFinder(config)
+        self.states = StateVocabulary(config.states)
+        self.exemptions: list[Exemption] = spec_exemptions(self)
+        self._keys: dict[str, list] = {}
+        self._harm_notes: dict[tuple, Exemption] = {
+            e.scope: e for e in self.exemptions if e.kind == "harm" and not e.problems
+        }
+
+    def keys(self, op: Operation):
+        if op.anchor not in self._keys:
+            self._keys[op.anchor] = self.key_finder.find(op)
+        return self._keys[op.anchor]
+
+    def needs_key(self, op: Operation) -> bool:
+        return needs_key(op)
+
+    def harm(self, op: Operation) -> Harm:
+        for scope in (("op", op.anchor), ("path", op.path)):
+            note = self._harm_notes.get(scope)
+            if note is not None:
+                note.used = True
+                return Harm(note.selector, note.reason, "annotation")
+        configured = config_harm(self.config, op.anchor, op.operation_id, tuple(op.tags))
+        if configured is not None:
+            return configured
+        note = self._harm_notes.get(("file",))
+        if note is not None:
+            note.used = True
+            return Harm(note.selector, note.reason, "annotation")
+        literal = " ".join(s for s in path_segments(op.path) if not is_param_segment(s))
+        return word_harm(op.operation_id, literal, *op.tags) or default_harm(self.config)
+
+
+def analyse_spec(doc: Document, config, rules, root, display) -> FileResult:
+    """Run `rules` (spec rules already selected) on one parsed OpenAPI document."""
+    ws = Workspace(root, display)
+    ws.add(doc)
+    spec = SpecAnalysis(Node(ws, doc, (), doc.data), config)
+    result = FileResult(display(doc.path))
+    for rule in rules:
+        try:
+            rule.check(spec)
+        except RecursionError:
+            result.problems.append(Problem(result.path, f"not analysed by {rule.code}: structure nested too deeply"))
+        except Exception as exc:  # one rule's bug must not take the run down
+            result.problems.append(Problem(result.path, f"internal error in rule {rule.code}: "
+                                                        f"{type(exc).__name__}: {exc}"))
+    seen = set()
+    for rule, node, message, fix, op, detail, severity in spec.reports:
+        if severity is None:
+            severity = SEVERITY_BY_HARM[spec.harm(op).level] if rule.severity == "by-harm" else rule.severity
+        finding = Finding(rule.code, severity, message, fix, node.span(), op.anchor if op else "", detail)
+        key = (finding.code, finding.span, finding.anchor, finding.detail)
+        if key not in seen:
+            seen.add(key)
+            result.findings.append(finding)
+    result.problems.extend(ws.problems)
+    for exemption in spec.exemptions:
+        for text in exemption.problems:
+            result.notes.append(Note(exemption.span.path, text, exemption.span.line, exemption.span.column))
+    result.exemptions = [e for e in spec.exemptions if not e.problems]
+    return result

@@ -1,0 +1,133 @@
+"""Recognise what an operation accepts as an intent key, and what only looks like one.
+
+Kinds of key input:
+- `intent`: a header, query, body or form field that names the caller's intent (Idempotency-Key, client_token,
+  AIP-155 request_id described as a key, ...);
+- `client-id`: a client-chosen resource id (PUT /things/{id}, AIP-133 `?thing_id=`, Kubernetes `metadata.name`);
+- `precondition`: `If-Match` / `If-None-Match`, which make a repeat fail instead of applying twice;
+- `implicit`: declared in config because the API accepts it without documenting it (Stripe);
+- `tracing`: a request or correlation id: looks like a key, dedupes nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..vocabulary import describes_key, is_intent_field, is_intent_header, is_tracing_name, squash, words
+from .model import Operation, is_param_segment, path_segments
+from .refs import Node
+from .schemas import properties
+
+KEY_KINDS = ("intent", "client-id", "precondition", "implicit")
+
+
+@dataclass
+class KeyInput:
+    name: str
+    location: str  # header | query | body | form | path | implicit
+    kind: str  # intent | client-id | precondition | implicit | tracing
+    required: bool
+    node: Node | None  # the parameter or property; None for implicit keys
+    schema: Node | None = None
+
+
+class KeyFinder:
+    """Finds key inputs of operations, with the config's extra header and field names."""
+
+    def __init__(self, config):
+        self.extra_headers = {squash(h) for h in config.key_headers}
+        self.extra_fields = {squash(f) for f in config.key_fields}
+        self.implicit = list(config.implicit_keys)
+
+    def find(self, op: Operation) -> list[KeyInput]:
+        found: list[KeyInput] = []
+        for param in op.parameters:
+            found.extend(self._from_parameter(op, param))
+        for schema in op.body_schemas:
+            found.extend(self._from_body(op, schema))
+        found.extend(self._from_path(op))
+        if op.method in ("POST", "PUT", "PATCH", "DELETE"):
+            found.extend(KeyInput(name, "implicit", "implicit", False, None) for name in self.implicit)
+        return found
+
+    def _from_parameter(self, op: Operation, param: Node) -> list[KeyInput]:
+        value = param.value
+        name, location = value.get("name"), value.get("in")
+        if not isinstance(name, str) or location not in ("header", "query", "formData", "cookie"):
+            return []
+        location = "form" if location == "formData" else location
+        required = value.get("required") is True
+        schema = param.get("schema")
+        description = value.get("description") or (schema.value.get("description") if schema and schema.is_map()
+                                                    else None)
+        squashed = squash(name)
+        if squashed in self.extra_headers or squashed in self.extra_fields:
+            return [KeyInput(name, location, "intent", required, param, schema)]
+        if location == "header":
+            if squashed in ("ifmatch", "ifnonematch"):
+                return [KeyInput(name, location, "precondition", required, param, schema)]
+            if is_tracing_name(name):
+                kind = "intent" if describes_key(description) else "tracing"
+                return [KeyInput(name, location, kind, required, param, schema)]
+            if is_intent_header(name):
+                return [KeyInput(name, location, "intent", required, param, schema)]
+            return []
+        if is_tracing_name(name):
+            kind = "intent" if describes_key(description) else "tracing"
+            return [KeyInput(name, location, kind, required, param, schema)]
+        if is_intent_field(name):
+            return [KeyInput(name, location, "intent", required, param, schema)]
+        if location == "query" and op.method == "POST" and _is_client_chosen_id(op, name):
+            return [KeyInput(name, location, "client-id", required, param, schema)]
+        return []
+
+    def _from_body(self, op: Operation, schema: Node) -> list[KeyInput]:
+        found = []
+        for name, prop, required in properties(schema):
+            description = prop.value.get("description") if prop.is_map() else None
+            squashed = squash(name)
+            if squashed in self.extra_fields:
+                found.append(KeyInput(name, "body", "intent", required, prop, prop))
+            elif is_tracing_name(name):
+                kind = "intent" if describes_key(description) else "tracing"
+                found.append(KeyInput(name, "body", kind, required, prop, prop))
+            elif is_intent_field(name):
+                found.append(KeyInput(name, "body", "intent", required, prop, prop))
+            elif squashed == "metadata" and op.method == "POST":
+                meta = {n: (p, r) for n, p, r in properties(prop)}
+                if "name" in meta and "generateName" in meta:  # Kubernetes ObjectMeta: name idempotency
+                    found.append(KeyInput("metadata.name", "body", "client-id", meta["name"][1], meta["name"][0]))
+        return found
+
+    def _from_path(self, op: Operation) -> list[KeyInput]:
+        """A PUT to `/things/{id}` names its resource: the client chose the id, a repeat hits the same one."""
+        segments = path_segments(op.path)
+        if op.method == "PUT" and segments and is_param_segment(segments[-1]):
+            name = segments[-1][1:-1]
+            param = next((p for p in op.parameters if p.value.get("name") == name and p.value.get("in") == "path"),
+                         None)
+            return [KeyInput(name, "path", "client-id", True, param or op.node)]
+        return []
+
+
+def _is_client_chosen_id(op: Operation, name: str) -> bool:
+    """AIP-133: `POST /publishers/{p}/books?book_id=...` lets the client choose the new resource's id."""
+    literal = [s for s in path_segments(op.path) if not is_param_segment(s)]
+    if not literal:
+        return False
+    noun = words(literal[-1].split(":")[0])
+    if not noun:
+        return False
+    singular = _singular(noun[-1])
+    return squash(name) in (f"{singular}id", f"{singular}name")
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("ses") or word.endswith("xes"):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") else word
+
+
+def intent_keys(keys: list[KeyInput]) -> list[KeyInput]:
+    return [key for key in keys if key.kind in KEY_KINDS]

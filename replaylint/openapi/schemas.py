@@ -1,0 +1,71 @@
+"""Reading JSON Schemas in specs: properties through allOf/oneOf/anyOf, and nested walks, safe on cycles."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from .refs import Node
+
+COMBINERS = ("allOf", "oneOf", "anyOf")
+
+
+def properties(schema: Node, _seen: set | None = None) -> Iterator[tuple[str, Node, bool]]:
+    """(name, property schema, required) of an object schema, merging allOf/oneOf/anyOf branches."""
+    seen = _seen if _seen is not None else set()
+    if schema is None or not schema.is_map() or schema.identity in seen:
+        return
+    seen.add(schema.identity)
+    required = schema.value.get("required")
+    required = set(required) if isinstance(required, list) and all(isinstance(r, str) for r in required) else set()
+    props = schema.get("properties")
+    if props is not None:
+        for name, prop in props.items():
+            if isinstance(name, str):
+                yield name, prop, name in required
+    for combiner in COMBINERS:
+        branches = schema.get(combiner)
+        if branches is not None:
+            for branch in branches.elements():
+                yield from properties(branch, seen)
+
+
+def nested_objects(schema: Node, max_depth: int = 6) -> Iterator[Node]:
+    """Every object schema reachable from `schema` through properties, items and combiners, each once."""
+    seen: set = set()
+    stack = [(schema, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if node is None or not node.is_map() or node.identity in seen or depth > max_depth:
+            continue
+        seen.add(node.identity)
+        yield node
+        for combiner in COMBINERS:
+            branches = node.get(combiner)
+            if branches is not None:
+                stack.extend((branch, depth) for branch in branches.elements())
+        items = node.get("items")
+        if items is not None:
+            stack.append((items, depth + 1))
+        props = node.get("properties")
+        if props is not None:
+            stack.extend((prop, depth + 1) for _, prop in props.items())
+        extra = node.get("additionalProperties")
+        if extra is not None and extra.is_map():
+            stack.append((extra, depth + 1))
+
+
+def enum_values(schema: Node) -> list | None:
+    """The enum of a schema (also through items, combiners and Azure's x-ms-enum), or None."""
+    if schema is None or not schema.is_map():
+        return None
+    values = schema.value.get("enum")
+    if isinstance(values, list):
+        return values
+    for combiner in COMBINERS:
+        branches = schema.get(combiner)
+        if branches is not None:
+            merged = []
+            for branch in branches.elements():
+                merged.extend(enum_values(branch) or [])
+            if merged:
+                return merged
+    return None

@@ -1,0 +1,168 @@
+"""What an operation does, as far as replay cares: reads behind a POST, webhook receivers, creating PUTs,
+async work and its monitors, and evidence that a new caller can read an outcome back.
+
+These are the false-positive traps of domain-notes §8: each predicate is deliberately narrow.
+"""
+from __future__ import annotations
+
+import re
+
+from ..vocabulary import squash, words
+from .model import Operation, is_param_segment, normalise_path, path_segments
+from .schemas import properties
+
+# A POST whose last path segment, `:customVerb` or operationId verb is one of these reads or checks something.
+READ_VERBS = frozenset(
+    """search query queries find lookup filter count list get fetch retrieve read graphql validate validation
+    preview previews estimate estimates calculate calculation simulate simulation dryrun render markdown
+    compare diff lint introspect autocomplete suggest suggestions match matches batchget test tests
+    login logout signin signout authenticate authorize token tokens introspection userinfo""".split()
+)
+# Segments under which a POST is received from another system rather than sent by a client.
+INBOUND_SEGMENTS = frozenset("webhook webhooks callback callbacks incoming inbound notify".split())
+MONITOR_HEADERS = frozenset(
+    squash(h) for h in ("Location", "Operation-Location", "Azure-AsyncOperation", "Content-Location", "Link",
+                        "Monitor", "Status-Location", "Operation-Id", "Retry-After-Location")
+)
+REPLAY_HEADERS = re.compile(r"idempoten.*(replay|hit)|replay|original-request", re.I)
+REPLAY_TEXT = re.compile(
+    r"(same|original|previous|prior|stored|cached|first)\s+(\w+\s+){0,3}(response|result|outcome)"
+    r"|(replay|replays|replayed)\b|return(s|ed)?\s+the\s+(existing|original)",
+    re.I,
+)
+MONITOR_SEGMENTS = frozenset("operations operation operationresults operationstatuses status statuses jobs job "
+                             "tasks task".split())
+ID_PROPERTY = re.compile(r"^(id|name|uuid|key|href|url|self|links?|location|monitor|operation)$|(id|url|uri)$",
+                         re.I)
+
+
+def last_literal(op: Operation) -> str:
+    literal = [s for s in path_segments(op.path) if not is_param_segment(s)]
+    return literal[-1] if literal else ""
+
+
+def custom_verb(op: Operation) -> str:
+    """Google-style `:verb` at the end of the path (`/v1/things:search`)."""
+    tail = op.path.rstrip("/").rsplit("/", 1)[-1]
+    return tail.rsplit(":", 1)[1] if ":" in tail and not is_param_segment(tail) else ""
+
+
+def is_read_like(op: Operation) -> bool:
+    """POST used to search, query, validate, render, preview or log in: repeating it changes nothing."""
+    if op.method != "POST":
+        return False
+    verb = custom_verb(op)
+    if verb:
+        return squash(verb) in READ_VERBS or (words(verb)[:1] and words(verb)[0] in READ_VERBS)
+    segment = last_literal(op).split(":")[0]
+    segment_words = words(segment)
+    if segment_words and (squash(segment) in READ_VERBS or segment_words[0] in READ_VERBS):
+        # `/search`, `/search-users`, `/token`; but not `/test-runs` that creates runs
+        if len(segment_words) == 1 or segment_words[0] not in ("test", "tests", "get", "list", "match"):
+            return True
+    op_words = words(op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
+    return bool(op_words) and op_words[0] in READ_VERBS and op_words[0] not in ("test", "tests", "match")
+
+
+def is_webhook_receiver(op: Operation) -> bool:
+    """A POST that receives events pushed by another system; it dedupes by the sender's event id instead."""
+    if op.method != "POST":
+        return False
+    segments = {squash(s) for s in path_segments(op.path) if not is_param_segment(s)}
+    if not segments & INBOUND_SEGMENTS:
+        return False
+    if re.search(r"\b(receiv\w*|incoming|inbound|sent by|delivered to|handle[sd]?)\b", op.text, re.I):
+        return True
+    for schema in op.body_schemas:
+        names = {squash(name) for name, _, _ in properties(schema)}
+        if names & {"type", "event", "eventtype"} and names & {"data", "payload", "object", "resource"}:
+            return True
+    return False
+
+
+def creates_with_server_id(op: Operation) -> bool:
+    """A PUT to a collection that creates a member (201) the server names: each repeat makes another one."""
+    if op.method != "PUT":
+        return False
+    segments = path_segments(op.path)
+    if not segments or is_param_segment(segments[-1]) or "201" not in op.responses:
+        return False
+    has_item_route = any(route.startswith(normalise_path(op.path) + "/{}") for route in op.spec.routes)
+    location = "location" in op.response_headers(op.responses["201"])
+    return has_item_route or location
+
+
+def needs_key(op: Operation) -> bool:
+    """Would repeating this operation do something twice? POST and PATCH, and PUTs that create by server id;
+    not POSTs that only read, nor webhook receivers."""
+    if op.method in ("POST", "PATCH"):
+        return not is_read_like(op) and not is_webhook_receiver(op)
+    return creates_with_server_id(op)
+
+
+def accepted_responses(op: Operation):
+    return [(code, response) for code, response in op.responses.items() if code == "202"]
+
+
+def has_monitor(op: Operation, response) -> bool:
+    """202 with a way to follow the work: a monitor header, Azure's LRO extension, or an id plus a GET."""
+    if op.extension("x-ms-long-running-operation") is True:
+        return True
+    if {squash(h) for h in op.response_headers(response)} & MONITOR_HEADERS:
+        return True
+    for schema in op.response_schemas(response):
+        names = [name for name, _, _ in properties(schema)]
+        if any(ID_PROPERTY.search(name) for name in names) and _has_related_get(op):
+            return True
+    return False
+
+
+def _has_related_get(op: Operation) -> bool:
+    """A GET that could read the work back: under this path, or an operations/jobs/status route."""
+    base = normalise_path(op.path)
+    for route, methods in op.spec.routes.items():
+        if "GET" not in methods:
+            continue
+        if route.startswith(base + "/{}") or route.startswith(base.rsplit("/", 1)[0] + "/{}"):
+            return True
+        if {s.lower() for s in path_segments(route)} & MONITOR_SEGMENTS:
+            return True
+    return False
+
+
+def documents_replay(op: Operation, key_nodes) -> bool:
+    """The spec says a repeat with the same key returns the stored outcome (Stripe style), in a response
+    header (`Idempotent-Replayed`) or in the words of the key's or the operation's description."""
+    for response in op.responses.values():
+        if any(REPLAY_HEADERS.search(name) for name in op.response_headers(response)):
+            return True
+    texts = [op.text]
+    for node in key_nodes:
+        if node is not None and node.is_map() and isinstance(node.value.get("description"), str):
+            texts.append(node.value["description"])
+    return any(REPLAY_TEXT.search(text) for text in texts)
+
+
+def can_read_back(op: Operation, keys) -> bool:
+    """Evidence that a caller who forgot can learn the outcome: replay, GET by key or client id, a monitor."""
+    if documents_replay(op, [key.node for key in keys]):
+        return True
+    for key in keys:
+        if key.kind == "client-id" and key.location == "path" and op.spec.has_get(op.path):
+            return True
+        if key.kind == "client-id" and key.location in ("query", "body"):
+            if any(route.startswith(normalise_path(op.path) + "/{}") and "GET" in methods
+                   for route, methods in op.spec.routes.items()):
+                return True
+        if key.location in ("query", "body", "header") and _get_filters_by(op, key.name):
+            return True
+    return any(has_monitor(op, response) for _, response in accepted_responses(op))
+
+
+def _get_filters_by(op: Operation, name: str) -> bool:
+    """A GET on the same collection that takes the key as a query parameter (Increase's `?idempotency_key=`)."""
+    base = normalise_path(op.path)
+    for route in op.spec.get_filters.get(squash(name), ()):
+        if route == base or route.startswith(base + "/") or base.startswith(route + "/"):
+            return True
+    return False

@@ -1,0 +1,89 @@
+"""Status and state enums of mutations and monitors, classified by the state vocabulary (RPL109, RPL110)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..vocabulary import is_status_name, squash
+from .model import MUTATING, Operation, normalise_path, path_segments
+from .refs import Node
+from .schemas import enum_values, nested_objects, properties
+from .semantics import MONITOR_SEGMENTS, accepted_responses
+
+FAILURE_PROPERTIES = {squash(n) for n in ("error", "errors", "failure_reason", "failure_code", "failure_message",
+                                          "last_error", "error_message", "error_code", "failure")}
+
+
+@dataclass
+class StatusEnum:
+    name: str
+    node: Node  # the property schema holding the enum
+    values: list
+    classified: dict  # kind -> values, for this enum
+    combined: dict  # kind -> values, with sibling status enums and error fields of the same object
+    op: Operation
+    asynchronous: bool = False  # reached from a 202 response or a status monitor
+    ops: list = field(default_factory=list)
+
+
+def status_enums(spec) -> list[StatusEnum]:
+    """Every lifecycle-like status enum in responses of mutating operations and monitors, once each."""
+    cached = getattr(spec, "_status_enums", None)
+    if cached is not None:
+        return cached
+    found: dict[tuple, StatusEnum] = {}
+    monitors = _monitor_routes(spec)
+    for op in spec.operations:
+        if op.method in MUTATING:
+            targets = [(code, code == "202") for code in op.responses if code.startswith("2")]
+        elif op.method == "GET" and normalise_path(op.path) in monitors:
+            targets = [(code, True) for code in op.responses if code.startswith("2")]
+        else:
+            continue
+        for code, asynchronous in targets:
+            for schema in op.response_schemas(op.responses[code]):
+                for obj in nested_objects(schema):
+                    _collect(spec, obj, op, asynchronous, found)
+    spec._status_enums = list(found.values())
+    return spec._status_enums
+
+
+def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict) -> None:
+    props = list(properties(obj))
+    statuses = []
+    for name, prop, _ in props:
+        if not is_status_name(name):
+            continue
+        values = enum_values(prop)
+        if not values:
+            continue
+        classified = spec.states.classify(values)
+        if spec.states.is_lifecycle(classified):
+            statuses.append((name, prop, values, classified))
+    if not statuses:
+        return
+    combined: dict[str, list] = {}
+    for _, _, _, classified in statuses:
+        for kind, values in classified.items():
+            combined.setdefault(kind, []).extend(values)
+    if any(squash(name) in FAILURE_PROPERTIES for name, _, _ in props):
+        combined.setdefault("failed", []).append("(error field)")
+    for name, prop, values, classified in statuses:
+        existing = found.get(prop.identity)
+        if existing is not None:
+            existing.asynchronous = existing.asynchronous or asynchronous
+            continue
+        found[prop.identity] = StatusEnum(name, prop, values, classified, combined, op, asynchronous)
+
+
+def _monitor_routes(spec) -> set[str]:
+    """GET routes that report on started work: below an operation that answers 202, or named like a monitor."""
+    routes = set()
+    async_bases = [normalise_path(op.path) for op in spec.operations if accepted_responses(op)]
+    for route, methods in spec.routes.items():
+        if "GET" not in methods:
+            continue
+        if {s.lower() for s in path_segments(route)} & MONITOR_SEGMENTS:
+            routes.add(route)
+        elif any(route.startswith(base + "/{}") for base in async_bases):
+            routes.add(route)
+    return routes

@@ -1,0 +1,70 @@
+"""The measurable-harm policy: how much a repeated call would hurt, for each mutating operation or handler.
+
+Order of precedence (first that speaks wins): an annotation on the operation or handler, one on its path item,
+the most specific config pattern, an annotation at the spec root, the built-in "money and messages" words
+(high), then the configured default (measurable).
+"""
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+
+from .vocabulary import words
+
+# Repeating these costs money or trust: key findings on them are errors.
+HIGH_HARM_WORDS = frozenset(
+    """pay pays payment payments charge charges capture captures refund refunds payout payouts transfer transfers
+    withdraw withdrawal withdrawals order orders checkout checkouts invoice invoices subscription subscriptions
+    booking bookings book reservation reservations purchase purchases disburse disbursement disbursements
+    remittance remittances sms email emails message messages send notify notification notifications call calls
+    fax faxes""".split()
+)
+
+
+@dataclass(frozen=True)
+class Harm:
+    level: str  # none | measurable | high
+    reason: str = ""
+    source: str = "default"  # default | words | config | annotation
+
+
+def pattern_matches(pattern: str, anchor: str, operation_id: str = "", tags: tuple = ()) -> bool:
+    """`tag:NAME`, `METHOD /path` glob (`*` for any method), or an operationId / qualified-name glob."""
+    pattern = pattern.strip()
+    if pattern.lower().startswith("tag:"):
+        wanted = pattern[4:].strip().lower()
+        return any(fnmatch.fnmatchcase(tag.lower(), wanted) for tag in tags)
+    method, _, path = pattern.partition(" ")
+    if path and anchor and " " in anchor:
+        op_method, _, op_path = anchor.partition(" ")
+        return (method == "*" or method.upper() == op_method) and fnmatch.fnmatchcase(op_path, path.strip())
+    return bool(operation_id) and fnmatch.fnmatchcase(operation_id.lower(), pattern.lower())
+
+
+def specificity(pattern: str) -> tuple[int, int]:
+    return (-sum(pattern.count(c) for c in "*?["), len(pattern))
+
+
+def config_harm(config, anchor: str, operation_id: str = "", tags: tuple = ()) -> Harm | None:
+    """The level set by the most specific matching config pattern, if any."""
+    matching = [p for p in config.harm_patterns if pattern_matches(p.pattern, anchor, operation_id, tags)]
+    if not matching:
+        return None
+    best = max(matching, key=lambda p: specificity(p.pattern))
+    return Harm(best.level, best.reason or f"config pattern {best.pattern!r}", "config")
+
+
+def word_harm(*names: str) -> Harm | None:
+    """High when the operation's names talk about money or messages to people."""
+    for name in names:
+        hits = HIGH_HARM_WORDS.intersection(words(name))
+        if hits:
+            return Harm("high", f"its name mentions {sorted(hits)[0]!r}", "words")
+    return None
+
+
+def default_harm(config) -> Harm:
+    return Harm(config.harm_default, "", "default")
+
+
+SEVERITY_BY_HARM = {"high": "error", "measurable": "warning", "none": "info"}

@@ -1,0 +1,41 @@
+"""Reporters: one module per output format. Each takes a RunResult and returns the text to write."""
+from __future__ import annotations
+
+from . import json_format, text
+
+FORMATS = {
+    "text": text.render_full,
+    "full": text.render_full,
+    "concise": text.render_concise,
+    "json": json_format.render,
+}
+
+
+def render(fmt: str, result, context) -> str:
+    return FORMATS[fmt](result, context)
+
+
+class ReportContext:
+    """What reporters need besides the result: styling, exempted visibility and source lines."""
+
+    def __init__(self, color: bool = False, show_exempted: bool = False):
+        from .text import Style
+
+        self.style = Style(color)
+        self.show_exempted = show_exempted
+        self._lines: dict[str, list[str] | None] = {}
+
+    def visible(self, findings):
+        return [f for f in findings if self.show_exempted or not f.exempted]
+
+    def source_line(self, path: str, line: int) -> str | None:
+        if path not in self._lines:
+            try:
+                with open(path, encoding="utf-8-sig", errors="replace") as handle:
+                    self._lines[path] = handle.read().splitlines()
+            except OSError:
+                self._lines[path] = None
+        lines = self._lines[path]
+        if lines is None or not 1 <= line <= len(lines):
+            return None
+        return lines[line - 1]

@@ -1,0 +1,96 @@
+"""Human output: `path:line:col: CODE [severity] message`, the source line with a caret, and the fix."""
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+
+from ..model import SEVERITY_RANK
+from .escape import terminal_safe
+
+COLORS = {"error": "31", "warning": "33", "info": "36", "code": "1", "dim": "2", "fix": "32"}
+
+
+class Style:
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def __call__(self, kind: str, text: str) -> str:
+        return f"\x1b[{COLORS[kind]}m{text}\x1b[0m" if self.enabled else text
+
+
+def use_color(stream=sys.stdout) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _location(finding) -> str:
+    return f"{terminal_safe(finding.path)}:{finding.span.line}:{finding.span.column}"
+
+
+def render_concise(result, context) -> str:
+    style = context.style
+    lines = []
+    for finding in context.visible(result.findings):
+        lines.append(f"{_location(finding)}: {style('code', finding.code)} "
+                     f"[{style(finding.severity, finding.severity)}] {terminal_safe(finding.message)}")
+    lines.extend(_summary(result, context))
+    return "\n".join(lines) + "\n"
+
+
+def render_full(result, context) -> str:
+    style = context.style
+    out = []
+    for finding in context.visible(result.findings):
+        out.append(f"{_location(finding)}: {style('code', finding.code)} "
+                   f"[{style(finding.severity, finding.severity)}] {terminal_safe(finding.message)}")
+        source = context.source_line(finding.path, finding.span.line)
+        if source is not None:
+            number = str(finding.span.line)
+            pad = " " * len(number)
+            shown = terminal_safe(source.expandtabs(1))
+            width = 1
+            if finding.span.end_line == finding.span.line:
+                width = max(1, finding.span.end_column - finding.span.column)
+            out.append(style("dim", f"{pad} |"))
+            out.append(style("dim", f"{number} | ") + shown)
+            out.append(style("dim", f"{pad} | ") + " " * (finding.span.column - 1) +
+                       style(finding.severity, "^" * min(width, max(1, len(shown) - finding.span.column + 1))))
+            out.append(style("dim", f"{pad} = ") + style("fix", "fix: ") + terminal_safe(finding.fix))
+        else:
+            out.append(f"  = fix: {terminal_safe(finding.fix)}")
+        out.append("")
+    out.extend(_summary(result, context))
+    return "\n".join(out) + "\n"
+
+
+def render_statistics(result, context) -> str:
+    counts = Counter((f.code, f.severity) for f in context.visible(result.findings))
+    from ..registry import REGISTRY
+
+    lines = []
+    for (code, severity), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        rule = REGISTRY.get(code)
+        lines.append(f"{count:6d}  {code}  {rule.name if rule else '':<34} [{severity}]")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _summary(result, context) -> list[str]:
+    visible = context.visible(result.findings)
+    by_severity = Counter(f.severity for f in visible)
+    exempted = sum(1 for f in result.findings if f.exempted)
+    files = f"{result.files_analysed} file{'s' if result.files_analysed != 1 else ''}"
+    if not visible:
+        line = f"No findings in {files}."
+    else:
+        parts = [f"{by_severity[s]} {s}{'s' if by_severity[s] != 1 and s != 'info' else ''}"
+                 for s in sorted(by_severity, key=lambda s: -SEVERITY_RANK[s])]
+        line = f"Found {len(visible)} finding{'s' if len(visible) != 1 else ''} ({', '.join(parts)}) in {files}."
+    if exempted and not context.show_exempted:
+        line += f" {exempted} exempted (shown with --show-exempted)."
+    if result.problems:
+        line += f" {len(result.problems)} input{'s' if len(result.problems) != 1 else ''} not analysed."
+    return [line]

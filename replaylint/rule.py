@@ -1,0 +1,65 @@
+"""What a rule is: one small class that carries its code, its documentation and its examples.
+
+The examples are executed by the tests (every bad example raises exactly its rule, every good one nothing), so
+the documentation cannot drift from behaviour.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DOC_SECTIONS = ("what", "why", "fix", "exempt", "references")
+SECTION_TITLES = {
+    "what": "What it does",
+    "why": "Why it breaks replay",
+    "bad": "Bad example",
+    "good": "Good example",
+    "fix": "Fix",
+    "exempt": "How to exempt",
+    "references": "References",
+}
+
+
+@dataclass(frozen=True)
+class Example:
+    """Input for one example. OpenAPI examples may omit the `openapi`/`info` header: it is added when run."""
+
+    text: str
+    filename: str = "openapi.yaml"
+    config: str = ""  # optional replaylint.toml text for this example
+
+
+class Rule:
+    """Base class: subclasses set the class attributes below and implement the hook of their target.
+
+    - `target = "openapi"`: `check(spec)` receives an `openapi.model.Spec` and yields reports through it.
+    - `target = "python"`: see the Python analysis.
+    - `target = "meta"`: implemented by the exemption stage (RPL001, RPL002).
+    """
+
+    code: str = ""
+    name: str = ""
+    severity: str = "warning"  # error | warning | info | by-harm
+    target: str = "openapi"
+    summary: str = ""
+    what: str = ""
+    why: str = ""
+    fix: str = ""
+    exempt: str = ""
+    references: str = ""
+    bad: tuple[Example, ...] = ()
+    good: tuple[Example, ...] = ()
+
+    def docs(self) -> dict[str, str]:
+        return {section: _dedent(getattr(self, section)) for section in DOC_SECTIONS}
+
+
+def _dedent(text: str) -> str:
+    lines = text.strip("\n").splitlines()
+    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
+    cut = min(indents) if indents else 0
+    return "\n".join(line[cut:] for line in lines).strip()
+
+
+def kebab(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")

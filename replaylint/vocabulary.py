@@ -1,0 +1,132 @@
+"""Words shared by the spec and Python analyses: intent-key names, tracing ids, status words.
+
+Names are compared normalised (case-insensitive; `-`, `_` and spaces alike), so `Idempotency-Key`,
+`idempotency_key` and `IDEMPOTENCY-KEY` are one name. Config extends every list.
+"""
+from __future__ import annotations
+
+import re
+
+# --- names ------------------------------------------------------------------------------------------------
+
+
+def squash(name: str) -> str:
+    """`X-Idempotency_Key` -> `xidempotencykey`: the form all name comparisons use."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def words(name: str) -> list[str]:
+    """Split camelCase, snake_case, kebab-case and path text into lower-case words."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
+    return [w for w in re.split(r"[^a-zA-Z0-9]+", spaced.lower()) if w]
+
+
+# Headers that carry an intent key (besides anything containing "idempoten").
+INTENT_HEADERS = {
+    squash(h)
+    for h in (
+        "PayPal-Request-Id", "Repeatability-Request-ID", "X-Unique-Transaction-ID", "Operation-Id",
+        "Client-Token", "X-Client-Token", "Client-Request-Token", "X-Client-Request-Token", "X-Dedup-Key",
+        "X-Deduplication-Id", "Request-Idempotency-Key",
+    )
+}
+# Body and query fields that carry an intent key (besides anything containing "idempoten" or "dedup").
+INTENT_FIELDS = {
+    squash(f)
+    for f in (
+        "idempotency_key", "idempotencyToken", "client_token", "clientToken", "client_request_token",
+        "ClientRequestToken", "caller_reference", "CallerReference", "client_request_token",
+        "unique_request_id", "operation_id_key",
+    )
+}
+# Names that are tracing or correlation ids: never intent keys, whatever they are called.
+TRACING_NAMES = {
+    squash(h)
+    for h in (
+        "X-Request-Id", "Request-Id", "X-Correlation-Id", "Correlation-Id", "traceparent", "tracestate",
+        "x-ms-client-request-id", "x-ms-request-id", "client-request-id", "X-Amzn-Trace-Id", "X-Amzn-RequestId",
+        "X-B3-TraceId", "X-B3-SpanId", "X-Trace-Id", "Trace-Id", "X-Cloud-Trace-Context", "Heroku-Request-Id",
+        "X-Client-Request-Id", "X-Span-Id", "X-Transaction-Id", "X-Session-Id", "X-Tracking-Id", "Request-Context",
+        "X-Request-Context", "uber-trace-id", "sentry-trace",
+    )
+}
+# `request_id`-like names are keys only when described as such (Google AIP-155) ...
+AMBIGUOUS_REQUEST_IDS = {squash(n) for n in ("request_id", "requestId", "x-request-id", "client_request_id")}
+# ... which the description says with one of these words.
+KEY_DESCRIPTION = re.compile(r"idempoten|dedup|de-dup|duplicate|retr(y|ies|ied)|replay|same request", re.I)
+
+
+def is_intent_header(name: str, extra: set[str] = frozenset()) -> bool:
+    key = squash(name)
+    return "idempoten" in key or key in INTENT_HEADERS or key in extra
+
+
+def is_intent_field(name: str, extra: set[str] = frozenset()) -> bool:
+    key = squash(name)
+    return "idempoten" in key or "dedup" in key or key in INTENT_FIELDS or key in extra
+
+
+def is_tracing_name(name: str) -> bool:
+    key = squash(name)
+    return key in TRACING_NAMES or key in AMBIGUOUS_REQUEST_IDS or "correlation" in key or key.endswith("traceid")
+
+
+def describes_key(description) -> bool:
+    return isinstance(description, str) and bool(KEY_DESCRIPTION.search(description))
+
+
+# --- states -----------------------------------------------------------------------------------------------
+
+STATE_WORDS = {
+    "not-started": """notstarted pending queued submitted accepted received scheduled created new open waiting
+        validating draft initialized initialised requested enqueued registered unprocessed ready""",
+    "in-progress": """running inprogress processing started executing active creating updating deleting
+        provisioning finalizing finalising intransit retry retrying cancelling canceling pendingredrive
+        suspending working sending receiving inflight ongoing building deploying starting stopping
+        transferring uploading importing exporting""",
+    "succeeded": """succeeded success successful completed complete done finished fulfilled paid settled
+        approved captured delivered successcriteriamet sent resolved ok""",
+    "failed": """failed failure error errored declined rejected timedout timeout terminated aborted
+        failuretarget undelivered bounced reversed returned refused""",
+    "cancelled": """canceled cancelled revoked voided void expired deleted withdrawn superseded""",
+}
+INDETERMINATE = {"unknown", "unspecified", "stateunspecified", "statusunspecified"}
+STATUS_NAME = re.compile(r"(state|status|phase|stage|outcome|condition|conclusion|result)s?$", re.I)
+
+
+def is_status_name(name: str) -> bool:
+    return bool(STATUS_NAME.search(squash(name)))
+
+
+class StateVocabulary:
+    """Classifies status values into not-started / in-progress / succeeded / failed / cancelled."""
+
+    def __init__(self, extra: dict[str, list[str]] | None = None):
+        self.kinds: dict[str, set[str]] = {kind: set(text.split()) for kind, text in STATE_WORDS.items()}
+        for kind, extra_words in (extra or {}).items():
+            self.kinds.setdefault(kind, set()).update(squash(word) for word in extra_words)
+
+    def classify(self, values) -> dict[str, list[str]]:
+        """kind -> the values of that kind, for the values that are words of the vocabulary."""
+        found: dict[str, list[str]] = {}
+        normalised = {value: squash(str(value)) for value in values if isinstance(value, (str, int)) and
+                      not isinstance(value, bool)}
+        for value, word in normalised.items():
+            if word in INDETERMINATE:
+                continue
+            for kind, vocabulary in self.kinds.items():
+                if word in vocabulary or (kind == "not-started" and word.startswith("requires")):
+                    found.setdefault(kind, []).append(str(value))
+                    break
+        # `active` is a resting success state for resources (AIP-216) but "in progress" for jobs.
+        active = [v for v in found.get("in-progress", []) if squash(v) == "active"]
+        if active and "succeeded" not in found:
+            found["in-progress"] = [v for v in found["in-progress"] if v not in active]
+            if not found["in-progress"]:
+                del found["in-progress"]
+            found["succeeded"] = active
+        return found
+
+    def is_lifecycle(self, classified: dict[str, list[str]]) -> bool:
+        return sum(len(v) for v in classified.values()) >= 2 and len(classified) >= 2

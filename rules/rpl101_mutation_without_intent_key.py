@@ -1,0 +1,147 @@
+from replaylint.openapi.keys import intent_keys
+from replaylint.rule import Example, Rule
+
+
+class MutationWithoutIntentKey(Rule):
+    code = "RPL101"
+    name = "mutation-without-intent-key"
+    severity = "by-harm"
+    summary = "A mutating operation that accepts no intent key"
+    what = """
+        Flags POST and PATCH operations whose repetition would cause measurable harm and that accept no intent
+        key: no `Idempotency-Key`-style header, no key field in the query or body (`idempotency_key`,
+        `client_token`, `ClientRequestToken`, an AIP-155 `request_id` described as one), no client-chosen id
+        (`?book_id=`, Kubernetes `metadata.name`) and no `If-Match` precondition. Keys shared through
+        `components/parameters` count, and so do keys named in config (`keys.headers`, `keys.fields`,
+        `keys.implicit`). POSTs that only read (`/search`, `:query`, `/validate`, `/token`) and webhook receivers
+        are not mutations. Errors on high-harm operations (money, orders, messages), warnings otherwise.
+    """
+    why = """
+        A caller that times out, or an agent whose memory resets, cannot tell whether the first call happened.
+        Without a key naming its intent, the only way forward is to call again, and the API creates a second
+        order or payment. With a key chosen upstream ("subtask 3 of goal G"), any caller can repeat the call
+        and the server answers with the outcome of the first.
+    """
+    fix = """
+        Accept a required intent key: an `Idempotency-Key` header parameter (shared in
+        `components/parameters`), or a client-chosen id (`PUT /orders/{orderId}`), and document what a repeat
+        returns (see RPL105, RPL106).
+    """
+    exempt = """
+        If repeating it is cheap (a log line, a metric), say so with a reason:
+        `x-replaylint: {harm: none, reason: "..."}` on the operation, its path item or the root, or
+        `harm.none = {"POST /logs" = "..."}` in config.
+    """
+    references = """
+        - IETF draft-ietf-httpapi-idempotency-key-header
+        - Stripe, "Idempotent requests": https://docs.stripe.com/idempotency
+        - Google AIP-155 (request identification) and AIP-133 (user-specified ids)
+        - Zalando RESTful API guidelines #229-#231
+    """
+    bad = (
+        Example("""
+paths:
+  /orders:
+    post:
+      operationId: createOrder
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                sku: {type: string}
+                quantity: {type: integer}
+      responses:
+        "201": {description: created}
+"""),
+        Example("""
+paths:
+  /profiles/{profileId}:
+    patch:
+      operationId: updateProfile
+      parameters:
+        - {name: profileId, in: path, required: true, schema: {type: string}}
+      responses:
+        "200": {description: updated}
+"""),
+        Example("""
+swagger: "2.0"
+info: {title: Transfers, version: "1"}
+paths:
+  /transfers:
+    post:
+      operationId: createTransfer
+      parameters:
+        - name: body
+          in: body
+          schema:
+            type: object
+            properties:
+              amount: {type: integer}
+      responses:
+        "201": {description: created}
+""", filename="swagger.yaml"),
+    )
+    good = (
+        Example("""
+paths:
+  /orders:
+    post:
+      operationId: createOrder
+      parameters:
+        - $ref: "#/components/parameters/IdempotencyKey"
+      responses:
+        "201": {description: created}
+        "409": {description: a request with this key is still being processed}
+        "422": {description: the key was already used with a different request}
+components:
+  parameters:
+    IdempotencyKey:
+      name: idempotency-key
+      in: header
+      required: true
+      description: Names the intent. A repeat with the same key returns the original response.
+      schema: {type: string, maxLength: 255}
+"""),
+        Example("""
+paths:
+  /orders/search:
+    post:
+      operationId: searchOrders
+      responses:
+        "200": {description: matching orders}
+  /webhooks/payments:
+    post:
+      operationId: receivePaymentEvent
+      summary: Receives payment events sent by the payment provider
+      responses:
+        "204": {description: received}
+  /metrics:
+    post:
+      operationId: recordMetric
+      x-replaylint:
+        harm: none
+        reason: a counter sample; a duplicate is within the metric's noise
+      responses:
+        "204": {description: recorded}
+"""),
+    )
+
+    def check(self, spec):
+        for op in spec.operations:
+            if op.method not in ("POST", "PATCH") or not spec.needs_key(op):
+                continue
+            if spec.harm(op).level == "none":
+                continue
+            keys = spec.keys(op)
+            if intent_keys(keys) or any(key.kind == "tracing" for key in keys):
+                continue  # keyed, or RPL104's case: its only key-like input is a tracing id
+            spec.report(
+                self, op.node,
+                f"{op.label} accepts no intent key: a caller that lost track of a first call cannot repeat it "
+                "without doing it twice",
+                "accept a required `Idempotency-Key` header (or a client-chosen id, as in PUT /things/{id}) "
+                "and document what a repeat returns",
+                op,
+            )
