@@ -16,25 +16,26 @@ from .model import Problem
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 PYTHON_SUFFIXES = (".py", ".pyi")
-_SPEC_MARKER = re.compile(rb'^(?:openapi|swagger)\s*:|^\s*\{?\s*"(?:openapi|swagger)"\s*:', re.M)
-SNIFF_BYTES = 64 * 1024
+_SPEC_MARKER = re.compile(rb'^[{\s]*["\']?(?:openapi|swagger)["\']?\s*:', re.M)
 
 
 @dataclass
 class Inputs:
     specs: list[str] = field(default_factory=list)
     python: list[str] = field(default_factory=list)
+    explicit: set[str] = field(default_factory=set)  # named on the command line: must be analysed or reported
     problems: list[Problem] = field(default_factory=list)
 
 
 def looks_like_spec(path: str) -> bool:
-    """Cheap content sniff: a top-level `openapi`/`swagger` key near the top of the file."""
+    """Cheap content sniff before parsing: an `openapi`/`swagger` key starting a line (top-level keys may
+    come last, as in Stripe's spec, so the whole file is searched; parsing confirms it is top-level)."""
     try:
         with open(path, "rb") as handle:
-            head = handle.read(SNIFF_BYTES)
+            text = handle.read()
     except OSError:
         return True  # let the loader report why it cannot be read
-    return bool(_SPEC_MARKER.search(head))
+    return bool(_SPEC_MARKER.search(text))
 
 
 class Ignorer:
@@ -133,6 +134,8 @@ def discover(paths: list[str], config, want_python: bool = True, force_exclude: 
         elif lower.endswith(SPEC_SUFFIXES):
             if looks_like_spec(path):
                 inputs.specs.append(path)
+                if explicit:
+                    inputs.explicit.add(path)
             elif explicit:
                 inputs.problems.append(Problem(path, "not analysed: not an OpenAPI document "
                                                      "(no top-level openapi or swagger key)"))

@@ -48,7 +48,7 @@ def enabled_rules(config: Config, select=None, ignore=None) -> list:
     return [rule for rule in REGISTRY if rule.code in codes]
 
 
-def analyse_file(path: str, config: Config, rules) -> FileResult:
+def analyse_file(path: str, config: Config, rules, explicit: bool = True) -> FileResult | None:
     """Analyse one spec file; every failure becomes a Problem naming the file."""
     shown = display_path(path)
     try:
@@ -57,6 +57,8 @@ def analyse_file(path: str, config: Config, rules) -> FileResult:
         return FileResult(shown, problems=[Problem(shown, f"not analysed: {exc.message}", exc.line, exc.column)],
                           analysed=False)
     if spec_version(doc.data) is None:
+        if not explicit:
+            return None  # a YAML/JSON file met while walking that is not a spec: not an input
         return FileResult(shown, problems=[Problem(shown, "not analysed: not an OpenAPI document "
                                                           "(no top-level openapi or swagger key)")], analysed=False)
     spec_rules = [rule for rule in rules if rule.target == "openapi"]
@@ -72,7 +74,8 @@ def run(paths: list[str], config: Config, select=None, ignore=None) -> RunResult
     rules = enabled_rules(config, select, ignore)
     inputs = discover(paths or ["."], config, want_python=False)
     out = RunResult(problems=list(inputs.problems))
-    results = [analyse_file(path, config, rules) for path in inputs.specs]
+    results = [analyse_file(path, config, rules, path in inputs.explicit) for path in inputs.specs]
+    results = [result for result in results if result is not None]
     for result in results:
         out.files_analysed += result.analysed
         out.problems.extend(result.problems)

@@ -11,14 +11,17 @@ from dataclasses import dataclass
 
 from .vocabulary import words
 
-# Repeating these costs money or trust: key findings on them are errors.
-HIGH_HARM_WORDS = frozenset(
-    """pay pays payment payments charge charges capture captures refund refunds payout payouts transfer transfers
-    withdraw withdrawal withdrawals order orders checkout checkouts invoice invoices subscription subscriptions
-    booking bookings book reservation reservations purchase purchases disburse disbursement disbursements
-    remittance remittances sms email emails message messages send notify notification notifications call calls
-    fax faxes""".split()
+# Repeating these costs money or trust: key findings on them are errors. Nouns count anywhere in the
+# operationId, the last literal path segment or a tag; verbs only as the first word of the operationId or segment
+# (so `POST /user/emails` that stores an address is not "sending email").
+HIGH_HARM_NOUNS = frozenset(
+    """payment payments charge charges capture captures refund refunds payout payouts transfer transfers
+    withdrawal withdrawals order orders checkout checkouts invoice invoices subscription subscriptions booking
+    bookings reservation reservations purchase purchases disbursement disbursements remittance remittances
+    sms message messages call calls fax faxes""".split()
 )
+HIGH_HARM_VERBS = frozenset("pay charge capture refund transfer withdraw send notify email text dispatch "
+                            "purchase book reserve order checkout disburse remit".split())
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,17 @@ def config_harm(config, anchor: str, operation_id: str = "", tags: tuple = ()) -
     return Harm(best.level, best.reason or f"config pattern {best.pattern!r}", "config")
 
 
-def word_harm(*names: str) -> Harm | None:
+def word_harm(operation_id: str, segment: str, tags=()) -> Harm | None:
     """High when the operation's names talk about money or messages to people."""
-    for name in names:
-        hits = HIGH_HARM_WORDS.intersection(words(name))
+    op_words = words(operation_id.rsplit("/", 1)[-1])
+    segment_words = words(segment)
+    for name_words in (op_words, segment_words, *(words(tag) for tag in tags)):
+        hits = HIGH_HARM_NOUNS.intersection(name_words)
         if hits:
             return Harm("high", f"its name mentions {sorted(hits)[0]!r}", "words")
+    for name_words in (op_words, segment_words):
+        if name_words and name_words[0] in HIGH_HARM_VERBS:
+            return Harm("high", f"its name starts with {name_words[0]!r}", "words")
     return None
 
 

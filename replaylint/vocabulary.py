@@ -80,17 +80,19 @@ def describes_key(description) -> bool:
 
 STATE_WORDS = {
     "not-started": """notstarted pending queued submitted accepted received scheduled created new open waiting
-        validating draft initialized initialised requested enqueued registered unprocessed ready""",
+        validating draft initialized initialised requested enqueued registered unprocessed""",
     "in-progress": """running inprogress processing started executing active creating updating deleting
         provisioning finalizing finalising intransit retry retrying cancelling canceling pendingredrive
         suspending working sending receiving inflight ongoing building deploying starting stopping
         transferring uploading importing exporting""",
     "succeeded": """succeeded success successful completed complete done finished fulfilled paid settled
-        approved captured delivered successcriteriamet sent resolved ok""",
+        approved captured delivered successcriteriamet sent available published built deployed merged
+        applied""",
     "failed": """failed failure error errored declined rejected timedout timeout terminated aborted
-        failuretarget undelivered bounced reversed returned refused""",
+        failuretarget undelivered bounced reversed returned refused denied dismissed invalidated""",
     "cancelled": """canceled cancelled revoked voided void expired deleted withdrawn superseded""",
 }
+RESTING_SUCCESS = {"active", "available", "enabled"}
 INDETERMINATE = {"unknown", "unspecified", "stateunspecified", "statusunspecified"}
 STATUS_NAME = re.compile(r"(state|status|phase|stage|outcome|condition|conclusion|result)s?$", re.I)
 
@@ -119,6 +121,14 @@ class StateVocabulary:
                 if word in vocabulary or (kind == "not-started" and word.startswith("requires")):
                     found.setdefault(kind, []).append(str(value))
                     break
+        # An approval lifecycle (pending -> accepted | declined): "accepted" is its success.
+        accepted = [v for v in found.get("not-started", []) if squash(v) == "accepted"]
+        if accepted and "succeeded" not in found and {"declined", "rejected", "denied"} & {squash(v) for v in values
+                                                                                          if isinstance(v, str)}:
+            found["not-started"] = [v for v in found["not-started"] if v not in accepted]
+            if not found["not-started"]:
+                del found["not-started"]
+            found["succeeded"] = accepted
         # `active` is a resting success state for resources (AIP-216) but "in progress" for jobs.
         active = [v for v in found.get("in-progress", []) if squash(v) == "active"]
         if active and "succeeded" not in found:
@@ -130,3 +140,11 @@ class StateVocabulary:
 
     def is_lifecycle(self, classified: dict[str, list[str]]) -> bool:
         return sum(len(v) for v in classified.values()) >= 2 and len(classified) >= 2
+
+    @staticmethod
+    def is_resource_state(classified: dict[str, list[str]]) -> bool:
+        """Success only through resting words (active, available) and no failure: the state of a resource
+        (AIP-216), not of an operation, so nothing is missing."""
+        success = {squash(v) for v in classified.get("succeeded", [])}
+        return bool(success) and success <= RESTING_SUCCESS and "failed" not in classified and \
+            "cancelled" not in classified

@@ -10,8 +10,8 @@ class NonIdempotentPutDelete(Rule):
     summary = "A PUT that is not idempotent in fact: it creates a new, server-named resource each time"
     what = """
         Flags a PUT to a collection (its path ends in a literal segment, and `201 Created` answers it) that
-        creates a member the server names: an item route `/things/{id}` sits below it, or the 201 returns a
-        `Location`. Such a PUT takes no intent key. Singleton resources (`PUT /users/{id}/settings`,
+        creates a member the server names: an item route `/things/{id}` sits below it. Such a PUT takes no
+        intent key. Singleton resources (`PUT /users/{id}/settings`,
         `PUT /config`) and PUTs that replace a whole collection (no 201) are idempotent and not flagged. A PUT
         or DELETE answered with 202 and no monitor is RPL108's case.
     """

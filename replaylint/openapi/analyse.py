@@ -46,8 +46,8 @@ class SpecAnalysis(Spec):
         if note is not None:
             note.used = True
             return Harm(note.selector, note.reason, "annotation")
-        literal = " ".join(s for s in path_segments(op.path) if not is_param_segment(s))
-        return word_harm(op.operation_id, literal, *op.tags) or default_harm(self.config)
+        literal = [s for s in path_segments(op.path) if not is_param_segment(s)]
+        return word_harm(op.operation_id, literal[-1] if literal else "", op.tags) or default_harm(self.config)
 
 
 def analyse_spec(doc: Document, config, rules, root, display) -> FileResult:

@@ -28,16 +28,24 @@ def properties(schema: Node, _seen: set | None = None) -> Iterator[tuple[str, No
                 yield from properties(branch, seen)
 
 
-def nested_objects(schema: Node, max_depth: int = 6) -> Iterator[Node]:
-    """Every object schema reachable from `schema` through properties, items and combiners, each once."""
-    seen: set = set()
+def nested_objects(schema: Node, max_depth: int = 6, seen: dict | None = None) -> Iterator[Node]:
+    """Every object schema reachable from `schema` through properties, items and combiners, each once.
+
+    `seen` (identity -> shallowest depth walked) may be shared between calls so a whole spec is walked once;
+    a schema met again nearer the top is walked again, so the depth limit cuts the same branches either way.
+    """
+    seen = {} if seen is None else seen
     stack = [(schema, 0)]
     while stack:
         node, depth = stack.pop()
-        if node is None or not node.is_map() or node.identity in seen or depth > max_depth:
+        if node is None or not node.is_map() or depth > max_depth:
             continue
-        seen.add(node.identity)
-        yield node
+        previous = seen.get(node.identity)
+        if previous is not None and previous <= depth:
+            continue
+        if previous is None:
+            yield node
+        seen[node.identity] = depth
         for combiner in COMBINERS:
             branches = node.get(combiner)
             if branches is not None:

@@ -15,7 +15,7 @@ from .schemas import properties
 READ_VERBS = frozenset(
     """search query queries find lookup filter count list get fetch retrieve read graphql validate validation
     preview previews estimate estimates calculate calculation simulate simulation dryrun render markdown
-    compare diff lint introspect autocomplete suggest suggestions match matches batchget test tests
+    compare diff lint introspect autocomplete suggest suggestions match matches batchget
     login logout signin signout authenticate authorize token tokens introspection userinfo""".split()
 )
 # Segments under which a POST is received from another system rather than sent by a client.
@@ -58,10 +58,10 @@ def is_read_like(op: Operation) -> bool:
     segment_words = words(segment)
     if segment_words and (squash(segment) in READ_VERBS or segment_words[0] in READ_VERBS):
         # `/search`, `/search-users`, `/token`; but not `/test-runs` that creates runs
-        if len(segment_words) == 1 or segment_words[0] not in ("test", "tests", "get", "list", "match"):
+        if len(segment_words) == 1 or segment_words[0] not in ("get", "list", "match"):
             return True
     op_words = words(op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
-    return bool(op_words) and op_words[0] in READ_VERBS and op_words[0] not in ("test", "tests", "match")
+    return bool(op_words) and op_words[0] in READ_VERBS and op_words[0] != "match"
 
 
 def is_webhook_receiver(op: Operation) -> bool:
@@ -87,34 +87,57 @@ def creates_with_server_id(op: Operation) -> bool:
     segments = path_segments(op.path)
     if not segments or is_param_segment(segments[-1]) or "201" not in op.responses:
         return False
-    has_item_route = any(route.startswith(normalise_path(op.path) + "/{}") for route in op.spec.routes)
-    location = "location" in op.response_headers(op.responses["201"])
-    return has_item_route or location
+    return any(route.startswith(normalise_path(op.path) + "/{}") for route in op.spec.routes)
 
 
 def needs_key(op: Operation) -> bool:
     """Would repeating this operation do something twice? POST and PATCH, and PUTs that create by server id;
     not POSTs that only read, nor webhook receivers."""
-    if op.method in ("POST", "PATCH"):
+    if op.method == "PATCH":
+        return not is_merge_patch(op)
+    if op.method == "POST":
         return not is_read_like(op) and not is_webhook_receiver(op)
     return creates_with_server_id(op)
+
+
+def is_merge_patch(op: Operation) -> bool:
+    """A PATCH that only takes JSON Merge Patch (RFC 7396): applying it twice gives the same result."""
+    body = op.node.get("requestBody")
+    content = body.get("content") if body is not None and body.is_map() else None
+    types = [str(t).split(";")[0].strip().lower() for t in content.value] if content and content.is_map() else []
+    if not types:
+        consumes = op.node.value.get("consumes") or op.spec.root.value.get("consumes")  # Swagger 2.0
+        types = [str(t).lower() for t in consumes] if isinstance(consumes, list) else []
+    return bool(types) and all(t == "application/merge-patch+json" for t in types)
 
 
 def accepted_responses(op: Operation):
     return [(code, response) for code, response in op.responses.items() if code == "202"]
 
 
-def has_monitor(op: Operation, response) -> bool:
-    """202 with a way to follow the work: a monitor header, Azure's LRO extension, or an id plus a GET."""
+def has_monitor(op: Operation, response, keys=()) -> bool:
+    """202 with a way to follow the work: a monitor header, Azure's LRO extension, the addressed resource
+    itself (a GET on the same item path, or on the client-chosen id), or an id in the body plus a GET."""
     if op.extension("x-ms-long-running-operation") is True:
         return True
     if {squash(h) for h in op.response_headers(response)} & MONITOR_HEADERS:
+        return True
+    segments = path_segments(op.path)
+    if segments and is_param_segment(segments[-1]) and op.spec.has_get(op.path):
+        return True  # the addressed resource shows the outcome
+    if len(segments) >= 2 and is_param_segment(segments[-2]) and op.spec.has_get("/" + "/".join(segments[:-1])):
+        return True  # an action on a resource (`/runs/{id}/cancel`): the resource shows the outcome
+    if any(key.kind == "client-id" for key in keys) and _has_item_get(op):
         return True
     for schema in op.response_schemas(response):
         names = [name for name, _, _ in properties(schema)]
         if any(ID_PROPERTY.search(name) for name in names) and _has_related_get(op):
             return True
     return False
+
+
+def _has_item_get(op: Operation) -> bool:
+    return "GET" in op.spec.routes.get(normalise_path(op.path) + "/{}", {})
 
 
 def _has_related_get(op: Operation) -> bool:
@@ -148,15 +171,15 @@ def can_read_back(op: Operation, keys) -> bool:
     if documents_replay(op, [key.node for key in keys]):
         return True
     for key in keys:
-        if key.kind == "client-id" and key.location == "path" and op.spec.has_get(op.path):
-            return True
-        if key.kind == "client-id" and key.location in ("query", "body"):
-            if any(route.startswith(normalise_path(op.path) + "/{}") and "GET" in methods
-                   for route, methods in op.spec.routes.items()):
+        if key.kind == "client-id" and key.location == "path":
+            # the resource itself, or the collection that lists it (PUT /teams/{t}/members/{user})
+            if op.spec.has_get(op.path) or op.spec.has_get(op.path.rstrip("/").rsplit("/", 1)[0]):
                 return True
+        if key.kind == "client-id" and key.location in ("query", "body") and _has_item_get(op):
+            return True
         if key.location in ("query", "body", "header") and _get_filters_by(op, key.name):
             return True
-    return any(has_monitor(op, response) for _, response in accepted_responses(op))
+    return any(has_monitor(op, response, keys) for _, response in accepted_responses(op))
 
 
 def _get_filters_by(op: Operation, name: str) -> bool:

@@ -9,8 +9,11 @@ from .refs import Node
 from .schemas import enum_values, nested_objects, properties
 from .semantics import MONITOR_SEGMENTS, accepted_responses
 
+# Sibling fields that carry the failure of the work, so the status itself need not (AIP-151 `error`, GitHub's
+# `conclusion`).
 FAILURE_PROPERTIES = {squash(n) for n in ("error", "errors", "failure_reason", "failure_code", "failure_message",
-                                          "last_error", "error_message", "error_code", "failure")}
+                                          "last_error", "error_message", "error_code", "failure", "conclusion",
+                                          "outcome")}
 
 
 @dataclass
@@ -32,17 +35,16 @@ def status_enums(spec) -> list[StatusEnum]:
         return cached
     found: dict[tuple, StatusEnum] = {}
     monitors = _monitor_routes(spec)
+    targets = []  # (asynchronous, op, code): async first, so a schema seen there is not walked again as sync
     for op in spec.operations:
-        if op.method in MUTATING:
-            targets = [(code, code == "202") for code in op.responses if code.startswith("2")]
-        elif op.method == "GET" and normalise_path(op.path) in monitors:
-            targets = [(code, True) for code in op.responses if code.startswith("2")]
-        else:
-            continue
-        for code, asynchronous in targets:
-            for schema in op.response_schemas(op.responses[code]):
-                for obj in nested_objects(schema):
-                    _collect(spec, obj, op, asynchronous, found)
+        monitor = op.method == "GET" and normalise_path(op.path) in monitors
+        if op.method in MUTATING or monitor:
+            targets.extend((monitor or code == "202", op, code) for code in op.responses if code.startswith("2"))
+    seen: dict = {}  # object schemas already walked, shared by every operation
+    for asynchronous, op, code in sorted(targets, key=lambda t: not t[0]):
+        for schema in op.response_schemas(op.responses[code]):
+            for obj in nested_objects(schema, seen=seen):
+                _collect(spec, obj, op, asynchronous, found)
     spec._status_enums = list(found.values())
     return spec._status_enums
 
@@ -57,7 +59,7 @@ def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict) ->
         if not values:
             continue
         classified = spec.states.classify(values)
-        if spec.states.is_lifecycle(classified):
+        if spec.states.is_lifecycle(classified) and not spec.states.is_resource_state(classified):
             statuses.append((name, prop, values, classified))
     if not statuses:
         return
