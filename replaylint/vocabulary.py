@@ -87,9 +87,9 @@ STATE_WORDS = {
         transferring uploading importing exporting""",
     "succeeded": """succeeded success successful completed complete done finished fulfilled paid settled
         approved captured delivered successcriteriamet sent available published built deployed merged
-        applied""",
+        applied verified posted""",
     "failed": """failed failure error errored declined rejected timedout timeout terminated aborted
-        failuretarget undelivered bounced reversed returned refused denied dismissed invalidated""",
+        failuretarget undelivered bounced reversed returned refused denied dismissed invalidated unverified""",
     "cancelled": """canceled cancelled revoked voided void expired deleted withdrawn superseded""",
 }
 RESTING_SUCCESS = {"active", "available", "enabled"}
@@ -123,7 +123,7 @@ class StateVocabulary:
                     break
         # An approval lifecycle (pending -> accepted | declined): "accepted" is its success.
         accepted = [v for v in found.get("not-started", []) if squash(v) == "accepted"]
-        if accepted and "succeeded" not in found and {"declined", "rejected", "denied"} & {squash(v) for v in values
+        if accepted and "succeeded" not in found and {"declined", "rejected", "denied", "refused"} & {squash(v) for v in values
                                                                                           if isinstance(v, str)}:
             found["not-started"] = [v for v in found["not-started"] if v not in accepted]
             if not found["not-started"]:

@@ -1,6 +1,8 @@
 from replaylint.openapi.status import status_enums
 from replaylint.rule import Example, Rule
 
+EXAMPLES = {"success": "a success state (succeeded)", "failure": "failure states (failed, cancelled)"}
+
 
 class StatusWithoutTerminalStates(Rule):
     code = "RPL109"
@@ -100,6 +102,6 @@ paths:
                     self, status.node,
                     f"`{status.name}` ({', '.join(map(str, status.values))}) returned by {status.op.label} has no "
                     f"{' and no '.join(missing)} state: a caller cannot tell when the work is over",
-                    f"add {' and '.join(missing)} states (e.g. succeeded, failed, cancelled) to `{status.name}`",
+                    f"add {' and '.join(EXAMPLES[label] for label in missing)} to `{status.name}`",
                     status.op, detail=status.name,
                 )

@@ -1,0 +1,169 @@
+"""Loading specs: positions (also through `$ref` into other files, YAML and JSON), versions, broken refs."""
+import json
+
+import pytest
+
+from conftest import write
+from replaylint.config import Config
+from replaylint.documents import DocumentError, parse_document
+from replaylint.engine import run
+
+KEYLESS_POST = {"post": {"operationId": "createThing", "responses": {"201": {"description": "created"}}}}
+
+
+def findings(paths, **config):
+    result = run(paths, Config(**config))
+    return result, [(f.code, f.path, f.span.line, f.span.column) for f in result.findings if not f.exempted]
+
+
+def test_yaml_positions_are_one_based_key_positions():
+    doc = parse_document("x.yaml", "a:\n  b:\n    - c: 1\n    - d: 2\n")
+    assert doc.position(("a",)) == (1, 1, 1, 2)
+    assert doc.position(("a", "b")) == (2, 3, 2, 4)
+    assert doc.position(("a", "b", 1))[:2] == (4, 7)
+    assert doc.position(("a", "b", 1, "d"))[:2] == (4, 7)
+
+
+def test_json_positions_are_found_lazily_and_exactly():
+    text = '{\n  "a": {"b": [1, {"c": "x"}]},\n  "z": 2\n}\n'
+    doc = parse_document("x.json", text)
+    assert doc.position(("a",))[:2] == (2, 3)
+    assert doc.position(("a", "b", 1, "c"))[:2] == (2, 19)
+    assert doc.position(("z",))[:2] == (3, 3)
+    assert doc.position(("missing",))[:2] == (1, 1)  # falls back to the nearest enclosing value
+
+
+def test_yaml_int_keys_and_merge_keys_are_located():
+    doc = parse_document("x.yaml", "base: &b\n  k: 1\nresponses:\n  200: ok\nitem:\n  <<: *b\n")
+    assert doc.position(("responses", 200))[:2] == (4, 3)
+    assert doc.position(("item", "k"))[:2] == (2, 3)
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("a: [1, 2\n", "invalid YAML"),
+    ("a: 1\n a: 2\n", "invalid YAML"),
+])
+def test_invalid_yaml_has_a_position(text, reason):
+    with pytest.raises(DocumentError) as error:
+        parse_document("x.yaml", text)
+    assert reason in error.value.message and error.value.line
+
+
+def test_invalid_json_has_a_position():
+    with pytest.raises(DocumentError) as error:
+        parse_document("x.json", '{"a": 1,,}')
+    assert error.value.line == 1 and error.value.column == 9
+
+
+@pytest.mark.parametrize("header", [
+    'swagger: "2.0"\ninfo: {title: t, version: "1"}\n',
+    'openapi: 3.0.3\ninfo: {title: t, version: "1"}\n',
+    'openapi: 3.1.0\ninfo: {title: t, version: "1"}\n',
+])
+def test_every_version_is_analysed(project, header):
+    write(project, "api.yaml", header + "paths:\n  /things:\n    post:\n      responses:\n        '201': {description: ok}\n")
+    result, found = findings(["api.yaml"])
+    assert found == [("RPL101", "api.yaml", 5, 5)]
+    assert result.files_analysed == 1
+
+
+def test_finding_in_referenced_yaml_file_points_into_that_file(project):
+    write(project, "api.yaml", 'openapi: 3.0.3\ninfo: {title: t, version: "1"}\npaths:\n'
+                               '  /things:\n    $ref: "./paths/things.yaml"\n')
+    write(project, "paths/things.yaml", "# the things\npost:\n  operationId: createThing\n"
+                                        "  responses:\n    '201': {description: ok}\n")
+    _, found = findings(["api.yaml"])
+    assert found == [("RPL101", "paths/things.yaml", 2, 1)]
+
+
+def test_finding_in_referenced_json_file_points_into_that_file(project):
+    write(project, "api.json", json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                                           "paths": {"/things": {"$ref": "defs.json#/pathItems/things"}}}))
+    write(project, "defs.json", '{\n  "pathItems": {\n    "things": {\n      "post": {"responses": {}}\n    }\n  }\n}\n')
+    _, found = findings(["api.json"])
+    assert found == [("RPL101", "defs.json", 4, 7)]
+
+
+def test_shared_key_parameter_through_ref_counts(project):
+    write(project, "api.yaml", """openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /things:
+    post:
+      parameters: [{$ref: "#/components/parameters/Key"}]
+      responses: {'201': {description: ok}, '409': {description: in flight}}
+components:
+  parameters:
+    Key: {name: x_idempotency_key, in: header, description: a repeat returns the original response}
+""")
+    _, found = findings(["api.yaml"])
+    assert found == []
+
+
+def test_ref_cycles_terminate_and_are_reported(project):
+    write(project, "api.yaml", """openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /a: {$ref: "#/paths/~1b"}
+  /b: {$ref: "#/paths/~1a"}
+  /tree:
+    post:
+      parameters: [{name: Idempotency-Key, in: header, required: true, description: returns the original response}]
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {schema: {$ref: "#/components/schemas/Node"}}}
+        '409': {description: in flight}
+components:
+  schemas:
+    Node: {type: object, properties: {child: {$ref: "#/components/schemas/Node"}, status: {type: string, enum: [running, done, failed]}}}
+""")
+    result, found = findings(["api.yaml"])
+    assert found == []
+    assert any("cycle" in p.message for p in result.problems)
+
+
+@pytest.mark.parametrize("ref,reason", [
+    ("./missing.yaml#/X", "cannot be read"),
+    ("#/components/parameters/Nope", "points to nothing"),
+    ("../outside.yaml#/X", "leaves the project root"),
+    ("https://example.com/common.yaml#/X", "remote $ref"),
+])
+def test_broken_refs_are_named_and_the_rest_is_analysed(project, ref, reason):
+    write(project.parent, "outside.yaml", "X: {name: Idempotency-Key, in: header}\n")
+    write(project, "api.yaml", f"""openapi: 3.0.3
+info: {{title: t, version: "1"}}
+paths:
+  /things:
+    post:
+      parameters: [{{$ref: "{ref}"}}]
+      responses: {{'201': {{description: ok}}}}
+""")
+    result, found = findings(["api.yaml"])
+    assert found == [("RPL101", "api.yaml", 5, 5)]  # the escaping ref was not followed
+    assert [(p.path, p.line) for p in result.problems] == [("api.yaml", 6)]
+    assert reason in result.problems[0].message
+
+
+def test_walk_finds_specs_by_content_and_skips_fragments(project):
+    write(project, "specs/api.yaml", 'openapi: 3.0.3\ninfo: {title: t, version: "1"}\npaths:\n  /t:\n    post: {responses: {}}\n')
+    write(project, "specs/fragment.yaml", "components: {}\n")
+    write(project, "config.json", '{"name": "not a spec"}')
+    write(project, "ignored/api.yaml", 'openapi: 3.0.3\ninfo: {title: t, version: "1"}\npaths:\n  /t:\n    post: {}\n')
+    write(project, ".gitignore", "ignored/\n")
+    result, found = findings(["."])
+    assert [f[1] for f in found] == ["specs/api.yaml"]
+    assert result.files_analysed == 1 and not result.problems
+
+
+def test_exclude_globs_apply(project):
+    write(project, "vendor/api.yaml", 'openapi: 3.0.3\ninfo: {title: t, version: "1"}\npaths:\n  /t:\n    post: {}\n')
+    result, found = findings(["."], root=project, exclude=["vendor"])
+    assert found == [] and result.files_analysed == 0
+
+
+def test_explicit_non_spec_file_is_reported(project):
+    write(project, "notes.yaml", "hello: world\n")
+    result, _ = findings(["notes.yaml"])
+    assert [p.path for p in result.problems] == ["notes.yaml"]
+    assert "not an OpenAPI document" in result.problems[0].message
