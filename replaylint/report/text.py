@@ -19,7 +19,8 @@ class Style:
         return f"\x1b[{COLORS[kind]}m{text}\x1b[0m" if self.enabled else text
 
 
-def use_color(stream=sys.stdout) -> bool:
+def use_color(stream=None) -> bool:
+    stream = stream or sys.stdout
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
