@@ -167,3 +167,26 @@ def test_explicit_non_spec_file_is_reported(project):
     result, _ = findings(["notes.yaml"])
     assert [p.path for p in result.problems] == ["notes.yaml"]
     assert "not an OpenAPI document" in result.problems[0].message
+
+
+def test_validation_is_opt_in_and_reports_notes_not_errors(project):
+    write(project, "api.yaml", 'openapi: 3.0.3\ninfo: {title: t}\npaths:\n  /t:\n    post:\n'
+                               '      parameters: [{name: x}]\n      responses: {}\n')
+    result, found = findings(["api.yaml"])
+    assert result.notes == [] and found == [("RPL101", "api.yaml", 5, 5)]
+    result, found = findings(["api.yaml"], validate=True)
+    assert found == [("RPL101", "api.yaml", 5, 5)] and not result.problems
+    assert [(n.line, "invalid OpenAPI 3.0" in n.message) for n in result.notes] == [(2, True), (6, True)]
+
+
+def test_a_crashing_rule_is_reported_and_the_rest_runs(project, monkeypatch):
+    from replaylint.registry import REGISTRY
+
+    def explode(spec):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(REGISTRY.get("RPL109"), "check", explode)
+    write(project, "api.yaml", 'openapi: 3.0.3\ninfo: {title: t, version: "1"}\npaths:\n  /t:\n    post: {}\n')
+    result, found = findings(["api.yaml"])
+    assert found == [("RPL101", "api.yaml", 5, 5)]
+    assert [p.message for p in result.problems] == ["internal error in rule RPL109: ValueError: boom"]
