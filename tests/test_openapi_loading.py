@@ -176,7 +176,7 @@ def test_validation_is_opt_in_and_reports_notes_not_errors(project):
     assert result.notes == [] and found == [("RPL101", "api.yaml", 5, 5)]
     result, found = findings(["api.yaml"], validate=True)
     assert found == [("RPL101", "api.yaml", 5, 5)] and not result.problems
-    assert [(n.line, "invalid OpenAPI 3.0" in n.message) for n in result.notes] == [(2, True), (6, True)]
+    assert [(n.line, "invalid OpenAPI 3.0" in n.message) for n in result.notes] == [(2, True), (6, True), (7, True)]
 
 
 def test_a_crashing_rule_is_reported_and_the_rest_runs(project, monkeypatch):
