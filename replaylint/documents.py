@@ -70,6 +70,27 @@ class Document:
         return line, offset - starts[line - 1] + 1
 
 
+def read_text(path: str, max_bytes: int) -> str:
+    """Read a UTF-8 text file, turning every I/O and decoding failure into a DocumentError."""
+    import os
+
+    try:
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            raise DocumentError(f"larger than {max_bytes // (1024 * 1024) or 1} MB (the size cap)")
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise DocumentError(f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"not UTF-8 text (invalid byte at offset {exc.start})") from None
+    if "\x00" in text:
+        raise DocumentError("contains null bytes (a binary file?)")
+    return text
+
+
 def parse_document(path: str, text: str) -> Document:
     """Parse JSON or YAML (chosen by extension, JSON text is also valid YAML) into a Document."""
     if path.lower().endswith(".json"):

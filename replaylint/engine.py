@@ -7,13 +7,17 @@ from pathlib import Path
 
 from .config import Config
 from .discovery import discover
-from .documents import DocumentError
+from .documents import DocumentError, read_text
 from .filtering import apply_filters
 from .model import FileResult, Finding, Note, Problem
 from .openapi.analyse import analyse_spec
 from .openapi.model import spec_version
 from .openapi.refs import read_document
+from .python.analyse import analyse_python
+from .python.handlers import ProjectFacts
 from .registry import REGISTRY
+
+MAX_READ_BYTES = 8 * 1024 * 1024  # Python files above the analysis cap are still read to be named
 
 ROOT_MARKERS = (".git", "pyproject.toml", "replaylint.toml", ".replaylint.yaml", ".replaylint.yml")
 
@@ -70,11 +74,30 @@ def analyse_file(path: str, config: Config, rules, explicit: bool = True) -> Fil
     return result
 
 
+def read_python(paths: list[str]) -> tuple[dict[str, str], list[FileResult]]:
+    """Texts of the Python inputs, and a not-analysed result for each one that cannot be read."""
+    texts, failed = {}, []
+    for path in paths:
+        shown = display_path(path)
+        try:
+            texts[path] = read_text(path, MAX_READ_BYTES)
+        except DocumentError as exc:
+            failed.append(FileResult(shown, problems=[Problem(shown, f"not analysed: {exc.message}")],
+                                     analysed=False))
+    return texts, failed
+
+
 def run(paths: list[str], config: Config, select=None, ignore=None) -> RunResult:
     rules = enabled_rules(config, select, ignore)
-    inputs = discover(paths or ["."], config, want_python=False)
+    python_rules = [rule for rule in rules if rule.target == "python"]
+    inputs = discover(paths or ["."], config, want_python=bool(python_rules))
     out = RunResult(problems=list(inputs.problems))
     results = [analyse_file(path, config, rules, path in inputs.explicit) for path in inputs.specs]
+    texts, failed = read_python(inputs.python)
+    results.extend(failed)
+    facts = ProjectFacts.from_texts(text for text in texts.values() if "dempoten" in text)
+    for path, text in texts.items():
+        results.append(analyse_python(path, text, config, python_rules, facts, display_path(path)))
     results = [result for result in results if result is not None]
     for result in results:
         out.files_analysed += result.analysed

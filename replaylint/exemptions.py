@@ -20,14 +20,16 @@ class Exemption:
     selector: str  # a rule code, prefix or name (allow); the level (harm)
     reason: str
     span: Span
-    scope: tuple  # ("file",) | ("path", "/orders") | ("op", "POST /orders") | ("function", "qualified.name")
+    scope: tuple  # ("file",) | ("path", "/orders") | ("op", "POST /orders") | ("lines", frozenset of lines)
     used: bool = False
     problems: list[str] = field(default_factory=list)
 
-    def covers(self, anchor: str) -> bool:
+    def covers(self, anchor: str, line: int = 0) -> bool:
         kind = self.scope[0]
         if kind == "file":
             return True
+        if kind == "lines":
+            return line in self.scope[1]
         if kind == "path":
             return anchor.partition(" ")[2] == self.scope[1]
         return anchor == self.scope[1] or anchor.startswith(self.scope[1] + ".")

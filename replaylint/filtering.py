@@ -47,7 +47,7 @@ def _severity_overrides(config: Config) -> dict[str, str]:
 
 def _exempt(finding: Finding, exemptions) -> Finding:
     for exemption in exemptions:
-        if exemption.kind != "allow" or not exemption.covers(finding.anchor):
+        if exemption.kind != "allow" or not exemption.covers(finding.anchor, finding.span.line):
             continue
         if finding.code in REGISTRY.expand(exemption.selector):
             exemption.used = True
@@ -58,7 +58,7 @@ def _exempt(finding: Finding, exemptions) -> Finding:
 def _meta_findings(exemptions, enabled: set[str]) -> list[Finding]:
     out = []
     for exemption in exemptions:
-        anchor = exemption.scope[1] if len(exemption.scope) > 1 else ""
+        anchor = exemption.scope[1] if exemption.scope[0] in ("path", "op") else ""
         if exemption.kind == "harm" and exemption.selector != "none":
             continue
         if not exemption.reason:

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from urllib.parse import unquote
 
-from ..documents import Document, DocumentError, parse_document
+from ..documents import Document, DocumentError, parse_document, read_text
 from ..model import Problem, Span
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -77,22 +77,8 @@ class Workspace:
 
 
 def read_document(path: str) -> Document:
-    """Read and parse one file, turning every I/O and decoding failure into a DocumentError."""
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise DocumentError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise DocumentError(f"cannot read file: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DocumentError(f"not UTF-8 text (byte {exc.start})") from None
-    if "\x00" in text:
-        raise DocumentError("contains null bytes (binary file?)")
-    return parse_document(path, text)
+    """Read and parse one spec file; every failure is a DocumentError."""
+    return parse_document(path, read_text(path, MAX_FILE_BYTES))
 
 
 _MISSING = object()

@@ -1,0 +1,215 @@
+"""Analyse one Python file: prefilter the text, parse once with libcst, build the module model, run the enabled
+Python rules, and compute positions only for what they report."""
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from ..exemptions import Exemption
+from ..model import FileResult, Finding, Note, Problem, Span
+from ..policy import SEVERITY_BY_HARM, Harm, config_harm, default_harm, word_harm
+from ..vocabulary import StateVocabulary, squash
+from .flow import FlowResult, analyse_function, random_helpers
+from .handlers import Handler, ProjectFacts, find_handlers
+from .model import FunctionInfo, ModuleModel, build_model, module_name_for
+
+MAX_PYTHON_BYTES = 1024 * 1024
+GENERATED = re.compile(r"@generated\b|DO NOT EDIT", re.I)
+COMMENT = re.compile(r"#\s*replaylint:\s*(?P<verb>allow-file|allow|harm)\s*(?:\[(?P<rules>[^\]]*)\]|=\s*(?P<level>\w+))?"
+                     r"(?:\s*(?:--|:|—)\s*(?P<reason>.*\S))?")
+
+
+class PythonAnalysis:
+    """What Python rules receive: the module model, its handlers and key flows, the policy, and `report`."""
+
+    def __init__(self, model: ModuleModel, config, text: str, facts: ProjectFacts, harm_notes):
+        self.model = model
+        self.config = config
+        self.text = text
+        self.facts = facts
+        self.reports: list[tuple] = []
+        self.extra_keys = frozenset(squash(k) for k in [*config.key_headers, *config.key_fields])
+        self.states = StateVocabulary(config.states)
+        self._harm_notes = harm_notes  # def line -> Exemption (harm=...)
+        self._flows: dict[int, FlowResult] = {}
+
+    @cached_property
+    def handlers(self) -> list[Handler]:
+        return find_handlers(self.model)
+
+    @cached_property
+    def helpers(self) -> dict[str, str]:
+        return random_helpers(self.model, frozenset(self.config.random_factories))
+
+    @cached_property
+    def is_server_module(self) -> bool:
+        return bool(self.handlers) or bool(re.search(r"^\s*(from|import)\s+(fastapi|flask|django|starlette|litestar|"
+                                                     r"aiohttp\.web|rest_framework|sanic|falcon|tornado)",
+                                                     self.text, re.M))
+
+    def flow(self, info: FunctionInfo) -> FlowResult:
+        key = id(info.node)  # the module node stands for module-level code
+        if key not in self._flows:
+            self._flows[key] = analyse_function(self.model, info, self.helpers, frozenset(self.config.random_factories),
+                                                frozenset(self.config.key_factories), self.extra_keys)
+        return self._flows[key]
+
+    def harm(self, qualname: str, name: str, handler: Handler | None = None, def_line: int | None = None) -> Harm:
+        note = self._harm_notes(def_line) if def_line is not None else None
+        if note is not None:
+            note.used = True
+            return Harm(note.selector, note.reason, "annotation")
+        route = f"{sorted(handler.methods)[0]} {handler.path}" if handler and handler.path else ""
+        configured = config_harm(self.config, route, qualname)
+        if configured is not None:
+            return configured
+        segment = handler.path.rstrip("/").rsplit("/", 1)[-1] if handler and handler.path else ""
+        return word_harm(name, segment) or default_harm(self.config)
+
+    def severity_for(self, harm: Harm) -> str:
+        return SEVERITY_BY_HARM[harm.level]
+
+    def report(self, rule, node, message: str, fix: str, anchor: str, detail: str = "", severity=None) -> None:
+        self.reports.append((rule, node, message, fix, anchor, detail, severity))
+
+
+def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, shown: str) -> FileResult:
+    result = FileResult(shown)
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_PYTHON_BYTES:
+        result.problems.append(Problem(shown, f"not analysed: larger than {MAX_PYTHON_BYTES // 1024} KB "
+                                              "(the size cap for Python files)"))
+        result.analysed = False
+        return result
+    head = text[:2048]
+    if GENERATED.search(head):
+        result.notes.append(Note(shown, "skipped: marked @generated"))
+        return result
+    wanted = [rule for rule in rules if _prefilter(rule, text, config)]
+    exemptions, file_rules = _comment_exemptions(text, shown)
+    if not wanted and not exemptions:
+        return result
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        result.problems.append(Problem(shown, f"not analysed: Python syntax error: {_first_line(exc.message)}",
+                                       exc.raw_line, exc.raw_column + 1))
+        result.analysed = False
+        return result
+    except RecursionError:
+        result.problems.append(Problem(shown, "not analysed: nested too deeply to parse"))
+        result.analysed = False
+        return result
+    model = build_model(module, module_name_for(shown))
+    harm_notes = [e for e in exemptions if e.kind == "harm" and not e.problems]
+
+    def harm_note(def_line: int):
+        return next((e for e in harm_notes if def_line in e.scope[1]), None)
+
+    ctx = PythonAnalysis(model, config, text, facts, harm_note)
+    positions = _Positions(module, text)
+    ctx.positions = positions
+    for rule in wanted:
+        try:
+            rule.check(ctx)
+        except RecursionError:
+            result.problems.append(Problem(shown, f"not analysed by {rule.code}: code nested too deeply"))
+        except Exception as exc:  # one rule's bug must not take the run down
+            result.problems.append(Problem(shown, f"internal error in rule {rule.code}: {type(exc).__name__}: {exc}"))
+    seen = set()
+    for rule, node, message, fix, anchor, detail, severity in ctx.reports:
+        start, end = positions.of(node)
+        span = Span(shown, start[0], start[1], end[0], end[1])
+        finding = Finding(rule.code, severity or rule.severity, message, fix, span, anchor, detail)
+        if (finding.code, span.line, span.column, anchor) not in seen:
+            seen.add((finding.code, span.line, span.column, anchor))
+            result.findings.append(finding)
+    result.exemptions = [e for e in exemptions if not e.problems]
+    for exemption in exemptions:
+        for text in exemption.problems:
+            result.notes.append(Note(shown, text, exemption.span.line, exemption.span.column))
+    return result
+
+
+def _prefilter(rule, text: str, config) -> bool:
+    needles = getattr(rule, "needles", ())
+    if not needles:
+        return True
+    extra = [*config.key_headers, *config.key_fields, *config.random_factories]
+    return any(needle in text for needle in needles) or any(word in text for word in extra)
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else "invalid syntax"
+
+
+def covered_lines(lines: list[str], number: int) -> frozenset:
+    """Lines an exemption comment on line `number` (1-based) covers: its own, the next, and the `def`/`class`
+    line below a run of decorators, so a comment above `@app.post(...)` reaches the handler."""
+    covered = {number, number + 1}
+    index, depth = number - 1, 0
+    if not lines[index].lstrip().startswith(("@", "#")):
+        return frozenset(covered)
+    index += 1 if lines[index].lstrip().startswith("#") else 0
+    while index < len(lines) and index < number + 40:
+        stripped = lines[index].lstrip()
+        if depth == 0 and stripped.startswith(("def ", "async def ", "class ")):
+            covered.add(index + 1)
+            break
+        if depth == 0 and stripped and not stripped.startswith(("@", "#")):
+            break
+        depth = max(0, depth + sum(stripped.count(c) for c in "([{") - sum(stripped.count(c) for c in ")]}"))
+        index += 1
+    return frozenset(covered)
+
+
+def _comment_exemptions(text: str, shown: str) -> tuple[list[Exemption], set]:
+    found: list[Exemption] = []
+    if "replaylint:" not in text:
+        return found, set()
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        if "replaylint:" not in line or "#" not in line:
+            continue
+        match = COMMENT.search(line)
+        if match is None:
+            continue
+        column = match.start() + 1
+        span = Span(shown, number, column, number, len(line) + 1)
+        reason = (match.group("reason") or "").strip()
+        verb = match.group("verb")
+        if verb == "harm":
+            level = (match.group("level") or "").lower()
+            exemption = Exemption("harm", level, reason, span, ("lines", covered_lines(lines, number)))
+            if level not in ("none", "measurable", "high"):
+                exemption.problems.append(f"replaylint: harm must be none, measurable or high, got {level!r}")
+            found.append(exemption)
+            continue
+        selectors = [s.strip() for s in (match.group("rules") or "").split(",") if s.strip()]
+        if not selectors:
+            exemption = Exemption("allow", "", reason, span, ("file",) if verb == "allow-file" else ("lines", frozenset()))
+            exemption.problems.append(f"replaylint: {verb} needs rules in brackets, e.g. {verb}[RPL201]")
+            found.append(exemption)
+            continue
+        for selector in selectors:
+            scope = ("file",) if verb == "allow-file" else ("lines", covered_lines(lines, number))
+            found.append(Exemption("allow", selector, reason, span, scope))
+    return found, set()
+
+
+class _Positions:
+    """Positions of reported nodes, computed once per file and only when something was reported."""
+
+    def __init__(self, module: cst.Module, text: str):
+        self.module = module
+        self._map = None
+
+    def of(self, node) -> tuple[tuple[int, int], tuple[int, int]]:
+        if self._map is None:
+            self._map = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        code_range = self._map.get(node)
+        if code_range is None:
+            return (1, 1), (1, 1)
+        return (code_range.start.line, code_range.start.column + 1), (code_range.end.line, code_range.end.column + 1)

@@ -1,0 +1,402 @@
+"""Follow key values inside one function, in source order: from sources (random, clock, tracing ids, fixed
+values) through assignments, f-strings, `str()`, `.hex`, concatenation and calls, to key sinks
+(`idempotency_key=`, `{"Idempotency-Key": ...}`, `headers[...] =`, `add_header(...)`).
+
+Intraprocedural, like Semgrep OSS taint mode; helper functions of the same module that return random values
+count as sources. A random key handed to a persistence call before it is sent is marked persisted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from .model import FunctionInfo, ModuleModel, dotted, string_value
+from .sources import (CALL_SINKS, CLIENT_FACTORIES, CLOCK_SOURCES, KEYWORD_SINKS_BY_METHOD, PERSIST_VERBS,
+                      RANDOM_SOURCES, header_name, is_key_name, is_tracing_attribute, is_tracing_header)
+from ..vocabulary import squash
+
+
+@dataclass
+class Taint:
+    kind: str  # random | clock | tracing | static
+    source: str  # what it came from, for messages ("uuid.uuid4()", "the X-Request-Id header")
+    node: cst.CSTNode
+    loops: tuple = ()  # ids of the loops around the place it was made
+    persisted: bool = False
+
+
+@dataclass
+class KeySink:
+    node: cst.CSTNode  # where the key value is written (reported position)
+    key: str  # the header, field or keyword name
+    taint: Taint | None
+    loops: tuple  # ids of the loops around the sink
+    client_default: bool = False  # a session/client default header: shared by every request
+    persisted: bool = False
+
+
+@dataclass
+class Loop:
+    id: int
+    retry: bool
+
+
+@dataclass
+class FlowResult:
+    sinks: list[KeySink] = field(default_factory=list)
+    retry_loops: set = field(default_factory=set)
+    calls: list[tuple[cst.Call, str | None]] = field(default_factory=list)  # (call, qualified name)
+    bindings: dict[str, tuple] = field(default_factory=dict)  # name -> (constructor, its first string argument)
+
+
+def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict[str, str]:
+    """Module functions that return a random or clock value (`def new_key(): return str(uuid4())`)."""
+    helpers: dict[str, str] = {}
+    functions = model.module_functions()
+    for _ in range(2):  # helpers of helpers
+        for name, info in functions.items():
+            if name in helpers:
+                continue
+            flow = _Flow(model, info, helpers, extra_random, frozenset(), collect_returns=True)
+            info.node.body.visit(flow)
+            kinds = [t.kind for t in flow.returns if t is not None and t.kind in ("random", "clock")]
+            if kinds:
+                helpers[name] = kinds[0]
+    return helpers
+
+
+def analyse_function(model: ModuleModel, info: FunctionInfo, helpers: dict[str, str], extra_random=frozenset(),
+                     stable=frozenset(), extra_keys=frozenset()) -> FlowResult:
+    flow = _Flow(model, info, helpers, extra_random, stable, extra_keys=extra_keys)
+    flow.bind_parameters()
+    (info.node if isinstance(info.node, cst.Module) else info.node.body).visit(flow)
+    return flow.result
+
+
+class _Flow(cst.CSTVisitor):
+    def __init__(self, model, info, helpers, extra_random, stable, collect_returns=False, extra_keys=frozenset()):
+        self.model = model
+        self.info = info
+        self.helpers = helpers
+        self.extra_random = extra_random
+        self.stable = stable
+        self.extra_keys = extra_keys
+        self.env: dict[str, Taint | None] = {}
+        self.loops: list[Loop] = []
+        self.result = FlowResult()
+        self.returns: list[Taint | None] = []
+        self.collect_returns = collect_returns
+
+    # --- scope -------------------------------------------------------------------------------------------
+
+    def visit_FunctionDef(self, node) -> bool:
+        return False  # nested functions are analysed on their own
+
+    def visit_ClassDef(self, node) -> bool:
+        return False
+
+    def bind_parameters(self) -> None:
+        for param in self.info.params:
+            name = param.name.value
+            if param.default is not None:
+                taint = self.taint(param.default)
+                if taint is not None and taint.kind in ("random", "clock"):
+                    # evaluated once, when the function is defined: one value shared by every call
+                    self.env[name] = Taint("static", f"a default argument made once by {taint.source}", param)
+                    continue
+            if squash(name) in ("correlationid", "traceid", "traceparent", "xrequestid"):
+                self.env[name] = Taint("tracing", f"the parameter `{name}`", param)
+
+    # --- loops -------------------------------------------------------------------------------------------
+
+    def visit_For(self, node: cst.For) -> None:
+        self.loops.append(Loop(id(node), _is_retry_for(node, self.model)))
+        if self.loops[-1].retry:
+            self.result.retry_loops.add(id(node))
+
+    def leave_For(self, original_node) -> None:
+        self.loops.pop()
+
+    def visit_While(self, node: cst.While) -> None:
+        retry = _contains_try_or_jump(node.body)
+        self.loops.append(Loop(id(node), retry))
+        if retry:
+            self.result.retry_loops.add(id(node))
+
+    def leave_While(self, original_node) -> None:
+        self.loops.pop()
+
+    def _loop_ids(self) -> tuple:
+        return tuple(loop.id for loop in self.loops)
+
+    # --- bindings ----------------------------------------------------------------------------------------
+
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        value = original_node.value
+        taint = self.taint(value)
+        constructor = self._constructor(value)
+        for target in original_node.targets:
+            self._bind(target.target, taint, value, constructor)
+
+    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
+        if original_node.value is not None:
+            self._bind(original_node.target, self.taint(original_node.value), original_node.value,
+                       self._constructor(original_node.value))
+
+    def leave_AugAssign(self, original_node: cst.AugAssign) -> None:
+        target = original_node.target
+        if isinstance(target, cst.Name):
+            self.env[target.value] = self.env.get(target.value) or self.taint(original_node.value)
+
+    def leave_NamedExpr(self, original_node: cst.NamedExpr) -> None:
+        if isinstance(original_node.target, cst.Name):
+            self.env[original_node.target.value] = self.taint(original_node.value)
+
+    def visit_CompFor(self, node) -> None:
+        if isinstance(node.target, cst.Name):
+            self.env[node.target.value] = None
+
+    def _bind(self, target, taint, value, constructor) -> None:
+        if isinstance(target, cst.Name):
+            self.env[target.value] = taint
+            if constructor:
+                self.result.bindings[target.value] = constructor
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._bind(element.value, None, None, None)
+        elif isinstance(target, cst.Attribute):
+            name = dotted(target)
+            if name and constructor:
+                self.result.bindings[name] = constructor
+            # storing a random value on an object (not self) is how ORM rows are filled before save()
+            if taint is not None and not (dotted(target.value) or "").startswith(("self", "cls")):
+                taint.persisted = True
+        elif isinstance(target, cst.Subscript):
+            key = _subscript_key(target)
+            if key is not None and is_key_name(header_name(key), self.extra_keys):
+                owner = target.value
+                client_default = isinstance(owner, cst.Attribute) and owner.attr.value == "headers" and \
+                    self._is_client(owner.value)
+                self._sink(value, key, client_default=client_default, where=value)
+
+    def _constructor(self, value) -> tuple | None:
+        return constructor_of(self.model, value)
+
+    def _is_client(self, expr) -> bool:
+        name = dotted(expr)
+        if name is None:
+            return False
+        constructor = self.result.bindings.get(name, ("", ""))[0]
+        if constructor and CLIENT_FACTORIES.search(constructor):
+            return True
+        last = name.split(".")[-1].lower()
+        return "session" in last or last.endswith("client")
+
+    # --- sinks -------------------------------------------------------------------------------------------
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.model.qualify(node.func)
+        self.result.calls.append((node, qualified))
+        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else \
+            (node.func.value if isinstance(node.func, cst.Name) else "")
+        client_call = bool(qualified and CLIENT_FACTORIES.search(qualified))
+        for arg in node.args:
+            if arg.keyword is None:
+                continue
+            keyword = arg.keyword.value
+            if is_key_name(keyword, self.extra_keys) or KEYWORD_SINKS_BY_METHOD.get(method) == keyword:
+                self._sink(arg.value, keyword, client_default=client_call, where=arg.value)
+            elif client_call and keyword in ("headers", "default_headers") and isinstance(arg.value, cst.Dict):
+                for element in arg.value.elements:
+                    if isinstance(element, cst.DictElement):
+                        key = string_value(element.key)
+                        if key is not None and is_key_name(key, self.extra_keys):
+                            self._sink(element.value, key, client_default=True, where=element.value)
+        if method in CALL_SINKS and len(node.args) >= 2:
+            key = string_value(node.args[0].value)
+            if key is not None and is_key_name(key, self.extra_keys):
+                owner = node.func.value if isinstance(node.func, cst.Attribute) else None
+                client_default = isinstance(owner, cst.Attribute) and owner.attr.value == "headers" and \
+                    self._is_client(owner.value)
+                self._sink(node.args[1].value, key, client_default=client_default, where=node.args[1].value)
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        func = original_node.func
+        method = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name)
+                                                                            else "")
+        if method.lower() in PERSIST_VERBS or method.lower().startswith(("save", "store", "persist", "insert")):
+            for arg in original_node.args:
+                for taint in self._taints_in(arg.value):
+                    taint.persisted = True
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                key = string_value(element.key)
+                if key is not None and is_key_name(key, self.extra_keys):
+                    self._sink(element.value, key, where=element.value)
+
+    def _sink(self, value, key: str, client_default: bool = False, where=None) -> None:
+        if any(s.node is where for s in self.result.sinks):
+            return  # the same value seen through a keyword and its dict
+        taint = self.taint(value)
+        if taint is None:
+            static = self._static(value)
+            if static is not None:
+                taint = Taint("static", static, value)
+        self.result.sinks.append(KeySink(where or value, key, taint, self._loop_ids(), client_default,
+                                         bool(taint and taint.persisted)))
+
+    def _static(self, value) -> str | None:
+        text = string_value(value)
+        if text is not None and text.strip():
+            return f"the literal {text!r}"
+        if isinstance(value, cst.Name) and value.value not in self.env and value.value in self.model.constants:
+            constant = self.model.constants[value.value]
+            if string_value(constant) is not None or self.taint(constant) is not None:
+                return f"the module constant {value.value}"
+        return None
+
+    def leave_Return(self, original_node: cst.Return) -> None:
+        if self.collect_returns and original_node.value is not None:
+            self.returns.append(self.taint(original_node.value))
+
+    # --- taint -------------------------------------------------------------------------------------------
+
+    def taint(self, expr) -> Taint | None:
+        """The first source a value is made from, if any."""
+        if expr is None:
+            return None
+        if isinstance(expr, cst.Name):
+            return self.env.get(expr.value)
+        if isinstance(expr, cst.Await):
+            return self.taint(expr.expression)
+        if isinstance(expr, cst.Call):
+            return self._call_taint(expr)
+        if isinstance(expr, cst.Attribute):
+            if is_tracing_attribute(dotted(expr.value), expr.attr.value):
+                return Taint("tracing", f"`{dotted(expr) or expr.attr.value}`", expr, self._loop_ids())
+            return self.taint(expr.value)
+        if isinstance(expr, cst.Subscript):
+            key = _subscript_key(expr)
+            if key is not None and is_tracing_header(key) and _reads_headers(expr.value):
+                return Taint("tracing", f"the {header_name(key)} header", expr, self._loop_ids())
+            return self.taint(expr.value)
+        if isinstance(expr, cst.FormattedString):
+            for part in expr.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    taint = self.taint(part.expression)
+                    if taint is not None:
+                        return taint
+            return None
+        if isinstance(expr, cst.BinaryOperation):
+            return self.taint(expr.left) or self.taint(expr.right)
+        if isinstance(expr, cst.BooleanOperation):
+            return self.taint(expr.left) or self.taint(expr.right)
+        if isinstance(expr, cst.IfExp):
+            return self.taint(expr.body) or self.taint(expr.orelse)
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            for element in expr.elements:
+                taint = self.taint(element.value)
+                if taint is not None:
+                    return taint
+        return None
+
+    def _call_taint(self, call: cst.Call) -> Taint | None:
+        qualified = self.model.qualify(call.func) or ""
+        if qualified in self.stable:
+            return None
+        if qualified in RANDOM_SOURCES or qualified in self.extra_random:
+            return Taint("random", f"{qualified}()", call, self._loop_ids())
+        if qualified in CLOCK_SOURCES:
+            return Taint("clock", f"{qualified}()", call, self._loop_ids())
+        if isinstance(call.func, cst.Name) and call.func.value in self.helpers and call.func.value not in self.env:
+            return Taint(self.helpers[call.func.value], f"{call.func.value}()", call, self._loop_ids())
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("get", "getlist", "get_header") and \
+                call.args and _reads_headers(call.func.value):
+            key = string_value(call.args[0].value)
+            if key is not None and is_tracing_header(key):
+                return Taint("tracing", f"the {header_name(key)} header", call, self._loop_ids())
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value in ("default_factory", "default"):
+                continue
+            taint = self.taint(arg.value)
+            if taint is not None:
+                return taint
+        if isinstance(call.func, cst.Attribute):  # methods of a tainted value: key.upper(), "{}".format(...)
+            return self.taint(call.func.value)
+        return None
+
+    def _taints_in(self, expr) -> list[Taint]:
+        found = []
+        taint = self.taint(expr)
+        if taint is not None:
+            found.append(taint)
+        if isinstance(expr, cst.Dict):
+            for element in expr.elements:
+                if isinstance(element, cst.DictElement):
+                    found.extend(self._taints_in(element.value))
+        return found
+
+
+def constructor_of(model: ModuleModel, value) -> tuple | None:
+    """(qualified callee, first string argument) of `x = boto3.client("ec2")`-style bindings."""
+    if isinstance(value, cst.Await):
+        value = value.expression
+    if not isinstance(value, cst.Call):
+        return None
+    qualified = model.qualify(value.func)
+    if qualified is None and isinstance(value.func, cst.Attribute):
+        qualified = value.func.attr.value  # session.client("ec2"): the method name is what matters
+    first = string_value(value.args[0].value) if value.args and value.args[0].keyword is None else None
+    if first is None:
+        first = next((string_value(a.value) for a in value.args if a.keyword and a.keyword.value == "service_name"),
+                     None)
+    return (qualified or "", first or "")
+
+
+def _subscript_key(node: cst.Subscript) -> str | None:
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    return string_value(node.slice[0].slice.value)
+
+
+def _reads_headers(expr) -> bool:
+    """`request.headers`, `request.META`, `req.headers`, `environ`, `self.request.headers`."""
+    name = (dotted(expr) or "").split(".")[-1].lower()
+    return name in ("headers", "meta", "environ", "header")
+
+
+def _is_retry_for(node: cst.For, model: ModuleModel) -> bool:
+    """`for attempt in range(3):` that retries (not `for order in orders:` over different intents)."""
+    iterable = node.iter
+    if not isinstance(iterable, cst.Call):
+        return False
+    name = model.qualify(iterable.func) or ""
+    if name not in ("range", "itertools.count", "itertools.repeat", "count", "repeat"):
+        return False
+    return _contains_try_or_jump(node.body)
+
+
+def _contains_try_or_jump(body) -> bool:
+    finder = _TryFinder()
+    body.visit(finder)
+    return finder.found
+
+
+class _TryFinder(cst.CSTVisitor):
+    def __init__(self):
+        self.found = False
+
+    def visit_Try(self, node) -> None:
+        self.found = True
+
+    def visit_Continue(self, node) -> None:
+        self.found = True
+
+    def visit_Break(self, node) -> None:
+        self.found = True
+
+    def visit_FunctionDef(self, node) -> bool:
+        return False

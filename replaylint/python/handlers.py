@@ -1,0 +1,278 @@
+"""Server side: recognise mutating route handlers (FastAPI/Starlette, Flask, Django, DRF, aiohttp, Litestar,
+Falcon, Tornado) and whether they take an intent key, by their own code or through a recognised library."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ..openapi.semantics import INBOUND_SEGMENTS, READ_VERBS
+from ..vocabulary import squash, words
+from .model import ClassInfo, FunctionInfo, ModuleModel, dotted, string_value
+from .sources import header_name, is_key_name
+
+HTTP_VERBS = {"post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE", "get": "GET"}
+MUTATING = {"POST", "PATCH"}  # PUT and DELETE name their target: idempotent unless the code says otherwise
+VIEW_BASES = re.compile(
+    r"^(django\.views\.(generic\.)?\w*View|rest_framework\.(views|generics|viewsets|mixins)\.\w+|"
+    r"flask\.views\.(MethodView|View)|flask_restful\.Resource|flask_restx\.Resource|flask_smorest\.\w+|"
+    r"starlette\.endpoints\.HTTPEndpoint|tornado\.web\.RequestHandler|aiohttp\.web\.View|"
+    r"litestar\.Controller|ninja\.\w+)$"
+)
+VIEW_SUFFIXES = ("View", "ViewSet", "APIView", "Endpoint", "RequestHandler", "MethodView", "Controller")
+# Class views that create on POST without the class defining `post` or `create`.
+IMPLICIT_CREATE = re.compile(r"(^|\.)(CreateAPIView|ListCreateAPIView|ModelViewSet|CreateModelMixin|CreateView)$")
+METHOD_NAMES = {"post": "POST", "patch": "PATCH", "put": "PUT", "delete": "DELETE", "create": "POST",
+                "partial_update": "PATCH", "update": "PUT", "destroy": "DELETE", "on_post": "POST",
+                "on_patch": "PATCH", "on_put": "PUT", "on_delete": "DELETE"}
+LIBRARY_DECORATORS = re.compile(r"^(idempotency_key\.decorators\.(idempotency_key|idempotency_key_manual)|"
+                                r"aws_lambda_powertools\.utilities\.idempotency\.\w*idempotent\w*)$")
+EXEMPT_DECORATORS = re.compile(r"(^|\.)idempotency_key_exempt$")
+NOT_COVERAGE = re.compile(r"^pytest_idempotent\.")
+LOGGING_CALLS = re.compile(r"^(print|logging\.\w+|(\w+\.)*(log|logger|_logger|_log|LOG|LOGGER|structlog\w*)\.\w+)$")
+
+
+@dataclass
+class Handler:
+    info: FunctionInfo | None  # None for class views that inherit their create handler
+    cls: ClassInfo | None
+    methods: set[str]
+    path: str
+    node: cst.CSTNode  # where to report: the function (or class) name
+
+    @property
+    def qualname(self) -> str:
+        return self.info.qualname if self.info else self.cls.qualname
+
+
+@dataclass
+class ProjectFacts:
+    """Idempotency middleware found anywhere in the project (settings, app factories)."""
+
+    django_middleware: str = ""  # "" | "all" | "opt-in"
+    asgi_methods: frozenset = frozenset()
+
+    @classmethod
+    def from_texts(cls, texts) -> "ProjectFacts":
+        facts = cls()
+        for text in texts:
+            if "ExemptIdempotencyKeyMiddleware" in text:
+                facts.django_middleware = facts.django_middleware or "opt-in"
+            elif "idempotency_key.middleware.IdempotencyKeyMiddleware" in text:
+                facts.django_middleware = "all"
+            if "IdempotencyHeaderMiddleware" in text:
+                match = re.search(r"applicable_methods\s*=\s*\[([^\]]*)\]", text)
+                methods = re.findall(r"['\"](\w+)['\"]", match.group(1)) if match else ["POST", "PATCH"]
+                facts.asgi_methods = facts.asgi_methods | {m.upper() for m in methods}
+        return facts
+
+
+def find_handlers(model: ModuleModel) -> list[Handler]:
+    handlers: list[Handler] = []
+    view_classes = _view_classes(model)
+    for info in model.functions:
+        handler = _decorated_handler(model, info)
+        if handler is None and info.cls is not None and info.cls.name in view_classes and info.parent is None:
+            method = METHOD_NAMES.get(info.name)
+            if method:
+                handler = Handler(info, info.cls, {method}, "", info.node.name)
+        if handler is not None:
+            handlers.append(handler)
+    for name, cls in view_classes.items():
+        defined = {f.name for f in model.functions if f.cls is cls}
+        if any(IMPLICIT_CREATE.search(base) for base in cls.bases) and not defined & {"post", "create"}:
+            handlers.append(Handler(None, cls, {"POST"}, "", cls.node.name))
+    return handlers
+
+
+def _view_classes(model: ModuleModel) -> dict[str, ClassInfo]:
+    views: dict[str, ClassInfo] = {}
+    changed = True
+    while changed:  # local subclasses of views are views
+        changed = False
+        for name, cls in model.classes.items():
+            if name in views:
+                continue
+            if any(_is_view_base(base) or base.split(".")[-1] in views for base in cls.bases):
+                views[name] = cls
+                changed = True
+    return views
+
+
+def _is_view_base(base: str) -> bool:
+    return bool(VIEW_BASES.match(base)) or base.split(".")[-1].endswith(VIEW_SUFFIXES)
+
+
+def _decorated_handler(model: ModuleModel, info: FunctionInfo) -> Handler | None:
+    for qualified, decorator in info.decorators:
+        expr = decorator.decorator
+        call = expr if isinstance(expr, cst.Call) else None
+        last = qualified.split(".")[-1]
+        methods: set[str] = set()
+        path = ""
+        if call is not None:
+            path = _path_argument(call)
+        if last in HTTP_VERBS and (path or _is_framework(qualified)) and (call is not None or _is_framework(qualified)):
+            methods = {HTTP_VERBS[last]}
+        elif last in ("route", "api_route", "add_route") and call is not None:
+            methods = _methods_keyword(call, default={"GET"})
+        elif last == "require_POST" or qualified.endswith("require_POST"):
+            methods = {"POST"}
+        elif last == "require_http_methods" and call is not None and call.args:
+            methods = _string_list(call.args[0].value)
+        elif last == "api_view" and qualified.startswith(("rest_framework", "api_view")):
+            methods = _string_list(call.args[0].value) if call is not None and call.args else {"GET"}
+            if call is not None:
+                methods |= _methods_keyword(call, default=set())
+        elif last == "action" and qualified.startswith(("rest_framework", "action")) and call is not None:
+            methods = _methods_keyword(call, default={"GET"})
+        if methods:
+            return Handler(info, info.cls, methods, path, info.node.name)
+    return None
+
+
+def _is_framework(qualified: str) -> bool:
+    return qualified.startswith(("litestar.", "starlite.", "sanic.", "blacksheep.", "robyn."))
+
+
+def _path_argument(call: cst.Call) -> str:
+    for arg in call.args:
+        if arg.keyword is None or arg.keyword.value in ("path", "rule", "url"):
+            text = string_value(arg.value)
+            if text is not None and (text.startswith("/") or text == ""):
+                return text or "/"
+            if arg.keyword is None:
+                break
+    return ""
+
+
+def _methods_keyword(call: cst.Call, default: set[str]) -> set[str]:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "methods":
+            return _string_list(arg.value)
+    return set(default)
+
+
+def _string_list(expr) -> set[str]:
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+        return {text.upper() for e in expr.elements if (text := string_value(e.value)) is not None}
+    text = string_value(expr)
+    return {text.upper()} if text else set()
+
+
+# --- what the handler does ------------------------------------------------------------------------------------
+
+
+def is_read_or_receiver(handler: Handler) -> bool:
+    """Searches, logins, validations and webhook receivers: POST handlers that are not replay-relevant."""
+    name = handler.info.name if handler.info else handler.cls.name
+    segments = [s for s in handler.path.split("/") if s and not s.startswith(("{", "<", ":"))]
+    last = segments[-1] if segments else ""
+    name_words = words(name)
+    path_words = words(last)
+    if path_words and (squash(last) in READ_VERBS or path_words[0] in READ_VERBS):
+        return True
+    if name_words and name_words[0] in READ_VERBS:
+        return True
+    everything = set(name_words) | {squash(s) for s in segments}
+    return bool(everything & (INBOUND_SEGMENTS | {"webhook", "webhooks", "callback", "callbacks"}))
+
+
+class KeyEvidence(cst.CSTVisitor):
+    """Does a function body read an intent key: a key-named string, identifier or attribute anywhere in it."""
+
+    def __init__(self, extra=frozenset()):
+        self.extra = extra
+        self.found: cst.CSTNode | None = None
+
+    def _check(self, node, text: str | None) -> None:
+        if self.found is None and text and (is_key_name(header_name(text), self.extra) or "idempoten" in text.lower()):
+            self.found = node
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self._check(node, string_value(node))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self._check(node, node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._check(node, node.attr.value)
+
+
+def reads_key(model: ModuleModel, handler: Handler, extra=frozenset()) -> bool:
+    if handler.info is None:
+        return False
+    evidence = KeyEvidence(extra)
+    handler.info.node.params.visit(evidence)
+    handler.info.node.body.visit(evidence)
+    if evidence.found is not None:
+        return True
+    for param in handler.info.params:  # a body model of this module that carries the key
+        annotation = param.annotation.annotation if param.annotation else None
+        for name in _names_in(annotation):
+            cls = model.classes.get(name)
+            if cls is not None and class_has_key_field(cls, extra):
+                return True
+    return False
+
+
+def _names_in(expr) -> list[str]:
+    names = []
+    if expr is None:
+        return names
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node):
+            names.append(node.value)
+
+    expr.visit(_Names())
+    return names
+
+
+def class_has_key_field(cls: ClassInfo, extra=frozenset()) -> bool:
+    for statement in _class_statements(cls):
+        if isinstance(statement, cst.AnnAssign) and isinstance(statement.target, cst.Name):
+            if is_key_name(statement.target.value, extra):
+                return True
+    return False
+
+
+def _class_statements(cls: ClassInfo):
+    body = cls.node.body
+    if isinstance(body, cst.IndentedBlock):
+        for line in body.body:
+            if isinstance(line, cst.SimpleStatementLine):
+                yield from line.body
+
+
+def covered_by_library(handler: Handler, facts: ProjectFacts) -> bool:
+    decorators = list(handler.info.decorators) if handler.info else []
+    if handler.cls is not None:
+        decorators += [(q, d) for q, d in _class_decorators(handler)]
+    names = [q for q, _ in decorators]
+    if any(EXEMPT_DECORATORS.search(q) for q in names):
+        return False
+    for qualified, decorator in decorators:
+        if NOT_COVERAGE.match(qualified):
+            continue
+        if LIBRARY_DECORATORS.match(qualified) or "idempoten" in qualified.lower():
+            return True
+        if qualified.endswith("method_decorator") and isinstance(decorator.decorator, cst.Call):
+            inner = decorator.decorator.args[0].value if decorator.decorator.args else None
+            if "idempoten" in (dotted(inner) or "").lower():
+                return True
+    if facts.django_middleware == "all":
+        return True
+    return bool(handler.methods & facts.asgi_methods)
+
+
+def _class_decorators(handler: Handler):
+    model_qualify = getattr(handler, "_qualify", None)
+    for decorator in handler.cls.node.decorators:
+        target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        yield (dotted(target) or ""), decorator
+
+
+def is_logging_call(qualified: str | None) -> bool:
+    return bool(qualified and LOGGING_CALLS.match(qualified))

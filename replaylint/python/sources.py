@@ -1,0 +1,97 @@
+"""Where key values come from and where they go: the source, sink and library vocabularies of the Python
+analysis (domain-notes §5 and §6). All matching is on qualified names, never on bare names."""
+from __future__ import annotations
+
+import re
+
+from ..vocabulary import is_intent_field, is_intent_header, is_tracing_name, squash
+
+# Calls whose value is new on every call: a key made from them names the attempt, not the intent.
+RANDOM_SOURCES = frozenset("""
+    uuid.uuid1 uuid.uuid4 uuid.uuid6 uuid.uuid7 uuid.uuid8 uuid_utils.uuid1 uuid_utils.uuid4 uuid_utils.uuid6
+    uuid_utils.uuid7 uuid6.uuid6 uuid6.uuid7 uuid6.uuid8
+    os.urandom os.getrandom secrets.token_hex secrets.token_urlsafe secrets.token_bytes secrets.randbits
+    secrets.choice secrets.randbelow secrets.SystemRandom
+    random.random random.randint random.randrange random.choice random.choices random.sample random.getrandbits
+    random.randbytes random.uniform random.shuffle random.SystemRandom random.Random
+    numpy.random.rand numpy.random.randint numpy.random.random numpy.random.bytes
+    ulid.ULID ulid.new ulid.ulid ulid.generate ulid.from_timestamp ulid.monotonic.new python_ulid.ULID
+    nanoid.generate nanoid.non_secure_generate shortuuid.uuid shortuuid.random shortuuid.ShortUUID
+    ksuid.Ksuid ksuid.ksuid bson.ObjectId bson.objectid.ObjectId cuid.cuid cuid2.cuid_wrapper
+    django.utils.crypto.get_random_string
+""".split())
+CLOCK_SOURCES = frozenset("""
+    time.time time.time_ns time.monotonic time.monotonic_ns time.perf_counter time.perf_counter_ns
+    datetime.datetime.now datetime.datetime.utcnow datetime.datetime.today datetime.date.today
+    django.utils.timezone.now arrow.now arrow.utcnow pendulum.now pendulum.today
+""".split())
+# Derivations that keep a value random if their input is (uuid5 over a random string is still random).
+# Any call that takes a tainted argument propagates; these are listed for documentation and stable-over-input.
+STABLE_DERIVATIONS = frozenset({"uuid.uuid3", "uuid.uuid5"})
+
+# Methods that persist a value: a random key handed to one of them before it is sent can be found again.
+PERSIST_VERBS = frozenset("""
+    save store persist insert put set add write commit create update upsert record remember cache execute
+    executemany dump hset setex setnx set_many bulk_create add_all merge flush put_item put_object
+    write_text write_bytes
+""".split())
+
+RETRY_DECORATORS = frozenset("""
+    tenacity.retry tenacity.Retrying backoff.on_exception backoff.on_predicate stamina.retry retrying.retry
+    retry.retry retry.api.retry google.api_core.retry.Retry google.api_core.retry_async.AsyncRetry
+    tenacity.asyncio.retry
+""".split())
+
+# Keyword names that carry a key into an SDK call besides the intent-key field names (Temporal, SFN).
+KEYWORD_SINKS_BY_METHOD = {"start_workflow": "id", "execute_workflow": "id", "start_execution": "name"}
+CALL_SINKS = frozenset({"add_header", "putheader", "setdefault", "add_unredirected_header"})
+CLIENT_FACTORIES = re.compile(r"(^|\.)(Session|Client|AsyncClient|ClientSession|OpenAI|AsyncOpenAI|Anthropic|"
+                              r"StripeClient|HTTPConnectionPool|PoolManager)$")
+
+TRACING_ATTRIBUTES = frozenset({"traceid", "correlationid", "traceparent", "spanid"})
+REQUEST_LIKE = frozenset({"request", "req", "g", "ctx", "context", "span", "state", "scope", "event"})
+
+
+def is_key_name(name: str, extra=frozenset()) -> bool:
+    """An intent key as a header, field or keyword name (`Idempotency-Key`, `idempotency_key`, `ClientToken`)."""
+    if is_tracing_name(name):
+        return False
+    return is_intent_header(name, extra) or is_intent_field(name, extra)
+
+
+def header_name(text: str) -> str:
+    """`HTTP_IDEMPOTENCY_KEY` (Django's META) -> `IDEMPOTENCY_KEY`."""
+    return text[5:] if text.upper().startswith("HTTP_") else text
+
+
+def is_tracing_header(text: str) -> bool:
+    return is_tracing_name(header_name(text))
+
+
+def is_tracing_attribute(base: str | None, attr: str) -> bool:
+    key = squash(attr)
+    if key in TRACING_ATTRIBUTES or "correlation" in key:
+        return True
+    return key == "requestid" and (base or "").split(".")[-1].lower() in REQUEST_LIKE
+
+
+# boto3 operations whose model has an idempotency token, and the token's parameter.
+BOTO3_TOKENS = {
+    "ec2": {"run_instances": "ClientToken", "create_fleet": "ClientToken", "create_launch_template": "ClientToken",
+            "create_nat_gateway": "ClientToken", "create_vpc_endpoint": "ClientToken",
+            "request_spot_instances": "ClientToken", "create_capacity_reservation": "ClientToken",
+            "allocate_hosts": "ClientToken", "copy_image": "ClientToken", "create_network_interface": "ClientToken",
+            "create_volume": "ClientToken", "create_snapshots": "ClientToken"},
+    "ecs": {"create_service": "clientToken", "run_task": "clientToken", "start_task": "clientToken"},
+    "cloudformation": {"create_stack": "ClientRequestToken", "update_stack": "ClientRequestToken",
+                       "delete_stack": "ClientRequestToken", "execute_change_set": "ClientRequestToken"},
+    "dynamodb": {"transact_write_items": "ClientRequestToken"},
+    "acm": {"request_certificate": "IdempotencyToken"},
+    "acm-pca": {"issue_certificate": "IdempotencyToken", "create_certificate_authority": "IdempotencyToken"},
+    "stepfunctions": {"start_execution": "name"},
+    "efs": {"create_file_system": "CreationToken"},
+    "emr-containers": {"start_job_run": "clientToken"},
+}
+# Stripe calls that create, move money or send, per object method name.
+STRIPE_MUTATIONS = frozenset("""create confirm capture refund pay cancel finalize_invoice send_invoice void_invoice
+    increment_authorization apply_customer_balance reverse verify_microdeposits attach detach""".split())

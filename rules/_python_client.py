@@ -1,0 +1,28 @@
+"""Shared helpers of the Python client-key rules (RPL201-RPL205): not a rule module itself."""
+from replaylint.python.sources import RETRY_DECORATORS
+
+KEY_NEEDLES = ("dempoten", "ClientToken", "clientToken", "client_token", "ClientRequestToken", "client_request_token",
+               "CallerReference", "Dedup", "dedup", "start_workflow", "start_execution", "CreationToken")
+
+
+def key_sinks(ctx):
+    """(function, flow, sink) for every key sink of every function of the module."""
+    for info in ctx.model.scopes:
+        flow = ctx.flow(info)
+        for sink in flow.sinks:
+            yield info, flow, sink
+
+
+def regenerated_per_attempt(info, flow, sink) -> str | None:
+    """Why a random key is made again for every attempt: a shared retry loop, or a retry decorator."""
+    taint = sink.taint
+    if set(taint.loops) & set(sink.loops) & flow.retry_loops:
+        return "inside the retry loop that sends it"
+    for qualified, _ in info.decorators:
+        if qualified in RETRY_DECORATORS or qualified.split(".")[-1] in ("retry", "on_exception"):
+            return f"inside a function retried by @{qualified}"
+    return None
+
+
+def line_of(ctx, node) -> int:
+    return ctx.positions.of(node)[0][0]

@@ -1,0 +1,98 @@
+from replaylint.rule import Example, Rule
+
+from ._python_client import KEY_NEEDLES, key_sinks, regenerated_per_attempt
+
+
+class KeyRegeneratedPerAttempt(Rule):
+    code = "RPL202"
+    name = "key-regenerated-per-attempt"
+    severity = "error"
+    target = "python"
+    needles = KEY_NEEDLES
+    summary = "The key is made inside the retry loop or `@retry` function that resends it"
+    what = """
+        Flags a random or clock key made inside the loop that retries the request (`for attempt in range(3)`
+        or `while` with `try`/`except`, `continue` or `break`), or inside a function decorated with tenacity's
+        `@retry`, `backoff.on_exception` or `stamina.retry`. Loops over different intents (`for order in
+        orders:`) are not retries.
+    """
+    why = """
+        This breaks even plain retry: every attempt carries a new key, so when the first attempt reached the
+        server and only the answer was lost, the second attempt is a new intent and the work is done twice.
+    """
+    fix = """
+        Make the key once, before the loop (and better, as RPL201 says, derive it from the intent or take it
+        as a parameter), and send the same key on every attempt.
+    """
+    exempt = """
+        `# replaylint: allow[RPL202] -- reason` on the line or the line above.
+    """
+    references = """
+        - tenacity, backoff and stamina documentation (decorated functions run again from the top)
+        - IETF draft-ietf-httpapi-idempotency-key-header: the same key on every retry
+    """
+    bad = (
+        Example("""
+import uuid
+
+import requests
+
+
+def send_payout(payout):
+    for attempt in range(3):
+        key = uuid.uuid4().hex
+        try:
+            return requests.post("https://api.example.com/payouts", json=payout,
+                                 headers={"Idempotency-Key": key}, timeout=10)
+        except requests.Timeout:
+            continue
+""", filename="example.py"),
+        Example("""
+import uuid
+
+import requests
+from tenacity import retry, stop_after_attempt
+
+
+@retry(stop=stop_after_attempt(3))
+def send_payout(payout):
+    return requests.post("https://api.example.com/payouts", json=payout,
+                         headers={"Idempotency-Key": str(uuid.uuid4())}, timeout=10)
+""", filename="example.py"),
+    )
+    good = (
+        Example("""
+import requests
+
+
+def send_payouts(payouts):
+    for payout in payouts:
+        requests.post("https://api.example.com/payouts", json=payout,
+                      headers={"Idempotency-Key": f"payout-{payout['id']}"}, timeout=10)
+
+
+def send_payout(payout, key):
+    for attempt in range(3):
+        try:
+            return requests.post("https://api.example.com/payouts", json=payout,
+                                 headers={"Idempotency-Key": key}, timeout=10)
+        except requests.Timeout:
+            continue
+""", filename="example.py"),
+    )
+
+    def check(self, ctx):
+        for info, flow, sink in key_sinks(ctx):
+            taint = sink.taint
+            if taint is None or taint.kind not in ("random", "clock") or sink.client_default or sink.persisted:
+                continue
+            why = regenerated_per_attempt(info, flow, sink)
+            if why is None or ctx.harm(info.qualname, info.name).level == "none":
+                continue
+            ctx.report(
+                self, sink.node,
+                f"`{sink.key}` is made from {taint.source} {why}: every attempt is a new intent, so an attempt "
+                "whose answer was lost is done again",
+                "make the key once, outside the retry, from the intent (or take it as a parameter)",
+                info.qualname, detail=sink.key,
+            )

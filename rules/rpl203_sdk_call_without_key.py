@@ -1,0 +1,153 @@
+import libcst as cst
+
+from replaylint.python.flow import constructor_of
+from replaylint.python.model import dotted, string_value
+from replaylint.python.sources import BOTO3_TOKENS, STRIPE_MUTATIONS, is_key_name
+from replaylint.rule import Example, Rule
+
+
+class SdkCallWithoutKey(Rule):
+    code = "RPL203"
+    name = "sdk-call-without-key"
+    severity = "warning"
+    target = "python"
+    needles = ("stripe", "boto3", "botocore")
+    summary = "A mutating SDK call passes no key, so the SDK invents one per call"
+    what = """
+        Flags Stripe calls that create, confirm, capture, refund, pay or cancel (`stripe.PaymentIntent.create`,
+        `client.payment_intents.create` on a `StripeClient`) without `idempotency_key` (keyword or in
+        `options`), and boto3 operations that take an idempotency token (`ec2.run_instances` `ClientToken`,
+        `cloudformation.create_stack` `ClientRequestToken`, `stepfunctions.start_execution` `name`, ...) called
+        without it. Calls that pass `**kwargs` are not flagged: the key may be inside.
+    """
+    why = """
+        These SDKs fill a missing key with a fresh random value for each call. That survives the SDK's own
+        network retries, but not a process restart or a caller that forgets: the next call gets another key
+        and creates a second charge or instance.
+    """
+    fix = """
+        Pass a key that names the intent: `idempotency_key=f"order-{order.id}-charge"`,
+        `ClientToken=f"deploy-{release.id}"`.
+    """
+    exempt = """
+        `# replaylint: allow[RPL203] -- reason` on the line or the line above.
+    """
+    references = """
+        - stripe-python `_api_requestor.py`: a missing Idempotency-Key is generated per request
+        - botocore `generate_idempotent_uuid` handler
+        - Smithy `@idempotencyToken`: clients MAY fill it when it is not provided
+    """
+    bad = (
+        Example("""
+import stripe
+
+
+def charge(order):
+    return stripe.PaymentIntent.create(amount=order.total, currency="eur", customer=order.customer_id)
+""", filename="example.py"),
+        Example("""
+import boto3
+
+ec2 = boto3.client("ec2")
+
+
+def start_worker(image):
+    return ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)
+""", filename="example.py"),
+    )
+    good = (
+        Example("""
+import boto3
+import stripe
+
+ec2 = boto3.client("ec2")
+client = stripe.StripeClient("sk_test_...")
+
+
+def charge(order):
+    return stripe.PaymentIntent.create(amount=order.total, currency="eur", customer=order.customer_id,
+                                       idempotency_key=f"order-{order.id}-charge")
+
+
+def charge_v2(order):
+    return client.payment_intents.create(params={"amount": order.total, "currency": "eur"},
+                                         options={"idempotency_key": f"order-{order.id}-charge"})
+
+
+def start_worker(release, image):
+    return ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, ClientToken=f"release-{release.id}")
+
+
+def list_charges():
+    return stripe.Charge.list(limit=3)
+""", filename="example.py"),
+    )
+
+    def check(self, ctx):
+        module_bindings = {name: constructor_of(ctx.model, value) for name, value in ctx.model.constants.items()}
+        class_bindings: dict[str, dict] = {}
+        for info in ctx.model.functions:
+            if info.cls is not None:
+                for name, binding in ctx.flow(info).bindings.items():
+                    if name.startswith("self."):
+                        class_bindings.setdefault(info.cls.qualname, {})[name] = binding
+        for info in ctx.model.functions:
+            flow = ctx.flow(info)
+            bindings = {**{k: v for k, v in module_bindings.items() if v},
+                        **(class_bindings.get(info.cls.qualname, {}) if info.cls else {}), **flow.bindings}
+            for call, qualified in flow.calls:
+                missing = _missing_key(call, qualified or "", bindings)
+                if missing is None:
+                    continue
+                what, key = missing
+                ctx.report(
+                    self, call,
+                    f"{what} is called without `{key}`: the SDK makes a new key per call, so a repeat after a "
+                    "restart does the work again",
+                    f"pass `{key}=` with a value that names the intent (e.g. built from the order id)",
+                    info.qualname, detail=what,
+                )
+
+
+def _missing_key(call: cst.Call, qualified: str, bindings) -> tuple[str, str] | None:
+    if not isinstance(call.func, cst.Attribute):
+        return None
+    method = call.func.attr.value
+    if any(arg.star == "**" for arg in call.args):
+        return None
+    receiver = dotted(call.func.value) or ""
+    root_binding = _binding(receiver, bindings)
+    if qualified.startswith("stripe.") and method in STRIPE_MUTATIONS and qualified.count(".") >= 2:
+        if not _passes_key(call):
+            return qualified, "idempotency_key"
+    elif root_binding and root_binding[0].endswith("StripeClient") and method in STRIPE_MUTATIONS:
+        if not _passes_key(call):
+            return f"{receiver}.{method}", "idempotency_key"
+    elif root_binding and root_binding[0].split(".")[-1] == "client" and receiver in bindings:
+        token = BOTO3_TOKENS.get(root_binding[1], {}).get(method)
+        if token and not any(arg.keyword is not None and arg.keyword.value == token for arg in call.args):
+            return f"{root_binding[1]}.{method}", token
+    return None
+
+
+def _binding(receiver: str, bindings):
+    parts = receiver.split(".")
+    for end in range(len(parts), 0, -1):
+        binding = bindings.get(".".join(parts[:end]))
+        if binding:
+            return binding
+    return None
+
+
+def _passes_key(call: cst.Call) -> bool:
+    for arg in call.args:
+        if arg.keyword is not None and is_key_name(arg.keyword.value):
+            return True
+        if isinstance(arg.value, cst.Dict):
+            for element in arg.value.elements:
+                if isinstance(element, cst.DictElement) and is_key_name(string_value(element.key) or ""):
+                    return True
+        if arg.keyword is not None and arg.keyword.value in ("options", "request_options", "extra_headers") and \
+                not isinstance(arg.value, cst.Dict):
+            return True  # built elsewhere: the key may be inside
+    return False
