@@ -48,7 +48,7 @@ TRACING_NAMES = {
         "x-ms-client-request-id", "x-ms-request-id", "client-request-id", "X-Amzn-Trace-Id", "X-Amzn-RequestId",
         "X-B3-TraceId", "X-B3-SpanId", "X-Trace-Id", "Trace-Id", "X-Cloud-Trace-Context", "Heroku-Request-Id",
         "X-Client-Request-Id", "X-Span-Id", "X-Transaction-Id", "X-Session-Id", "X-Tracking-Id", "Request-Context",
-        "X-Request-Context", "uber-trace-id", "sentry-trace",
+        "X-Request-Context", "uber-trace-id", "sentry-trace", "X-Flow-Id", "Flow-Id",
     )
 }
 # `request_id`-like names are keys only when described as such (Google AIP-155) ...

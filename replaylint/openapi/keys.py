@@ -13,9 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..vocabulary import describes_key, is_intent_field, is_intent_header, is_tracing_name, squash, words
-from .model import Operation, is_param_segment, path_segments
+from .model import Operation, is_param_segment, normalise_path, path_segments
 from .refs import Node
-from .schemas import properties
+from .schemas import nested_objects, properties
+
+VERSION_FIELDS = {squash(n) for n in ("version", "version_token", "etag", "expected_version", "lock_version",
+                                      "if_match", "revision")}
 
 KEY_KINDS = ("intent", "client-id", "precondition", "implicit")
 
@@ -83,30 +86,60 @@ class KeyFinder:
     def _from_body(self, op: Operation, schema: Node) -> list[KeyInput]:
         found = []
         for name, prop, required in properties(schema):
-            description = prop.value.get("description") if prop.is_map() else None
-            squashed = squash(name)
-            if squashed in self.extra_fields:
-                found.append(KeyInput(name, "body", "intent", required, prop, prop))
-            elif is_tracing_name(name):
-                kind = "intent" if describes_key(description) else "tracing"
-                found.append(KeyInput(name, "body", kind, required, prop, prop))
-            elif is_intent_field(name):
-                found.append(KeyInput(name, "body", "intent", required, prop, prop))
-            elif squashed == "metadata" and op.method == "POST":
-                meta = {n: (p, r) for n, p, r in properties(prop)}
-                if "name" in meta and "generateName" in meta:  # Kubernetes ObjectMeta: name idempotency
-                    found.append(KeyInput("metadata.name", "body", "client-id", meta["name"][1], meta["name"][0]))
+            found.extend(self._body_property(op, name, prop, required))
+        if not any(key.kind == "intent" for key in found):
+            # keys one or two levels down: a multipart JSON part, per-item keys of a bulk request
+            for obj in nested_objects(schema, max_depth=3):
+                if obj.identity == schema.identity:
+                    continue
+                for name, prop, _ in properties(obj):
+                    found.extend(key for key in self._body_property(op, name, prop, False) if key.kind == "intent")
+        item_params = op.spec.item_params.get(normalise_path(op.path), set())
+        if op.method == "POST" and item_params:
+            # POST /event-types with a required `name` that then addresses /event-types/{name}: a client-chosen id
+            for name, prop, required in properties(schema):
+                if required and squash(name) in item_params and _is_id_like(prop):
+                    found.append(KeyInput(name, "body", "client-id", True, prop, prop))
+        if op.method in ("POST", "PATCH") and any(is_param_segment(s) for s in path_segments(op.path)[-2:]):
+            # optimistic concurrency on the resource the path names (`/invoices/{id}/cancel` with its `version`)
+            for name, prop, required in properties(schema):
+                if squash(name) in VERSION_FIELDS and (required or squash(name) != "version"):
+                    found.append(KeyInput(name, "body", "precondition", required, prop, prop))
         return found
 
+    def _body_property(self, op: Operation, name: str, prop: Node, required: bool) -> list[KeyInput]:
+        description = prop.value.get("description") if prop.is_map() else None
+        squashed = squash(name)
+        if squashed in self.extra_fields:
+            return [KeyInput(name, "body", "intent", required, prop, prop)]
+        if is_tracing_name(name):
+            return [KeyInput(name, "body", "intent" if describes_key(description) else "tracing", required, prop, prop)]
+        if is_intent_field(name) or (isinstance(description, str) and "idempotency key" in description.lower()):
+            return [KeyInput(name, "body", "intent", required, prop, prop)]
+        if squashed == "metadata" and op.method == "POST":
+            meta = {n: (p, r) for n, p, r in properties(prop)}
+            if "name" in meta and "generateName" in meta:  # Kubernetes ObjectMeta: name idempotency
+                return [KeyInput("metadata.name", "body", "client-id", meta["name"][1], meta["name"][0])]
+        return []
+
     def _from_path(self, op: Operation) -> list[KeyInput]:
-        """A PUT to `/things/{id}` names its resource: the client chose the id, a repeat hits the same one."""
+        """A PUT to `/things/{id}` names its resource: the client chose the id, a repeat hits the same one.
+        So does a POST to `/things/{id}` that a GET on the same path reads back (create at a chosen address)."""
         segments = path_segments(op.path)
-        if op.method == "PUT" and segments and is_param_segment(segments[-1]):
+        # a POST that creates (201) at an address the GET of the same path reads: the client chose the address
+        addressed = op.method == "PUT" or (op.method == "POST" and "201" in op.responses and op.spec.has_get(op.path))
+        if addressed and segments and is_param_segment(segments[-1]):
             name = segments[-1][1:-1]
             param = next((p for p in op.parameters if p.value.get("name") == name and p.value.get("in") == "path"),
                          None)
             return [KeyInput(name, "path", "client-id", True, param or op.node)]
         return []
+
+
+def _is_id_like(schema: Node) -> bool:
+    """A scalar that can name a resource (not an uploaded file or an object)."""
+    value = schema.value if schema.is_map() else {}
+    return value.get("type", "string") in ("string", "integer") and value.get("format") not in ("binary", "byte")
 
 
 def _is_client_chosen_id(op: Operation, name: str) -> bool:

@@ -193,6 +193,19 @@ class Spec:
                         index.setdefault(squash(str(param.value.get("name"))), set()).add(normalise_path(op.path))
         return index
 
+    @cached_property
+    def item_params(self) -> dict[str, set[str]]:
+        """collection route -> squashed names of the parameter that addresses its items (/things/{thing_id})."""
+        from ..vocabulary import squash
+
+        index: dict[str, set[str]] = {}
+        for op in self.operations:
+            segments = path_segments(op.path)
+            if len(segments) >= 2 and is_param_segment(segments[-1]) and not is_param_segment(segments[-2]):
+                collection = normalise_path("/" + "/".join(segments[:-1]))
+                index.setdefault(collection, set()).add(squash(segments[-1][1:-1]))
+        return index
+
     def has_get(self, path: str) -> bool:
         return "GET" in self.routes.get(normalise_path(path), {})
 

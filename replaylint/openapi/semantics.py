@@ -16,8 +16,20 @@ READ_VERBS = frozenset(
     """search query queries find lookup filter count list get fetch retrieve read graphql validate validation
     preview previews estimate estimates calculate calculation simulate simulation dryrun render markdown
     compare diff lint introspect autocomplete suggest suggestions match matches batchget
-    login logout signin signout authenticate authorize token tokens introspection userinfo""".split()
+    login logout signin signout authenticate authorize token tokens introspection userinfo
+    classify detect analyze analyse tokenize detokenize embed embeddings moderate moderations transcribe
+    transcriptions summarize summarise recognize parse rerank infer inference predict extract completions
+    completion generations speech inputtokens counttokens compact ask textgen""".split()
 )
+# Leading words that do not change what the verb after them does: `bulk-retrieve`, `batchGet`, `execute_read`.
+VERB_PREFIXES = frozenset("batch bulk multi execute run perform".split())
+AUTH_SEGMENTS = frozenset("oauth oauth2 auth authentication openid connect".split())
+AUTH_NAMES = frozenset("revoke clientsecrets clientsecret authorizationcode accesstoken accesstokens".split())
+READ_DESCRIPTION = re.compile(r"\bGET with (a |the )?(payload|body|request body)\b|\bread-only (operation|request|"
+                              r"endpoint)\b", re.I)
+IDEMPOTENT_DESCRIPTION = re.compile(r"\b(is|are|operation is|call is|request is|endpoint is|method is)\s+"
+                                    r"(fully |always )?idempotent\b|\bidempotently\b", re.I)
+NOT_IDEMPOTENT = re.compile(r"\b(not|non|isn't|is not)[- ]idempotent", re.I)
 # Segments under which a POST is received from another system rather than sent by a client.
 INBOUND_SEGMENTS = frozenset("webhook webhooks callback callbacks incoming inbound notify".split())
 MONITOR_HEADERS = frozenset(
@@ -53,15 +65,39 @@ def is_read_like(op: Operation) -> bool:
         return False
     verb = custom_verb(op)
     if verb:
-        return squash(verb) in READ_VERBS or (words(verb)[:1] and words(verb)[0] in READ_VERBS)
-    segment = last_literal(op).split(":")[0]
+        return squash(verb) in READ_VERBS or _leading_verb(words(verb)) in READ_VERBS
+    if READ_DESCRIPTION.search(op.text):
+        return True
+    segments = {squash(s) for s in path_segments(op.path) if not is_param_segment(s)}
+    tail = path_segments(op.path)[-1:] or [""]
+    segment = "" if is_param_segment(tail[0]) else tail[0].split(":")[0]  # the verb only counts at the end
+    if squash(segment) in AUTH_NAMES and (segments & AUTH_SEGMENTS or squash(segment) != "revoke"):
+        return True  # issuing or revoking credentials
     segment_words = words(segment)
-    if segment_words and (squash(segment) in READ_VERBS or segment_words[0] in READ_VERBS):
-        # `/search`, `/search-users`, `/token`; but not `/test-runs` that creates runs
-        if len(segment_words) == 1 or segment_words[0] not in ("get", "list", "match"):
+    leading = _leading_verb(segment_words)
+    if segment_words and (squash(segment) in READ_VERBS or leading in READ_VERBS):
+        # `/search`, `/search-users`, `/bulk-retrieve`, `/token`; not `/get-started` style nouns
+        if len(segment_words) == 1 or leading not in ("get", "list", "match"):
             return True
     op_words = words(op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
-    return bool(op_words) and op_words[0] in READ_VERBS and op_words[0] != "match"
+    leading = _leading_verb(op_words)
+    return leading in READ_VERBS and leading != "match"
+
+
+def _leading_verb(name_words: list[str]) -> str:
+    """The first word that is not `batch`, `bulk`, `execute`, ... (`BulkRetrieveBookings` -> `retrieve`)."""
+    for word in name_words:
+        if word not in VERB_PREFIXES:
+            return word
+    return ""
+
+
+def documents_idempotent(op: Operation) -> bool:
+    """The operation says in words, or with `x-idempotent: true`, that repeating it changes nothing."""
+    if op.extension("x-idempotent") is True:
+        return True
+    text = op.text
+    return bool(IDEMPOTENT_DESCRIPTION.search(text)) and not NOT_IDEMPOTENT.search(text)
 
 
 def is_webhook_receiver(op: Operation) -> bool:
@@ -93,6 +129,8 @@ def creates_with_server_id(op: Operation) -> bool:
 def needs_key(op: Operation) -> bool:
     """Would repeating this operation do something twice? POST and PATCH, and PUTs that create by server id;
     not POSTs that only read, nor webhook receivers."""
+    if documents_idempotent(op):
+        return False
     if op.method == "PATCH":
         return not is_merge_patch(op)
     if op.method == "POST":
