@@ -1,0 +1,63 @@
+"""Shared helpers of the Python server rules (RPL301-RPL305): not a rule module itself."""
+import libcst as cst
+
+from replaylint.python.handlers import MUTATING, is_logging_call, is_read_or_receiver
+from replaylint.python.model import dotted, string_value
+from replaylint.python.sources import CLOCK_SOURCES, RANDOM_SOURCES, header_name, is_key_name
+
+ROUTE_NEEDLES = (".post(", ".patch(", ".route(", "api_route", "def post", "def patch", "def create",
+                 "def partial_update", "require_POST", "require_http_methods", "api_view", "@action", "@post",
+                 "@patch", "on_post", "on_patch", "CreateAPIView", "ModelViewSet", "CreateView", "CreateModelMixin",
+                 "add_api_route")
+
+
+def mutating_handlers(ctx):
+    """Handlers of POST or PATCH routes that are not reads, logins or webhook receivers, with their harm."""
+    for handler in ctx.handlers:
+        if not handler.methods & MUTATING or is_read_or_receiver(handler):
+            continue
+        def_line = ctx.positions.of(handler.node)[0][0]
+        name = handler.info.name if handler.info else handler.cls.name
+        harm = ctx.harm(handler.qualname, name, handler, def_line)
+        if harm.level != "none":
+            yield handler, harm
+
+
+def mentions_random(ctx, expr) -> str | None:
+    """The random or clock source an expression calls or names (`uuid4`, `lambda: str(uuid.uuid4())`)."""
+    found = []
+    extra = set(ctx.config.random_factories)
+
+    class _Finder(cst.CSTVisitor):
+        def visit_Name(self, node):
+            self._check(node)
+
+        def visit_Attribute(self, node):
+            self._check(node)
+            return False
+
+        def _check(self, node):
+            qualified = ctx.model.qualify(node) or ""
+            if qualified in RANDOM_SOURCES or qualified in CLOCK_SOURCES or qualified in extra:
+                found.append(qualified)
+
+    expr.visit(_Finder())
+    return found[0] if found else None
+
+
+def key_string_in(expr, extra=frozenset()) -> str | None:
+    """A key name written as a string anywhere in an expression (`request.headers.get("Idempotency-Key")`)."""
+    found = []
+
+    class _Finder(cst.CSTVisitor):
+        def visit_SimpleString(self, node):
+            text = string_value(node)
+            if text and is_key_name(header_name(text), extra):
+                found.append(text)
+
+    expr.visit(_Finder())
+    return found[0] if found else None
+
+
+def is_logging(ctx, call: cst.Call) -> bool:
+    return is_logging_call(ctx.model.qualify(call.func) or dotted(call.func))

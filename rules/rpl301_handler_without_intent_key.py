@@ -1,0 +1,99 @@
+from replaylint.python.handlers import covered_by_library, reads_key
+from replaylint.rule import Example, Rule
+
+from ._python_server import ROUTE_NEEDLES, mutating_handlers
+
+
+class HandlerWithoutIntentKey(Rule):
+    code = "RPL301"
+    name = "handler-without-intent-key"
+    severity = "by-harm"
+    target = "python"
+    needles = ROUTE_NEEDLES
+    summary = "A mutating route handler that neither declares nor reads an intent key"
+    what = """
+        Flags POST and PATCH route handlers of FastAPI and Starlette (`@app.post`, `@router.patch`,
+        `api_route(methods=...)`), Flask (`route(methods=...)`, `MethodView`), Django (`require_POST`,
+        `require_http_methods`, class views' `post`/`patch`), DRF (`APIView`, `ViewSet.create` and
+        `partial_update`, `@api_view`, `@action(methods=...)`, `CreateAPIView` without its own `create`),
+        aiohttp, Litestar, Falcon and Tornado that take no intent key: no `Header` parameter or body field named
+        like `Idempotency-Key`/`idempotency_key`, no read of `request.headers[...]` or
+        `request.META["HTTP_IDEMPOTENCY_KEY"]`, and no coverage by django-idempotency-key (decorators or
+        middleware), asgi-idempotency-header middleware or aws-lambda-powertools `@idempotent`. Searches,
+        logins and webhook receivers are not flagged. Errors on high-harm handlers, warnings otherwise.
+    """
+    why = """
+        A client that timed out cannot tell whether its order was placed. Without a key naming its intent,
+        calling again places a second order; with one, the handler can look up the first outcome and return it.
+    """
+    fix = """
+        Accept a required `Idempotency-Key` header (FastAPI: `idempotency_key: str = Header(...)`), look up
+        and store the outcome by it, or put the route behind an idempotency middleware or decorator.
+    """
+    exempt = """
+        `# replaylint: harm=none -- reason` above the handler when repeating it is cheap, or
+        `# replaylint: allow[RPL301] -- reason`.
+    """
+    references = """
+        - IETF draft-ietf-httpapi-idempotency-key-header
+        - django-idempotency-key, asgi-idempotency-header, aws-lambda-powertools idempotency
+    """
+    bad = (
+        Example("""
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/orders")
+async def create_order(order: dict):
+    return {"id": 1}
+""", filename="example.py"),
+        Example("""
+from rest_framework.views import APIView
+from rest_framework.response import Response
+
+
+class TransferView(APIView):
+    def post(self, request):
+        return Response({"id": 1}, status=201)
+""", filename="example.py"),
+    )
+    good = (
+        Example("""
+from fastapi import FastAPI, Header
+
+app = FastAPI()
+
+
+@app.post("/orders")
+async def create_order(order: dict, idempotency_key: str = Header(...)):
+    return await orders.place_once(idempotency_key, order)
+
+
+@app.post("/orders/search")
+async def search_orders(query: dict):
+    return []
+
+
+# replaylint: harm=none -- a page-view counter; a duplicate count is noise
+@app.post("/views")
+async def count_view(page: str):
+    return {}
+""", filename="example.py"),
+    )
+
+    def check(self, ctx):
+        for handler, harm in mutating_handlers(ctx):
+            if reads_key(ctx.model, handler, ctx.extra_keys) or covered_by_library(handler, ctx.facts):
+                continue
+            method = "/".join(sorted(handler.methods & {"POST", "PATCH"}))
+            where = f" {handler.path}" if handler.path else ""
+            ctx.report(
+                self, handler.node,
+                f"{method}{where} handler `{handler.qualname.rsplit('.', 1)[-1]}` takes no intent key: a client "
+                "that lost the answer cannot repeat the call without doing the work twice",
+                "accept a required Idempotency-Key header and look up / store the outcome by it "
+                "(or use an idempotency middleware)",
+                handler.qualname, severity=ctx.severity_for(harm),
+            )
