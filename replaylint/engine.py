@@ -15,6 +15,7 @@ from .openapi.model import spec_version
 from .openapi.refs import read_document
 from .python.analyse import analyse_python
 from .python.handlers import ProjectFacts
+from .python.model import module_name_for
 from .registry import REGISTRY
 
 MAX_READ_BYTES = 8 * 1024 * 1024  # Python files above the analysis cap are still read to be named
@@ -95,7 +96,8 @@ def run(paths: list[str], config: Config, select=None, ignore=None) -> RunResult
     results = [analyse_file(path, config, rules, path in inputs.explicit) for path in inputs.specs]
     texts, failed = read_python(inputs.python)
     results.extend(failed)
-    facts = ProjectFacts.from_texts(text for text in texts.values() if "dempoten" in text)
+    facts = ProjectFacts.from_texts({module_name_for(display_path(path)): text for path, text in texts.items()
+                                     if "dempoten" in text})
     for path, text in texts.items():
         results.append(analyse_python(path, text, config, python_rules, facts, display_path(path)))
     results = [result for result in results if result is not None]

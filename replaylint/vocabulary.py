@@ -87,12 +87,14 @@ STATE_WORDS = {
         transferring uploading importing exporting""",
     "succeeded": """succeeded success successful completed complete done finished fulfilled paid settled
         approved captured delivered successcriteriamet sent available published built deployed merged
-        applied verified posted""",
+        applied verified posted ready connected passed""",
     "failed": """failed failure error errored declined rejected timedout timeout terminated aborted
-        failuretarget undelivered bounced reversed returned refused denied dismissed invalidated unverified""",
+        failuretarget undelivered bounced reversed returned refused denied dismissed invalidated unverified
+        incomplete""",
     "cancelled": """canceled cancelled revoked voided void expired deleted withdrawn superseded""",
 }
-RESTING_SUCCESS = {"active", "available", "enabled"}
+JOB_WORDS = {"queued", "scheduled", "submitted", "enqueued", "waiting"}  # these make `ready` the end of a job
+RESTING_SUCCESS = {"active", "available", "enabled", "ready", "connected"}
 INDETERMINATE = {"unknown", "unspecified", "stateunspecified", "statusunspecified"}
 STATUS_NAME = re.compile(r"(state|status|phase|stage|outcome|condition|conclusion|result)s?$", re.I)
 
@@ -146,5 +148,6 @@ class StateVocabulary:
         """Success only through resting words (active, available) and no failure: the state of a resource
         (AIP-216), not of an operation, so nothing is missing."""
         success = {squash(v) for v in classified.get("succeeded", [])}
+        queued = {squash(v) for v in classified.get("not-started", [])} & JOB_WORDS
         return bool(success) and success <= RESTING_SUCCESS and "failed" not in classified and \
-            "cancelled" not in classified
+            "cancelled" not in classified and not queued

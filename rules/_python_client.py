@@ -13,14 +13,18 @@ def key_sinks(ctx):
             yield info, flow, sink
 
 
-def regenerated_per_attempt(info, flow, sink) -> str | None:
-    """Why a random key is made again for every attempt: a shared retry loop, or a retry decorator."""
+def regenerated_per_attempt(ctx, info, flow, sink) -> str | None:
+    """Why a random key is made again for every attempt: a shared retry loop, a retry decorator, or a call
+    from inside another function's retry loop."""
     taint = sink.taint
     if set(taint.loops) & set(sink.loops) & flow.retry_loops:
         return "inside the retry loop that sends it"
     for qualified, _ in info.decorators:
         if qualified in RETRY_DECORATORS or qualified.split(".")[-1] in ("retry", "on_exception"):
             return f"inside a function retried by @{qualified}"
+    for caller in ctx.model.functions:
+        if caller is not info and info.name in ctx.flow(caller).retried_calls:
+            return f"in `{info.name}`, which `{caller.name}` calls from its retry loop"
     return None
 
 

@@ -1,14 +1,18 @@
 """Shared helpers of the Python server rules (RPL301-RPL305): not a rule module itself."""
+import re
+
 import libcst as cst
+
+from replaylint.python.walk import fast_visit
 
 from replaylint.python.handlers import MUTATING, is_logging_call, is_read_or_receiver
 from replaylint.python.model import dotted, string_value
 from replaylint.python.sources import CLOCK_SOURCES, RANDOM_SOURCES, header_name, is_key_name
 
-ROUTE_NEEDLES = (".post(", ".patch(", ".route(", "api_route", "def post", "def patch", "def create",
-                 "def partial_update", "require_POST", "require_http_methods", "api_view", "@action", "@post",
-                 "@patch", "on_post", "on_patch", "CreateAPIView", "ModelViewSet", "CreateView", "CreateModelMixin",
-                 "add_api_route")
+# A route can only be declared if one of these is written in the file.
+ROUTE_NEEDLES = re.compile(r"@[\w.]+\.(post|patch|route|api_route)\(|def (post|patch|on_post|on_patch)\(|"
+                           r"require_POST|require_http_methods|api_view|@action|@post|@patch|ViewSet|APIView|"
+                           r"CreateView|CreateModelMixin|RequestHandler|MethodView|HTTPEndpoint")
 
 
 def mutating_handlers(ctx):
@@ -34,14 +38,16 @@ def mentions_random(ctx, expr) -> str | None:
 
         def visit_Attribute(self, node):
             self._check(node)
-            return False
+            return dotted(node) is None  # `uuid.uuid4` is one name; `uuid4().hex` holds a call to look into
 
         def _check(self, node):
             qualified = ctx.model.qualify(node) or ""
             if qualified in RANDOM_SOURCES or qualified in CLOCK_SOURCES or qualified in extra:
                 found.append(qualified)
+            elif isinstance(node, cst.Name) and node.value in ctx.helpers:
+                found.append(node.value)  # a helper of this module that returns a random value
 
-    expr.visit(_Finder())
+    fast_visit(expr, _Finder())
     return found[0] if found else None
 
 
@@ -55,7 +61,7 @@ def key_string_in(expr, extra=frozenset()) -> str | None:
             if text and is_key_name(header_name(text), extra):
                 found.append(text)
 
-    expr.visit(_Finder())
+    fast_visit(expr, _Finder())
     return found[0] if found else None
 
 

@@ -94,7 +94,7 @@ def create_order_saved_key(cart, db):
             taint = sink.taint
             if taint is None or taint.kind not in ("random", "clock") or sink.client_default or sink.persisted:
                 continue
-            if regenerated_per_attempt(info, flow, sink):
+            if regenerated_per_attempt(ctx, info, flow, sink):
                 continue  # RPL202
             harm = ctx.harm(info.qualname, info.name)
             if harm.level == "none":

@@ -86,7 +86,7 @@ def send_payout(payout, key):
             taint = sink.taint
             if taint is None or taint.kind not in ("random", "clock") or sink.client_default or sink.persisted:
                 continue
-            why = regenerated_per_attempt(info, flow, sink)
+            why = regenerated_per_attempt(ctx, info, flow, sink)
             if why is None or ctx.harm(info.qualname, info.name).level == "none":
                 continue
             ctx.report(

@@ -1,3 +1,5 @@
+import re
+
 import libcst as cst
 
 from replaylint.python.flow import constructor_of
@@ -11,7 +13,7 @@ class SdkCallWithoutKey(Rule):
     name = "sdk-call-without-key"
     severity = "warning"
     target = "python"
-    needles = ("stripe", "boto3", "botocore")
+    needles = re.compile(r"^\s*(import stripe\b|from stripe import|import boto3|from boto3\b)|StripeClient\(", re.M)
     summary = "A mutating SDK call passes no key, so the SDK invents one per call"
     what = """
         Flags Stripe calls that create, confirm, capture, refund, pay or cancel (`stripe.PaymentIntent.create`,
@@ -96,7 +98,7 @@ def list_charges():
             bindings = {**{k: v for k, v in module_bindings.items() if v},
                         **(class_bindings.get(info.cls.qualname, {}) if info.cls else {}), **flow.bindings}
             for call, qualified in flow.calls:
-                missing = _missing_key(call, qualified or "", bindings)
+                missing = _missing_key(ctx.model, call, qualified or "", bindings)
                 if missing is None:
                     continue
                 what, key = missing
@@ -109,7 +111,7 @@ def list_charges():
                 )
 
 
-def _missing_key(call: cst.Call, qualified: str, bindings) -> tuple[str, str] | None:
+def _missing_key(model, call: cst.Call, qualified: str, bindings) -> tuple[str, str] | None:
     if not isinstance(call.func, cst.Attribute):
         return None
     method = call.func.attr.value
@@ -117,13 +119,17 @@ def _missing_key(call: cst.Call, qualified: str, bindings) -> tuple[str, str] | 
         return None
     receiver = dotted(call.func.value) or ""
     root_binding = _binding(receiver, bindings)
+    if root_binding is None and isinstance(call.func.value, cst.Call):  # boto3.resource("ec2").create_instances()
+        root_binding = constructor_of(model, call.func.value)
+        receiver = root_binding[1] if root_binding else ""
+        bindings = {receiver: root_binding}
     if qualified.startswith("stripe.") and method in STRIPE_MUTATIONS and qualified.count(".") >= 2:
         if not _passes_key(call):
             return qualified, "idempotency_key"
     elif root_binding and root_binding[0].endswith("StripeClient") and method in STRIPE_MUTATIONS:
         if not _passes_key(call):
             return f"{receiver}.{method}", "idempotency_key"
-    elif root_binding and root_binding[0].split(".")[-1] == "client" and receiver in bindings:
+    elif root_binding and root_binding[0].split(".")[-1] in ("client", "resource") and receiver in bindings:
         token = BOTO3_TOKENS.get(root_binding[1], {}).get(method)
         if token and not any(arg.keyword is not None and arg.keyword.value == token for arg in call.args):
             return f"{root_binding[1]}.{method}", token

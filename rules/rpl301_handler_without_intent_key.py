@@ -85,7 +85,7 @@ async def count_view(page: str):
 
     def check(self, ctx):
         for handler, harm in mutating_handlers(ctx):
-            if reads_key(ctx.model, handler, ctx.extra_keys) or covered_by_library(handler, ctx.facts):
+            if reads_key(ctx.model, handler, ctx.extra_keys) or covered_by_library(ctx.model, handler, ctx.facts):
                 continue
             method = "/".join(sorted(handler.methods & {"POST", "PATCH"}))
             where = f" {handler.path}" if handler.path else ""

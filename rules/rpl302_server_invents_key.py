@@ -1,5 +1,7 @@
 import libcst as cst
 
+from replaylint.python.walk import fast_visit
+
 from replaylint.python.model import string_value
 from replaylint.python.sources import header_name, is_key_name
 from replaylint.rule import Example, Rule
@@ -94,7 +96,7 @@ def create_payment(payment: Payment, idempotency_key: str | None = Header(defaul
 
     def check(self, ctx):
         visitor = _Inventions(ctx)
-        ctx.model.module.visit(visitor)
+        fast_visit(ctx.model.module, visitor)
         for node, source, key, scope in visitor.found:
             ctx.report(
                 self, node,
@@ -103,6 +105,16 @@ def create_payment(payment: Payment, idempotency_key: str | None = Header(defaul
                 f"answer 400 when `{key}` is missing (or skip deduplication), never make one up",
                 scope, detail=key,
             )
+
+
+def _calls_in(expr) -> list:
+    """The expression itself if it is a call, and the calls inside an `Annotated[...]` subscript."""
+    if isinstance(expr, cst.Call):
+        return [expr]
+    if isinstance(expr, cst.Subscript):
+        return [e.slice.value for e in expr.slice if isinstance(e.slice, cst.Index) and
+                isinstance(e.slice.value, cst.Call)]
+    return []
 
 
 class _Inventions(cst.CSTVisitor):
@@ -114,13 +126,16 @@ class _Inventions(cst.CSTVisitor):
     def visit_FunctionDef(self, node):
         self.scope.append(f"{self.scope[-1]}.{node.name.value}")
         for param in [*node.params.params, *node.params.kwonly_params]:
-            if param.default is None:
-                continue
-            key = key_string_in(param.default, self.ctx.extra_keys) or \
-                (param.name.value if is_key_name(param.name.value, self.ctx.extra_keys) else None)
-            source = self._random_default(param.default)
-            if key and source:
-                self.found.append((param.default, source, key, self.scope[-1]))
+            named = param.name.value if is_key_name(param.name.value, self.ctx.extra_keys) else None
+            # the default itself, or FastAPI's Annotated[str, Header(default_factory=...)] metadata
+            for where in (param.default, param.annotation.annotation if param.annotation else None):
+                if where is None:
+                    continue
+                for call in _calls_in(where):
+                    key = key_string_in(call, self.ctx.extra_keys) or named
+                    source = self._random_default(call)
+                    if key and source:
+                        self.found.append((call, source, key, self.scope[-1]))
 
     def leave_FunctionDef(self, original_node):
         self.scope.pop()

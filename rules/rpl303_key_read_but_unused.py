@@ -1,5 +1,7 @@
 import libcst as cst
 
+from replaylint.python.walk import fast_visit
+
 from replaylint.python.sources import is_key_name
 from replaylint.rule import Example, Rule
 
@@ -70,7 +72,7 @@ async def create_order(order: dict, idempotency_key: str = Header(...)):
                 continue
             for name, node in _key_bindings(ctx, handler.info):
                 counter = _Uses(ctx, name)
-                handler.info.node.body.visit(counter)
+                fast_visit(handler.info.node.body, counter)
                 if counter.uses == 0:
                     ctx.report(
                         self, node,
@@ -90,7 +92,7 @@ def _key_bindings(ctx, info):
         if declared:
             yield name, param.name
     finder = _Assignments(ctx)
-    info.node.body.visit(finder)
+    fast_visit(info.node.body, finder)
     yield from finder.found
 
 
@@ -108,32 +110,50 @@ class _Assignments(cst.CSTVisitor):
             self.found.append((node.targets[0].target.value, node.targets[0].target))
 
 
+TRACING_METHODS = frozenset({"set_attribute", "set_attributes", "set_tag", "set_tags", "add_event", "bind",
+                             "set_context", "set_extra", "add_breadcrumb", "capture_message", "bind_contextvars"})
+
+
 class _Uses(cst.CSTVisitor):
-    """References to `name` other than its own binding, logging calls and presence checks."""
+    """References to `name` other than its own binding, logging or tracing calls, presence checks and
+    echoes in the response."""
 
     def __init__(self, ctx, name):
         self.ctx = ctx
         self.name = name
         self.uses = 0
+        self.in_return = 0
 
     def visit_FunctionDef(self, node):
         return True
 
     def visit_Call(self, node):
-        return not is_logging(self.ctx, node)
+        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
+        return not is_logging(self.ctx, node) and method not in TRACING_METHODS
+
+    def visit_Return(self, node):
+        self.in_return += 1
+
+    def leave_Return(self, original_node):
+        self.in_return -= 1
+
+    def visit_DictElement(self, node):
+        if self.in_return and isinstance(node.value, cst.Name):
+            return False  # echoing the key back in the response is not a lookup
+        return True
 
     def visit_Assign(self, node):
         for target in node.targets:
             if isinstance(target.target, cst.Name) and target.target.value == self.name:
-                node.value.visit(self)
+                fast_visit(node.value, self)
                 return False
         return True
 
     def visit_If(self, node):
         if _presence_check(node.test, self.name):
-            node.body.visit(self)
+            fast_visit(node.body, self)
             if node.orelse is not None:
-                node.orelse.visit(self)
+                fast_visit(node.orelse, self)
             return False
         return True
 

@@ -1,4 +1,8 @@
+import re
+
 import libcst as cst
+
+from replaylint.python.walk import fast_visit
 
 from replaylint.python.model import string_value
 from replaylint.rule import Example, Rule
@@ -15,7 +19,8 @@ class StatusModelWithoutTerminalStates(Rule):
     name = "status-model-without-terminal-states"
     severity = "warning"
     target = "python"
-    needles = ("Enum", "Literal", "Choices")
+    needles = re.compile(r"class\s+\w*(status|state|phase|stage|outcome)\w*\s*\(|"
+                         r"(status|state|phase|stage|outcome)\w*\s*[:=][^\n]*Literal\[", re.I)
     summary = "A Python Enum, Literal or Django choices used as a status lacks success or failure states"
     what = """
         Flags a Python `Enum` / `StrEnum` / `IntEnum`, a Django `TextChoices` / `IntegerChoices`, or a
@@ -95,7 +100,7 @@ JobPhase = Literal["queued", "running", "completed", "error"]
                 continue
             self._judge(ctx, cls.node.name, cls.name, _enum_values(cls.node), cls.qualname)
         finder = _Literals()
-        ctx.model.module.visit(finder)
+        fast_visit(ctx.model.module, finder)
         for node, name, values in finder.found:
             self._judge(ctx, node, name, values, ctx.model.name or "<module>")
 

@@ -2,6 +2,8 @@ import re
 
 import libcst as cst
 
+from replaylint.python.walk import fast_visit
+
 from replaylint.rule import Example, Rule
 
 from ._python_server import ROUTE_NEEDLES, mutating_handlers
@@ -71,7 +73,7 @@ async def build_report(params: dict, idempotency_key: str = Header(...)):
             if handler.info is None:
                 continue
             visitor = _Body()
-            handler.info.node.body.visit(visitor)
+            fast_visit(handler.info.node.body, visitor)
             if visitor.enqueue is None or any(ID_TEXT.search(text) for text in visitor.returns(ctx)):
                 continue
             ctx.report(
@@ -87,6 +89,7 @@ class _Body(cst.CSTVisitor):
     def __init__(self):
         self.enqueue = None
         self.return_nodes = []
+        self.assigned: dict[str, list] = {}
 
     def visit_FunctionDef(self, node):
         return False
@@ -98,5 +101,29 @@ class _Body(cst.CSTVisitor):
     def visit_Return(self, node):
         self.return_nodes.append(node)
 
+    def visit_Assign(self, node):
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                self.assigned.setdefault(target.target.value, []).append(node.value)
+
     def returns(self, ctx):
-        return [ctx.model.module.code_for_node(node) for node in self.return_nodes if node.value is not None]
+        """The code of what the handler returns, and of the values assigned to names it returns."""
+        texts = []
+        for node in self.return_nodes:
+            if node.value is None:
+                continue
+            texts.append(ctx.model.module.code_for_node(node))
+            for name in _names(node.value):
+                texts.extend(ctx.model.module.code_for_node(value) for value in self.assigned.get(name, []))
+        return texts
+
+
+def _names(expr) -> set:
+    found = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node):
+            found.add(node.value)
+
+    fast_visit(expr, _Names())
+    return found

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from .walk import fast_visit
+
 from .model import FunctionInfo, ModuleModel, dotted, string_value
 from .sources import (CALL_SINKS, CLIENT_FACTORIES, CLOCK_SOURCES, KEYWORD_SINKS_BY_METHOD, PERSIST_VERBS,
                       RANDOM_SOURCES, header_name, is_key_name, is_tracing_attribute, is_tracing_header)
@@ -47,6 +49,7 @@ class FlowResult:
     sinks: list[KeySink] = field(default_factory=list)
     retry_loops: set = field(default_factory=set)
     calls: list[tuple[cst.Call, str | None]] = field(default_factory=list)  # (call, qualified name)
+    retried_calls: set = field(default_factory=set)  # names of functions called inside a retry loop
     bindings: dict[str, tuple] = field(default_factory=dict)  # name -> (constructor, its first string argument)
 
 
@@ -59,7 +62,7 @@ def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict[str, st
             if name in helpers:
                 continue
             flow = _Flow(model, info, helpers, extra_random, frozenset(), collect_returns=True)
-            info.node.body.visit(flow)
+            fast_visit(info.node.body, flow)
             kinds = [t.kind for t in flow.returns if t is not None and t.kind in ("random", "clock")]
             if kinds:
                 helpers[name] = kinds[0]
@@ -70,7 +73,7 @@ def analyse_function(model: ModuleModel, info: FunctionInfo, helpers: dict[str, 
                      stable=frozenset(), extra_keys=frozenset()) -> FlowResult:
     flow = _Flow(model, info, helpers, extra_random, stable, extra_keys=extra_keys)
     flow.bind_parameters()
-    (info.node if isinstance(info.node, cst.Module) else info.node.body).visit(flow)
+    fast_visit((info.node if isinstance(info.node, cst.Module) else info.node.body), flow)
     return flow.result
 
 
@@ -198,6 +201,10 @@ class _Flow(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.model.qualify(node.func)
         self.result.calls.append((node, qualified))
+        if any(loop.retry for loop in self.loops):
+            callee = node.func.attr.value if isinstance(node.func, cst.Attribute) else \
+                (node.func.value if isinstance(node.func, cst.Name) else "")
+            self.result.retried_calls.add(callee)
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else \
             (node.func.value if isinstance(node.func, cst.Name) else "")
         client_call = bool(qualified and CLIENT_FACTORIES.search(qualified))
@@ -374,14 +381,20 @@ def _is_retry_for(node: cst.For, model: ModuleModel) -> bool:
     if not isinstance(iterable, cst.Call):
         return False
     name = model.qualify(iterable.func) or ""
+    if name in RETRY_ITERATORS:
+        return True  # for attempt in tenacity.Retrying(...): with attempt: ...
     if name not in ("range", "itertools.count", "itertools.repeat", "count", "repeat"):
         return False
     return _contains_try_or_jump(node.body)
 
 
+RETRY_ITERATORS = frozenset({"tenacity.Retrying", "tenacity.AsyncRetrying", "stamina.retry_context",
+                             "tenacity.asyncio.AsyncRetrying"})
+
+
 def _contains_try_or_jump(body) -> bool:
     finder = _TryFinder()
-    body.visit(finder)
+    fast_visit(body, finder)
     return finder.found
 
 

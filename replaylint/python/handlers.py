@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from .walk import fast_visit
+
 from ..openapi.semantics import INBOUND_SEGMENTS, READ_VERBS
 from ..vocabulary import squash, words
 from .model import ClassInfo, FunctionInfo, ModuleModel, dotted, string_value
@@ -30,6 +32,11 @@ LIBRARY_DECORATORS = re.compile(r"^(idempotency_key\.decorators\.(idempotency_ke
                                 r"aws_lambda_powertools\.utilities\.idempotency\.\w*idempotent\w*)$")
 EXEMPT_DECORATORS = re.compile(r"(^|\.)idempotency_key_exempt$")
 NOT_COVERAGE = re.compile(r"^pytest_idempotent\.")
+DJANGO_ALL = re.compile(r"[\"']idempotency_key\.middleware\.IdempotencyKeyMiddleware[\"']")
+DJANGO_OPT_IN = re.compile(r"[\"']idempotency_key\.middleware\.ExemptIdempotencyKeyMiddleware[\"']")
+ASGI_MIDDLEWARE = re.compile(r"(add_middleware|Middleware)\(\s*IdempotencyHeaderMiddleware\b")
+ASGI_FRAMEWORKS = ("fastapi", "starlette", "litestar", "quart", "sanic", "blacksheep")
+DJANGO_FRAMEWORKS = ("django", "rest_framework")
 LOGGING_CALLS = re.compile(r"^(print|logging\.\w+|(\w+\.)*(log|logger|_logger|_log|LOG|LOGGER|structlog\w*)\.\w+)$")
 
 
@@ -48,24 +55,55 @@ class Handler:
 
 @dataclass
 class ProjectFacts:
-    """Idempotency middleware found anywhere in the project (settings, app factories)."""
+    """Idempotency middleware configured anywhere in the project.
+
+    Django middleware (a settings list) covers every Django view. ASGI middleware covers the app module that
+    adds it and the modules that module imports (its routers), for the methods it applies to.
+    """
 
     django_middleware: str = ""  # "" | "all" | "opt-in"
-    asgi_methods: frozenset = frozenset()
+    asgi_apps: tuple = ()  # (module name, imported module names, methods) per app that adds the middleware
 
     @classmethod
-    def from_texts(cls, texts) -> "ProjectFacts":
+    def from_texts(cls, texts: dict) -> "ProjectFacts":
+        """`texts` maps module names to source. Middleware counts only where code configures it: a quoted
+        dotted path (Django settings) or an `add_middleware(...)`/`Middleware(...)` call (ASGI)."""
         facts = cls()
-        for text in texts:
-            if "ExemptIdempotencyKeyMiddleware" in text:
+        apps = []
+        for module, text in texts.items():
+            if DJANGO_OPT_IN.search(text):
                 facts.django_middleware = facts.django_middleware or "opt-in"
-            elif "idempotency_key.middleware.IdempotencyKeyMiddleware" in text:
+            elif DJANGO_ALL.search(text):
                 facts.django_middleware = "all"
-            if "IdempotencyHeaderMiddleware" in text:
-                match = re.search(r"applicable_methods\s*=\s*\[([^\]]*)\]", text)
-                methods = re.findall(r"['\"](\w+)['\"]", match.group(1)) if match else ["POST", "PATCH"]
-                facts.asgi_methods = facts.asgi_methods | {m.upper() for m in methods}
+            for match in ASGI_MIDDLEWARE.finditer(text):
+                call = text[match.end():match.end() + 600]
+                methods = re.search(r"applicable_methods\s*=\s*[\[(]([^\])]*)[\])]", call.split(")\n")[0])
+                found = re.findall(r"['\"](\w+)['\"]", methods.group(1)) if methods else ["POST", "PATCH"]
+                apps.append((module, _imported_modules(text), frozenset(m.upper() for m in found)))
+        facts.asgi_apps = tuple(apps)
         return facts
+
+    def asgi_methods(self, module: str) -> frozenset:
+        methods: frozenset = frozenset()
+        for app, imported, app_methods in self.asgi_apps:
+            if module == app or any(module == name or module.endswith("." + name) for name in imported):
+                methods |= app_methods
+        return methods
+
+
+def _imported_modules(text: str) -> set[str]:
+    """Module names an app module imports (`from .routers import orders` -> routers.orders), dots stripped."""
+    names = set()
+    for match in re.finditer(r"^\s*from\s+([\w.]+)\s+import\s+\(?([\w, \n]+)", text, re.M):
+        base = match.group(1).lstrip(".")
+        for item in re.split(r"[,\s]+", match.group(2)):
+            if item and item != "as":
+                names.add(f"{base}.{item}" if base else item)
+        if base:
+            names.add(base)
+    for match in re.finditer(r"^\s*import\s+([\w.]+)", text, re.M):
+        names.add(match.group(1))
+    return names
 
 
 def find_handlers(model: ModuleModel) -> list[Handler]:
@@ -79,11 +117,51 @@ def find_handlers(model: ModuleModel) -> list[Handler]:
                 handler = Handler(info, info.cls, {method}, "", info.node.name)
         if handler is not None:
             handlers.append(handler)
+    registered = _RouteCalls(model)
+    fast_visit(model.module, registered)
+    known = {id(h.info.node) for h in handlers if h.info is not None}
+    for info, methods, path in registered.found:
+        if id(info.node) not in known:
+            known.add(id(info.node))
+            handlers.append(Handler(info, None, methods, path, info.node.name))
     for name, cls in view_classes.items():
         defined = {f.name for f in model.functions if f.cls is cls}
         if any(IMPLICIT_CREATE.search(base) for base in cls.bases) and not defined & {"post", "create"}:
             handlers.append(Handler(None, cls, {"POST"}, "", cls.node.name))
     return handlers
+
+
+class _RouteCalls(cst.CSTVisitor):
+    """Handlers registered by a call rather than a decorator: aiohttp `web.post("/x", handler)` and
+    `router.add_post(...)`, Starlette `Route("/x", handler, methods=[...])`, FastAPI `add_api_route`,
+    Flask `add_url_rule(..., view_func=handler, methods=[...])`."""
+
+    def __init__(self, model: ModuleModel):
+        self.functions = model.module_functions()
+        self.found: list[tuple[FunctionInfo, set[str], str]] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        last = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name)
+                                                                         else "")
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        methods, path, target = set(), "", None
+        if last in HTTP_VERBS and len(positional) >= 2:
+            methods, path, target = {HTTP_VERBS[last]}, string_value(positional[0]) or "", positional[1]
+        elif last.startswith("add_") and last[4:] in HTTP_VERBS and len(positional) >= 2:
+            methods, path, target = {HTTP_VERBS[last[4:]]}, string_value(positional[0]) or "", positional[1]
+        elif last == "add_route" and len(positional) >= 3 and (string_value(positional[0]) or "").lower() in HTTP_VERBS:
+            methods = {string_value(positional[0]).upper()}
+            path, target = string_value(positional[1]) or "", positional[2]
+        elif last in ("Route", "add_api_route", "add_url_rule", "api_route", "route") and positional:
+            path = string_value(positional[0]) or ""
+            target = keywords.get("view_func") or keywords.get("endpoint") or \
+                (positional[1] if len(positional) > 1 and not string_value(positional[1]) else None)
+            methods = _string_list(keywords["methods"]) if "methods" in keywords else {"GET"}
+        if not path.startswith("/") or not isinstance(target, cst.Name) or target.value not in self.functions:
+            return
+        self.found.append((self.functions[target.value], methods, path))
 
 
 def _view_classes(model: ModuleModel) -> dict[str, ClassInfo]:
@@ -193,6 +271,17 @@ class KeyEvidence(cst.CSTVisitor):
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         self._check(node, string_value(node))
 
+    def visit_DictElement(self, node: cst.DictElement) -> bool:
+        fast_visit(node.value, self)  # a key-named dict key is a header or field being sent, not read
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        for target in node.targets:  # headers["Idempotency-Key"] = ... sends; the value may still read one
+            if not isinstance(target.target, cst.Subscript):
+                fast_visit(target.target, self)
+        fast_visit(node.value, self)
+        return False
+
     def visit_Name(self, node: cst.Name) -> None:
         self._check(node, node.value)
 
@@ -204,8 +293,8 @@ def reads_key(model: ModuleModel, handler: Handler, extra=frozenset()) -> bool:
     if handler.info is None:
         return False
     evidence = KeyEvidence(extra)
-    handler.info.node.params.visit(evidence)
-    handler.info.node.body.visit(evidence)
+    fast_visit(handler.info.node.params, evidence)
+    fast_visit(handler.info.node.body, evidence)
     if evidence.found is not None:
         return True
     for param in handler.info.params:  # a body model of this module that carries the key
@@ -226,7 +315,7 @@ def _names_in(expr) -> list[str]:
         def visit_Name(self, node):
             names.append(node.value)
 
-    expr.visit(_Names())
+    fast_visit(expr, _Names())
     return names
 
 
@@ -246,7 +335,10 @@ def _class_statements(cls: ClassInfo):
                 yield from line.body
 
 
-def covered_by_library(handler: Handler, facts: ProjectFacts) -> bool:
+def covered_by_library(model: ModuleModel, handler: Handler, facts: ProjectFacts) -> bool:
+    """Decorators of recognised libraries (django-idempotency-key, powertools, a local decorator that reads a
+    key), or middleware of the handler's own framework."""
+    framework = framework_of(model)
     decorators = list(handler.info.decorators) if handler.info else []
     if handler.cls is not None:
         decorators += [(q, d) for q, d in _class_decorators(handler)]
@@ -256,19 +348,37 @@ def covered_by_library(handler: Handler, facts: ProjectFacts) -> bool:
     for qualified, decorator in decorators:
         if NOT_COVERAGE.match(qualified):
             continue
-        if LIBRARY_DECORATORS.match(qualified) or "idempoten" in qualified.lower():
+        if LIBRARY_DECORATORS.match(qualified):
             return True
+        if "idempoten" in qualified.lower():
+            local = model.module_functions().get(qualified)
+            if local is None or _reads_key_anywhere(local.node.body):
+                return True  # imported from elsewhere, or defined here and reading a key
         if qualified.endswith("method_decorator") and isinstance(decorator.decorator, cst.Call):
             inner = decorator.decorator.args[0].value if decorator.decorator.args else None
             if "idempoten" in (dotted(inner) or "").lower():
                 return True
-    if facts.django_middleware == "all":
+    if facts.django_middleware == "all" and framework in DJANGO_FRAMEWORKS:
         return True
-    return bool(handler.methods & facts.asgi_methods)
+    return framework in ASGI_FRAMEWORKS and bool(handler.methods & facts.asgi_methods(model.name))
+
+
+def framework_of(model: ModuleModel) -> str:
+    """The web framework a module imports first (`fastapi`, `django`, `flask`, ...), or ""."""
+    for qualified in model.imports.values():
+        root = qualified.lstrip(".").split(".")[0]
+        if root in ASGI_FRAMEWORKS or root in DJANGO_FRAMEWORKS or root in ("flask", "aiohttp", "falcon", "tornado"):
+            return root
+    return ""
+
+
+def _reads_key_anywhere(node) -> bool:
+    evidence = KeyEvidence()
+    fast_visit(node, evidence)
+    return evidence.found is not None
 
 
 def _class_decorators(handler: Handler):
-    model_qualify = getattr(handler, "_qualify", None)
     for decorator in handler.cls.node.decorators:
         target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
         yield (dotted(target) or ""), decorator

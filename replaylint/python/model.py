@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from .walk import fast_visit
+
 def dotted(expr) -> str | None:
     """`a.b.c` for a chain of names and attributes, None for anything else."""
     parts = []
@@ -164,7 +166,7 @@ class _Collector(cst.CSTVisitor):
 
 def build_model(module: cst.Module, module_name: str) -> ModuleModel:
     model = ModuleModel(module, module_name)
-    module.visit(_Collector(model))
+    fast_visit(module, _Collector(model))
     return model
 
 

@@ -56,7 +56,14 @@ def is_key_name(name: str, extra=frozenset()) -> bool:
     """An intent key as a header, field or keyword name (`Idempotency-Key`, `idempotency_key`, `ClientToken`)."""
     if is_tracing_name(name):
         return False
+    key = squash(name)
+    if "replay" in key or key.endswith(NAMING_SUFFIXES):
+        return False  # `Idempotent-Replayed` answers; `idempotency_header_key=` names the header, it is no key
     return is_intent_header(name, extra) or is_intent_field(name, extra)
+
+
+NAMING_SUFFIXES = ("header", "headerkey", "headername", "keyname", "fieldname", "ttl", "expiry", "expires",
+                   "enabled", "required", "length", "prefix", "store", "storage", "cache", "backend")
 
 
 def header_name(text: str) -> str:
@@ -81,7 +88,8 @@ BOTO3_TOKENS = {
             "create_nat_gateway": "ClientToken", "create_vpc_endpoint": "ClientToken",
             "request_spot_instances": "ClientToken", "create_capacity_reservation": "ClientToken",
             "allocate_hosts": "ClientToken", "copy_image": "ClientToken", "create_network_interface": "ClientToken",
-            "create_volume": "ClientToken", "create_snapshots": "ClientToken"},
+            "create_volume": "ClientToken", "create_snapshots": "ClientToken",
+            "create_instances": "ClientToken"},
     "ecs": {"create_service": "clientToken", "run_task": "clientToken", "start_task": "clientToken"},
     "cloudformation": {"create_stack": "ClientRequestToken", "update_stack": "ClientRequestToken",
                        "delete_stack": "ClientRequestToken", "execute_change_set": "ClientRequestToken"},

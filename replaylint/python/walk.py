@@ -1,0 +1,62 @@
+"""A fast, read-only walk over libcst trees.
+
+libcst's own `node.visit(visitor)` rebuilds every node it passes (it is built for transforms), which costs more
+than parsing. Linting only reads, so this walk follows each node's child fields directly, skipping
+whitespace and punctuation, and calls the same `visit_<Node>` / `leave_<Node>` methods a `CSTVisitor` has.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import libcst as cst
+
+_SKIP_PREFIXES = ("whitespace", "leading_lines", "lines_after", "lpar", "rpar", "comma", "semicolon", "lbrace",
+                  "rbrace", "lbracket", "rbracket", "colon", "equal", "dot", "header", "footer", "newline",
+                  "trailing_whitespace", "asynchronous", "operator", "star", "first_line", "empty_lines")
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_METHODS: dict[tuple[type, type], tuple] = {}
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        fields = tuple(f.name for f in dataclasses.fields(kind) if not f.name.startswith(_SKIP_PREFIXES))
+        _FIELDS[kind] = fields
+    return fields
+
+
+def children(node: cst.CSTNode):
+    """The child nodes that carry code, in field order (source order for statements and expressions)."""
+    for name in _child_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item
+
+
+def _methods(visitor, kind: type) -> tuple:
+    key = (type(visitor), kind)
+    found = _METHODS.get(key)
+    if found is None:
+        name = kind.__name__
+        found = (getattr(type(visitor), f"visit_{name}", None), getattr(type(visitor), f"leave_{name}", None))
+        _METHODS[key] = found
+    return found
+
+
+def fast_visit(node: cst.CSTNode, visitor) -> None:
+    """Walk `node` like `node.visit(visitor)` would, without rebuilding it; iterative, so deep code is safe."""
+    stack: list = [(node, False)]
+    while stack:
+        current, leaving = stack.pop()
+        visit, leave = _methods(visitor, type(current))
+        if leaving:
+            leave(visitor, current)
+            continue
+        if leave is not None:
+            stack.append((current, True))
+        if visit is None or visit(visitor, current) is not False:
+            stack.extend((child, False) for child in reversed(list(children(current))))
