@@ -131,6 +131,13 @@ class StateVocabulary:
             if not found["not-started"]:
                 del found["not-started"]
             found["succeeded"] = accepted
+        # With no other success and no work in progress, "accepted" is how the lifecycle ends well (invitations).
+        accepted = [v for v in found.get("not-started", []) if squash(v) == "accepted"]
+        if accepted and "succeeded" not in found and "in-progress" not in found and len(found) > 1:
+            found["not-started"] = [v for v in found["not-started"] if v not in accepted]
+            if not found["not-started"]:
+                del found["not-started"]
+            found["succeeded"] = accepted
         # `active` is a resting success state for resources (AIP-216) but "in progress" for jobs.
         active = [v for v in found.get("in-progress", []) if squash(v) == "active"]
         if active and "succeeded" not in found:

@@ -108,7 +108,7 @@ def _imported_modules(text: str) -> set[str]:
 
 def find_handlers(model: ModuleModel) -> list[Handler]:
     handlers: list[Handler] = []
-    view_classes = _view_classes(model)
+    view_classes = {name: cls for name, cls in _view_classes(model).items() if not _is_abstract_view(model, cls)}
     for info in model.functions:
         handler = _decorated_handler(model, info)
         if handler is None and info.cls is not None and info.cls.name in view_classes and info.parent is None:
@@ -126,7 +126,8 @@ def find_handlers(model: ModuleModel) -> list[Handler]:
             handlers.append(Handler(info, None, methods, path, info.node.name))
     for name, cls in view_classes.items():
         defined = {f.name for f in model.functions if f.cls is cls}
-        if any(IMPLICIT_CREATE.search(base) for base in cls.bases) and not defined & {"post", "create"}:
+        if any(IMPLICIT_CREATE.search(base) for base in cls.bases) and not defined & {"post", "create"} \
+                and not IMPLICIT_CREATE.search(cls.name):
             handlers.append(Handler(None, cls, {"POST"}, "", cls.node.name))
     return handlers
 
@@ -178,6 +179,14 @@ def _view_classes(model: ModuleModel) -> dict[str, ClassInfo]:
     return views
 
 
+def _is_abstract_view(model: ModuleModel, cls: ClassInfo) -> bool:
+    """Framework-style base views (`BaseCreateView`, `*Mixin`, a view other classes here extend) declare
+    behaviour for subclasses; the routes are the subclasses."""
+    if cls.name.startswith(("Base", "Abstract", "Generic")) or cls.name.endswith("Mixin"):
+        return True
+    return any(base.split(".")[-1] == cls.name for other in model.classes.values() for base in other.bases)
+
+
 def _is_view_base(base: str) -> bool:
     return bool(VIEW_BASES.match(base)) or base.split(".")[-1].endswith(VIEW_SUFFIXES)
 
@@ -208,6 +217,16 @@ def _decorated_handler(model: ModuleModel, info: FunctionInfo) -> Handler | None
         if methods:
             return Handler(info, info.cls, methods, path, info.node.name)
     return None
+
+
+def _delegates_to_get(node: cst.FunctionDef) -> bool:
+    """`def post(self, request): return self.get(request)`: a POST answered like a GET."""
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
+        return False
+    statement = body[0].body[0]
+    value = statement.value if isinstance(statement, (cst.Return, cst.Expr)) else None
+    return isinstance(value, cst.Call) and dotted(value.func) in ("self.get", "super.get")
 
 
 def _is_framework(qualified: str) -> bool:
@@ -242,9 +261,17 @@ def _string_list(expr) -> set[str]:
 # --- what the handler does ------------------------------------------------------------------------------------
 
 
+AUTH_WORDS = frozenset("login logout signin signout token authtoken authenticate oauth".split())
+
+
 def is_read_or_receiver(handler: Handler) -> bool:
     """Searches, logins, validations and webhook receivers: POST handlers that are not replay-relevant."""
     name = handler.info.name if handler.info else handler.cls.name
+    owner_words = words(handler.cls.name) if handler.cls else []
+    if AUTH_WORDS & (set(owner_words) | set(words(name))) or (owner_words and owner_words[0] in READ_VERBS):
+        return True
+    if handler.info is not None and _delegates_to_get(handler.info.node):
+        return True
     segments = [s for s in handler.path.split("/") if s and not s.startswith(("{", "<", ":"))]
     last = segments[-1] if segments else ""
     name_words = words(name)
