@@ -2,6 +2,7 @@
 Python rules, and compute positions only for what they report."""
 from __future__ import annotations
 
+import ast
 import re
 from functools import cached_property
 
@@ -90,12 +91,13 @@ def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, sho
     wanted = [rule for rule in rules if _prefilter(rule, text, config)]
     exemptions, file_rules = _comment_exemptions(text, shown)
     if not wanted and not exemptions:
-        return result
+        if _compiles(text):  # no rule can fire; only make sure it is Python at all
+            return result
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        result.problems.append(Problem(shown, f"not analysed: Python syntax error: {_first_line(exc.message)}",
-                                       exc.raw_line, exc.raw_column + 1))
+        message, line, column = _syntax_error(text, exc)
+        result.problems.append(Problem(shown, f"not analysed: Python syntax error: {message}", line, column))
         result.analysed = False
         return result
     except RecursionError:
@@ -133,6 +135,16 @@ def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, sho
     return result
 
 
+def _compiles(text: str) -> bool:
+    """A cheap syntax check with `ast` (no code runs). False means "ask libcst", whose grammar is newer than
+    the running interpreter's, before calling the file broken."""
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
 def _prefilter(rule, text: str, config) -> bool:
     """Semgrep's trick: a rule whose literal needles (or regex) are absent from the text cannot fire."""
     needles = getattr(rule, "needles", ())
@@ -146,8 +158,16 @@ def _prefilter(rule, text: str, config) -> bool:
     return any(needle in text for needle in needles)
 
 
-def _first_line(message: str) -> str:
-    return message.strip().splitlines()[0] if message.strip() else "invalid syntax"
+def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> tuple[str, int, int]:
+    """Python's own message and position when it agrees the code is broken (clearer than libcst's)."""
+    try:
+        ast.parse(text)
+    except SyntaxError as error:
+        return (error.msg or "invalid syntax"), error.lineno or 1, error.offset or 1
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    lines = exc.message.strip().splitlines()
+    return (lines[0] if lines else "invalid syntax"), exc.raw_line, exc.raw_column + 1
 
 
 def covered_lines(lines: list[str], number: int) -> frozenset:
