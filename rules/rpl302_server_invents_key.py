@@ -156,6 +156,8 @@ class _Inventions(cst.CSTVisitor):
     def visit_BooleanOperation(self, node):
         if isinstance(node.operator, cst.Or):
             key = key_string_in(node.left, self.ctx.extra_keys)
+            if key is None and isinstance(node.left, cst.Name) and is_key_name(node.left.value, self.ctx.extra_keys):
+                key = node.left.value  # `idempotency_key or str(uuid4())` on a key parameter
             source = mentions_random(self.ctx, node.right)
             if key and source:
                 self.found.append((node.right, f"{source}()", key, self.scope[-1]))
