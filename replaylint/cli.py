@@ -11,10 +11,11 @@ import os
 import sys
 
 from . import __version__
-from .model import SEVERITY_RANK
+from .model import SEVERITY_RANK, Note
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-CHECK_FORMATS = ("text", "full", "concise", "json")
+CHECK_FORMATS = ("text", "full", "concise", "json", "sarif", "github", "junit", "gitlab")
+MACHINE_FORMATS = ("json", "sarif", "junit", "gitlab")  # problems go inside the report, not to stderr
 
 
 class UsageError(Exception):
@@ -52,9 +53,22 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--validate", action="store_true", default=None,
                        help="also validate specs with openapi-spec-validator (slow on big specs)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument("--baseline", metavar="FILE", help="report only findings that are not in this baseline")
+    check.add_argument("--diff-base", metavar="REF", help="report only findings that are new since this git ref")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write .replaylint_cache")
+    check.add_argument("--skip-unrecognised", action="store_true",
+                       help="silently skip named files that are not OpenAPI or Python (for pre-commit)")
+
+    baseline = commands.add_parser("baseline", help="record today's findings so only new ones are reported")
+    baseline.add_argument("paths", nargs="*", metavar="PATH")
+    baseline.add_argument("-o", "--output", metavar="FILE", default=None,
+                          help="baseline file to write (default: the configured baseline, or replaylint-baseline.json)")
+    baseline.add_argument("--prune", action="store_true", help="only remove entries that no longer match")
+    baseline.add_argument("--config", metavar="FILE")
+    baseline.add_argument("--no-cache", action="store_true")
 
     rules = commands.add_parser("rules", help="list every rule")
-    rules.add_argument("--output-format", choices=("text", "json"), default="text")
+    rules.add_argument("--output-format", choices=("text", "json", "markdown"), default="text")
     rule = commands.add_parser("rule", help="explain one rule")
     rule.add_argument("rule", metavar="CODE|NAME")
     rule.add_argument("--output-format", choices=("text", "json"), default="text")
@@ -67,7 +81,7 @@ def main(argv=None) -> int:
         if args.command is None:
             build_parser().print_help()
             return EXIT_ERROR
-        return {"check": _check, "rules": _rules, "rule": _rule}[args.command](args)
+        return {"check": _check, "rules": _rules, "rule": _rule, "baseline": _baseline}[args.command](args)
     except UsageError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
@@ -108,7 +122,32 @@ def _check(args) -> int:
         config.validate = args.validate
     config.extend_select = [*config.extend_select, *args.extend_select]
 
-    result = run(args.paths, config, select=args.select, ignore=args.ignore)
+    result = run(args.paths, config, select=args.select, ignore=args.ignore, use_cache=not args.no_cache,
+                 skip_unrecognised=args.skip_unrecognised)
+    baseline_file = args.baseline or config.baseline
+    if baseline_file:
+        from .baseline import BaselineError, apply_baseline, read_baseline
+        from .fingerprint import project_root
+
+        try:
+            match = apply_baseline(result.findings, read_baseline(baseline_file), project_root())
+        except BaselineError as exc:
+            return _fail(str(exc))
+        result.findings = match.kept
+        if match.stale:
+            result.notes.append(Note(baseline_file, f"{len(match.stale)} baseline entr"
+                                     f"{'y no longer matches' if len(match.stale) == 1 else 'ies no longer match'}"
+                                     f" (remove with `replaylint baseline --prune -o {baseline_file}`)"))
+    if args.diff_base:
+        from .baseline import apply_baseline
+        from .diffbase import DiffBaseError, base_keys
+        from .fingerprint import project_root
+
+        try:
+            keys = base_keys(args.diff_base, args.paths, config, select=args.select, ignore=args.ignore)
+        except DiffBaseError as exc:
+            return _fail(str(exc))
+        result.findings = apply_baseline(result.findings, keys, project_root()).kept
 
     to_file = bool(args.output)
     color = args.color == "always" or (args.color == "auto" and not to_file and use_color())
@@ -116,7 +155,7 @@ def _check(args) -> int:
                             show_exempted=args.show_exempted)
     report = render_statistics(result, context) if args.statistics else render(args.output_format, result, context)
     _write(report, args.output)
-    if args.output_format not in ("json",):
+    if args.output_format not in MACHINE_FORMATS:
         for problem in result.problems:
             where = f":{problem.line}:{problem.column or 1}" if problem.line else ""
             print(f"{terminal_safe(problem.path)}{where}: {terminal_safe(problem.message)}", file=sys.stderr)
@@ -124,6 +163,36 @@ def _check(args) -> int:
             where = f":{note.line}" if note.line else ""
             print(f"{terminal_safe(note.path)}{where}: note: {terminal_safe(note.message)}", file=sys.stderr)
     return exit_code(result, config.fail_on, args.exit_zero)
+
+
+def _baseline(args) -> int:
+    from .baseline import BaselineError, apply_baseline, read_baseline, write_baseline
+    from .config import ConfigError, load_config
+    from .engine import run
+    from .fingerprint import project_root
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    output = args.output or config.baseline or "replaylint-baseline.json"
+    result = run(args.paths, config, use_cache=not args.no_cache)
+    root = project_root()
+    try:
+        if args.prune:
+            match = apply_baseline(result.findings, read_baseline(output), root)
+            still = set(read_baseline(output)) - set(match.stale)
+            count = write_baseline(output, result.findings, root, keep_only=still)
+            print(f"{output}: removed {len(match.stale)} stale entr{'y' if len(match.stale) == 1 else 'ies'}, "
+                  f"{count} kept")
+        else:
+            count = write_baseline(output, result.findings, root)
+            print(f"{output}: recorded {count} finding{'s' if count != 1 else ''}")
+    except BaselineError as exc:
+        return _fail(str(exc))
+    for problem in result.problems:
+        print(f"{problem.path}: {problem.message}", file=sys.stderr)
+    return EXIT_ERROR if result.problems else EXIT_CLEAN
 
 
 def exit_code(result, fail_on: str, exit_zero: bool = False) -> int:
@@ -161,6 +230,11 @@ def _rules(args) -> int:
 
     if args.output_format == "json":
         print(json.dumps([_rule_dict(rule) for rule in REGISTRY], indent=2))
+        return EXIT_CLEAN
+    if args.output_format == "markdown":
+        from .report.docs import catalog_markdown
+
+        sys.stdout.write(catalog_markdown(list(REGISTRY)))
         return EXIT_CLEAN
     for rule in REGISTRY:
         print(f"{rule.code}  {rule.name:<36} {rule.severity:<8} {rule.summary}")

@@ -117,7 +117,9 @@ def _relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def discover(paths: list[str], config, want_python: bool = True, force_exclude: bool = False) -> Inputs:
+def discover(paths: list[str], config, want_python: bool = True, skip_unrecognised: bool = False) -> Inputs:
+    """Inputs under `paths`. Named files are inputs too, unless excluded by config (pre-commit passes every
+    changed file) or, with `skip_unrecognised`, unless they are neither Python nor OpenAPI."""
     inputs = Inputs()
     ignorer = Ignorer(config)
     seen: set[str] = set()
@@ -149,9 +151,9 @@ def discover(paths: list[str], config, want_python: bool = True, force_exclude: 
             inputs.problems.append(Problem(given, "not analysed: no such file or directory"))
             continue
         if path.is_file():
-            if force_exclude and ignorer.excluded(path.resolve(), False):
+            if ignorer.excluded(path.absolute(), False):
                 continue
-            add(given, explicit=True)
+            add(given, explicit=not skip_unrecognised)
             continue
         if not path.is_dir():
             inputs.problems.append(Problem(given, "not analysed: broken symbolic link or not a regular file"))

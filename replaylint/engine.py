@@ -1,26 +1,27 @@
-"""The run: load -> analyse -> filter -> (report). Each input file is analysed independently."""
+"""The run: load -> analyse -> filter -> (report). Each input file is analysed independently (and cached by
+content), so the analysis can run in worker processes."""
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Config
+from .cache import Cache
+from .config import Config, relative_to_root
 from .discovery import discover
-from .documents import DocumentError, read_text
+from .documents import DocumentError, parse_document, read_text
 from .filtering import apply_filters
 from .model import FileResult, Finding, Note, Problem
 from .openapi.analyse import analyse_spec
 from .openapi.model import spec_version
-from .openapi.refs import read_document
+from .openapi.refs import MAX_FILE_BYTES
 from .python.analyse import analyse_python
 from .python.handlers import ProjectFacts
 from .python.model import module_name_for
 from .registry import REGISTRY
 
-MAX_READ_BYTES = 8 * 1024 * 1024  # Python files above the analysis cap are still read to be named
-
 ROOT_MARKERS = (".git", "pyproject.toml", "replaylint.toml", ".replaylint.yaml", ".replaylint.yml")
+MAX_READ_BYTES = 8 * 1024 * 1024  # Python files above the analysis cap are still read to be named
 
 
 @dataclass
@@ -53,14 +54,27 @@ def enabled_rules(config: Config, select=None, ignore=None) -> list:
     return [rule for rule in REGISTRY if rule.code in codes]
 
 
-def analyse_file(path: str, config: Config, rules, explicit: bool = True) -> FileResult | None:
-    """Analyse one spec file; every failure becomes a Problem naming the file."""
+def _not_analysed(shown: str, exc: DocumentError) -> FileResult:
+    return FileResult(shown, problems=[Problem(shown, f"not analysed: {exc.message}", exc.line, exc.column)],
+                      analysed=False)
+
+
+def analyse_spec_file(path: str, config: Config, rules, explicit: bool = True, cache: Cache | None = None):
+    """Analyse one spec file; every failure becomes a Problem naming the file. None: not a spec after all."""
     shown = display_path(path)
+    absolute = os.path.abspath(path)
     try:
-        doc = read_document(os.path.abspath(path))
+        text = read_text(absolute, MAX_FILE_BYTES)
     except DocumentError as exc:
-        return FileResult(shown, problems=[Problem(shown, f"not analysed: {exc.message}", exc.line, exc.column)],
-                          analysed=False)
+        return _not_analysed(shown, exc)
+    key = cache.key("spec", shown, text) if cache else None
+    cached = cache.load(key) if cache else None
+    if cached is not None:
+        return cached
+    try:
+        doc = parse_document(absolute, text)
+    except DocumentError as exc:
+        return _not_analysed(shown, exc)
     if spec_version(doc.data) is None:
         if not explicit:
             return None  # a YAML/JSON file met while walking that is not a spec: not an input
@@ -72,34 +86,54 @@ def analyse_file(path: str, config: Config, rules, explicit: bool = True) -> Fil
         from .openapi.validate import validation_notes
 
         result.notes.extend(validation_notes(doc, shown))
+    if cache:
+        cache.store(key, result, result.dependencies)
     return result
+
+
+def analyse_python_file(path: str, text: str, config: Config, rules, facts: ProjectFacts, cache: Cache | None):
+    shown = display_path(path)
+    key = cache.key("python", shown, text) if cache else None
+    cached = cache.load(key) if cache else None
+    if cached is not None:
+        return cached
+    result = analyse_python(path, text, config, rules, facts, shown, module_name(path, config))
+    if cache:
+        cache.store(key, result)
+    return result
+
+
+def module_name(path: str, config: Config) -> str:
+    """Dotted module name from the path below the project root, so anchors do not depend on the cwd."""
+    return module_name_for(relative_to_root(path, config.root))
 
 
 def read_python(paths: list[str]) -> tuple[dict[str, str], list[FileResult]]:
     """Texts of the Python inputs, and a not-analysed result for each one that cannot be read."""
     texts, failed = {}, []
     for path in paths:
-        shown = display_path(path)
         try:
             texts[path] = read_text(path, MAX_READ_BYTES)
         except DocumentError as exc:
-            failed.append(FileResult(shown, problems=[Problem(shown, f"not analysed: {exc.message}")],
-                                     analysed=False))
+            failed.append(_not_analysed(display_path(path), exc))
     return texts, failed
 
 
-def run(paths: list[str], config: Config, select=None, ignore=None) -> RunResult:
+def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: bool = False,
+        skip_unrecognised: bool = False) -> RunResult:
     rules = enabled_rules(config, select, ignore)
     python_rules = [rule for rule in rules if rule.target == "python"]
-    inputs = discover(paths or ["."], config, want_python=bool(python_rules))
+    inputs = discover(paths or ["."], config, want_python=bool(python_rules), skip_unrecognised=skip_unrecognised)
     out = RunResult(problems=list(inputs.problems))
-    results = [analyse_file(path, config, rules, path in inputs.explicit) for path in inputs.specs]
     texts, failed = read_python(inputs.python)
-    results.extend(failed)
-    facts = ProjectFacts.from_texts({module_name_for(display_path(path)): text for path, text in texts.items()
+    facts = ProjectFacts.from_texts({module_name(path, config): text for path, text in texts.items()
                                      if "dempoten" in text})
+    spec_cache = Cache(config.root, config, rules) if use_cache else None
+    python_cache = Cache(config.root, config, rules, extra=repr(facts)) if use_cache else None
+    results = [analyse_spec_file(path, config, rules, path in inputs.explicit, spec_cache) for path in inputs.specs]
+    results.extend(failed)
     for path, text in texts.items():
-        results.append(analyse_python(path, text, config, python_rules, facts, display_path(path)))
+        results.append(analyse_python_file(path, text, config, python_rules, facts, python_cache))
     results = [result for result in results if result is not None]
     for result in results:
         out.files_analysed += result.analysed

@@ -86,3 +86,4 @@ class FileResult:
     notes: list[Note] = field(default_factory=list)
     exemptions: list = field(default_factory=list)
     analysed: bool = True
+    dependencies: list = field(default_factory=list)  # other files read to analyse this one ($ref targets)

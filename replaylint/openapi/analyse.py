@@ -78,4 +78,5 @@ def analyse_spec(doc: Document, config, rules, root, display) -> FileResult:
         for text in exemption.problems:
             result.notes.append(Note(exemption.span.path, text, exemption.span.line, exemption.span.column))
     result.exemptions = [e for e in spec.exemptions if not e.problems]
+    result.dependencies = ws.loaded_paths(exclude=doc.path)
     return result

@@ -26,6 +26,10 @@ class Workspace:
         self.problems: list[Problem] = []
         self._problem_keys: set = set()
 
+    def loaded_paths(self, exclude: str = "") -> list[str]:
+        """Every file this workspace read (parsed or not), for cache invalidation."""
+        return sorted(path for path in self._docs if path != exclude)
+
     def add(self, doc: Document) -> None:
         self._docs[doc.path] = doc
 

@@ -77,7 +77,8 @@ class PythonAnalysis:
         self.reports.append((rule, node, message, fix, anchor, detail, severity))
 
 
-def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, shown: str) -> FileResult:
+def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, shown: str,
+                   name: str | None = None) -> FileResult:
     result = FileResult(shown)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_PYTHON_BYTES:
         result.problems.append(Problem(shown, f"not analysed: larger than {MAX_PYTHON_BYTES // 1024} KB "
@@ -104,7 +105,7 @@ def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, sho
         result.problems.append(Problem(shown, "not analysed: nested too deeply to parse"))
         result.analysed = False
         return result
-    model = build_model(module, module_name_for(shown))
+    model = build_model(module, module_name_for(shown) if name is None else name)
     harm_notes = [e for e in exemptions if e.kind == "harm" and not e.problems]
 
     def harm_note(def_line: int):

@@ -1,13 +1,19 @@
 """Reporters: one module per output format. Each takes a RunResult and returns the text to write."""
 from __future__ import annotations
 
-from . import json_format, text
+from pathlib import Path
+
+from . import github, gitlab, json_format, junit, sarif, text
 
 FORMATS = {
     "text": text.render_full,
     "full": text.render_full,
     "concise": text.render_concise,
     "json": json_format.render,
+    "sarif": sarif.render,
+    "github": github.render,
+    "junit": junit.render,
+    "gitlab": gitlab.render,
 }
 
 
@@ -18,9 +24,11 @@ def render(fmt: str, result, context) -> str:
 class ReportContext:
     """What reporters need besides the result: styling, exempted visibility and source lines."""
 
-    def __init__(self, color: bool = False, show_exempted: bool = False):
+    def __init__(self, color: bool = False, show_exempted: bool = False, root: Path | None = None):
+        from ..fingerprint import project_root
         from .text import Style
 
+        self.root = root or project_root()
         self.style = Style(color)
         self.show_exempted = show_exempted
         self._lines: dict[str, list[str] | None] = {}

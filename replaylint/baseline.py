@@ -1,0 +1,92 @@
+"""Baselines: record today's findings by meaning, then report only what is new.
+
+The file lists semantic keys (rule, file, anchor, detail, occurrence), not lines, so inserting lines,
+reordering operations or moving a function inside its file keeps entries matching. Entries that no longer
+match are reported, so the file only shrinks (`replaylint baseline --prune` removes them).
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .fingerprint import semantic_keys
+
+FORMAT = "replaylint-baseline/1"
+
+
+class BaselineError(Exception):
+    pass
+
+
+@dataclass
+class BaselineMatch:
+    kept: list = field(default_factory=list)  # findings not in the baseline (reported)
+    matched: int = 0
+    stale: list[str] = field(default_factory=list)  # entries no finding matched
+
+
+def entry_keys(findings, root: Path) -> list[str]:
+    return [key for finding, key in zip(findings, semantic_keys(findings, root)) if not finding.exempted]
+
+
+def write_baseline(path: str, findings, root: Path, keep_only: set[str] | None = None) -> int:
+    keys = entry_keys(findings, root)
+    if keep_only is not None:
+        keys = [key for key in keys if key in keep_only]
+    entries = []
+    for key in sorted(set(keys)):
+        code, file, anchor, detail, occurrence = key.rsplit("|", 4) if key.count("|") >= 4 else (key, "", "", "", "0")
+        entries.append({"code": code, "path": file, "anchor": anchor, "detail": detail, "occurrence": int(occurrence)})
+    document = {"format": FORMAT, "tool": f"replaylint {__version__}", "entries": entries}
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, indent=2)
+            handle.write("\n")
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot write baseline: {exc.strerror or exc}") from None
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return len(entries)
+
+
+def read_baseline(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except FileNotFoundError:
+        raise BaselineError(f"{path}: baseline file not found (create it with `replaylint baseline -o {path}`)") \
+            from None
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise BaselineError(f"{path}: not a readable baseline file: {exc}") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT or \
+            not isinstance(document.get("entries"), list):
+        raise BaselineError(f"{path}: not a replaylint baseline (expected \"format\": \"{FORMAT}\")")
+    keys = []
+    for entry in document["entries"]:
+        try:
+            keys.append("|".join((entry["code"], entry["path"], entry["anchor"], entry["detail"],
+                                  str(int(entry["occurrence"])))))
+        except (KeyError, TypeError, ValueError):
+            raise BaselineError(f"{path}: malformed baseline entry {str(entry)[:80]}") from None
+    return keys
+
+
+def apply_baseline(findings, keys: list[str], root: Path) -> BaselineMatch:
+    """Drop findings whose key is in the baseline; exempted findings pass through untouched."""
+    remaining = Counter(keys)
+    match = BaselineMatch()
+    for finding, key in zip(findings, semantic_keys(findings, root)):
+        if not finding.exempted and remaining[key] > 0:
+            remaining[key] -= 1
+            match.matched += 1
+        else:
+            match.kept.append(finding)
+    match.stale = sorted(key for key, count in remaining.items() for _ in range(count))
+    return match

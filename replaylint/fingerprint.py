@@ -1,0 +1,53 @@
+"""Semantic keys: what a finding is about, independent of line numbers.
+
+A key is (rule, file relative to the project root, anchor, detail, occurrence): moving code around in a file
+keeps it; a new violation of the same rule elsewhere gets a new key. Baselines, diff gating, SARIF
+fingerprints and GitLab fingerprints all use it.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The git work tree containing `start` (default: the working directory), else `start` itself."""
+    start = (start or Path.cwd()).resolve()
+    try:
+        out = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, text=True,
+                             timeout=10)
+        if out.returncode == 0 and out.stdout.strip():
+            return Path(out.stdout.strip()).resolve()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return start
+
+
+def relative_path(path: str, root: Path) -> str:
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.resolve().relative_to(root).as_posix()
+    except ValueError:
+        try:
+            return absolute.relative_to(root).as_posix()
+        except ValueError:
+            return absolute.as_posix()
+
+
+def semantic_keys(findings, root: Path) -> list[str]:
+    """One key per finding, in order; findings with the same meaning are numbered by their order in the file."""
+    seen: Counter = Counter()
+    keys = []
+    for finding in sorted(findings, key=lambda f: f.sort_key()):
+        base = "|".join((finding.code, relative_path(finding.path, root), finding.anchor, " ".join(finding.detail.split())))
+        keys.append((finding, f"{base}|{seen[base]}"))
+        seen[base] += 1
+    order = {id(f): k for f, k in keys}
+    return [order[id(f)] for f in findings]
+
+
+def fingerprint(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]

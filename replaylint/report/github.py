@@ -1,0 +1,30 @@
+"""GitHub Actions workflow commands: each finding annotates the pull request's diff."""
+from __future__ import annotations
+
+from ..fingerprint import relative_path
+from ..registry import REGISTRY
+
+COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(result, context) -> str:
+    lines = []
+    for finding in context.visible(result.findings):
+        span = finding.span
+        rule = REGISTRY.get(finding.code)
+        title = f"{finding.code} {rule.name if rule else ''}".strip()
+        props = (f"file={_property(relative_path(span.path, context.root))},line={span.line},col={span.column},endLine={span.end_line},"
+                 f"endColumn={span.end_column},title={_property(title)}")
+        lines.append(f"::{COMMANDS[finding.severity]} {props}::{_data(finding.message + '. Fix: ' + finding.fix)}")
+    for problem in result.problems:
+        where = f",line={problem.line}" if problem.line else ""
+        lines.append(f"::error file={_property(relative_path(problem.path, context.root))}{where},title=replaylint::{_data(problem.message)}")
+    return "\n".join(lines) + ("\n" if lines else "")

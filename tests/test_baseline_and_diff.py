@@ -1,0 +1,162 @@
+"""Baselines keyed by meaning, diff gating against a git ref, and the content cache."""
+import json
+import subprocess
+
+import pytest
+
+from conftest import write
+from replaylint.cli import main
+
+SPEC = """openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /orders:
+    post: {operationId: createOrder, responses: {'201': {description: ok}}}
+  /notes:
+    post: {operationId: createNote, responses: {'201': {description: ok}}}
+"""
+CLIENT = '''import uuid
+
+import requests
+
+
+def pay(invoice):
+    return requests.post("u", headers={"Idempotency-Key": str(uuid.uuid4())})
+
+
+def refund(payment):
+    return requests.post("u", headers={"Idempotency-Key": str(uuid.uuid4())})
+'''
+
+
+def check(capsys, *args):
+    code = main(["check", "--output-format", "json", "--no-cache", *args])
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    return code, sorted((f["code"], f["anchor"]) for f in data["findings"] if not f["exempted"]), data
+
+
+def make_baseline(capsys, *paths):
+    assert main(["baseline", "--no-cache", "-o", "baseline.json", *paths]) == 0
+    return capsys.readouterr().out
+
+
+def test_baseline_hides_known_findings_across_inserted_lines_and_reordering(project, capsys):
+    write(project, "api.yaml", SPEC)
+    write(project, "client.py", CLIENT)
+    assert "recorded 4 findings" in make_baseline(capsys, ".")
+    assert check(capsys, ".", "--baseline", "baseline.json")[:2] == (0, [])
+    reordered = SPEC.split("  /orders:")[0] + "  /notes:" + SPEC.split("  /notes:")[1] + \
+        "  /orders:" + SPEC.split("  /orders:")[1].split("  /notes:")[0]
+    write(project, "api.yaml", "# new header comment\n\n" + reordered)
+    moved = CLIENT.split("def pay")[0] + "def refund" + CLIENT.split("def refund")[1] + "\n\ndef pay" + \
+        CLIENT.split("def pay")[1].split("def refund")[0]
+    write(project, "client.py", "'''docstring'''\n" + moved)
+    assert check(capsys, ".", "--baseline", "baseline.json")[:2] == (0, [])
+
+
+def test_new_violation_of_the_same_rule_in_the_same_file_is_reported(project, capsys):
+    write(project, "api.yaml", SPEC)
+    make_baseline(capsys, "api.yaml")
+    write(project, "api.yaml", SPEC + "  /invoices:\n    post: {operationId: createInvoice, responses: {}}\n")
+    code, found, _ = check(capsys, "api.yaml", "--baseline", "baseline.json")
+    assert code == 1 and found == [("RPL101", "POST /invoices")]
+
+
+def test_a_second_identical_finding_in_the_same_function_is_new(project, capsys):
+    write(project, "client.py", CLIENT)
+    make_baseline(capsys, "client.py")
+    write(project, "client.py", CLIENT.replace('    return requests.post("u", headers={"Idempotency-Key": str(uuid.uuid4())})\n\n\ndef refund',
+                                               '    requests.post("u", headers={"Idempotency-Key": str(uuid.uuid4())})\n'
+                                               '    return requests.post("u", headers={"Idempotency-Key": str(uuid.uuid4())})\n\n\ndef refund'))
+    assert check(capsys, "client.py", "--baseline", "baseline.json")[1] == [("RPL201", "client.pay")]
+
+
+def test_stale_entries_are_reported_and_pruned(project, capsys):
+    write(project, "api.yaml", SPEC)
+    make_baseline(capsys, "api.yaml")
+    write(project, "api.yaml", SPEC.replace("createNote, responses", "createNote, parameters: "
+                                            "[{name: Idempotency-Key, in: header, required: true, description: "
+                                            "returns the original response}], responses").replace(
+        "'201': {description: ok}}}\n", "'201': {description: ok}, '409': {description: x}}}\n", 1)
+        .replace("/notes:\n    post: {operationId: createNote, parameters", "/notes:\n    post: {operationId: createNote, parameters"))
+    code = main(["check", "--no-cache", "api.yaml", "--baseline", "baseline.json"])
+    _, err = capsys.readouterr()
+    assert "1 baseline entry no longer matches" in err
+    assert main(["baseline", "--no-cache", "--prune", "-o", "baseline.json", "api.yaml"]) == 0
+    assert "removed 1 stale entry, 1 kept" in capsys.readouterr().out
+    assert [e["anchor"] for e in json.loads((project / "baseline.json").read_text())["entries"]] == ["POST /orders"]
+
+
+def test_bad_baseline_file_is_a_one_line_error(project, capsys):
+    write(project, "api.yaml", SPEC)
+    write(project, "baseline.json", "{not json")
+    assert main(["check", "api.yaml", "--baseline", "baseline.json"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("replaylint: error: baseline.json: not a readable baseline file") and err.count("\n") == 1
+
+
+def git(project, *args):
+    subprocess.run(["git", *args], cwd=project, check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(project):
+    (project / ".git").rmdir()
+    git(project, "init", "-q")
+    git(project, "config", "user.email", "t@example.com")
+    git(project, "config", "user.name", "t")
+    return project
+
+
+def test_diff_base_reports_only_what_is_new_since_the_ref(repo, capsys):
+    write(repo, "specs/api.yaml", SPEC)
+    write(repo, "client.py", CLIENT)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    write(repo, "specs/api.yaml", "# moved down\n" + SPEC + "  /refunds:\n    post: {operationId: createRefund, responses: {}}\n")
+    write(repo, "new_client.py", CLIENT)
+    code, found, _ = check(capsys, ".", "--diff-base", "HEAD")
+    assert code == 1
+    assert found == [("RPL101", "POST /refunds"), ("RPL201", "new_client.pay"), ("RPL201", "new_client.refund")]
+
+
+def test_diff_base_with_an_unknown_ref(repo, capsys):
+    write(repo, "api.yaml", SPEC)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    assert main(["check", "api.yaml", "--diff-base", "no-such-ref"]) == 2
+    assert capsys.readouterr().err.startswith("replaylint: error: --diff-base no-such-ref: ")
+
+
+def test_cache_is_used_and_invalidated_by_content_and_refs(project, capsys, monkeypatch):
+    from replaylint import engine
+
+    write(project, "api.yaml", SPEC.replace("responses: {'201'", "parameters: [{$ref: 'common.yaml#/Key'}], "
+                                                               "responses: {'201'", 1))
+    write(project, "common.yaml", "Key: {name: X-Request-Id, in: header}\n")
+    first = main(["check", "api.yaml", "--output-format", "json"])
+    first_out = capsys.readouterr().out
+    assert (project / ".replaylint_cache" / ".gitignore").read_text().strip().endswith("*")
+    analysed = []
+    original = engine.analyse_spec
+    monkeypatch.setattr(engine, "analyse_spec", lambda *a, **k: analysed.append(1) or original(*a, **k))
+    assert main(["check", "api.yaml", "--output-format", "json"]) == first
+    assert capsys.readouterr().out == first_out and analysed == []  # warm: nothing re-analysed
+    write(project, "common.yaml", "Key: {name: Idempotency-Key, in: header, required: true}\n")
+    main(["check", "api.yaml", "--output-format", "json"])
+    capsys.readouterr()
+    assert analysed == [1]  # a $ref'd file changed
+    main(["check", "api.yaml", "--no-cache"])
+    capsys.readouterr()
+    assert analysed == [1, 1]
+
+
+def test_corrupt_cache_entries_are_ignored(project, capsys):
+    write(project, "api.yaml", SPEC)
+    main(["check", "api.yaml"])
+    expected = capsys.readouterr().out
+    for entry in (project / ".replaylint_cache").rglob("*.json"):
+        entry.write_text("{half")
+    main(["check", "api.yaml"])
+    assert capsys.readouterr().out == expected

@@ -1,0 +1,69 @@
+"""The pre-commit hooks, run by the real `pre-commit` tool (`pre-commit try-repo`) in a scratch git repo."""
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, write
+
+pytestmark = pytest.mark.skipif(shutil.which("pre-commit") is None and
+                                subprocess.run([sys.executable, "-m", "pre_commit", "--version"],
+                                               capture_output=True).returncode != 0,
+                                reason="pre-commit is not installed (pip install '.[test]')")
+
+BAD = '''import uuid
+
+import requests
+
+
+def pay(invoice):
+    return requests.post("https://api.example.com/pay", headers={"Idempotency-Key": str(uuid.uuid4())})
+'''
+GOOD = '''import requests
+
+
+def pay(invoice, key):
+    return requests.post("https://api.example.com/pay", headers={"Idempotency-Key": key})
+'''
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory):
+    """A committed copy of this project, as pre-commit would clone it (the working tree may be dirty)."""
+    source = tmp_path_factory.mktemp("replaylint-hooks")
+    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
+        shutil.copy(ROOT / name, source / name)
+    for folder in ("replaylint", "rules"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@example.com", "-c", "user.name=t",
+                                                  "commit", "-qm", "hooks"]):
+        subprocess.run(["git", *args], cwd=source, check=True, capture_output=True)
+    return source
+
+
+def run_hook(hook_repo, repo, hook, *files):
+    command = [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), hook, "--files", *files]
+    return subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    repo = tmp_path_factory.mktemp("hooked")
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    write(repo, "bad.py", BAD)
+    write(repo, "good.py", GOOD)
+    write(repo, "compose.yaml", "services: {web: {image: nginx}}\n")  # not a spec: skipped, not an error
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    return repo
+
+
+def test_hook_fails_on_a_bad_file(hook_repo, repo):
+    result = run_hook(hook_repo, repo, "replaylint", "bad.py", "compose.yaml")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "RPL201" in result.stdout
+
+
+def test_hook_passes_on_a_good_file(hook_repo, repo):
+    result = run_hook(hook_repo, repo, "replaylint", "good.py", "compose.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
