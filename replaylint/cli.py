@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--baseline", metavar="FILE", help="report only findings that are not in this baseline")
     check.add_argument("--diff-base", metavar="REF", help="report only findings that are new since this git ref")
     check.add_argument("--no-cache", action="store_true", help="do not read or write .replaylint_cache")
+    check.add_argument("--allow-remote-refs", action="store_true", default=None,
+                       help="fetch http(s) $refs (never done otherwise)")
     check.add_argument("--skip-unrecognised", action="store_true",
                        help="silently skip named files that are not OpenAPI or Python (for pre-commit)")
 
@@ -120,6 +122,8 @@ def _check(args) -> int:
         config.fail_on = args.fail_on
     if args.validate is not None:
         config.validate = args.validate
+    if args.allow_remote_refs is not None:
+        config.allow_remote_refs = args.allow_remote_refs
     config.extend_select = [*config.extend_select, *args.extend_select]
 
     result = run(args.paths, config, select=args.select, ignore=args.ignore, use_cache=not args.no_cache,

@@ -48,6 +48,7 @@ class Config:
     fail_on: str = "warning"
     baseline: str | None = None
     validate: bool = False
+    allow_remote_refs: bool = False
     harm_default: str = "measurable"
     harm_patterns: list[HarmPattern] = field(default_factory=list)
     key_headers: list[str] = field(default_factory=list)
@@ -133,6 +134,7 @@ def config_from_mapping(raw: dict, root: Path | None = None, source: str | None 
         "extend-exclude": ("extend_exclude", check.strings),
         "respect-gitignore": ("respect_gitignore", check.boolean),
         "validate": ("validate", check.boolean),
+        "allow-remote-refs": ("allow_remote_refs", check.boolean),
         "fail-on": ("fail_on", lambda key, value: check.choice(key, value, FAIL_ON)),
         "baseline": ("baseline", check.string),
     }

@@ -134,13 +134,11 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
             if want_python:
                 inputs.python.append(path)
         elif lower.endswith(SPEC_SUFFIXES):
-            if looks_like_spec(path):
+            if explicit:  # named: read and parsed, so the reason it is not a spec can be precise
                 inputs.specs.append(path)
-                if explicit:
-                    inputs.explicit.add(path)
-            elif explicit:
-                inputs.problems.append(Problem(path, "not analysed: not an OpenAPI document "
-                                                     "(no top-level openapi or swagger key)"))
+                inputs.explicit.add(path)
+            elif looks_like_spec(path):
+                inputs.specs.append(path)
         elif explicit:
             inputs.problems.append(Problem(path, "not analysed: not a file replaylint reads "
                                                  "(expected .py, .yaml, .yml or .json)"))

@@ -174,7 +174,27 @@ class _JsonSourceMap:
 # --- YAML -------------------------------------------------------------------------------------------------
 
 
+MAX_FLOW_DEPTH = 1000  # libyaml composes recursively: far deeper input would overflow the C stack
+MAX_INDENT = 2000
+MAX_EXPANDED_NODES = 5_000_000  # what aliases may expand to (billion laughs)
+
+
+def _check_yaml_shape(text: str) -> None:
+    """Refuse, before libyaml sees them, inputs nested deep enough to crash a recursive parser."""
+    if text.count("[") + text.count("{") > MAX_FLOW_DEPTH:
+        depth = deepest = 0
+        for ch in re.findall(r"[\[\]{}]", text):
+            depth = depth + 1 if ch in "[{" else max(0, depth - 1)
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_FLOW_DEPTH:
+                    raise DocumentError(f"nested deeper than {MAX_FLOW_DEPTH} levels")
+    if re.search(r"^ {%d}" % (MAX_INDENT + 1), text, re.M):
+        raise DocumentError(f"indented deeper than {MAX_INDENT} columns")
+
+
 def _parse_yaml(path: str, text: str) -> Document:
+    _check_yaml_shape(text)
     loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -201,21 +221,31 @@ def _parse_yaml(path: str, text: str) -> Document:
 
 
 def _check_depth(root) -> None:
-    """Refuse documents nested deeper than MAX_DEPTH before anything recursive touches them."""
-    stack = [(root, 0)]
-    seen = set()
+    """Refuse documents nested deeper than MAX_DEPTH, or whose aliases expand to more than MAX_EXPANDED_NODES
+    nodes (a "billion laughs" bomb), before anything that walks the data touches them."""
+    sizes: dict[int, int] = {}
+    stack = [(root, 0, False)]
     while stack:
-        node, depth = stack.pop()
+        node, depth, done = stack.pop()
         if depth > MAX_DEPTH:
             raise DocumentError(f"nested deeper than {MAX_DEPTH} levels")
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.append((value, depth + 1))
+            children = [value for pair in node.value for value in pair]
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend((item, depth + 1) for item in node.value)
+            children = node.value
+        else:
+            sizes[id(node)] = 1
+            continue
+        if done:
+            sizes[id(node)] = 1 + sum(sizes.get(id(child), 1) for child in children)
+            if sizes[id(node)] > MAX_EXPANDED_NODES:
+                raise DocumentError(f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)")
+            continue
+        if id(node) in sizes:
+            continue
+        sizes[id(node)] = 1  # in progress: a recursive alias counts once
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in children if id(child) not in sizes)
 
 
 class _YamlSourceMap:

@@ -108,6 +108,22 @@ def module_name(path: str, config: Config) -> str:
     return module_name_for(relative_to_root(path, config.root))
 
 
+def _guarded(analyse, path, *args):
+    """A bug or a resource limit hit while analysing one file is reported for that file; the run goes on."""
+    try:
+        return analyse(path, *args)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except RecursionError:
+        message = "not analysed: nested too deeply to analyse"
+    except MemoryError:
+        message = "not analysed: out of memory while analysing"
+    except Exception as exc:  # noqa: BLE001 - the error model: name the file, never a traceback
+        message = f"not analysed: internal error: {type(exc).__name__}: {exc} (please report this)"
+    shown = display_path(path)
+    return FileResult(shown, problems=[Problem(shown, message)], analysed=False)
+
+
 def read_python(paths: list[str]) -> tuple[dict[str, str], list[FileResult]]:
     """Texts of the Python inputs, and a not-analysed result for each one that cannot be read."""
     texts, failed = {}, []
@@ -130,10 +146,11 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
                                      if "dempoten" in text})
     spec_cache = Cache(config.root, config, rules) if use_cache else None
     python_cache = Cache(config.root, config, rules, extra=repr(facts)) if use_cache else None
-    results = [analyse_spec_file(path, config, rules, path in inputs.explicit, spec_cache) for path in inputs.specs]
+    results = [_guarded(analyse_spec_file, path, config, rules, path in inputs.explicit, spec_cache)
+               for path in inputs.specs]
     results.extend(failed)
     for path, text in texts.items():
-        results.append(analyse_python_file(path, text, config, python_rules, facts, python_cache))
+        results.append(_guarded(analyse_python_file, path, text, config, python_rules, facts, python_cache))
     results = [result for result in results if result is not None]
     for result in results:
         out.files_analysed += result.analysed

@@ -52,7 +52,7 @@ class SpecAnalysis(Spec):
 
 def analyse_spec(doc: Document, config, rules, root, display) -> FileResult:
     """Run `rules` (spec rules already selected) on one parsed OpenAPI document."""
-    ws = Workspace(root, display)
+    ws = Workspace(root, display, allow_remote=config.allow_remote_refs)
     ws.add(doc)
     spec = SpecAnalysis(Node(ws, doc, (), doc.data), config)
     result = FileResult(display(doc.path))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urljoin
 
 from ..documents import Document, DocumentError, parse_document, read_text
 from ..model import Problem, Span
@@ -19,8 +19,9 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 class Workspace:
     """Loads a spec and the files its `$ref`s reach; remembers every reference that could not be followed."""
 
-    def __init__(self, root: str | os.PathLike, display=lambda p: p):
+    def __init__(self, root: str | os.PathLike, display=lambda p: p, allow_remote: bool = False):
         self.root = Path(root).resolve()
+        self.allow_remote = allow_remote  # fetch http(s) $refs only when the user asked
         self.display = display  # absolute path -> path shown to the user
         self._docs: dict[str, Document | DocumentError] = {}
         self.problems: list[Problem] = []
@@ -37,7 +38,7 @@ class Workspace:
         cached = self._docs.get(path)
         if cached is None:
             try:
-                cached = read_document(path)
+                cached = fetch_document(path) if path.startswith(("http://", "https://")) else read_document(path)
             except DocumentError as exc:
                 cached = exc
             self._docs[path] = cached
@@ -55,10 +56,23 @@ class Workspace:
     def resolve(self, ref: str, doc: Document, at: tuple) -> "Node | None":
         """The node a `$ref` string written at `doc`/`at` points to, or None (and a recorded problem)."""
         file_part, _, fragment = ref.partition("#")
-        if "://" in file_part or file_part.startswith("//"):
-            self.problem(doc, at, f"remote $ref '{ref}' was not fetched (remote references are never followed)")
-            return None
-        target_doc = doc
+        remote_base = doc.path.startswith(("http://", "https://"))
+        if "://" in file_part or file_part.startswith("//") or (remote_base and file_part):
+            url = urljoin(doc.path, file_part) if remote_base else file_part
+            if not self.allow_remote:
+                self.problem(doc, at, f"remote $ref '{ref}' was not fetched (pass --allow-remote-refs to follow it)")
+                return None
+            if not url.startswith(("http://", "https://")):
+                self.problem(doc, at, f"$ref '{ref}' uses an unsupported scheme: refused")
+                return None
+            try:
+                target_doc = self.load(url)
+            except DocumentError as exc:
+                self.problem(doc, at, f"remote $ref '{ref}' cannot be read: {exc.message}")
+                return None
+            file_part = ""
+        else:
+            target_doc = doc
         if file_part:
             target = (Path(doc.path).parent / unquote(file_part)).resolve()
             if not target.is_relative_to(self.root):
@@ -78,6 +92,28 @@ class Workspace:
             self.problem(doc, at, f"$ref '{ref}' points to nothing")
             return None
         return Node(self, target_doc, pointer, value)
+
+
+MAX_REMOTE_BYTES = 10 * 1024 * 1024
+
+
+def fetch_document(url: str) -> Document:
+    """GET a remote spec fragment (only with --allow-remote-refs): bounded in time and size."""
+    import urllib.request
+
+    try:
+        request = urllib.request.Request(url, headers={"User-Agent": "replaylint"})
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - http(s) checked by caller
+            raw = response.read(MAX_REMOTE_BYTES + 1)
+    except Exception as exc:  # any network failure is one line
+        raise DocumentError(f"cannot fetch: {exc}") from None
+    if len(raw) > MAX_REMOTE_BYTES:
+        raise DocumentError(f"larger than {MAX_REMOTE_BYTES // (1024 * 1024)} MB")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DocumentError("not UTF-8 text") from None
+    return parse_document(url if url.endswith((".json", ".yaml", ".yml")) else url + ".yaml", text)
 
 
 def read_document(path: str) -> Document:

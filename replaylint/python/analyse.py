@@ -91,9 +91,13 @@ def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, sho
         return result
     wanted = [rule for rule in rules if _prefilter(rule, text, config)]
     exemptions, file_rules = _comment_exemptions(text, shown)
-    if not wanted and not exemptions:
-        if _compiles(text):  # no rule can fire; only make sure it is Python at all
-            return result
+    syntax = _ast_check(text)
+    if syntax == "deep":
+        result.problems.append(Problem(shown, "not analysed: code nested too deeply to parse safely"))
+        result.analysed = False
+        return result
+    if not wanted and not exemptions and syntax == "ok":
+        return result  # no rule can fire, and it is Python
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -136,14 +140,19 @@ def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, sho
     return result
 
 
-def _compiles(text: str) -> bool:
-    """A cheap syntax check with `ast` (no code runs). False means "ask libcst", whose grammar is newer than
-    the running interpreter's, before calling the file broken."""
+def _ast_check(text: str) -> str:
+    """A cheap syntax check with `ast` (no code runs): "ok", "syntax" (ask libcst, whose grammar is newer than
+    the running interpreter's, before calling the file broken) or "deep" (nesting that CPython's parser refuses
+    and that would overflow libcst's native parser: never hand it over)."""
     try:
         ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+    except (RecursionError, MemoryError):
+        return "deep"
+    except SyntaxError as exc:
+        return "deep" if "too many nested" in str(exc.msg) or "too complex" in str(exc.msg) else "syntax"
+    except ValueError:
+        return "syntax"
+    return "ok"
 
 
 def _prefilter(rule, text: str, config) -> bool:

@@ -1,0 +1,183 @@
+"""Hostile and broken input: every file is analysed or named with a reason (`path: not analysed: reason`),
+exit code 2, nothing crashes, nothing escapes the project, and the other files are still analysed."""
+import http.server
+import json
+import os
+import threading
+
+import pytest
+
+from conftest import write
+from replaylint.cli import main
+
+GOOD_SPEC = 'openapi: 3.0.3\ninfo: {title: t, version: "1"}\npaths:\n  /orders:\n    post: {responses: {}}\n'
+
+
+def check(capsys, *args):
+    code = main(["check", "--no-cache", "--output-format", "concise", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_named(code, out, err, path, reason, line=None):
+    """Exit 2, one line naming the file and the reason, and the good spec still analysed."""
+    assert code == 2
+    where = f"{path}:{line}:" if line else f"{path}:"
+    lines = [l for l in err.splitlines() if l.startswith(where)]
+    assert len(lines) == 1 and "not analysed: " in lines[0] and reason in lines[0], err
+    assert "Traceback" not in err
+    assert "good.yaml:5:5: RPL101" in out
+
+
+@pytest.mark.parametrize("name,content,reason,line", [
+    ("bad.yaml", b"openapi: 3.0.0\npaths: [\n", "invalid YAML", 3),
+    ("bad.json", b'{"openapi": "3.0.0",\n "paths": {,}}', "invalid JSON", 2),
+    ("bad.yaml", b"openapi: 3.0.0\ninfo: \xff\xfe\n", "not UTF-8", None),
+    ("bad.json", b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"openapi": ', "not UTF-8", None),
+    ("bad.yaml", b"openapi: 3.0.0\x00\n", "null bytes", None),
+    ("bad.yaml", b"", "not an OpenAPI document", None),
+    ("bad.json", b"   \n", "invalid JSON", None),
+])
+def test_broken_specs_named_explicitly(project, capsys, name, content, reason, line):
+    write(project, "good.yaml", GOOD_SPEC)
+    (project / name).write_bytes(content)
+    assert_named(*check(capsys, "good.yaml", name), name, reason, line)
+
+
+def test_broken_spec_found_by_walking(project, capsys):
+    write(project, "good.yaml", GOOD_SPEC)
+    write(project, "specs/bad.yaml", "openapi: 3.0.0\npaths: {a: [}\n")
+    assert_named(*check(capsys, "."), "specs/bad.yaml", "invalid YAML")
+
+
+def test_yaml_alias_bomb_is_refused_quickly(project, capsys):
+    lines = ['openapi: 3.0.0', 'x0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"x{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    write(project, "bomb.yaml", "\n".join(lines) + "\n")
+    write(project, "good.yaml", GOOD_SPEC)
+    assert_named(*check(capsys, "."), "bomb.yaml", "alias bomb")
+
+
+@pytest.mark.parametrize("name,text", [
+    ("deep.yaml", "openapi: 3.0.0\nx: " + "[" * 100_000 + "]" * 100_000 + "\n"),
+    ("deep.json", '{"openapi": "3.0.0", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+    ("deep.yaml", "openapi: 3.0.0\n" + "".join(" " * i + f"k{i}:\n" for i in range(0, 4000, 2))),
+])
+def test_deep_nesting_is_refused(project, capsys, name, text):
+    write(project, name, text)
+    write(project, "good.yaml", GOOD_SPEC)
+    assert_named(*check(capsys, "."), name, "deep")
+
+
+@pytest.mark.parametrize("source", [
+    "x = " + "[" * 3000 + "]" * 3000 + "\n",
+    "x = " + "+".join(["a"] * 100_000) + "\n",
+    "x = " + "not " * 50_000 + "a\n",
+    "f(" * 3000 + ")" * 3000 + "\n",
+])
+def test_deeply_nested_python_is_refused_not_crashed(project, capsys, source):
+    write(project, "deep.py", "import requests  # Idempotency-Key\n" + source)
+    write(project, "good.yaml", GOOD_SPEC)
+    assert_named(*check(capsys, "."), "deep.py", "nested too deeply")
+
+
+def test_spec_over_the_size_cap(project, capsys, monkeypatch):
+    from replaylint.openapi import refs
+    import replaylint.engine as engine
+
+    monkeypatch.setattr(engine, "MAX_FILE_BYTES", 1000)
+    write(project, "big.yaml", GOOD_SPEC + "# padding\n" * 200)
+    write(project, "good.yaml", GOOD_SPEC)
+    assert_named(*check(capsys, "big.yaml", "good.yaml"), "big.yaml", "size cap")
+    del refs
+
+
+def test_remote_ref_is_fetched_only_on_request(project, capsys):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"Key: {name: Idempotency-Key, in: header, required: true}\n"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/common.yaml#/Key"
+        write(project, "api.yaml", GOOD_SPEC.replace("post: {responses: {}}",
+                                                     f"post: {{parameters: [{{$ref: '{url}'}}], responses: "
+                                                     "{'409': {description: x}}}"))
+        code, out, err = check(capsys, "api.yaml")
+        assert code == 2 and "not fetched (pass --allow-remote-refs" in err and "RPL101" in out
+        code, out, err = check(capsys, "api.yaml", "--allow-remote-refs")
+        assert "RPL101" not in out and "not fetched" not in err
+    finally:
+        server.shutdown()
+
+
+def test_symlink_loops_and_broken_links_in_the_walk(project, capsys):
+    write(project, "specs/good.yaml", GOOD_SPEC)
+    os.symlink(project / "specs", project / "specs" / "loop")
+    os.symlink(project / "nowhere.yaml", project / "specs" / "broken.yaml")
+    code, out, err = check(capsys, ".")
+    assert code == 2 and out.count("RPL101") == 1
+    assert "specs/broken.yaml: not analysed: broken symbolic link" in err
+
+
+def test_missing_path_and_unreadable_file(project, capsys, monkeypatch):
+    write(project, "good.yaml", GOOD_SPEC)
+    write(project, "secret.yaml", GOOD_SPEC)
+    real_open = open
+
+    def guarded_open(path, *args, **kwargs):
+        if str(path).endswith("secret.yaml"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", guarded_open)
+    code, out, err = check(capsys, "good.yaml", "secret.yaml", "missing.yaml")
+    assert code == 2
+    assert "missing.yaml: not analysed: no such file or directory" in err
+    assert "secret.yaml: not analysed: cannot read file: Permission denied" in err
+    assert "good.yaml:5:5: RPL101" in out
+
+
+def test_internal_error_in_a_loader_names_the_file_and_the_run_goes_on(project, capsys, monkeypatch):
+    import replaylint.engine as engine
+
+    original = engine.parse_document
+
+    def flaky(path, text):
+        if path.endswith("bad.yaml"):
+            raise ValueError("boom")
+        return original(path, text)
+
+    monkeypatch.setattr(engine, "parse_document", flaky)
+    write(project, "bad.yaml", GOOD_SPEC)
+    write(project, "good.yaml", GOOD_SPEC)
+    assert_named(*check(capsys, "."), "bad.yaml", "internal error: ValueError: boom")
+
+
+def test_interrupted_run_leaves_no_half_written_output(project, capsys, monkeypatch):
+    import replaylint.engine as engine
+
+    write(project, "good.yaml", GOOD_SPEC)
+    monkeypatch.setattr(engine, "apply_filters", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    code = main(["check", ".", "-o", "report.json", "--output-format", "json"])
+    assert code == 130 and "interrupted" in capsys.readouterr().err
+    assert not (project / "report.json").exists()
+    leftovers = [p for p in project.rglob("*.tmp")]
+    assert leftovers == []
+
+
+def test_output_is_deterministic(project, capsys):
+    write(project, "a.yaml", GOOD_SPEC)
+    write(project, "b/c.json", json.dumps({"openapi": "3.1.0", "paths": {"/x": {"patch": {}}, "/y": {"post": {}}}}))
+    write(project, "d.py", "import uuid, requests\ndef f():\n    requests.post('u', headers={'Idempotency-Key': str(uuid.uuid4())})\n")
+    first = check(capsys, ".", "--output-format", "json")
+    second = check(capsys, ".", "--output-format", "json")
+    assert first == second
