@@ -43,16 +43,17 @@ class Ignorer:
 
     def __init__(self, config):
         self.root = Path(config.root).resolve()
-        self.globs = [*config.exclude, *config.extend_exclude]
+        globs = [glob.rstrip("/") for glob in [*config.exclude, *config.extend_exclude] if glob.strip("/")]
+        # one compiled pattern for every glob: a name, a root-relative path, or anything below it
+        self._excluded = re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs)) if globs else None
+        self._below = re.compile("|".join(f"(?:{fnmatch.translate(g + '/*')})" for g in globs)) if globs else None
         self.gitignore = config.respect_gitignore
         self._git_rules: dict[Path, list] = {}
 
     def excluded(self, path: Path, is_dir: bool) -> bool:
-        rel = _relative(path, self.root)
-        for glob in self.globs:
-            glob = glob.rstrip("/")
-            if fnmatch.fnmatchcase(path.name, glob) or fnmatch.fnmatchcase(rel, glob) or \
-                    fnmatch.fnmatchcase(rel, glob + "/*"):
+        if self._excluded is not None:
+            rel = _relative(path, self.root)
+            if self._excluded.match(path.name) or self._excluded.match(rel) or self._below.match(rel):
                 return True
         return self.gitignore and self._git_ignored(path, is_dir)
 

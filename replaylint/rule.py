@@ -41,6 +41,7 @@ class Rule:
     name: str = ""
     severity: str = "warning"  # error | warning | info | by-harm
     target: str = "openapi"
+    parser: str = "libcst"  # Python rules: "libcst", or "ast" for rules that read declarations only
     summary: str = ""
     what: str = ""
     why: str = ""

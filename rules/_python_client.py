@@ -1,8 +1,17 @@
 """Shared helpers of the Python client-key rules (RPL201-RPL205): not a rule module itself."""
 from replaylint.python.sources import RETRY_DECORATORS
 
-KEY_NEEDLES = ("dempoten", "ClientToken", "clientToken", "client_token", "ClientRequestToken", "client_request_token",
-               "CallerReference", "Dedup", "dedup", "start_workflow", "start_execution", "CreationToken")
+import re
+
+# Text shapes of a key sink: a key-named keyword or variable assigned (`idempotency_key=`), a key-named string
+# used as a dict key or subscript (`"Idempotency-Key": `, `["Idempotency-Key"] =`), a header added by call, or
+# an SDK call whose id is the key. Files without one are never parsed for the key rules.
+_KEY_NAME = r"(?:\w*[Ii]dempoten\w*|\w*[Dd]edup\w*|[Cc]lient_?[Tt]oken|ClientRequestToken|client_request_token|" \
+            r"CallerReference|CreationToken)"
+KEY_NEEDLES = re.compile(
+    rf"\b{_KEY_NAME}\s*=(?!=)|[\"'][\w-]*(?:[Ii]dempoten|[Dd]edup|[Cc]lient[_-]?[Tt]oken|[Rr]equest[_-]?[Tt]oken)"
+    rf"[\w-]*[\"']\s*(?::|\]\s*=)|(?:add_header|putheader|setdefault|add_unredirected_header)\(\s*[\"']|"
+    r"start_workflow\(|start_execution\(")
 
 
 def key_sinks(ctx):

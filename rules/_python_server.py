@@ -1,7 +1,9 @@
 """Shared helpers of the Python server rules (RPL301-RPL305): not a rule module itself."""
+from __future__ import annotations
+
 import re
 
-import libcst as cst
+from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import fast_visit
 
@@ -32,7 +34,7 @@ def mentions_random(ctx, expr) -> str | None:
     found = []
     extra = set(ctx.config.random_factories)
 
-    class _Finder(cst.CSTVisitor):
+    class _Finder(Visitor):
         def visit_Name(self, node):
             self._check(node)
 
@@ -55,7 +57,7 @@ def key_string_in(expr, extra=frozenset()) -> str | None:
     """A key name written as a string anywhere in an expression (`request.headers.get("Idempotency-Key")`)."""
     found = []
 
-    class _Finder(cst.CSTVisitor):
+    class _Finder(Visitor):
         def visit_SimpleString(self, node):
             text = string_value(node)
             if text and is_key_name(header_name(text), extra):

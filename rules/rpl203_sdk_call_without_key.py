@@ -1,6 +1,8 @@
+from __future__ import annotations
+
 import re
 
-import libcst as cst
+from replaylint.python.lazy import cst
 
 from replaylint.python.flow import constructor_of
 from replaylint.python.model import dotted, string_value

@@ -1,6 +1,10 @@
-import libcst as cst
+from __future__ import annotations
+
+from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import fast_visit
+
+import re
 
 from replaylint.python.model import string_value
 from replaylint.python.sources import header_name, is_key_name
@@ -8,13 +12,20 @@ from replaylint.rule import Example, Rule
 
 from ._python_server import key_string_in, mentions_random
 
+RANDOM_TEXT = re.compile(r"uuid|secrets|random|urandom|ulid|nanoid|token_hex|token_urlsafe|time\(|now\(|"
+                         r"default_factory")
+
 
 class ServerInventsKey(Rule):
     code = "RPL302"
     name = "server-invents-key"
     severity = "error"
     target = "python"
-    needles = ("dempoten", "client_token", "ClientToken", "request_id")
+    needles = ("dempoten", "client_token", "ClientToken")
+
+    def prefilter(self, text: str) -> bool:
+        """A key name and something random to fill it with."""
+        return any(n in text for n in self.needles) and bool(RANDOM_TEXT.search(text))
     summary = "A handler or request model fills a missing key itself"
     what = """
         Flags server code that makes up an intent key when the client sent none:
@@ -117,7 +128,7 @@ def _calls_in(expr) -> list:
     return []
 
 
-class _Inventions(cst.CSTVisitor):
+class _Inventions(Visitor):
     def __init__(self, ctx):
         self.ctx = ctx
         self.found = []

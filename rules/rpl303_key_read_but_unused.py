@@ -1,11 +1,13 @@
-import libcst as cst
+from __future__ import annotations
+
+from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import fast_visit
 
 from replaylint.python.sources import is_key_name
 from replaylint.rule import Example, Rule
 
-from ._python_server import is_logging, key_string_in, mutating_handlers
+from ._python_server import ROUTE_NEEDLES, is_logging, key_string_in, mutating_handlers
 
 
 class KeyReadButUnused(Rule):
@@ -14,6 +16,10 @@ class KeyReadButUnused(Rule):
     severity = "warning"
     target = "python"
     needles = ("dempoten", "client_token", "ClientToken")
+
+    def prefilter(self, text: str) -> bool:
+        """A key name in a file that declares routes."""
+        return any(n in text for n in self.needles) and bool(ROUTE_NEEDLES.search(text))
     summary = "A handler reads the key and never uses it"
     what = """
         Flags a mutating handler that binds an intent key (a `Header` parameter, a variable read from
@@ -96,7 +102,7 @@ def _key_bindings(ctx, info):
     yield from finder.found
 
 
-class _Assignments(cst.CSTVisitor):
+class _Assignments(Visitor):
     def __init__(self, ctx):
         self.ctx = ctx
         self.found = []
@@ -114,7 +120,7 @@ TRACING_METHODS = frozenset({"set_attribute", "set_attributes", "set_tag", "set_
                              "set_context", "set_extra", "add_breadcrumb", "capture_message", "bind_contextvars"})
 
 
-class _Uses(cst.CSTVisitor):
+class _Uses(Visitor):
     """References to `name` other than its own binding, logging or tracing calls, presence checks and
     echoes in the response."""
 

@@ -1,10 +1,7 @@
-import re
+from __future__ import annotations
 
-import libcst as cst
+import ast
 
-from replaylint.python.walk import fast_visit
-
-from replaylint.python.model import string_value
 from replaylint.rule import Example, Rule
 from replaylint.vocabulary import is_status_name
 
@@ -19,8 +16,8 @@ class StatusModelWithoutTerminalStates(Rule):
     name = "status-model-without-terminal-states"
     severity = "warning"
     target = "python"
-    needles = re.compile(r"class\s+\w*(status|state|phase|stage|outcome)\w*\s*\(|"
-                         r"(status|state|phase|stage|outcome)\w*\s*[:=][^\n]*Literal\[", re.I)
+    parser = "ast"  # declarations only: no need for libcst
+    needles = ("Literal[", "Enum", "Choices")
     summary = "A Python Enum, Literal or Django choices used as a status lacks success or failure states"
     what = """
         Flags a Python `Enum` / `StrEnum` / `IntEnum`, a Django `TextChoices` / `IntegerChoices`, or a
@@ -94,15 +91,8 @@ JobPhase = Literal["queued", "running", "completed", "error"]
     )
 
     def check(self, ctx):
-        for cls in ctx.model.classes.values():
-            if not any(base in ENUM_BASES or base.endswith((".Enum", ".StrEnum", ".IntEnum", "Choices"))
-                       for base in cls.bases) or not is_status_name(cls.name):
-                continue
-            self._judge(ctx, cls.node.name, cls.name, _enum_values(cls.node), cls.qualname)
-        finder = _Literals()
-        fast_visit(ctx.model.module, finder)
-        for node, name, values in finder.found:
-            self._judge(ctx, node, name, values, ctx.model.name or "<module>")
+        for node, name, values, anchor in _status_declarations(ctx.tree.body, ctx.module_name):
+            self._judge(ctx, node, name, values, anchor)
 
     def _judge(self, ctx, node, name, values, anchor):
         classified = ctx.states.classify(values)
@@ -120,51 +110,70 @@ JobPhase = Literal["queued", "running", "completed", "error"]
             )
 
 
-def _enum_values(node: cst.ClassDef) -> list:
+def _status_declarations(body, scope: str):
+    """(node to report, name, values, anchor) for status-named Enum/Choices classes and Literal declarations,
+    at module level and in class bodies."""
+    for statement in body:
+        if isinstance(statement, ast.ClassDef):
+            qualname = f"{scope}.{statement.name}" if scope else statement.name
+            if is_status_name(statement.name) and any(_is_enum_base(base) for base in statement.bases):
+                yield _name_node(statement), statement.name, _enum_values(statement), qualname
+            yield from _status_declarations(statement.body, qualname)
+        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            if is_status_name(statement.target.id):
+                values = _literal_values(statement.annotation)
+                if values:
+                    yield statement.target, statement.target.id, values, scope or "<module>"
+        elif isinstance(statement, ast.Assign) and len(statement.targets) == 1 and \
+                isinstance(statement.targets[0], ast.Name) and is_status_name(statement.targets[0].id):
+            values = _literal_values(statement.value)
+            if values:
+                yield statement.targets[0], statement.targets[0].id, values, scope or "<module>"
+
+
+def _dotted(expr) -> str:
+    if isinstance(expr, ast.Attribute):
+        return f"{_dotted(expr.value)}.{expr.attr}"
+    return expr.id if isinstance(expr, ast.Name) else ""
+
+
+def _is_enum_base(base) -> bool:
+    name = _dotted(base)
+    return name in ENUM_BASES or name.endswith((".Enum", ".StrEnum", ".IntEnum", "Choices"))
+
+
+def _name_node(node: ast.ClassDef):
+    """The class name's position (ast gives the `class` keyword's line; the name follows on it)."""
+    class _Name:
+        lineno = end_lineno = node.lineno
+        col_offset = node.col_offset + len("class ")
+        end_col_offset = col_offset + len(node.name.encode("utf-8"))
+    return _Name
+
+
+def _enum_values(node: ast.ClassDef) -> list:
     values = []
-    for line in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
-        if not isinstance(line, cst.SimpleStatementLine):
-            continue
-        for statement in line.body:
-            if isinstance(statement, cst.Assign) and isinstance(statement.targets[0].target, cst.Name):
-                member = statement.targets[0].target.value
-                value = statement.value
-                if isinstance(value, cst.Tuple) and value.elements:
-                    value = value.elements[0].value  # Django: VALUE = "value", "Label"
-                text = string_value(value)
-                values.append(text if text is not None else member)
+    for statement in node.body:
+        if isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name):
+            value = statement.value
+            if isinstance(value, ast.Tuple) and value.elts:
+                value = value.elts[0]  # Django: VALUE = "value", "Label"
+            text = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+            values.append(text if text is not None else statement.targets[0].id)
     return values
 
 
-class _Literals(cst.CSTVisitor):
-    """`state: Literal[...]` fields and parameters, and `JobState = Literal[...]` aliases, with status names."""
-
-    def __init__(self):
-        self.found = []
-
-    def visit_AnnAssign(self, node):
-        if isinstance(node.target, cst.Name) and is_status_name(node.target.value):
-            values = _literal_values(node.annotation.annotation)
-            if values:
-                self.found.append((node.target, node.target.value, values))
-
-    def visit_Assign(self, node):
-        target = node.targets[0].target if len(node.targets) == 1 else None
-        if isinstance(target, cst.Name) and is_status_name(target.value):
-            values = _literal_values(node.value)
-            if values:
-                self.found.append((target, target.value, values))
-
-
 def _literal_values(expr) -> list:
-    if isinstance(expr, cst.Subscript):
-        base = expr.value.attr.value if isinstance(expr.value, cst.Attribute) else \
-            (expr.value.value if isinstance(expr.value, cst.Name) else "")
+    """`Literal["a", "b"]`, also inside `Optional[...]`, `Annotated[...]` and `... | None`."""
+    if isinstance(expr, ast.Subscript):
+        base = _dotted(expr.value).rsplit(".", 1)[-1]
+        inner = expr.slice
         if base == "Literal":
-            return [text for element in expr.slice if isinstance(element.slice, cst.Index)
-                    and (text := string_value(element.slice.value)) is not None]
-        if base in ("Optional", "Annotated") and expr.slice and isinstance(expr.slice[0].slice, cst.Index):
-            return _literal_values(expr.slice[0].slice.value)
-    if isinstance(expr, cst.BinaryOperation):  # Literal[...] | None
+            elements = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+            return [e.value for e in elements if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        if base in ("Optional", "Annotated"):
+            first = inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner
+            return _literal_values(first)
+    if isinstance(expr, ast.BinOp):  # Literal[...] | None
         return _literal_values(expr.left) or _literal_values(expr.right)
     return []

@@ -1,6 +1,8 @@
+from __future__ import annotations
+
 import re
 
-import libcst as cst
+from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import fast_visit
 
@@ -19,6 +21,10 @@ class FireAndForgetMutation(Rule):
     severity = "warning"
     target = "python"
     needles = ("delay(", "apply_async", "add_task", "create_task", "ensure_future", "enqueue", "send_task")
+
+    def prefilter(self, text: str) -> bool:
+        """Background work started in a file that declares routes."""
+        return any(n in text for n in self.needles) and bool(ROUTE_NEEDLES.search(text))
     summary = "A handler enqueues work and returns neither an id nor a status route"
     what = """
         Flags a mutating route handler that hands work to the background (Celery `.delay()` / `.apply_async()`,
@@ -85,7 +91,7 @@ async def build_report(params: dict, idempotency_key: str = Header(...)):
             )
 
 
-class _Body(cst.CSTVisitor):
+class _Body(Visitor):
     def __init__(self):
         self.enqueue = None
         self.return_nodes = []
@@ -121,7 +127,7 @@ class _Body(cst.CSTVisitor):
 def _names(expr) -> set:
     found = set()
 
-    class _Names(cst.CSTVisitor):
+    class _Names(Visitor):
         def visit_Name(self, node):
             found.add(node.value)
 

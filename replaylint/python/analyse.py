@@ -6,8 +6,7 @@ import ast
 import re
 from functools import cached_property
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from .lazy import cst
 
 from ..exemptions import Exemption
 from ..model import FileResult, Finding, Note, Problem, Span
@@ -76,87 +75,132 @@ class PythonAnalysis:
     def report(self, rule, node, message: str, fix: str, anchor: str, detail: str = "", severity=None) -> None:
         self.reports.append((rule, node, message, fix, anchor, detail, severity))
 
+    def position(self, node):
+        return self.positions.of(node)
+
+
+class AstAnalysis:
+    """What rules that only need Python's own `ast` receive (`parser = "ast"`): they run without libcst, which
+    is ten times slower to parse (RPL304 reads class and field declarations only)."""
+
+    def __init__(self, tree: ast.Module, config, text: str, module_name: str):
+        self.tree = tree
+        self.config = config
+        self.module_name = module_name
+        self.states = StateVocabulary(config.states)
+        self.reports: list[tuple] = []
+        self._lines = text.splitlines()
+
+    def report(self, rule, node, message: str, fix: str, anchor: str, detail: str = "", severity=None) -> None:
+        self.reports.append((rule, node, message, fix, anchor, detail, severity))
+
+    def position(self, node) -> tuple[tuple[int, int], tuple[int, int]]:
+        """ast columns are UTF-8 byte offsets; findings use code points, like libcst's."""
+        def column(line: int, offset: int) -> int:
+            text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+            return len(text.encode("utf-8")[:offset].decode("utf-8", "replace")) + 1
+
+        line, end_line = node.lineno, getattr(node, "end_lineno", None) or node.lineno
+        return (line, column(line, node.col_offset)), (end_line, column(end_line, node.end_col_offset or 0))
+
 
 def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, shown: str,
                    name: str | None = None) -> FileResult:
+    """Prefilter, check the syntax with `ast`, run the `ast` rules, then parse with libcst only if a libcst rule
+    can still match."""
     result = FileResult(shown)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_PYTHON_BYTES:
-        result.problems.append(Problem(shown, f"not analysed: larger than {MAX_PYTHON_BYTES // 1024} KB "
-                                              "(the size cap for Python files)"))
-        result.analysed = False
-        return result
-    head = text[:2048]
-    if GENERATED.search(head):
+        return _not_analysed(result, f"larger than {MAX_PYTHON_BYTES // 1024} KB (the size cap for Python files)")
+    if GENERATED.search(text[:2048]):
         result.notes.append(Note(shown, "skipped: marked @generated"))
         return result
+    module_name = module_name_for(shown) if name is None else name
     wanted = [rule for rule in rules if _prefilter(rule, text, config)]
-    exemptions, file_rules = _comment_exemptions(text, shown)
-    syntax = _ast_check(text)
+    exemptions = _comment_exemptions(text, shown)
+    syntax, tree = _ast_check(text)
     if syntax == "deep":
-        result.problems.append(Problem(shown, "not analysed: code nested too deeply to parse safely"))
-        result.analysed = False
-        return result
-    if not wanted and not exemptions and syntax == "ok":
-        return result  # no rule can fire, and it is Python
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        message, line, column = _syntax_error(text, exc)
-        result.problems.append(Problem(shown, f"not analysed: Python syntax error: {message}", line, column))
-        result.analysed = False
-        return result
-    except RecursionError:
-        result.problems.append(Problem(shown, "not analysed: nested too deeply to parse"))
-        result.analysed = False
-        return result
-    model = build_model(module, module_name_for(shown) if name is None else name)
-    harm_notes = [e for e in exemptions if e.kind == "harm" and not e.problems]
-
-    def harm_note(def_line: int):
-        return next((e for e in harm_notes if def_line in e.scope[1]), None)
-
-    ctx = PythonAnalysis(model, config, text, facts, harm_note)
-    positions = _Positions(module, text)
-    ctx.positions = positions
-    for rule in wanted:
+        return _not_analysed(result, "code nested too deeply to parse safely")
+    reports = []
+    if syntax == "ok":
+        ast_ctx = AstAnalysis(tree, config, text, module_name)
+        _run_rules([r for r in wanted if r.parser == "ast"], ast_ctx, result)
+        reports.extend((ast_ctx, report) for report in ast_ctx.reports)
+    cst_rules = [r for r in wanted if r.parser != "ast"]
+    if cst_rules or syntax != "ok":
         try:
-            rule.check(ctx)
+            module = parse(text)
+        except cst.ParserSyntaxError as exc:
+            message, line, column = _syntax_error(text, exc)
+            result.problems.append(Problem(shown, f"not analysed: Python syntax error: {message}", line, column))
+            result.analysed = False
+            return result
         except RecursionError:
-            result.problems.append(Problem(shown, f"not analysed by {rule.code}: code nested too deeply"))
-        except Exception as exc:  # one rule's bug must not take the run down
-            result.problems.append(Problem(shown, f"internal error in rule {rule.code}: {type(exc).__name__}: {exc}"))
+            return _not_analysed(result, "nested too deeply to parse")
+        if cst_rules:
+            model = build_model(module, module_name)
+            harm_notes = [e for e in exemptions if e.kind == "harm" and not e.problems]
+            ctx = PythonAnalysis(model, config, text, facts,
+                                 lambda line: next((e for e in harm_notes if line in e.scope[1]), None))
+            ctx.positions = _Positions(module, text)
+            _run_rules(cst_rules, ctx, result)
+            reports.extend((ctx, report) for report in ctx.reports)
     seen = set()
-    for rule, node, message, fix, anchor, detail, severity in ctx.reports:
-        start, end = positions.of(node)
+    for ctx, (rule, node, message, fix, anchor, detail, severity) in reports:
+        start, end = ctx.position(node)
         span = Span(shown, start[0], start[1], end[0], end[1])
-        finding = Finding(rule.code, severity or rule.severity, message, fix, span, anchor, detail)
-        if (finding.code, span.line, span.column, anchor) not in seen:
-            seen.add((finding.code, span.line, span.column, anchor))
-            result.findings.append(finding)
+        if (rule.code, span.line, span.column, anchor) not in seen:
+            seen.add((rule.code, span.line, span.column, anchor))
+            result.findings.append(Finding(rule.code, severity or rule.severity, message, fix, span, anchor, detail))
     result.exemptions = [e for e in exemptions if not e.problems]
     for exemption in exemptions:
-        for text in exemption.problems:
-            result.notes.append(Note(shown, text, exemption.span.line, exemption.span.column))
+        for problem in exemption.problems:
+            result.notes.append(Note(shown, problem, exemption.span.line, exemption.span.column))
     return result
 
 
-def _ast_check(text: str) -> str:
-    """A cheap syntax check with `ast` (no code runs): "ok", "syntax" (ask libcst, whose grammar is newer than
-    the running interpreter's, before calling the file broken) or "deep" (nesting that CPython's parser refuses
-    and that would overflow libcst's native parser: never hand it over)."""
+def _not_analysed(result: FileResult, reason: str) -> FileResult:
+    result.problems.append(Problem(result.path, f"not analysed: {reason}"))
+    result.analysed = False
+    return result
+
+
+def _run_rules(rules, ctx, result: FileResult) -> None:
+    for rule in rules:
+        try:
+            rule.check(ctx)
+        except RecursionError:
+            result.problems.append(Problem(result.path, f"not analysed by {rule.code}: code nested too deeply"))
+        except Exception as exc:  # one rule's bug must not take the run down
+            result.problems.append(Problem(result.path, f"internal error in rule {rule.code}: "
+                                                        f"{type(exc).__name__}: {exc}"))
+
+
+def parse(text: str):
+    """The one place Python source is parsed with libcst."""
+    return cst.parse_module(text)
+
+
+def _ast_check(text: str) -> tuple[str, ast.Module | None]:
+    """Parse with `ast` (no code runs): ("ok", tree), ("syntax", None) (ask libcst, whose grammar is newer than
+    the running interpreter's, before calling the file broken) or ("deep", None) (nesting that CPython's parser
+    refuses and that would overflow libcst's native parser: never hand it over)."""
     try:
-        ast.parse(text)
+        return "ok", ast.parse(text)
     except (RecursionError, MemoryError):
-        return "deep"
+        return "deep", None
     except SyntaxError as exc:
-        return "deep" if "too many nested" in str(exc.msg) or "too complex" in str(exc.msg) else "syntax"
+        deep = "too many nested" in str(exc.msg) or "too complex" in str(exc.msg)
+        return ("deep" if deep else "syntax"), None
     except ValueError:
-        return "syntax"
-    return "ok"
+        return "syntax", None
 
 
 def _prefilter(rule, text: str, config) -> bool:
-    """Semgrep's trick: a rule whose literal needles (or regex) are absent from the text cannot fire."""
+    """Semgrep's trick: a rule whose literal needles (or regex, or own `prefilter`) are absent from the text
+    cannot fire, so the file need not be parsed for it."""
+    if hasattr(rule, "prefilter"):
+        extra = [*config.key_headers, *config.key_fields, *config.random_factories]
+        return rule.prefilter(text) or any(word in text for word in extra)
     needles = getattr(rule, "needles", ())
     if not needles:
         return True
@@ -200,10 +244,10 @@ def covered_lines(lines: list[str], number: int) -> frozenset:
     return frozenset(covered)
 
 
-def _comment_exemptions(text: str, shown: str) -> tuple[list[Exemption], set]:
+def _comment_exemptions(text: str, shown: str) -> list[Exemption]:
     found: list[Exemption] = []
     if "replaylint:" not in text:
-        return found, set()
+        return found
     lines = text.splitlines()
     for number, line in enumerate(lines, start=1):
         if "replaylint:" not in line or "#" not in line:
@@ -231,7 +275,7 @@ def _comment_exemptions(text: str, shown: str) -> tuple[list[Exemption], set]:
         for selector in selectors:
             scope = ("file",) if verb == "allow-file" else ("lines", covered_lines(lines, number))
             found.append(Exemption("allow", selector, reason, span, scope))
-    return found, set()
+    return found
 
 
 class _Positions:
@@ -243,6 +287,8 @@ class _Positions:
 
     def of(self, node) -> tuple[tuple[int, int], tuple[int, int]]:
         if self._map is None:
+            from libcst.metadata import MetadataWrapper, PositionProvider
+
             self._map = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
         code_range = self._map.get(node)
         if code_range is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import libcst as cst
+from .lazy import Visitor, cst
 
 from .walk import fast_visit
 
@@ -77,7 +77,7 @@ def analyse_function(model: ModuleModel, info: FunctionInfo, helpers: dict[str, 
     return flow.result
 
 
-class _Flow(cst.CSTVisitor):
+class _Flow(Visitor):
     def __init__(self, model, info, helpers, extra_random, stable, collect_returns=False, extra_keys=frozenset()):
         self.model = model
         self.info = info
@@ -398,7 +398,7 @@ def _contains_try_or_jump(body) -> bool:
     return finder.found
 
 
-class _TryFinder(cst.CSTVisitor):
+class _TryFinder(Visitor):
     def __init__(self):
         self.found = False
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import libcst as cst
+from .lazy import Visitor, cst
 
 from .walk import fast_visit
 
@@ -132,7 +132,7 @@ def find_handlers(model: ModuleModel) -> list[Handler]:
     return handlers
 
 
-class _RouteCalls(cst.CSTVisitor):
+class _RouteCalls(Visitor):
     """Handlers registered by a call rather than a decorator: aiohttp `web.post("/x", handler)` and
     `router.add_post(...)`, Starlette `Route("/x", handler, methods=[...])`, FastAPI `add_api_route`,
     Flask `add_url_rule(..., view_func=handler, methods=[...])`."""
@@ -284,7 +284,7 @@ def is_read_or_receiver(handler: Handler) -> bool:
     return bool(everything & (INBOUND_SEGMENTS | {"webhook", "webhooks", "callback", "callbacks"}))
 
 
-class KeyEvidence(cst.CSTVisitor):
+class KeyEvidence(Visitor):
     """Does a function body read an intent key: a key-named string, identifier or attribute anywhere in it."""
 
     def __init__(self, extra=frozenset()):
@@ -338,7 +338,7 @@ def _names_in(expr) -> list[str]:
     if expr is None:
         return names
 
-    class _Names(cst.CSTVisitor):
+    class _Names(Visitor):
         def visit_Name(self, node):
             names.append(node.value)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import libcst as cst
+from .lazy import Visitor, cst
 
 from .walk import fast_visit
 
@@ -93,7 +93,7 @@ class ModuleModel:
         return {f.name: f for f in self.functions if f.cls is None and f.parent is None}
 
 
-class _Collector(cst.CSTVisitor):
+class _Collector(Visitor):
     def __init__(self, model: ModuleModel):
         self.model = model
         self.scopes: list[ClassInfo | FunctionInfo] = []  # enclosing classes and functions, outermost first
@@ -133,9 +133,9 @@ class _Collector(cst.CSTVisitor):
         if not any(isinstance(s, FunctionInfo) for s in self.scopes):
             self.model.classes[node.name.value] = info
         self.scopes.append(info)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        fast_visit(node.body, self)  # statements only: bases and decorators hold no definitions
         self.scopes.pop()
+        return False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         innermost = self.scopes[-1] if self.scopes else None
@@ -148,20 +148,26 @@ class _Collector(cst.CSTVisitor):
                             innermost if isinstance(innermost, ClassInfo) else None, decorators, parent)
         self.model.functions.append(info)
         self.scopes.append(info)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        fast_visit(node.body, self)
         self.scopes.pop()
+        return False
 
-    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-        if self.scopes:
-            return
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        """Imports anywhere, constants at module level; never descend into expressions (the costly part)."""
         for statement in node.body:
-            if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+            if isinstance(statement, cst.Import):
+                self.visit_Import(statement)
+            elif isinstance(statement, cst.ImportFrom):
+                self.visit_ImportFrom(statement)
+            elif self.scopes:
+                continue
+            elif isinstance(statement, cst.Assign) and len(statement.targets) == 1:
                 target = statement.targets[0].target
                 if isinstance(target, cst.Name):
                     self.model.constants[target.value] = statement.value
             elif isinstance(statement, cst.AnnAssign) and isinstance(statement.target, cst.Name) and statement.value:
                 self.model.constants[statement.target.value] = statement.value
+        return False
 
 
 def build_model(module: cst.Module, module_name: str) -> ModuleModel:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-import libcst as cst
+from .lazy import cst
 
 _SKIP_PREFIXES = ("whitespace", "leading_lines", "lines_after", "lpar", "rpar", "comma", "semicolon", "lbrace",
                   "rbrace", "lbracket", "rbracket", "colon", "equal", "dot", "header", "footer", "newline",
