@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--baseline", metavar="FILE", help="report only findings that are not in this baseline")
     check.add_argument("--diff-base", metavar="REF", help="report only findings that are new since this git ref")
     check.add_argument("--no-cache", action="store_true", help="do not read or write .replaylint_cache")
+    check.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                       help="worker processes (default: the number of cores)")
     check.add_argument("--allow-remote-refs", action="store_true", default=None,
                        help="fetch http(s) $refs (never done otherwise)")
     check.add_argument("--skip-unrecognised", action="store_true",
@@ -126,8 +128,10 @@ def _check(args) -> int:
         config.allow_remote_refs = args.allow_remote_refs
     config.extend_select = [*config.extend_select, *args.extend_select]
 
+    if args.jobs < 1:
+        return _fail("-j/--jobs: expected a number of processes of at least 1")
     result = run(args.paths, config, select=args.select, ignore=args.ignore, use_cache=not args.no_cache,
-                 skip_unrecognised=args.skip_unrecognised)
+                 skip_unrecognised=args.skip_unrecognised, jobs=args.jobs)
     baseline_file = args.baseline or config.baseline
     if baseline_file:
         from .baseline import BaselineError, apply_baseline, read_baseline

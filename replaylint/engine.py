@@ -135,8 +135,46 @@ def read_python(paths: list[str]) -> tuple[dict[str, str], list[FileResult]]:
     return texts, failed
 
 
+PARALLEL_MIN_FILES = 24  # below this, starting worker processes costs more than it saves
+_WORKER: dict = {}  # per-process state of the analysis workers (set by _start_worker)
+
+
+def _start_worker(config: Config, codes: list[str], facts: ProjectFacts, use_cache: bool) -> None:
+    rules = [REGISTRY.rules[code] for code in codes]
+    _WORKER.update(
+        config=config, rules=rules, python_rules=[r for r in rules if r.target == "python"], facts=facts,
+        spec_cache=Cache(config.root, config, rules) if use_cache else None,
+        python_cache=Cache(config.root, config, rules, extra=repr(facts)) if use_cache else None,
+    )
+
+
+def _analyse_task(task) -> FileResult | None:
+    """One input, in whichever process runs it: ("spec", path, explicit) or ("python", path, text)."""
+    kind, path, extra = task
+    w = _WORKER
+    if kind == "spec":
+        return _guarded(analyse_spec_file, path, w["config"], w["rules"], extra, w["spec_cache"])
+    return _guarded(analyse_python_file, path, extra, w["config"], w["python_rules"], w["facts"], w["python_cache"])
+
+
+def _analyse_all(tasks: list, config: Config, rules, facts: ProjectFacts, use_cache: bool, jobs: int) -> list:
+    """Every task's result, in task order (so output never depends on scheduling), in `jobs` processes."""
+    setup = (config, [rule.code for rule in rules], facts, use_cache)
+    if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES:
+        _start_worker(*setup)
+        return [_analyse_task(task) for task in tasks]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
+                             initargs=setup) as pool:
+        return list(pool.map(_analyse_task, tasks, chunksize=max(1, len(tasks) // (jobs * 8))))
+
+
 def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: bool = False,
-        skip_unrecognised: bool = False) -> RunResult:
+        skip_unrecognised: bool = False, jobs: int = 1) -> RunResult:
     rules = enabled_rules(config, select, ignore)
     python_rules = [rule for rule in rules if rule.target == "python"]
     inputs = discover(paths or ["."], config, want_python=bool(python_rules), skip_unrecognised=skip_unrecognised)
@@ -144,13 +182,9 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
     texts, failed = read_python(inputs.python)
     facts = ProjectFacts.from_texts({module_name(path, config): text for path, text in texts.items()
                                      if "dempoten" in text})
-    spec_cache = Cache(config.root, config, rules) if use_cache else None
-    python_cache = Cache(config.root, config, rules, extra=repr(facts)) if use_cache else None
-    results = [_guarded(analyse_spec_file, path, config, rules, path in inputs.explicit, spec_cache)
-               for path in inputs.specs]
-    results.extend(failed)
-    for path, text in texts.items():
-        results.append(_guarded(analyse_python_file, path, text, config, python_rules, facts, python_cache))
+    tasks = [("spec", path, path in inputs.explicit) for path in inputs.specs]
+    tasks += [("python", path, text) for path, text in texts.items()]
+    results = _analyse_all(tasks, config, rules, facts, use_cache, jobs) + failed
     results = [result for result in results if result is not None]
     for result in results:
         out.files_analysed += result.analysed

@@ -5,13 +5,20 @@ import re
 
 # Text shapes of a key sink: a key-named keyword or variable assigned (`idempotency_key=`), a key-named string
 # used as a dict key or subscript (`"Idempotency-Key": `, `["Idempotency-Key"] =`), a header added by call, or
-# an SDK call whose id is the key. Files without one are never parsed for the key rules.
-_KEY_NAME = r"(?:\w*[Ii]dempoten\w*|\w*[Dd]edup\w*|[Cc]lient_?[Tt]oken|ClientRequestToken|client_request_token|" \
-            r"CallerReference|CreationToken)"
-KEY_NEEDLES = re.compile(
-    rf"\b{_KEY_NAME}\s*=(?!=)|[\"'][\w-]*(?:[Ii]dempoten|[Dd]edup|[Cc]lient[_-]?[Tt]oken|[Rr]equest[_-]?[Tt]oken)"
-    rf"[\w-]*[\"']\s*(?::|\]\s*=)|(?:add_header|putheader|setdefault|add_unredirected_header)\(\s*[\"']|"
-    r"start_workflow\(|start_execution\(")
+# an SDK call whose id is the key. Files without one are never parsed for the key rules. The literal stems
+# are checked first: the regex only runs on the few files that contain one.
+KEY_STEMS = ("dempoten", "edup", "lient_token", "lientToken", "ClientRequestToken", "client_request_token",
+             "CallerReference", "CreationToken", "add_header", "putheader", "add_unredirected_header",
+             "start_workflow", "start_execution")
+_SINK_SHAPE = re.compile(
+    r"(?:[Ii]dempoten|[Dd]edup|[Cc]lient_?[Tt]oken|ClientRequestToken|client_request_token|CallerReference|"
+    r"CreationToken)\w*\s*=(?!=)|"
+    r"(?:[Ii]dempoten|[Dd]edup|[Cc]lient[_-]?[Tt]oken|[Rr]equest[_-]?[Tt]oken)[\w-]*[\"']\s*(?::|\]\s*=)|"
+    r"(?:add_header|putheader|setdefault|add_unredirected_header)\(\s*[\"']|start_workflow\(|start_execution\(")
+
+
+def key_prefilter(text: str) -> bool:
+    return any(stem in text for stem in KEY_STEMS) and _SINK_SHAPE.search(text) is not None
 
 
 def key_sinks(ctx):

@@ -1,6 +1,6 @@
 from replaylint.rule import Example, Rule
 
-from ._python_client import KEY_NEEDLES, key_sinks, line_of, regenerated_per_attempt
+from ._python_client import KEY_STEMS, key_prefilter, key_sinks, line_of, regenerated_per_attempt
 
 
 class RetryOnlyKey(Rule):
@@ -8,7 +8,8 @@ class RetryOnlyKey(Rule):
     name = "retry-only-key"
     severity = "by-harm"
     target = "python"
-    needles = KEY_NEEDLES
+    needles = KEY_STEMS
+    prefilter = staticmethod(key_prefilter)
     summary = "A key sent by a function is made in that same function from a random or clock source"
     what = """
         Follows values inside each function from random and clock sources (`uuid4()`, `uuid1()`, `secrets`,

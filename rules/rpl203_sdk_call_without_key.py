@@ -16,6 +16,9 @@ class SdkCallWithoutKey(Rule):
     severity = "warning"
     target = "python"
     needles = re.compile(r"^\s*(import stripe\b|from stripe import|import boto3|from boto3\b)|StripeClient\(", re.M)
+
+    def prefilter(self, text: str) -> bool:
+        return ("stripe" in text or "boto3" in text or "StripeClient" in text) and bool(self.needles.search(text))
     summary = "A mutating SDK call passes no key, so the SDK invents one per call"
     what = """
         Flags Stripe calls that create, confirm, capture, refund, pay or cancel (`stripe.PaymentIntent.create`,

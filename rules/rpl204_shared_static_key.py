@@ -1,6 +1,6 @@
 from replaylint.rule import Example, Rule
 
-from ._python_client import KEY_NEEDLES, key_sinks
+from ._python_client import KEY_STEMS, key_prefilter, key_sinks
 
 
 class SharedStaticKey(Rule):
@@ -8,7 +8,8 @@ class SharedStaticKey(Rule):
     name = "shared-static-key"
     severity = "error"
     target = "python"
-    needles = KEY_NEEDLES
+    needles = KEY_STEMS
+    prefilter = staticmethod(key_prefilter)
     summary = "A key value fixed for many requests"
     what = """
         Flags an intent key whose value is the same for many requests: a string literal, a module constant, a

@@ -115,7 +115,8 @@ def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, sho
         result.notes.append(Note(shown, "skipped: marked @generated"))
         return result
     module_name = module_name_for(shown) if name is None else name
-    wanted = [rule for rule in rules if _prefilter(rule, text, config)]
+    memo: dict = {}
+    wanted = [rule for rule in rules if _prefilter(rule, text, config, memo)]
     exemptions = _comment_exemptions(text, shown)
     syntax, tree = _ast_check(text)
     if syntax == "deep":
@@ -195,9 +196,20 @@ def _ast_check(text: str) -> tuple[str, ast.Module | None]:
         return "syntax", None
 
 
-def _prefilter(rule, text: str, config) -> bool:
+def _prefilter(rule, text: str, config, memo: dict | None = None) -> bool:
     """Semgrep's trick: a rule whose literal needles (or regex, or own `prefilter`) are absent from the text
-    cannot fire, so the file need not be parsed for it."""
+    cannot fire, so the file need not be parsed for it. Rules sharing a prefilter share its answer (`memo`)."""
+    test = getattr(rule, "prefilter", None)
+    key = getattr(test, "__func__", test) if test is not None else getattr(rule, "needles", ())
+    if memo is not None and key in memo:
+        return memo[key]
+    answer = _prefilter_uncached(rule, text, config)
+    if memo is not None:
+        memo[key] = answer
+    return answer
+
+
+def _prefilter_uncached(rule, text: str, config) -> bool:
     if hasattr(rule, "prefilter"):
         extra = [*config.key_headers, *config.key_fields, *config.random_factories]
         return rule.prefilter(text) or any(word in text for word in extra)
