@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="fetch http(s) $refs (never done otherwise)")
     check.add_argument("--skip-unrecognised", action="store_true",
                        help="silently skip named files that are not OpenAPI or Python (for pre-commit)")
+    check.add_argument("--force-exclude", action="store_true",
+                       help="apply exclude settings to files named on the command line too (for pre-commit)")
 
     baseline = commands.add_parser("baseline", help="record today's findings so only new ones are reported")
     baseline.add_argument("paths", nargs="*", metavar="PATH")
@@ -131,7 +133,7 @@ def _check(args) -> int:
     if args.jobs < 1:
         return _fail("-j/--jobs: expected a number of processes of at least 1")
     result = run(args.paths, config, select=args.select, ignore=args.ignore, use_cache=not args.no_cache,
-                 skip_unrecognised=args.skip_unrecognised, jobs=args.jobs)
+                 skip_unrecognised=args.skip_unrecognised, force_exclude=args.force_exclude, jobs=args.jobs)
     baseline_file = args.baseline or config.baseline
     if baseline_file:
         from .baseline import BaselineError, apply_baseline, read_baseline

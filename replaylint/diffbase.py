@@ -24,10 +24,11 @@ def base_keys(ref: str, paths: list[str], config, select=None, ignore=None) -> l
 
     root = project_root()
     if not (root / ".git").exists() and not _inside_git(root):
-        raise DiffBaseError(f"--diff-base {ref}: {root} is not inside a git repository")
+        raise DiffBaseError(f"--diff-base {ref}: {root} is not inside a git repository (or git is not installed)")
     with tempfile.TemporaryDirectory(prefix="replaylint-base-") as folder:
         base = Path(folder).resolve()
         _export(root, ref, base)
+        (base / ".git").mkdir(exist_ok=True)  # the export is the repository: `$ref`s may not leave it
         mapped = []
         for path in paths or ["."]:
             relative = Path(os.path.abspath(path)).resolve()
@@ -46,11 +47,17 @@ def base_keys(ref: str, paths: list[str], config, select=None, ignore=None) -> l
 
 
 def _inside_git(root: Path) -> bool:
-    out = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, text=True)
+    try:
+        out = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True,
+                             text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
     return out.stdout.strip() == "true"
 
 
 def _export(root: Path, ref: str, target: Path) -> None:
+    if ref.startswith("-") or not ref.strip():
+        raise DiffBaseError(f"--diff-base {ref!r}: not a git ref")
     try:
         process = subprocess.run(["git", "archive", "--format=tar", ref], cwd=root, capture_output=True,
                                  timeout=300)

@@ -17,6 +17,7 @@ from .model import Problem
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 PYTHON_SUFFIXES = (".py", ".pyi")
 _SPEC_MARKER = re.compile(rb'^[{\s]*["\']?(?:openapi|swagger)["\']?\s*:', re.M)
+_JSON_MARKER = re.compile(rb'"(?:openapi|swagger)"\s*:')  # minified JSON keeps every key on one line
 
 
 @dataclass
@@ -35,20 +36,22 @@ def looks_like_spec(path: str) -> bool:
             text = handle.read()
     except OSError:
         return True  # let the loader report why it cannot be read
-    return bool(_SPEC_MARKER.search(text))
+    marker = _JSON_MARKER if path.lower().endswith(".json") else _SPEC_MARKER
+    return bool(marker.search(text))
 
 
 class Ignorer:
     """exclude globs (Ruff-style: matched against the name and the root-relative path) and .gitignore files."""
 
     def __init__(self, config):
-        self.root = Path(config.root).resolve()
+        self.root = Path(os.path.realpath(config.root))
         globs = [glob.rstrip("/") for glob in [*config.exclude, *config.extend_exclude] if glob.strip("/")]
         # one compiled pattern for every glob: a name, a root-relative path, or anything below it
         self._excluded = re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs)) if globs else None
         self._below = re.compile("|".join(f"(?:{fnmatch.translate(g + '/*')})" for g in globs)) if globs else None
         self.gitignore = config.respect_gitignore
         self._git_rules: dict[Path, list] = {}
+        self._dirs: dict[Path, list[Path]] = {}
 
     def excluded(self, path: Path, is_dir: bool) -> bool:
         if self._excluded is not None:
@@ -58,8 +61,10 @@ class Ignorer:
         return self.gitignore and self._git_ignored(path, is_dir)
 
     def _git_ignored(self, path: Path, is_dir: bool) -> bool:
+        """.gitignore files of the repository holding `path` (from its top down), as git applies them; never
+        those above the repository."""
         ignored = False
-        for directory in reversed(path.parents):
+        for directory in self._gitignore_dirs(path.parent):
             for negate, dir_only, anchored, regex in self._rules_in(directory):
                 rel = _relative(path, directory)
                 if dir_only and not is_dir:
@@ -68,6 +73,18 @@ class Ignorer:
                 if regex.fullmatch(target) or (not anchored and regex.fullmatch(rel)):
                     ignored = not negate
         return ignored
+
+    def _gitignore_dirs(self, directory: Path) -> list[Path]:
+        cached = self._dirs.get(directory)
+        if cached is None:
+            if (directory / ".git").exists() or directory.parent == directory:
+                cached = [directory]
+            elif directory == self.root and not any((p / ".git").exists() for p in directory.parents):
+                cached = [directory]  # no repository: the project root is the top
+            else:
+                cached = [*self._gitignore_dirs(directory.parent), directory]
+            self._dirs[directory] = cached
+        return cached
 
     def _rules_in(self, directory: Path) -> list:
         if directory not in self._git_rules:
@@ -118,9 +135,11 @@ def _relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def discover(paths: list[str], config, want_python: bool = True, skip_unrecognised: bool = False) -> Inputs:
-    """Inputs under `paths`. Named files are inputs too, unless excluded by config (pre-commit passes every
-    changed file) or, with `skip_unrecognised`, unless they are neither Python nor OpenAPI."""
+def discover(paths: list[str], config, want_python: bool = True, skip_unrecognised: bool = False,
+             force_exclude: bool = False) -> Inputs:
+    """Inputs under `paths`. Files named on the command line are inputs even when excluded (as in Ruff), unless
+    `force_exclude` (pre-commit passes every changed file); with `skip_unrecognised` named files that are
+    neither Python nor OpenAPI are skipped silently."""
     inputs = Inputs()
     ignorer = Ignorer(config)
     seen: set[str] = set()
@@ -150,7 +169,7 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
             inputs.problems.append(Problem(given, "not analysed: no such file or directory"))
             continue
         if path.is_file():
-            if ignorer.excluded(path.absolute(), False):
+            if force_exclude and ignorer.excluded(path.absolute(), False):
                 continue
             add(given, explicit=not skip_unrecognised)
             continue
@@ -189,7 +208,8 @@ def _walk(top: Path, ignorer: Ignorer, add, inputs: Inputs) -> None:
                 is_file = entry.is_file()
             except OSError:
                 is_dir = is_file = False
-            if ignorer.excluded(path.resolve() if entry.is_symlink() else path.absolute(), is_dir):
+            target = Path(os.path.realpath(entry.path)) if entry.is_symlink() else path.absolute()
+            if ignorer.excluded(target, is_dir):
                 continue
             if is_dir:
                 stack.append(path)

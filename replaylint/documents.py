@@ -29,6 +29,10 @@ class DocumentError(Exception):
         self.column = column
 
 
+class MultiDocumentError(DocumentError):
+    """A YAML stream of several documents (Kubernetes manifests, ...): never an OpenAPI document."""
+
+
 class Document:
     """One parsed file: its data and a way to find where any value in it is written."""
 
@@ -206,6 +210,8 @@ def _parse_yaml(path: str, text: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         reason = exc.problem or exc.context or "invalid YAML"
+        if "another document" in reason:
+            raise MultiDocumentError("several YAML documents in one file (an OpenAPI document is one)") from None
         raise DocumentError(
             f"invalid YAML: {reason}",
             mark.line + 1 if mark else None,

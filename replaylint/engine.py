@@ -9,7 +9,7 @@ from pathlib import Path
 from .cache import Cache
 from .config import Config, relative_to_root
 from .discovery import discover
-from .documents import DocumentError, parse_document, read_text
+from .documents import DocumentError, MultiDocumentError, parse_document, read_text
 from .filtering import apply_filters
 from .model import FileResult, Finding, Note, Problem
 from .openapi.analyse import analyse_spec
@@ -40,11 +40,13 @@ def display_path(path: str) -> str:
 
 
 def project_root(path: str) -> Path:
-    """The folder `$ref`s may not leave: the nearest repository or project folder above the file."""
+    """The folder `$ref`s may not leave: the repository holding the file (so a monorepo's services can share
+    specs), else the nearest folder with a project or config file, else the working directory."""
     start = Path(os.path.abspath(path)).parent
-    for directory in [start, *start.parents]:
-        if any((directory / marker).exists() for marker in ROOT_MARKERS):
-            return directory
+    for markers in ((".git",), ROOT_MARKERS):
+        for directory in [start, *start.parents]:
+            if any((directory / marker).exists() for marker in markers):
+                return directory
     cwd = Path.cwd()
     return cwd if start.is_relative_to(cwd) else start
 
@@ -73,6 +75,8 @@ def analyse_spec_file(path: str, config: Config, rules, explicit: bool = True, c
         return cached
     try:
         doc = parse_document(absolute, text)
+    except MultiDocumentError as exc:
+        return _not_analysed(shown, DocumentError(f"not an OpenAPI document: {exc.message}")) if explicit else None
     except DocumentError as exc:
         return _not_analysed(shown, exc)
     if spec_version(doc.data) is None:
@@ -86,8 +90,8 @@ def analyse_spec_file(path: str, config: Config, rules, explicit: bool = True, c
         from .openapi.validate import validation_notes
 
         result.notes.extend(validation_notes(doc, shown))
-    if cache:
-        cache.store(key, result, result.dependencies)
+    if cache and not result.problems and not any("://" in d for d in result.dependencies):
+        cache.store(key, result, result.dependencies)  # a broken or remote $ref is looked at again next time
     return result
 
 
@@ -174,10 +178,11 @@ def _analyse_all(tasks: list, config: Config, rules, facts: ProjectFacts, use_ca
 
 
 def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: bool = False,
-        skip_unrecognised: bool = False, jobs: int = 1) -> RunResult:
+        skip_unrecognised: bool = False, force_exclude: bool = False, jobs: int = 1) -> RunResult:
     rules = enabled_rules(config, select, ignore)
     python_rules = [rule for rule in rules if rule.target == "python"]
-    inputs = discover(paths or ["."], config, want_python=bool(python_rules), skip_unrecognised=skip_unrecognised)
+    inputs = discover(paths or ["."], config, want_python=bool(python_rules), skip_unrecognised=skip_unrecognised,
+                      force_exclude=force_exclude)
     out = RunResult(problems=list(inputs.problems))
     texts, failed = read_python(inputs.python)
     facts = ProjectFacts.from_texts({module_name(path, config): text for path, text in texts.items()

@@ -130,7 +130,7 @@ paths:
 
     def check(self, spec):
         for op in spec.operations:
-            if op.method not in ("POST", "PATCH") or not spec.needs_key(op):
+            if op.method not in ("POST", "PATCH") or not spec.needs_key(op) or op.unresolved_inputs:
                 continue
             if spec.harm(op).level == "none":
                 continue

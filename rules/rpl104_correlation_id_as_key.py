@@ -66,7 +66,8 @@ paths:
 
     def check(self, spec):
         for op in spec.operations:
-            if op.method not in ("POST", "PATCH") or not spec.needs_key(op) or spec.harm(op).level == "none":
+            if op.method not in ("POST", "PATCH") or not spec.needs_key(op) or spec.harm(op).level == "none" \
+                    or op.unresolved_inputs:
                 continue
             keys = spec.keys(op)
             tracing = [key for key in keys if key.kind == "tracing"]

@@ -80,7 +80,8 @@ paths:
 
     def check(self, spec):
         for op in spec.operations:
-            if op.method != "PUT" or not creates_with_server_id(op) or spec.harm(op).level == "none":
+            if op.method != "PUT" or not creates_with_server_id(op) or spec.harm(op).level == "none" \
+                    or op.unresolved_inputs:
                 continue
             if intent_keys(spec.keys(op)):
                 continue

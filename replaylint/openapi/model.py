@@ -90,6 +90,26 @@ class Operation:
         return list(merged.values())
 
     @cached_property
+    def unresolved_inputs(self) -> bool:
+        """A parameter, request body or body schema behind a `$ref` that could not be followed: what the
+        operation accepts is unknown (the broken reference is reported as not analysed)."""
+        for owner in (self.path_item, self.node):
+            params = owner.child("parameters")
+            if params is not None and isinstance(params.value, list):
+                if any(param.deref() is None for param in (params.child(i) for i in range(len(params.value)))):
+                    return True
+        body = self.node.child("requestBody")
+        if body is not None and body.deref() is None:
+            return True
+        resolved = body.deref() if body is not None else None
+        content = resolved.get("content") if resolved is not None and resolved.is_map() else None
+        for _, media in content.items() if content is not None else ():
+            raw = media.child("schema") if media.is_map() else None
+            if raw is not None and raw.deref() is None:
+                return True
+        return False
+
+    @cached_property
     def body_schemas(self) -> list[Node]:
         """Schemas of the request body: every media type of 3.x `requestBody`, or the 2.0 `in: body` param."""
         schemas = []
