@@ -39,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="lint files and folders (default: .)")
     check.add_argument("paths", nargs="*", metavar="PATH")
-    check.add_argument("--output-format", choices=CHECK_FORMATS,
-                       default=os.environ.get("REPLAYLINT_OUTPUT_FORMAT", "text"))
+    check.add_argument("--output-format", choices=CHECK_FORMATS, default=None,
+                       help="default: $REPLAYLINT_OUTPUT_FORMAT, else text")
     check.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--select", type=_comma_list, help="rules to run: codes, prefixes or names, comma-separated")
     check.add_argument("--extend-select", type=_comma_list, default=[])
@@ -118,6 +118,10 @@ def _check(args) -> int:
         config = load_config(args.config)
     except ConfigError as exc:
         return _fail(str(exc))
+    if args.output_format is None:
+        args.output_format = os.environ.get("REPLAYLINT_OUTPUT_FORMAT", "text")
+        if args.output_format not in CHECK_FORMATS:
+            return _fail(f"REPLAYLINT_OUTPUT_FORMAT: {args.output_format!r} is not one of {', '.join(CHECK_FORMATS)}")
     for option in ("select", "extend_select", "ignore"):
         for selector in getattr(args, option) or []:
             if not REGISTRY.matches(selector):
@@ -200,8 +204,10 @@ def _baseline(args) -> int:
             print(f"{output}: recorded {count} finding{'s' if count != 1 else ''}")
     except BaselineError as exc:
         return _fail(str(exc))
+    from .report.escape import terminal_safe
+
     for problem in result.problems:
-        print(f"{problem.path}: {problem.message}", file=sys.stderr)
+        print(f"{terminal_safe(problem.path)}: {terminal_safe(problem.message)}", file=sys.stderr)
     return EXIT_ERROR if result.problems else EXIT_CLEAN
 
 

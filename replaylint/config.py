@@ -146,6 +146,8 @@ def config_from_mapping(raw: dict, root: Path | None = None, source: str | None 
         "severity": _severity,
     }
     for key, value in raw.items():
+        if not isinstance(key, str):
+            check.fail(str(key), "setting names must be strings")
         if key in simple:
             attr, validate = simple[key]
             setattr(cfg, attr, validate(key, value))
@@ -189,6 +191,9 @@ class _Checker:
     def table(self, key, value) -> dict:
         if not isinstance(value, dict):
             self.fail(key, f"expected a table, got {_describe(value)}")
+        for name in value:
+            if not isinstance(name, str):
+                self.fail(f"{key}.{name}", "keys must be strings")
         return value
 
 

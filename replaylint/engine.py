@@ -11,6 +11,7 @@ from .config import Config, relative_to_root
 from .discovery import discover
 from .documents import DocumentError, MultiDocumentError, parse_document, read_text
 from .filtering import apply_filters
+from .fingerprint import project_root as key_root
 from .model import FileResult, Finding, Note, Problem
 from .openapi.analyse import analyse_spec
 from .openapi.model import spec_version
@@ -108,8 +109,9 @@ def analyse_python_file(path: str, text: str, config: Config, rules, facts: Proj
 
 
 def module_name(path: str, config: Config) -> str:
-    """Dotted module name from the path below the project root, so anchors do not depend on the cwd."""
-    return module_name_for(relative_to_root(path, config.root))
+    """Dotted module name from the path below the repository root, so anchors (and baselines and harm
+    patterns on qualified names) do not depend on the working directory."""
+    return module_name_for(relative_to_root(path, key_root(Path(config.root))))
 
 
 def _guarded(analyse, path, *args):
@@ -186,7 +188,7 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
     out = RunResult(problems=list(inputs.problems))
     texts, failed = read_python(inputs.python)
     facts = ProjectFacts.from_texts({module_name(path, config): text for path, text in texts.items()
-                                     if "dempoten" in text})
+                                     if "dempoten" in text or "lient_token" in text or "lientToken" in text})
     tasks = [("spec", path, path in inputs.explicit) for path in inputs.specs]
     tasks += [("python", path, text) for path, text in texts.items()]
     results = _analyse_all(tasks, config, rules, facts, use_cache, jobs) + failed

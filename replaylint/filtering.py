@@ -51,7 +51,7 @@ def _exempt(finding: Finding, exemptions) -> Finding:
             continue
         if finding.code in REGISTRY.expand(exemption.selector):
             exemption.used = True
-            return finding.with_(exempted=True, reason=exemption.reason or "(no reason given)")
+            return finding.with_(exempted=True, reason=exemption.reason)
     return finding
 
 

@@ -6,6 +6,7 @@ fingerprints and GitLab fingerprints all use it.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import subprocess
@@ -14,8 +15,14 @@ from pathlib import Path
 
 
 def project_root(start: Path | None = None) -> Path:
-    """The git work tree containing `start` (default: the working directory), else `start` itself."""
-    start = (start or Path.cwd()).resolve()
+    """The git work tree containing `start` (default: the working directory), else the nearest folder above
+    it with a `.git` entry, else `start` itself. Keys and Python module names are relative to it, so they do
+    not depend on the working directory."""
+    return _project_root(Path(os.path.realpath(start or Path.cwd())))
+
+
+@functools.lru_cache(maxsize=64)
+def _project_root(start: Path) -> Path:
     try:
         out = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, text=True,
                              timeout=10)
@@ -23,7 +30,7 @@ def project_root(start: Path | None = None) -> Path:
             return Path(out.stdout.strip()).resolve()
     except (OSError, subprocess.SubprocessError):
         pass
-    return start
+    return next((d for d in [start, *start.parents] if (d / ".git").exists()), start)
 
 
 def relative_path(path: str, root: Path) -> str:

@@ -22,7 +22,9 @@ def key_prefilter(text: str) -> bool:
 
 
 def key_sinks(ctx):
-    """(function, flow, sink) for every key sink of every function of the module."""
+    """(function, flow, sink) for every key sink of every function of the module (none in test code)."""
+    if ctx.is_test_module:
+        return
     for info in ctx.model.scopes:
         flow = ctx.flow(info)
         for sink in flow.sinks:
@@ -35,8 +37,9 @@ def regenerated_per_attempt(ctx, info, flow, sink) -> str | None:
     taint = sink.taint
     if set(taint.loops) & set(sink.loops) & flow.retry_loops:
         return "inside the retry loop that sends it"
+    local = ctx.model.module_functions()
     for qualified, _ in info.decorators:
-        if qualified in RETRY_DECORATORS or qualified.split(".")[-1] in ("retry", "on_exception"):
+        if qualified in RETRY_DECORATORS or (qualified in local and "retry" in qualified.lower()):
             return f"inside a function retried by @{qualified}"
     for caller in ctx.model.functions:
         if caller is not info and info.name in ctx.flow(caller).retried_calls:

@@ -14,7 +14,8 @@ from replaylint.python.sources import CLOCK_SOURCES, RANDOM_SOURCES, header_name
 # A route can only be declared if one of these is written in the file.
 ROUTE_NEEDLES = re.compile(r"@[\w.]+\.(post|patch|route|api_route)\(|def (post|patch|on_post|on_patch)\(|"
                            r"require_POST|require_http_methods|api_view|@action|@post|@patch|ViewSet|APIView|"
-                           r"CreateView|CreateModelMixin|RequestHandler|MethodView|HTTPEndpoint")
+                           r"CreateView|CreateModelMixin|RequestHandler|MethodView|HTTPEndpoint|Route\(|"
+                           r"add_url_rule|add_(?:post|patch|route|api_route)\(|web\.(?:post|patch)\(")
 
 
 def mutating_handlers(ctx):
@@ -24,9 +25,18 @@ def mutating_handlers(ctx):
             continue
         def_line = ctx.positions.of(handler.node)[0][0]
         name = handler.info.name if handler.info else handler.cls.name
+        if handler.cls is not None and handler.info is not None:
+            name = f"{handler.cls.name}.{name}"  # `TransferView.post`: the class says what the method does
         harm = ctx.harm(handler.qualname, name, handler, def_line)
         if harm.level != "none":
             yield handler, harm
+
+
+def handler_label(handler) -> str:
+    """`create_order`, or `TransferView.post` for a method of a class view."""
+    if handler.info is None:
+        return handler.cls.name
+    return f"{handler.cls.name}.{handler.info.name}" if handler.cls is not None else handler.info.name
 
 
 def mentions_random(ctx, expr) -> str | None:

@@ -70,7 +70,7 @@ paths:
             if keys and not any(key.required for key in keys):
                 key = keys[0]
                 spec.report(
-                    self, key.node,
+                    self, key.node.child("required") or key.node,
                     f"{op.label} moves money or messages, but its intent key `{key.name}` is optional: callers "
                     "that omit it get duplicates on every retry",
                     f"mark `{key.name}` as required and answer 400 when it is missing",

@@ -79,5 +79,4 @@ paths:
                     "is not recognised",
                     "accept a required `Idempotency-Key` header; keep the tracing id for tracing",
                     op, detail=key.name,
-                    severity="error" if spec.harm(op).level == "high" else None,
                 )

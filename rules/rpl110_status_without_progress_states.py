@@ -107,7 +107,8 @@ paths:
                 continue
             spec.report(
                 self, status.node,
-                f"`{status.name}` ({', '.join(map(str, status.values))}) of the async work of {status.op.label} "
+                f"`{status.name}` ({', '.join(map(str, status.values))}) of "
+                f"{'the status monitor ' if status.op.method == 'GET' else 'the async operation '}{status.op.label} "
                 "cannot say \"not started\" or \"in progress\": a caller asking early must guess",
                 f"add non-terminal states to `{status.name}` (e.g. not_started, running)",
                 status.op, detail=status.name,

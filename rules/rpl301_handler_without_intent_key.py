@@ -1,7 +1,7 @@
 from replaylint.python.handlers import covered_by_library, reads_key
 from replaylint.rule import Example, Rule
 
-from ._python_server import ROUTE_NEEDLES, mutating_handlers
+from ._python_server import ROUTE_NEEDLES, handler_label, mutating_handlers
 
 
 class HandlerWithoutIntentKey(Rule):
@@ -85,13 +85,14 @@ async def count_view(page: str):
 
     def check(self, ctx):
         for handler, harm in mutating_handlers(ctx):
-            if reads_key(ctx.model, handler, ctx.extra_keys) or covered_by_library(ctx.model, handler, ctx.facts):
+            if reads_key(ctx.model, handler, ctx.extra_keys, ctx.facts.key_models) or \
+                    covered_by_library(ctx.model, handler, ctx.facts):
                 continue
             method = "/".join(sorted(handler.methods & {"POST", "PATCH"}))
             where = f" {handler.path}" if handler.path else ""
             ctx.report(
                 self, handler.node,
-                f"{method}{where} handler `{handler.qualname.rsplit('.', 1)[-1]}` takes no intent key: a client "
+                f"{method}{where} handler `{handler_label(handler)}` takes no intent key: a client "
                 "that lost the answer cannot repeat the call without doing the work twice",
                 "accept a required Idempotency-Key header and look up / store the outcome by it "
                 "(or use an idempotency middleware)",

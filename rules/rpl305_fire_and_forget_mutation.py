@@ -8,7 +8,7 @@ from replaylint.python.walk import fast_visit
 
 from replaylint.rule import Example, Rule
 
-from ._python_server import ROUTE_NEEDLES, mutating_handlers
+from ._python_server import ROUTE_NEEDLES, handler_label, mutating_handlers
 
 ENQUEUE_METHODS = frozenset({"delay", "apply_async", "add_task", "create_task", "ensure_future", "enqueue",
                              "enqueue_call", "send_task", "run_in_executor", "spawn", "send_message", "submit"})
@@ -84,7 +84,7 @@ async def build_report(params: dict, idempotency_key: str = Header(...)):
                 continue
             ctx.report(
                 self, visitor.enqueue,
-                f"`{handler.qualname.rsplit('.', 1)[-1]}` starts background work and returns no id or status "
+                f"`{handler_label(handler)}` starts background work and returns no id or status "
                 "route for it: a caller who is interrupted can only send it again",
                 "return the job id and a status URL (202 + Location), and key the job by the intent key",
                 handler.qualname,

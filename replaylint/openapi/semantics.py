@@ -21,6 +21,9 @@ READ_VERBS = frozenset(
     transcriptions summarize summarise recognize parse rerank infer inference predict extract completions
     completion generations speech inputtokens counttokens compact ask textgen""".split()
 )
+# Verbs that, anywhere after a read verb, make the operation a write (`validate-and-charge`).
+MUTATING_VERBS = frozenset("create charge pay send submit place book capture refund transfer update delete apply "
+                           "confirm execute cancel approve publish import upload add remove set".split())
 # Leading words that do not change what the verb after them does: `bulk-retrieve`, `batchGet`, `execute_read`.
 VERB_PREFIXES = frozenset("batch bulk multi execute run perform".split())
 AUTH_SEGMENTS = frozenset("oauth oauth2 auth authentication openid connect".split())
@@ -75,6 +78,8 @@ def is_read_like(op: Operation) -> bool:
         return True  # issuing or revoking credentials
     segment_words = words(segment)
     leading = _leading_verb(segment_words)
+    if MUTATING_VERBS & set(segment_words[1:]):
+        return False  # `/validate-and-charge` charges
     if segment_words and (squash(segment) in READ_VERBS or leading in READ_VERBS):
         # `/search`, `/search-users`, `/bulk-retrieve`, `/token`; not `/get-started` style nouns
         if len(segment_words) == 1 or leading not in ("get", "list", "match"):

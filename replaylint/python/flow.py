@@ -14,8 +14,9 @@ from .lazy import Visitor, cst
 from .walk import fast_visit
 
 from .model import FunctionInfo, ModuleModel, dotted, string_value
-from .sources import (CALL_SINKS, CLIENT_FACTORIES, CLOCK_SOURCES, KEYWORD_SINKS_BY_METHOD, PERSIST_VERBS,
-                      RANDOM_SOURCES, header_name, is_key_name, is_tracing_attribute, is_tracing_header)
+from .sources import (CALL_SINKS, CLIENT_FACTORIES, CLOCK_SOURCES, DAY_METHODS, KEYWORD_SINKS_BY_METHOD,
+                      PERSIST_VERBS, RANDOM_SOURCES, TIME_FORMAT, header_name, is_key_name, is_tracing_attribute,
+                      is_tracing_header)
 from ..vocabulary import squash
 
 
@@ -325,6 +326,8 @@ class _Flow(Visitor):
             key = string_value(call.args[0].value)
             if key is not None and is_tracing_header(key):
                 return Taint("tracing", f"the {header_name(key)} header", call, self._loop_ids())
+        if isinstance(call.func, cst.Attribute) and self._day_of(call):
+            return None  # now().date(), now().strftime("%Y-%m-%d"): a day, which can name an intent
         for arg in call.args:
             if arg.keyword is not None and arg.keyword.value in ("default_factory", "default"):
                 continue
@@ -334,6 +337,18 @@ class _Flow(Visitor):
         if isinstance(call.func, cst.Attribute):  # methods of a tainted value: key.upper(), "{}".format(...)
             return self.taint(call.func.value)
         return None
+
+    def _day_of(self, call) -> bool:
+        method = call.func.attr.value
+        if method not in DAY_METHODS and method != "strftime":
+            return False
+        taint = self.taint(call.func.value)
+        if taint is None or taint.kind != "clock":
+            return False
+        if method == "strftime":
+            fmt = string_value(call.args[0].value) if call.args else None
+            return fmt is not None and not any(code in fmt for code in TIME_FORMAT)
+        return True
 
     def _taints_in(self, expr) -> list[Taint]:
         found = []

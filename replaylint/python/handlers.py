@@ -9,7 +9,7 @@ from .lazy import Visitor, cst
 
 from .walk import fast_visit
 
-from ..openapi.semantics import INBOUND_SEGMENTS, READ_VERBS
+from ..openapi.semantics import INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS
 from ..vocabulary import squash, words
 from .model import ClassInfo, FunctionInfo, ModuleModel, dotted, string_value
 from .sources import header_name, is_key_name
@@ -63,6 +63,7 @@ class ProjectFacts:
 
     django_middleware: str = ""  # "" | "all" | "opt-in"
     asgi_apps: tuple = ()  # (module name, imported module names, methods) per app that adds the middleware
+    key_models: frozenset = frozenset()  # names of classes anywhere in the project that declare a key field
 
     @classmethod
     def from_texts(cls, texts: dict) -> "ProjectFacts":
@@ -70,6 +71,7 @@ class ProjectFacts:
         dotted path (Django settings) or an `add_middleware(...)`/`Middleware(...)` call (ASGI)."""
         facts = cls()
         apps = []
+        models: set[str] = set()
         for module, text in texts.items():
             if DJANGO_OPT_IN.search(text):
                 facts.django_middleware = facts.django_middleware or "opt-in"
@@ -80,7 +82,9 @@ class ProjectFacts:
                 methods = re.search(r"applicable_methods\s*=\s*[\[(]([^\])]*)[\])]", call.split(")\n")[0])
                 found = re.findall(r"['\"](\w+)['\"]", methods.group(1)) if methods else ["POST", "PATCH"]
                 apps.append((module, _imported_modules(text), frozenset(m.upper() for m in found)))
+            models |= _key_models(text)
         facts.asgi_apps = tuple(apps)
+        facts.key_models = frozenset(models)
         return facts
 
     def asgi_methods(self, module: str) -> frozenset:
@@ -89,6 +93,27 @@ class ProjectFacts:
             if module == app or any(module == name or module.endswith("." + name) for name in imported):
                 methods |= app_methods
         return methods
+
+
+_CLASS_LINE = re.compile(r"^([ \t]*)class\s+(\w+)")
+_FIELD_LINE = re.compile(r"^([ \t]+)(\w+)\s*:")
+
+
+def _key_models(text: str) -> set[str]:
+    """Classes whose body declares a field named like an intent key (`idempotency_key: str`), so a handler
+    that takes one as its body model in another module reads a key."""
+    found, current = set(), None  # current: (name, indent)
+    for line in text.split("\n"):
+        match = _CLASS_LINE.match(line)
+        if match:
+            current = (match.group(2), len(match.group(1)))
+            continue
+        field = _FIELD_LINE.match(line)
+        if current and field and len(field.group(1)) > current[1] and is_key_name(field.group(2)):
+            found.add(current[0])
+        elif current and line.strip() and len(line) - len(line.lstrip()) <= current[1]:
+            current = None
+    return found
 
 
 def _imported_modules(text: str) -> set[str]:
@@ -165,8 +190,14 @@ class _RouteCalls(Visitor):
         self.found.append((self.functions[target.value], methods, path))
 
 
+FALCON_RESPONDERS = frozenset({"on_get", "on_post", "on_put", "on_patch", "on_delete"})
+
+
 def _view_classes(model: ModuleModel) -> dict[str, ClassInfo]:
     views: dict[str, ClassInfo] = {}
+    for info in model.functions:  # Falcon resources are plain classes with on_<method> responders
+        if info.cls is not None and info.name in FALCON_RESPONDERS and info.cls.name in model.classes:
+            views[info.cls.name] = info.cls
     changed = True
     while changed:  # local subclasses of views are views
         changed = False
@@ -276,9 +307,10 @@ def is_read_or_receiver(handler: Handler) -> bool:
     last = segments[-1] if segments else ""
     name_words = words(name)
     path_words = words(last)
-    if path_words and (squash(last) in READ_VERBS or path_words[0] in READ_VERBS):
+    if path_words and (squash(last) in READ_VERBS or path_words[0] in READ_VERBS) and \
+            not MUTATING_VERBS & set(path_words[1:]):
         return True
-    if name_words and name_words[0] in READ_VERBS:
+    if name_words and name_words[0] in READ_VERBS and not MUTATING_VERBS & set(name_words[1:]):
         return True
     everything = set(name_words) | {squash(s) for s in segments}
     return bool(everything & (INBOUND_SEGMENTS | {"webhook", "webhooks", "callback", "callbacks"}))
@@ -316,7 +348,7 @@ class KeyEvidence(Visitor):
         self._check(node, node.attr.value)
 
 
-def reads_key(model: ModuleModel, handler: Handler, extra=frozenset()) -> bool:
+def reads_key(model: ModuleModel, handler: Handler, extra=frozenset(), key_models=frozenset()) -> bool:
     if handler.info is None:
         return False
     evidence = KeyEvidence(extra)
@@ -328,7 +360,7 @@ def reads_key(model: ModuleModel, handler: Handler, extra=frozenset()) -> bool:
         annotation = param.annotation.annotation if param.annotation else None
         for name in _names_in(annotation):
             cls = model.classes.get(name)
-            if cls is not None and class_has_key_field(cls, extra):
+            if (cls is not None and class_has_key_field(cls, extra)) or (cls is None and name in key_models):
                 return True
     return False
 

@@ -22,9 +22,14 @@ RANDOM_SOURCES = frozenset("""
 """.split())
 CLOCK_SOURCES = frozenset("""
     time.time time.time_ns time.monotonic time.monotonic_ns time.perf_counter time.perf_counter_ns
-    datetime.datetime.now datetime.datetime.utcnow datetime.datetime.today datetime.date.today
-    django.utils.timezone.now arrow.now arrow.utcnow pendulum.now pendulum.today
+    datetime.datetime.now datetime.datetime.utcnow datetime.datetime.today
+    django.utils.timezone.now arrow.now arrow.utcnow pendulum.now
 """.split())
+# A calendar day names an intent ("the payout of April 24th"); only finer clock readings name an attempt.
+# `date.today()` is therefore no source, and `.date()` / a date-only `strftime` of a clock reading is stable.
+DAY_METHODS = frozenset({"date", "isocalendar", "toordinal", "weekday", "isoweekday"})
+TIME_FORMAT = ("%H", "%I", "%M", "%S", "%f", "%X", "%c", "%T", "%s", "%p")
+
 # Derivations that keep a value random if their input is (uuid5 over a random string is still random).
 # Any call that takes a tainted argument propagates; these are listed for documentation and stable-over-input.
 STABLE_DERIVATIONS = frozenset({"uuid.uuid3", "uuid.uuid5"})

@@ -39,8 +39,9 @@ class ReportContext:
     def source_line(self, path: str, line: int) -> str | None:
         if path not in self._lines:
             try:
-                with open(path, encoding="utf-8-sig", errors="replace") as handle:
-                    self._lines[path] = handle.read().splitlines()
+                with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+                    text = handle.read()
+                self._lines[path] = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
             except OSError:
                 self._lines[path] = None
         lines = self._lines[path]

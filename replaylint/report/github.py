@@ -17,7 +17,7 @@ def _property(text: str) -> str:
 
 def render(result, context) -> str:
     lines = []
-    for finding in context.visible(result.findings):
+    for finding in [f for f in result.findings if not f.exempted]:
         span = finding.span
         rule = REGISTRY.get(finding.code)
         title = f"{finding.code} {rule.name if rule else ''}".strip()

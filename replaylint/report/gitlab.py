@@ -11,8 +11,9 @@ SEVERITY = {"error": "major", "warning": "minor", "info": "info"}
 
 def render(result, context) -> str:
     issues = []
-    visible = context.visible(result.findings)
-    for finding, key in zip(visible, semantic_keys(visible, context.root)):
+    for finding, key in zip(result.findings, semantic_keys(result.findings, context.root)):
+        if finding.exempted:
+            continue  # keys are numbered over every finding, as in SARIF and baselines
         rule = REGISTRY.get(finding.code)
         issues.append({
             "type": "issue",

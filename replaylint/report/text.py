@@ -32,12 +32,19 @@ def _location(finding) -> str:
     return f"{terminal_safe(finding.path)}:{finding.span.line}:{finding.span.column}"
 
 
+def _label(finding, style) -> str:
+    """`[warning]`, or for an exempted finding `[exempted: the reason]` (it does not fail the run)."""
+    if finding.exempted:
+        return style("dim", f"[exempted: {terminal_safe(finding.reason or '(no reason given)')}]")
+    return f"[{style(finding.severity, finding.severity)}]"
+
+
 def render_concise(result, context) -> str:
     style = context.style
     lines = []
     for finding in context.visible(result.findings):
-        lines.append(f"{_location(finding)}: {style('code', finding.code)} "
-                     f"[{style(finding.severity, finding.severity)}] {terminal_safe(finding.message)}")
+        lines.append(f"{_location(finding)}: {style('code', finding.code)} {_label(finding, style)} "
+                     f"{terminal_safe(finding.message)}")
     lines.extend(_summary(result, context))
     return "\n".join(lines) + "\n"
 
@@ -46,8 +53,8 @@ def render_full(result, context) -> str:
     style = context.style
     out = []
     for finding in context.visible(result.findings):
-        out.append(f"{_location(finding)}: {style('code', finding.code)} "
-                   f"[{style(finding.severity, finding.severity)}] {terminal_safe(finding.message)}")
+        out.append(f"{_location(finding)}: {style('code', finding.code)} {_label(finding, style)} "
+                   f"{terminal_safe(finding.message)}")
         source = context.source_line(finding.path, finding.span.line)
         if source is not None:
             number = str(finding.span.line)
@@ -69,7 +76,7 @@ def render_full(result, context) -> str:
 
 
 def render_statistics(result, context) -> str:
-    counts = Counter((f.code, f.severity) for f in context.visible(result.findings))
+    counts = Counter((f.code, f.severity) for f in result.findings if not f.exempted)
     from ..registry import REGISTRY
 
     lines = []
@@ -80,7 +87,7 @@ def render_statistics(result, context) -> str:
 
 
 def _summary(result, context) -> list[str]:
-    visible = context.visible(result.findings)
+    visible = [f for f in result.findings if not f.exempted]
     by_severity = Counter(f.severity for f in visible)
     exempted = sum(1 for f in result.findings if f.exempted)
     files = f"{result.files_analysed} file{'s' if result.files_analysed != 1 else ''}"
