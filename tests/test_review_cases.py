@@ -1,0 +1,145 @@
+"""Cases found in review: discovery edge cases, repository roots, and recognisers on realistic code."""
+import json
+import os
+import subprocess
+
+from conftest import write
+from replaylint.config import Config, config_from_mapping
+from replaylint.engine import run
+
+SPEC = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/orders": {"post": {"operationId": "createOrder", "responses": {"201": {"description": "x"}}}}}}
+
+
+def anchors(paths, **settings):
+    result = run(paths, config_from_mapping(settings) if settings else Config())
+    return sorted((f.code, f.anchor) for f in result.findings if not f.exempted), result
+
+
+def test_minified_json_with_a_late_openapi_key_is_found(project):
+    write(project, "api.json", json.dumps(SPEC, sort_keys=True, separators=(",", ":")))
+    assert anchors(["."])[0] == [("RPL101", "POST /orders")]
+
+
+def test_named_files_are_linted_even_in_excluded_folders(project):
+    write(project, "build/openapi.yaml", json.dumps(SPEC))
+    assert anchors(["build/openapi.yaml"])[0] == [("RPL101", "POST /orders")]
+    assert anchors(["."])[0] == []  # walking still honours the default excludes
+
+
+def test_gitignore_above_the_repository_is_ignored(tmp_path, monkeypatch):
+    write(tmp_path, ".gitignore", "*.yaml\n")
+    repo = tmp_path / "proj"
+    write(repo, "openapi.yaml", json.dumps(SPEC))
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    monkeypatch.chdir(repo)
+    assert anchors(["."])[0] == [("RPL101", "POST /orders")]
+
+
+def test_symlinked_file_loops_do_not_stop_the_run(project):
+    write(project, "good.yaml", json.dumps(SPEC))
+    os.symlink(project / "b.yaml", project / "a.yaml")
+    os.symlink(project / "a.yaml", project / "b.yaml")
+    found, result = anchors(["."])
+    assert found == [("RPL101", "POST /orders")]
+    assert {p.path for p in result.problems} == {"a.yaml", "b.yaml"}
+
+
+def test_multi_document_yaml_is_not_a_spec(project):
+    write(project, "k8s.yaml", "apiVersion: v1\nkind: ConfigMap\ndata:\n  spec: |\n    x\nopenapi: 3\n---\nkind: Pod\n")
+    assert anchors(["."])[1].problems == []
+    problems = anchors(["k8s.yaml"])[1].problems
+    assert len(problems) == 1 and "several YAML documents" in problems[0].message
+
+
+def test_refs_may_cross_project_files_inside_one_repository(tmp_path, monkeypatch):
+    repo = tmp_path / "mono"
+    (repo / ".git").mkdir(parents=True)
+    write(repo, "shared/params.yaml", "Key: {name: Idempotency-Key, in: header, required: true, "
+                                      "description: a repeat returns the original response}\n")
+    write(repo, "services/billing/pyproject.toml", "[project]\nname = 'billing'\n")
+    write(repo, "services/billing/api.yaml", """openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /payments:
+    post:
+      parameters: [{$ref: "../../shared/params.yaml#/Key"}]
+      responses: {'201': {description: ok}, '409': {description: in flight}}
+""")
+    monkeypatch.chdir(repo)
+    found, result = anchors(["services"])
+    assert found == [] and result.problems == []
+
+
+def test_non_string_config_keys_are_config_errors():
+    import pytest
+    from replaylint.config import ConfigError
+
+    for settings in ({"severity": {101: "error"}}, {"states": {1: ["x"]}}, {"per-file-ignores": {1: ["RPL1"]}}):
+        with pytest.raises(ConfigError):
+            config_from_mapping(settings, source=".replaylint.yaml")
+
+
+def test_day_granular_keys_are_intents(project):
+    write(project, "pay.py", '''import datetime
+import requests
+
+
+def payout(s):
+    requests.post("u", headers={"Idempotency-Key": f"payout-{s.id}-{datetime.date.today()}"})
+
+
+def payout_at(s):
+    requests.post("u", headers={"Idempotency-Key": f"payout-{s.id}-{datetime.datetime.now():%H%M%S}"})
+''')
+    assert anchors(["pay.py"])[0] == [("RPL201", "pay.payout_at")]
+
+
+def test_test_code_is_left_to_its_authors(project):
+    source = 'import uuid, requests\n\ndef test_pay():\n    requests.post("u", headers={"Idempotency-Key": str(uuid.uuid4())})\n'
+    write(project, "tests/test_pay.py", source)
+    write(project, "app/pay.py", source.replace("test_pay", "pay"))
+    assert anchors(["."])[0] == [("RPL201", "app.pay.pay")]
+
+
+def test_body_model_with_a_key_in_another_module(project):
+    write(project, "app/schemas.py", "from pydantic import BaseModel\n\nclass CreateOrder(BaseModel):\n"
+                                     "    sku: str\n    idempotency_key: str\n")
+    write(project, "app/api.py", "from fastapi import FastAPI\nfrom .schemas import CreateOrder\n\napp = FastAPI()\n\n"
+                                 "@app.post('/orders')\nasync def create_order(order: CreateOrder):\n    return order\n\n"
+                                 "@app.post('/carts')\nasync def create_cart(cart: dict):\n    return cart\n")
+    assert anchors(["."])[0] == [("RPL301", "app.api.create_cart")]
+
+
+def test_falcon_resources_and_call_registered_routes(project):
+    write(project, "falcon_app.py", "import falcon\n\nclass PaymentsResource:\n    def on_post(self, req, resp):\n"
+                                    "        resp.media = {'ok': True}\n\napp = falcon.App()\n"
+                                    "app.add_route('/payments', PaymentsResource())\n")
+    write(project, "star.py", "from starlette.applications import Starlette\nfrom starlette.routing import Route\n\n"
+                              "async def create_booking(request):\n    return None\n\n"
+                              "app = Starlette(routes=[Route('/bookings', create_booking, methods=['POST'])])\n")
+    assert anchors(["."])[0] == [("RPL301", "falcon_app.PaymentsResource.on_post"), ("RPL301", "star.create_booking")]
+
+
+def test_a_read_verb_followed_by_a_write_is_a_write(project):
+    spec = json.loads(json.dumps(SPEC))
+    spec["paths"] = {"/validate-and-charge": {"post": {"responses": {}}}, "/validate": {"post": {"responses": {}}}}
+    write(project, "api.json", json.dumps(spec))
+    assert anchors(["."])[0] == [("RPL101", "POST /validate-and-charge")]
+
+
+def test_diff_base_on_an_unchanged_repo_with_shared_refs_reports_nothing(tmp_path, monkeypatch, capsys):
+    from replaylint.cli import main
+
+    repo = tmp_path / "r"
+    write(repo, "shared/k.yaml", "K: {name: X-Request-Id, in: header}\n")
+    write(repo, "api/openapi.yaml", """openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /a: {post: {parameters: [{$ref: "../shared/k.yaml#/K"}], responses: {}}}
+""")
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "x"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+    monkeypatch.chdir(repo / "api")
+    assert main(["check", ".", "--diff-base", "HEAD", "--no-cache", "--output-format", "concise"]) == 0
+    assert capsys.readouterr().out.startswith("No findings")
