@@ -56,13 +56,6 @@ class Document:
                 return (1, 1, 1, 1)
             pointer = pointer[:-1]
 
-    def line_text(self, line: int) -> str:
-        starts = self._starts()
-        if line < 1 or line > len(starts):
-            return ""
-        end = self.text.find("\n", starts[line - 1])
-        return self.text[starts[line - 1] : end if end >= 0 else len(self.text)]
-
     def _starts(self) -> list[int]:
         if self._line_starts is None:
             self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]

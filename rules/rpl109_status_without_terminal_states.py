@@ -1,4 +1,3 @@
-from replaylint.openapi.status import status_enums
 from replaylint.rule import Example, Rule
 
 EXAMPLES = {"success": "a success state (succeeded)", "failure": "failure states (failed, cancelled)"}
@@ -94,7 +93,7 @@ paths:
     )
 
     def check(self, spec):
-        for status in status_enums(spec):
+        for status in spec.status_enums:
             missing = [label for kinds, label in ((("succeeded",), "success"), (("failed", "cancelled"), "failure"))
                        if not any(kind in status.combined for kind in kinds)]
             if missing:

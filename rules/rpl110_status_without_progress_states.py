@@ -1,4 +1,3 @@
-from replaylint.openapi.status import status_enums
 from replaylint.rule import Example, Rule
 
 
@@ -102,7 +101,7 @@ paths:
     )
 
     def check(self, spec):
-        for status in status_enums(spec):
+        for status in spec.status_enums:
             if not status.asynchronous or "not-started" in status.combined or "in-progress" in status.combined:
                 continue
             spec.report(

@@ -101,3 +101,11 @@ def test_rules_markdown_matches_docs_folder(capsys):
     out, _ = capsys.readouterr()
     docs = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
     assert out == docs.read_text(encoding="utf-8"), "regenerate: replaylint rules --output-format markdown > docs/rules.md"
+
+
+def test_action_passes_inputs_through_the_environment_only():
+    import yaml
+
+    action = yaml.safe_load((Path(__file__).resolve().parent.parent / "action.yml").read_text())
+    for step in action["runs"]["steps"]:
+        assert "${{" not in step.get("run", ""), f"step {step.get('name')} pastes an expression into its script"

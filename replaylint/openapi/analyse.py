@@ -1,6 +1,8 @@
 """Analyse one OpenAPI document: build the Spec view, run the enabled spec rules, collect findings."""
 from __future__ import annotations
 
+from functools import cached_property
+
 from ..documents import Document
 from ..exemptions import Exemption, spec_exemptions
 from ..model import FileResult, Finding, Note, Problem
@@ -10,6 +12,7 @@ from .keys import KeyFinder
 from .model import Operation, Spec, is_param_segment, path_segments
 from .refs import Node, Workspace
 from .semantics import needs_key
+from .status import find_status_enums
 
 
 class SpecAnalysis(Spec):
@@ -24,6 +27,11 @@ class SpecAnalysis(Spec):
         self._harm_notes: dict[tuple, Exemption] = {
             e.scope: e for e in self.exemptions if e.kind == "harm" and not e.problems
         }
+
+    @cached_property
+    def status_enums(self):
+        """Status enums of mutations and monitors, found once for RPL109 and RPL110."""
+        return find_status_enums(self)
 
     def keys(self, op: Operation):
         if op.anchor not in self._keys:

@@ -170,12 +170,11 @@ class Operation:
 class Spec:
     """One OpenAPI document and everything rules need to ask about it."""
 
-    def __init__(self, root: Node, config, harm_for=None):
+    def __init__(self, root: Node, config):
         self.root = root
         self.config = config
         self.version = spec_version(root.value)
         self.reports: list[tuple] = []
-        self._harm_for = harm_for
 
     @cached_property
     def operations(self) -> list[Operation]:
@@ -228,9 +227,6 @@ class Spec:
 
     def has_get(self, path: str) -> bool:
         return "GET" in self.routes.get(normalise_path(path), {})
-
-    def harm(self, op: Operation):
-        return self._harm_for(op)
 
     def report(self, rule, node: Node, message: str, fix: str, op: Operation | None = None, detail: str = "",
                severity: str | None = None) -> None:

@@ -199,10 +199,6 @@ class Node:
         child = self.child(key)
         return child.deref() if child is not None else None
 
-    def get_value(self, key, default=None):
-        node = self.get(key)
-        return default if node is None else node.value
-
     def items(self):
         """(key, Node) for a mapping, `$ref`s followed, broken ones skipped."""
         if isinstance(self.value, dict):

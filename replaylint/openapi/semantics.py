@@ -51,11 +51,6 @@ ID_PROPERTY = re.compile(r"^(id|name|uuid|key|href|url|self|links?|location|moni
                          re.I)
 
 
-def last_literal(op: Operation) -> str:
-    literal = [s for s in path_segments(op.path) if not is_param_segment(s)]
-    return literal[-1] if literal else ""
-
-
 def custom_verb(op: Operation) -> str:
     """Google-style `:verb` at the end of the path (`/v1/things:search`)."""
     tail = op.path.rstrip("/").rsplit("/", 1)[-1]

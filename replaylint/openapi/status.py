@@ -1,7 +1,7 @@
 """Status and state enums of mutations and monitors, classified by the state vocabulary (RPL109, RPL110)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..vocabulary import is_status_name, squash
 from .model import MUTATING, Operation, normalise_path, path_segments
@@ -25,14 +25,10 @@ class StatusEnum:
     combined: dict  # kind -> values, with sibling status enums and error fields of the same object
     op: Operation
     asynchronous: bool = False  # reached from a 202 response or a status monitor
-    ops: list = field(default_factory=list)
 
 
-def status_enums(spec) -> list[StatusEnum]:
+def find_status_enums(spec) -> list[StatusEnum]:
     """Every lifecycle-like status enum in responses of mutating operations and monitors, once each."""
-    cached = getattr(spec, "_status_enums", None)
-    if cached is not None:
-        return cached
     found: dict[tuple, StatusEnum] = {}
     monitors = _monitor_routes(spec)
     targets = []  # (asynchronous, op, code): async first, so a schema seen there is not walked again as sync
@@ -45,8 +41,7 @@ def status_enums(spec) -> list[StatusEnum]:
         for schema in op.response_schemas(op.responses[code]):
             for obj in nested_objects(schema, seen=seen):
                 _collect(spec, obj, op, asynchronous, found)
-    spec._status_enums = list(found.values())
-    return spec._status_enums
+    return list(found.values())
 
 
 def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict) -> None:

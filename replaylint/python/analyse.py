@@ -152,7 +152,7 @@ def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, sho
             harm_notes = [e for e in exemptions if e.kind == "harm" and not e.problems]
             ctx = PythonAnalysis(model, config, text, facts,
                                  lambda line: next((e for e in harm_notes if line in e.scope[1]), None))
-            ctx.positions = _Positions(module, text)
+            ctx.positions = _Positions(module)
             _run_rules(cst_rules, ctx, result)
             reports.extend((ctx, report) for report in ctx.reports)
     seen = set()
@@ -308,7 +308,7 @@ def _comment_exemptions(text: str, shown: str) -> list[Exemption]:
 class _Positions:
     """Positions of reported nodes, computed once per file and only when something was reported."""
 
-    def __init__(self, module: cst.Module, text: str):
+    def __init__(self, module: cst.Module):
         self.module = module
         self._map = None
 

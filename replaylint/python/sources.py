@@ -30,9 +30,8 @@ CLOCK_SOURCES = frozenset("""
 DAY_METHODS = frozenset({"date", "isocalendar", "toordinal", "weekday", "isoweekday"})
 TIME_FORMAT = ("%H", "%I", "%M", "%S", "%f", "%X", "%c", "%T", "%s", "%p")
 
-# Derivations that keep a value random if their input is (uuid5 over a random string is still random).
-# Any call that takes a tainted argument propagates; these are listed for documentation and stable-over-input.
-STABLE_DERIVATIONS = frozenset({"uuid.uuid3", "uuid.uuid5"})
+# Derivations (uuid5, hashes, str, format, ...) are not listed: any call that takes a tainted argument keeps
+# the taint (uuid5 over a random string is still random), any call over stable values is stable.
 
 # Methods that persist a value: a random key handed to one of them before it is sent can be found again.
 PERSIST_VERBS = frozenset("""
