@@ -1,7 +1,8 @@
 """Parse JSON and YAML documents into plain Python data plus a source map for positions.
 
-Data comes from the fastest safe loader (json's C scanner, PyYAML's C loader when present). Positions are
-looked up only when a finding needs one: JSON is scanned lazily from the text, YAML keeps its node tree.
+Data comes from the fastest safe loader available: json's C scanner; for YAML, yaml-rs (a Rust loader) when it
+is installed and the document needs nothing it lacks (merge keys), else PyYAML's C loader. Positions are looked
+up only when a finding needs one (see positions.py).
 """
 from __future__ import annotations
 
@@ -10,6 +11,13 @@ import json
 import re
 
 import yaml
+
+from .positions import JsonScanner, SourceMap
+
+try:  # Rust YAML loader: several times faster than libyaml's, safe (no tags to objects), bounded aliases
+    import yaml_rs
+except ImportError:  # pragma: no cover - optional speed-up
+    yaml_rs = None
 
 try:  # libyaml bindings: same safe semantics, several times faster
     from yaml import CSafeLoader as _SafeLoader
@@ -51,7 +59,8 @@ class Document:
         while True:
             found = self._source_map.locate(pointer)
             if found is not None:
-                return found
+                start, end = found
+                return (*self.offset_to_position(start), *self.offset_to_position(end))
             if not pointer:
                 return (1, 1, 1, 1)
             pointer = pointer[:-1]
@@ -97,9 +106,6 @@ def parse_document(path: str, text: str) -> Document:
 
 # --- JSON -------------------------------------------------------------------------------------------------
 
-_WS = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
-
 
 def _parse_json(path: str, text: str) -> Document:
     try:
@@ -108,64 +114,7 @@ def _parse_json(path: str, text: str) -> Document:
         raise DocumentError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise DocumentError("JSON nested too deeply to read") from None
-    doc = Document(path, text, data, None)
-    doc._source_map = _JsonSourceMap(doc)
-    return doc
-
-
-class _JsonSourceMap:
-    """Finds positions in JSON text on demand, scanning each container once and skipping values in C."""
-
-    def __init__(self, doc: Document):
-        self.doc = doc
-        self.text = doc.text
-        # pointer of a container -> {key: (key_start, key_end, value_start)}
-        self._children: dict[tuple, dict] = {}
-
-    def locate(self, pointer: tuple):
-        value_start = _WS.match(self.text, 0).end()
-        key_span = (value_start, value_start + 1)
-        for depth, part in enumerate(pointer):
-            children = self._children.get(pointer[:depth])
-            if children is None:
-                children = self._scan(value_start)
-                self._children[pointer[:depth]] = children
-            entry = children.get(part)
-            if entry is None and not isinstance(part, str):
-                entry = children.get(str(part))
-            if entry is None:
-                return None
-            key_start, key_end, value_start = entry
-            key_span = (key_start, key_end)
-        line, col = self.doc.offset_to_position(key_span[0])
-        end_line, end_col = self.doc.offset_to_position(key_span[1])
-        return (line, col, end_line, end_col)
-
-    def _scan(self, start: int) -> dict:
-        text, out = self.text, {}
-        if start >= len(text) or text[start] not in "{[":
-            return out
-        is_list = text[start] == "["
-        i = _WS.match(text, start + 1).end()
-        index = 0
-        close = "]" if is_list else "}"
-        while i < len(text) and text[i] != close:
-            if is_list:
-                key, key_start, key_end = index, i, i + 1
-                index += 1
-            else:
-                key_start = i
-                key, i = json.decoder.scanstring(text, i + 1)
-                key_end = i
-                i = _WS.match(text, i).end() + 1  # the colon
-                i = _WS.match(text, i).end()
-            value_start = i
-            _, i = _DECODER.raw_decode(text, i)
-            out[key] = (key_start, key_end, value_start)
-            i = _WS.match(text, i).end()
-            if i < len(text) and text[i] == ",":
-                i = _WS.match(text, i + 1).end()
-        return out
+    return Document(path, text, data, SourceMap(text, JsonScanner(text).locate))
 
 
 # --- YAML -------------------------------------------------------------------------------------------------
@@ -190,8 +139,40 @@ def _check_yaml_shape(text: str) -> None:
         raise DocumentError(f"indented deeper than {MAX_INDENT} columns")
 
 
+_NEEDS_PYYAML = re.compile(r"<<\s*:|^(?:---|\.\.\.)(?:\s|$)", re.M)  # merge keys; several documents
+
+
 def _parse_yaml(path: str, text: str) -> Document:
     _check_yaml_shape(text)
+    if yaml_rs is not None and not _NEEDS_PYYAML.search(text, 1):
+        data = _load_yaml_rs(text)
+        return Document(path, text, data, SourceMap(text, _YamlNodeLocator(text).locate))
+    return _parse_yaml_pyyaml(path, text)
+
+
+def _load_yaml_rs(text: str):
+    try:
+        return yaml_rs.loads(text, parse_datetime=True,
+                             alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=MAX_EXPANDED_NODES))
+    except RecursionError:
+        raise DocumentError("YAML nested too deeply to read") from None
+    except Exception as exc:  # yaml_rs.YAMLDecodeError: "YAML parse error at line L, column C\n ... \nreason"
+        message = str(exc)
+        if "alias" in message and "limit" in message:
+            raise DocumentError(f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)") \
+                from None
+        where = re.search(r"line (\d+), column (\d+)", message)
+        lines = [line for line in message.splitlines() if line.strip() and "|" not in line[:8]]
+        reason = lines[-1].strip() if lines else "invalid YAML"
+        if where and "parse error" in reason:
+            reason = "invalid YAML"
+        if "recursion" in message or "depth" in message:
+            raise DocumentError("YAML nested too deeply to read") from None
+        raise DocumentError(f"invalid YAML: {reason}", int(where.group(1)) if where else None,
+                            int(where.group(2)) if where else None) from None
+
+
+def _parse_yaml_pyyaml(path: str, text: str) -> Document:
     loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -216,7 +197,7 @@ def _parse_yaml(path: str, text: str) -> Document:
         raise DocumentError("YAML nested too deeply to read") from None
     finally:
         loader.dispose()
-    return Document(path, text, data, _YamlSourceMap(node))
+    return Document(path, text, data, SourceMap(text, _YamlSourceMap(node).locate))
 
 
 def _check_depth(root) -> None:
@@ -248,7 +229,7 @@ def _check_depth(root) -> None:
 
 
 class _YamlSourceMap:
-    """Positions from the composed YAML node tree."""
+    """Offsets from a composed PyYAML node tree."""
 
     def __init__(self, root):
         self.root = root
@@ -270,8 +251,26 @@ class _YamlSourceMap:
                 node = mark_node = node.value[part]
             else:
                 return None
-        start, end = mark_node.start_mark, mark_node.end_mark
-        return (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+        return mark_node.start_mark.index, mark_node.end_mark.index
+
+
+class _YamlNodeLocator:
+    """PyYAML's node tree for a document loaded by another loader, composed only if a position needs it."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._map: _YamlSourceMap | None = None
+
+    def locate(self, pointer: tuple):
+        if self._map is None:
+            loader = _SafeLoader(self.text)
+            try:
+                self._map = _YamlSourceMap(loader.get_single_node())
+            except yaml.YAMLError:
+                self._map = _YamlSourceMap(None)
+            finally:
+                loader.dispose()
+        return self._map.locate(pointer)
 
 
 def _mapping_lookup(node, key: str):

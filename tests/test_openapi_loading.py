@@ -20,7 +20,7 @@ def test_yaml_positions_are_one_based_key_positions():
     doc = parse_document("x.yaml", "a:\n  b:\n    - c: 1\n    - d: 2\n")
     assert doc.position(("a",)) == (1, 1, 1, 2)
     assert doc.position(("a", "b")) == (2, 3, 2, 4)
-    assert doc.position(("a", "b", 1))[:2] == (4, 7)
+    assert doc.position(("a", "b", 1))[:2] == (4, 5)  # the item's dash
     assert doc.position(("a", "b", 1, "d"))[:2] == (4, 7)
 
 
