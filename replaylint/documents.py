@@ -49,7 +49,7 @@ class Document:
         self.text = text
         self.data = data
         self._source_map = source_map
-        self._line_starts: list[int] | None = None
+        self._checkpoints: list[tuple[int, int]] = [(0, 1)]  # (offset, line) pairs already known
 
     def position(self, pointer: tuple) -> tuple[int, int, int, int]:
         """(line, column, end_line, end_column), 1-based, of the key or item that holds `pointer`.
@@ -65,15 +65,15 @@ class Document:
                 return (1, 1, 1, 1)
             pointer = pointer[:-1]
 
-    def _starts(self) -> list[int]:
-        if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
-        return self._line_starts
-
     def offset_to_position(self, offset: int) -> tuple[int, int]:
-        starts = self._starts()
-        line = bisect.bisect_right(starts, offset)
-        return line, offset - starts[line - 1] + 1
+        """1-based (line, column) of a text offset. Lines are counted from the nearest offset already
+        converted, so a few findings in a big file cost a few short scans, not a table of every line."""
+        checkpoints = self._checkpoints
+        at = bisect.bisect_right(checkpoints, (offset, float("inf"))) - 1
+        known, line = checkpoints[at]
+        line += self.text.count("\n", known, offset)
+        bisect.insort(checkpoints, (offset, line))
+        return line, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
 
 
 def read_text(path: str, max_bytes: int) -> str:
@@ -114,7 +114,8 @@ def _parse_json(path: str, text: str) -> Document:
         raise DocumentError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise DocumentError("JSON nested too deeply to read") from None
-    return Document(path, text, data, SourceMap(text, JsonScanner(text).locate))
+    scanner = JsonScanner(text)
+    return Document(path, text, data, SourceMap(text, scanner.locate, scanner))
 
 
 # --- YAML -------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import re
 
 _KEY = r"(?P<key>\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\n]|'')*'|[^ \t\n#\"'\[\]{},&*!|>%@`-][^\n]*?|-[^ \t\n][^\n]*?)"
 _ITEM_KEY = re.compile(r"-[ ]+" + _KEY + r"[ \t]*:(?=[ \t]|$)")
-_FIRST_LINE = re.compile(r"^(?P<indent>[ ]*)(?:(?P<dash>-)(?=[ \t]|$)|[^ \t\n#])", re.M)
+_FIRST_LINE = re.compile(r"^(?P<indent>[ ]*)(?:(?P<dash>-)(?=[ \t]|$)|[^ \t\n#{}\[\]])", re.M)  # JSON: skip `{` lines
 
 
 def _key_text(raw: str) -> str | None:
@@ -49,10 +49,22 @@ class LineIndex:
         return len(self.text) if end < 0 else end
 
     def _key_pattern(self, indent: int) -> re.Pattern:
+        """Keys at exactly `indent`: the pattern starts with a literal newline and spaces, which the regex engine
+        finds with a fast substring search instead of trying every position."""
         pattern = self._key_patterns.get(indent)
         if pattern is None:
-            pattern = self._key_patterns[indent] = re.compile(f"^[ ]{{{indent}}}{_KEY}[ \\t]*:(?=[ \\t]|$)", re.M)
+            pattern = self._key_patterns[indent] = re.compile("\n" + " " * indent + _KEY + r"[ \t]*:(?=[ \t\r]|$)",
+                                                              re.M)
         return pattern
+
+    def _lines_at(self, pattern: re.Pattern, start: int, end: int):
+        """Matches of a newline-led pattern for lines starting in [start, end), the first line included."""
+        if start == 0:  # the text's first line has no newline before it: match it with one prepended
+            first = pattern.match("\n" + self.text[:self._line_end(0) + 1])
+            if first is not None:
+                yield first, -1
+        for match in pattern.finditer(self.text, max(start - 1, 0), end):
+            yield match, 0
 
     def _contents(self, start: int, end: int, indent: int, item: bool):
         """The direct children of the block (start, end): ("map", (indent, {key: (span, block end)})) or
@@ -66,7 +78,7 @@ class LineIndex:
         if inline is not None:
             child = inline.start("key") - (self.text.rfind("\n", 0, start) + 1)
             found = [(inline.group("key"), inline.start("key"), inline.end("key"), start)]
-            found += [(m.group("key"), m.start("key"), m.end("key"), m.start())
+            found += [(m.group("key"), m.start("key"), m.end("key"), m.start() + 1)
                       for m in self._key_pattern(child).finditer(self.text, self._line_end(start), end)]
             result = ("map", (child, _siblings(found, end)))
         else:
@@ -78,14 +90,15 @@ class LineIndex:
                     if is_item:
                         pattern = self._item_patterns.get(child)
                         if pattern is None:
-                            pattern = self._item_patterns[child] = re.compile(f"^[ ]{{{child}}}-(?=[ \\t]|$)",
+                            pattern = self._item_patterns[child] = re.compile("\n" + " " * child + r"-(?=[ \t\r]|$)",
                                                                                re.M)
-                        starts = [m.start() for m in pattern.finditer(self.text, first.start(), end)]
+                        starts = [m.start() + 1 for m in pattern.finditer(self.text, max(first.start() - 1, 0), end)]
                         ends = starts[1:] + [end]
                         result = ("seq", (child, [(line + child, stop) for line, stop in zip(starts, ends)]))
                     else:
-                        found = [(m.group("key"), m.start("key"), m.end("key"), m.start())
-                                 for m in self._key_pattern(child).finditer(self.text, first.start(), end)]
+                        found = [(m.group("key"), m.start("key") + shift, m.end("key") + shift,
+                                  m.start() + 1 + shift) for m, shift in
+                                 self._lines_at(self._key_pattern(child), first.start(), end)]
                         result = ("map", (child, _siblings(found, end)))
         self._children[start] = result
         return result
@@ -137,9 +150,19 @@ class JsonScanner:
         self._children: dict[tuple, dict] = {}  # pointer of a container -> {key: (key_start, key_end, value)}
 
     def locate(self, pointer: tuple) -> tuple[int, int] | None:
-        value_start = self._WS.match(self.text, 0).end()
+        return self.locate_from(None, (), pointer)
+
+    def locate_from(self, key_end: int | None, prefix: tuple, rest: tuple) -> tuple[int, int] | None:
+        """Continue from the value after the key that ends at `key_end` (the root when None)."""
+        if key_end is None:
+            value_start = self._WS.match(self.text, 0).end()
+        else:
+            colon = self._WS.match(self.text, key_end).end()
+            value_start = self._WS.match(self.text, colon + 1).end()
         span = (value_start, value_start + 1)
-        for depth, part in enumerate(pointer):
+        pointer = prefix + tuple(rest)
+        for depth in range(len(prefix), len(pointer)):
+            part = pointer[depth]
             children = self._children.get(pointer[:depth])
             if children is None:
                 children = self._scan(value_start)
@@ -181,15 +204,24 @@ class JsonScanner:
 
 
 class SourceMap:
-    """Offsets for pointers: the line index first, then the format's own slower way."""
+    """Offsets for pointers: the line index first, then the format's own slower way (for JSON, continued
+    from the deepest container the index found, so only small containers are scanned)."""
 
-    def __init__(self, text: str, fallback):
+    def __init__(self, text: str, fallback, json_scanner: "JsonScanner | None" = None):
         self.text = text
         self._fallback = fallback  # (pointer) -> (start, end) offsets, or None
+        self._json = json_scanner
         self._index: LineIndex | None = None
 
     def locate(self, pointer: tuple):
         if self._index is None:
             self._index = LineIndex(self.text)
         found = self._index.locate(pointer) if pointer else None
-        return found if found is not None else self._fallback(pointer)
+        if found is not None:
+            return found
+        if self._json is not None:
+            for cut in range(len(pointer) - 1, 0, -1):
+                prefix = self._index.locate(pointer[:cut])
+                if prefix is not None:
+                    return self._json.locate_from(prefix[1], pointer[:cut], pointer[cut:])
+        return self._fallback(pointer)

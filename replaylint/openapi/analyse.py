@@ -24,6 +24,8 @@ class SpecAnalysis(Spec):
         self.states = StateVocabulary(config.states)
         self.exemptions: list[Exemption] = spec_exemptions(self)
         self._keys: dict[str, list] = {}
+        self._needs_key: dict[str, bool] = {}
+        self._harm: dict[str, Harm] = {}
         self._harm_notes: dict[tuple, Exemption] = {
             e.scope: e for e in self.exemptions if e.kind == "harm" and not e.problems
         }
@@ -39,9 +41,17 @@ class SpecAnalysis(Spec):
         return self._keys[op.anchor]
 
     def needs_key(self, op: Operation) -> bool:
-        return needs_key(op)
+        if op.anchor not in self._needs_key:
+            self._needs_key[op.anchor] = needs_key(op)
+        return self._needs_key[op.anchor]
 
     def harm(self, op: Operation) -> Harm:
+        """The operation's harm level (computed once: every key rule asks)."""
+        if op.anchor not in self._harm:
+            self._harm[op.anchor] = self._find_harm(op)
+        return self._harm[op.anchor]
+
+    def _find_harm(self, op: Operation) -> Harm:
         for scope in (("op", op.anchor), ("path", op.path)):
             note = self._harm_notes.get(scope)
             if note is not None:
