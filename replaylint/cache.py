@@ -1,8 +1,10 @@
 """Results cached by file content, configuration and version, in `.replaylint_cache/`.
 
-Entries are JSON (never pickle: the folder lives in the linted project) written atomically, so concurrent runs
-and interrupted runs can only leave complete entries or none. A spec's entry also records the files its
-`$ref`s read, and is used only while they are unchanged.
+One JSON file per (version, settings, rules) holds every file's result, keyed by a digest of its path and
+content: a warm run reads one file instead of thousands. It is JSON, never pickle (the folder lives in the
+linted project), and replaced atomically, so concurrent or interrupted runs leave the old file or the new one,
+never half of one (a concurrent run's new entries may be lost: that only costs time). A spec's entry records
+the files its `$ref`s read, and is used only while they are unchanged.
 """
 from __future__ import annotations
 
@@ -27,16 +29,31 @@ class Cache:
     def __init__(self, root: Path, config, rules, extra: str = ""):
         self.folder = Path(root) / FOLDER / __version__
         material = "\n".join([__version__, config.fingerprint(), ",".join(sorted(r.code for r in rules)), extra])
-        self.salt = digest(material)
-        self._ready = False
+        self.file = self.folder / f"{digest(material)[:32]}.json"
+        self._entries: dict | None = None
+        self._new: dict[str, dict] = {}
+        self._paths: dict[str, str] = {}  # path -> key seen in this run
 
     def key(self, kind: str, path: str, text: str) -> str:
-        return digest(f"{self.salt}\n{kind}\n{path}\n{digest(text)}")
+        key = digest(f"{kind}\n{path}\n{digest(text)}")
+        self._paths[path] = key
+        return key
+
+    def _read(self) -> dict:
+        try:
+            with open(self.file, encoding="utf-8") as handle:
+                data = json.load(handle)
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
 
     def load(self, key: str) -> FileResult | None:
+        if self._entries is None:
+            self._entries = self._read()
+        data = self._entries.get(key)
+        if not isinstance(data, dict):
+            return None
         try:
-            with open(self.folder / key[:2] / f"{key}.json", encoding="utf-8") as handle:
-                data = json.load(handle)
             for dependency, expected in data.get("dependencies", {}).items():
                 if _file_digest(dependency) != expected:
                     return None
@@ -45,31 +62,43 @@ class Cache:
             return None
 
     def store(self, key: str, result: FileResult, dependencies=()) -> None:
+        data = _result_to(result)
+        data["dependencies"] = {path: _file_digest(path) for path in dependencies}
+        self._new[key] = data
+
+    def flush(self) -> None:
+        """Write this run's new entries, keeping other files' entries and dropping stale ones of this run's."""
+        if not self._new:
+            return
         try:
             self._prepare()
-            data = _result_to(result)
-            data["dependencies"] = {path: _file_digest(path) for path in dependencies}
-            folder = self.folder / key[:2]
-            folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(data, out)
-            os.replace(temporary, folder / f"{key}.json")
+            merged = self._read()
+            current = set(self._paths.values())
+            merged = {k: v for k, v in merged.items() if not (isinstance(v, dict) and
+                                                              v.get("path") in self._paths and k not in current)}
+            merged.update(self._new)
+            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    json.dump(merged, out, separators=(",", ":"))
+                os.replace(temporary, self.file)
+            finally:
+                if os.path.exists(temporary):
+                    os.unlink(temporary)
+            self._entries = merged
+            self._new = {}
         except OSError:
             pass  # a cache that cannot be written only costs time
 
     def _prepare(self) -> None:
-        if self._ready:
-            return
+        self.folder.mkdir(parents=True, exist_ok=True)
         top = self.folder.parent
-        top.mkdir(parents=True, exist_ok=True)
         ignore = top / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# created by replaylint\n*\n", encoding="utf-8")
         tag = top / "CACHEDIR.TAG"
         if not tag.exists():
             tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# replaylint cache\n", encoding="utf-8")
-        self._ready = True
 
 
 def _file_digest(path: str) -> str | None:

@@ -41,56 +41,62 @@ def looks_like_spec(path: str) -> bool:
 
 
 class Ignorer:
-    """exclude globs (Ruff-style: matched against the name and the root-relative path) and .gitignore files."""
+    """exclude globs (Ruff-style: matched against the name and the root-relative path) and .gitignore files.
+    Paths are plain absolute strings: this runs for every file of a walk."""
 
     def __init__(self, config):
-        self.root = Path(os.path.realpath(config.root))
+        self.root = os.path.realpath(config.root)
         globs = [glob.rstrip("/") for glob in [*config.exclude, *config.extend_exclude] if glob.strip("/")]
         # one compiled pattern for every glob: a name, a root-relative path, or anything below it
         self._excluded = re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs)) if globs else None
         self._below = re.compile("|".join(f"(?:{fnmatch.translate(g + '/*')})" for g in globs)) if globs else None
         self.gitignore = config.respect_gitignore
-        self._git_rules: dict[Path, list] = {}
-        self._dirs: dict[Path, list[Path]] = {}
+        self._git_rules: dict[str, list] = {}
+        self._dirs: dict[str, list[str]] = {}
 
-    def excluded(self, path: Path, is_dir: bool) -> bool:
+    def excluded(self, path: str, is_dir: bool) -> bool:
+        name = os.path.basename(path)
         if self._excluded is not None:
             rel = _relative(path, self.root)
-            if self._excluded.match(path.name) or self._excluded.match(rel) or self._below.match(rel):
+            if self._excluded.match(name) or self._excluded.match(rel) or self._below.match(rel):
                 return True
-        return self.gitignore and self._git_ignored(path, is_dir)
+        return self.gitignore and self._git_ignored(path, name, is_dir)
 
-    def _git_ignored(self, path: Path, is_dir: bool) -> bool:
+    def _git_ignored(self, path: str, name: str, is_dir: bool) -> bool:
         """.gitignore files of the repository holding `path` (from its top down), as git applies them; never
         those above the repository."""
         ignored = False
-        for directory in self._gitignore_dirs(path.parent):
-            for negate, dir_only, anchored, regex in self._rules_in(directory):
-                rel = _relative(path, directory)
+        for directory in self._gitignore_dirs(os.path.dirname(path)):
+            rules = self._rules_in(directory)
+            if not rules:
+                continue
+            rel = _relative(path, directory)
+            for negate, dir_only, anchored, regex in rules:
                 if dir_only and not is_dir:
                     continue
-                target = rel if anchored else path.name
-                if regex.fullmatch(target) or (not anchored and regex.fullmatch(rel)):
+                if regex.fullmatch(rel if anchored else name) or (not anchored and regex.fullmatch(rel)):
                     ignored = not negate
         return ignored
 
-    def _gitignore_dirs(self, directory: Path) -> list[Path]:
+    def _gitignore_dirs(self, directory: str) -> list[str]:
         cached = self._dirs.get(directory)
         if cached is None:
-            if (directory / ".git").exists() or directory.parent == directory:
+            parent = os.path.dirname(directory)
+            if os.path.exists(os.path.join(directory, ".git")) or parent == directory:
                 cached = [directory]
-            elif directory == self.root and not any((p / ".git").exists() for p in directory.parents):
+            elif directory == self.root and not _inside_repository(parent):
                 cached = [directory]  # no repository: the project root is the top
             else:
-                cached = [*self._gitignore_dirs(directory.parent), directory]
+                cached = [*self._gitignore_dirs(parent), directory]
             self._dirs[directory] = cached
         return cached
 
-    def _rules_in(self, directory: Path) -> list:
+    def _rules_in(self, directory: str) -> list:
         if directory not in self._git_rules:
             rules = []
             try:
-                text = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
+                with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
+                    text = handle.read()
             except OSError:
                 text = ""
             for line in text.splitlines():
@@ -105,6 +111,16 @@ class Ignorer:
                 rules.append((negate, dir_only, anchored, re.compile(_glob_to_regex(line.lstrip("/")))))
             self._git_rules[directory] = rules
         return self._git_rules[directory]
+
+
+def _inside_repository(directory: str) -> bool:
+    while True:
+        if os.path.exists(os.path.join(directory, ".git")):
+            return True
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return False
+        directory = parent
 
 
 def _glob_to_regex(glob: str) -> str:
@@ -128,11 +144,10 @@ def _glob_to_regex(glob: str) -> str:
     return "".join(out)
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+def _relative(path: str, root: str) -> str:
+    if path.startswith(root + os.sep):
+        return path[len(root) + 1:].replace(os.sep, "/")
+    return path.replace(os.sep, "/")
 
 
 def discover(paths: list[str], config, want_python: bool = True, skip_unrecognised: bool = False,
@@ -169,7 +184,7 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
             inputs.problems.append(Problem(given, "not analysed: no such file or directory"))
             continue
         if path.is_file():
-            if force_exclude and ignorer.excluded(path.absolute(), False):
+            if force_exclude and ignorer.excluded(os.path.abspath(given), False):
                 continue
             add(given, explicit=not skip_unrecognised)
             continue
@@ -184,13 +199,14 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
 
 def _walk(top: Path, ignorer: Ignorer, add, inputs: Inputs) -> None:
     visited: set[tuple] = set()
-    stack = [top]
+    stack = [str(top)]
+    suffixes = (*SPEC_SUFFIXES, *PYTHON_SUFFIXES)
     while stack:
         directory = stack.pop()
         try:
-            stat = directory.stat()
+            stat = os.stat(directory)
         except OSError as exc:
-            inputs.problems.append(Problem(str(directory), f"not analysed: {exc.strerror or exc}"))
+            inputs.problems.append(Problem(directory, f"not analysed: {exc.strerror or exc}"))
             continue
         if (stat.st_dev, stat.st_ino) in visited:  # symlink loop
             continue
@@ -198,27 +214,24 @@ def _walk(top: Path, ignorer: Ignorer, add, inputs: Inputs) -> None:
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
-            inputs.problems.append(Problem(str(directory), f"not analysed: cannot list directory: "
-                                                           f"{exc.strerror or exc}"))
+            inputs.problems.append(Problem(directory, f"not analysed: cannot list directory: "
+                                                      f"{exc.strerror or exc}"))
             continue
         for entry in entries:
-            path = Path(entry.path)
+            symlink = entry.is_symlink()  # never follows the link, never fails
             try:
                 is_dir = entry.is_dir()
                 is_file = entry.is_file()
-            except OSError:
+            except OSError:  # a symlink loop
                 is_dir = is_file = False
-            target = Path(os.path.realpath(entry.path)) if entry.is_symlink() else path.absolute()
+            if not is_dir and not entry.name.lower().endswith(suffixes):
+                continue
+            target = os.path.realpath(entry.path) if symlink else os.path.abspath(entry.path)
             if ignorer.excluded(target, is_dir):
                 continue
             if is_dir:
-                stack.append(path)
+                stack.append(entry.path)
             elif is_file:
-                if entry.name.lower().endswith((*SPEC_SUFFIXES, *PYTHON_SUFFIXES)):
-                    add(_display_path(entry.path), explicit=False)
-            elif entry.is_symlink() and entry.name.lower().endswith((*SPEC_SUFFIXES, *PYTHON_SUFFIXES)):
-                inputs.problems.append(Problem(_display_path(entry.path), "not analysed: broken symbolic link"))
-
-
-def _display_path(path: str) -> str:
-    return os.path.normpath(path)
+                add(os.path.normpath(entry.path), explicit=False)
+            elif symlink:
+                inputs.problems.append(Problem(os.path.normpath(entry.path), "not analysed: broken symbolic link"))

@@ -62,18 +62,10 @@ def _not_analysed(shown: str, exc: DocumentError) -> FileResult:
                       analysed=False)
 
 
-def analyse_spec_file(path: str, config: Config, rules, explicit: bool = True, cache: Cache | None = None):
+def analyse_spec_file(path: str, text: str, config: Config, rules, explicit: bool = True):
     """Analyse one spec file; every failure becomes a Problem naming the file. None: not a spec after all."""
     shown = display_path(path)
     absolute = os.path.abspath(path)
-    try:
-        text = read_text(absolute, MAX_FILE_BYTES)
-    except DocumentError as exc:
-        return _not_analysed(shown, exc)
-    key = cache.key("spec", shown, text) if cache else None
-    cached = cache.load(key) if cache else None
-    if cached is not None:
-        return cached
     try:
         doc = parse_document(absolute, text)
     except MultiDocumentError as exc:
@@ -91,21 +83,11 @@ def analyse_spec_file(path: str, config: Config, rules, explicit: bool = True, c
         from .openapi.validate import validation_notes
 
         result.notes.extend(validation_notes(doc, shown))
-    if cache and not result.problems and not any("://" in d for d in result.dependencies):
-        cache.store(key, result, result.dependencies)  # a broken or remote $ref is looked at again next time
     return result
 
 
-def analyse_python_file(path: str, text: str, config: Config, rules, facts: ProjectFacts, cache: Cache | None):
-    shown = display_path(path)
-    key = cache.key("python", shown, text) if cache else None
-    cached = cache.load(key) if cache else None
-    if cached is not None:
-        return cached
-    result = analyse_python(path, text, config, rules, facts, shown, module_name(path, config))
-    if cache:
-        cache.store(key, result)
-    return result
+def analyse_python_file(path: str, text: str, config: Config, rules, facts: ProjectFacts):
+    return analyse_python(path, text, config, rules, facts, display_path(path), module_name(path, config))
 
 
 def module_name(path: str, config: Config) -> str:
@@ -130,12 +112,12 @@ def _guarded(analyse, path, *args):
     return FileResult(shown, problems=[Problem(shown, message)], analysed=False)
 
 
-def read_python(paths: list[str]) -> tuple[dict[str, str], list[FileResult]]:
-    """Texts of the Python inputs, and a not-analysed result for each one that cannot be read."""
+def read_texts(paths: list[str], max_bytes: int) -> tuple[dict[str, str], list[FileResult]]:
+    """Texts of the inputs, and a not-analysed result for each one that cannot be read."""
     texts, failed = {}, []
     for path in paths:
         try:
-            texts[path] = read_text(path, MAX_READ_BYTES)
+            texts[path] = read_text(os.path.abspath(path), max_bytes)
         except DocumentError as exc:
             failed.append(_not_analysed(display_path(path), exc))
     return texts, failed
@@ -145,27 +127,23 @@ PARALLEL_MIN_FILES = 24  # below this, starting worker processes costs more than
 _WORKER: dict = {}  # per-process state of the analysis workers (set by _start_worker)
 
 
-def _start_worker(config: Config, codes: list[str], facts: ProjectFacts, use_cache: bool) -> None:
+def _start_worker(config: Config, codes: list[str], facts: ProjectFacts) -> None:
     rules = [REGISTRY.rules[code] for code in codes]
-    _WORKER.update(
-        config=config, rules=rules, python_rules=[r for r in rules if r.target == "python"], facts=facts,
-        spec_cache=Cache(config.root, config, rules) if use_cache else None,
-        python_cache=Cache(config.root, config, rules, extra=repr(facts)) if use_cache else None,
-    )
+    _WORKER.update(config=config, rules=rules, python_rules=[r for r in rules if r.target == "python"], facts=facts)
 
 
 def _analyse_task(task) -> FileResult | None:
-    """One input, in whichever process runs it: ("spec", path, explicit) or ("python", path, text)."""
-    kind, path, extra = task
+    """One input, in whichever process runs it: ("spec", path, text, explicit) or ("python", path, text)."""
+    kind, path, text, *explicit = task
     w = _WORKER
     if kind == "spec":
-        return _guarded(analyse_spec_file, path, w["config"], w["rules"], extra, w["spec_cache"])
-    return _guarded(analyse_python_file, path, extra, w["config"], w["python_rules"], w["facts"], w["python_cache"])
+        return _guarded(analyse_spec_file, path, text, w["config"], w["rules"], *explicit)
+    return _guarded(analyse_python_file, path, text, w["config"], w["python_rules"], w["facts"])
 
 
-def _analyse_all(tasks: list, config: Config, rules, facts: ProjectFacts, use_cache: bool, jobs: int) -> list:
+def _analyse_all(tasks: list, config: Config, rules, facts: ProjectFacts, jobs: int) -> list:
     """Every task's result, in task order (so output never depends on scheduling), in `jobs` processes."""
-    setup = (config, [rule.code for rule in rules], facts, use_cache)
+    setup = (config, [rule.code for rule in rules], facts)
     if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES:
         _start_worker(*setup)
         return [_analyse_task(task) for task in tasks]
@@ -179,6 +157,12 @@ def _analyse_all(tasks: list, config: Config, rules, facts: ProjectFacts, use_ca
         return list(pool.map(_analyse_task, tasks, chunksize=max(1, len(tasks) // (jobs * 8))))
 
 
+def _cacheable(result: FileResult | None) -> bool:
+    """Broken or remote `$ref`s are looked at again next time; files that were not analysed too."""
+    return result is not None and result.analysed and not result.problems and \
+        not any("://" in dependency for dependency in result.dependencies)
+
+
 def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: bool = False,
         skip_unrecognised: bool = False, force_exclude: bool = False, jobs: int = 1) -> RunResult:
     rules = enabled_rules(config, select, ignore)
@@ -186,13 +170,32 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
     inputs = discover(paths or ["."], config, want_python=bool(python_rules), skip_unrecognised=skip_unrecognised,
                       force_exclude=force_exclude)
     out = RunResult(problems=list(inputs.problems))
-    texts, failed = read_python(inputs.python)
-    facts = ProjectFacts.from_texts({module_name(path, config): text for path, text in texts.items()
+    spec_texts, failed = read_texts(inputs.specs, MAX_FILE_BYTES)
+    python_texts, python_failed = read_texts(inputs.python, MAX_READ_BYTES)
+    failed += python_failed
+    facts = ProjectFacts.from_texts({module_name(path, config): text for path, text in python_texts.items()
                                      if "dempoten" in text or "lient_token" in text or "lientToken" in text})
-    tasks = [("spec", path, path in inputs.explicit) for path in inputs.specs]
-    tasks += [("python", path, text) for path, text in texts.items()]
-    results = _analyse_all(tasks, config, rules, facts, use_cache, jobs) + failed
-    results = [result for result in results if result is not None]
+    tasks = [("spec", path, text, path in inputs.explicit) for path, text in spec_texts.items()]
+    tasks += [("python", path, text) for path, text in python_texts.items()]
+    caches = {"spec": Cache(config.root, config, rules), "python": Cache(config.root, config, rules,
+                                                                        extra=facts.fingerprint())} if use_cache else {}
+    results: list = [None] * len(tasks)
+    keys: list = [None] * len(tasks)
+    pending = []
+    for index, task in enumerate(tasks):
+        cache = caches.get(task[0])
+        if cache is not None:
+            keys[index] = cache.key(task[0], display_path(task[1]), task[2])
+            results[index] = cache.load(keys[index])
+        if results[index] is None:
+            pending.append(index)
+    for index, result in zip(pending, _analyse_all([tasks[i] for i in pending], config, rules, facts, jobs)):
+        results[index] = result
+        if use_cache and _cacheable(result):
+            caches[tasks[index][0]].store(keys[index], result, result.dependencies)
+    for cache in caches.values():
+        cache.flush()
+    results = [result for result in results if result is not None] + failed
     for result in results:
         out.files_analysed += result.analysed
         out.problems.extend(result.problems)

@@ -87,6 +87,11 @@ class ProjectFacts:
         facts.key_models = frozenset(models)
         return facts
 
+    def fingerprint(self) -> str:
+        """A stable text of the facts (sets sorted: `repr` of a set changes between processes)."""
+        apps = sorted((module, sorted(imported), sorted(methods)) for module, imported, methods in self.asgi_apps)
+        return repr((self.django_middleware, apps, sorted(self.key_models)))
+
     def asgi_methods(self, module: str) -> frozenset:
         methods: frozenset = frozenset()
         for app, imported, app_methods in self.asgi_apps:
