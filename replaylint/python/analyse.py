@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from functools import cached_property
 
 from .lazy import cst
@@ -196,7 +197,9 @@ def _ast_check(text: str) -> tuple[str, ast.Module | None]:
     the running interpreter's, before calling the file broken) or ("deep", None) (nesting that CPython's parser
     refuses and that would overflow libcst's native parser: never hand it over)."""
     try:
-        return "ok", ast.parse(text)
+        with warnings.catch_warnings():  # the linted code's own warnings (invalid escapes) are not ours to print
+            warnings.simplefilter("ignore")
+            return "ok", ast.parse(text)
     except (RecursionError, MemoryError):
         return "deep", None
     except SyntaxError as exc:
@@ -237,7 +240,9 @@ def _prefilter_uncached(rule, text: str, config) -> bool:
 def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> tuple[str, int, int]:
     """Python's own message and position when it agrees the code is broken (clearer than libcst's)."""
     try:
-        ast.parse(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
     except SyntaxError as error:
         return (error.msg or "invalid syntax"), error.lineno or 1, error.offset or 1
     except (ValueError, RecursionError, MemoryError):
