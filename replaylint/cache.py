@@ -34,8 +34,8 @@ class Cache:
         self._new: dict[str, dict] = {}
         self._paths: dict[str, str] = {}  # path -> key seen in this run
 
-    def key(self, kind: str, path: str, text: str) -> str:
-        key = digest(f"{kind}\n{path}\n{digest(text)}")
+    def key(self, kind: str, path: str, content_digest: str) -> str:
+        key = digest(f"{kind}\n{path}\n{content_digest}")
         self._paths[path] = key
         return key
 
@@ -99,6 +99,48 @@ class Cache:
         tag = top / "CACHEDIR.TAG"
         if not tag.exists():
             tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# replaylint cache\n", encoding="utf-8")
+
+
+class FileStates:
+    """What the last run saw of each input: (size, mtime) -> content digest, and whether the file feeds the
+    project facts. A warm run trusts an unchanged size and mtime (as Ruff does) and reads only what changed."""
+
+    def __init__(self, root: Path):
+        self.file = Path(root) / FOLDER / __version__ / "files.json"
+        try:
+            with open(self.file, encoding="utf-8") as handle:
+                data = json.load(handle)
+            self._known = data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            self._known = {}
+        self._seen: dict[str, list] = {}
+
+    def lookup(self, path: str, stat) -> tuple[str, bool] | None:
+        record = self._known.get(path)
+        if isinstance(record, list) and len(record) == 4 and record[:2] == [stat.st_size, stat.st_mtime_ns]:
+            self._seen[path] = record
+            return record[2], record[3]
+        return None
+
+    def record(self, path: str, stat, content_digest: str, fact_source: bool) -> None:
+        self._seen[path] = [stat.st_size, stat.st_mtime_ns, content_digest, fact_source]
+
+    def save(self) -> None:
+        if all(self._known.get(path) == record for path, record in self._seen.items()):
+            return
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            merged = {**self._known, **self._seen}
+            handle, temporary = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    json.dump(merged, out, separators=(",", ":"))
+                os.replace(temporary, self.file)
+            finally:
+                if os.path.exists(temporary):
+                    os.unlink(temporary)
+        except OSError:
+            pass
 
 
 def _file_digest(path: str) -> str | None:

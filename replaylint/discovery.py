@@ -50,6 +50,7 @@ class Ignorer:
         # one compiled pattern for every glob: a name, a root-relative path, or anything below it
         self._excluded = re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs)) if globs else None
         self._below = re.compile("|".join(f"(?:{fnmatch.translate(g + '/*')})" for g in globs)) if globs else None
+        self._paths = any("/" in g for g in globs)  # only then do root-relative paths need matching
         self.gitignore = config.respect_gitignore
         self._git_rules: dict[str, list] = {}
         self._dirs: dict[str, list[str]] = {}
@@ -57,9 +58,12 @@ class Ignorer:
     def excluded(self, path: str, is_dir: bool) -> bool:
         name = os.path.basename(path)
         if self._excluded is not None:
-            rel = _relative(path, self.root)
-            if self._excluded.match(name) or self._excluded.match(rel) or self._below.match(rel):
+            if self._excluded.match(name):
                 return True
+            if self._paths:
+                rel = _relative(path, self.root)
+                if self._excluded.match(rel) or self._below.match(rel):
+                    return True
         return self.gitignore and self._git_ignored(path, name, is_dir)
 
     def _git_ignored(self, path: str, name: str, is_dir: bool) -> bool:
@@ -159,8 +163,8 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
     ignorer = Ignorer(config)
     seen: set[str] = set()
 
-    def add(path: str, explicit: bool) -> None:
-        real = os.path.realpath(path)
+    def add(path: str, explicit: bool, real: str | None = None) -> None:
+        real = real or os.path.realpath(path)
         if real in seen:
             return
         seen.add(real)
@@ -232,6 +236,6 @@ def _walk(top: Path, ignorer: Ignorer, add, inputs: Inputs) -> None:
             if is_dir:
                 stack.append(entry.path)
             elif is_file:
-                add(os.path.normpath(entry.path), explicit=False)
+                add(os.path.normpath(entry.path), explicit=False, real=target)
             elif symlink:
                 inputs.problems.append(Problem(os.path.normpath(entry.path), "not analysed: broken symbolic link"))

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import Cache
+from .cache import Cache, FileStates, digest
 from .config import Config, relative_to_root
 from .discovery import discover
 from .documents import DocumentError, MultiDocumentError, parse_document, read_text
@@ -36,8 +36,9 @@ class RunResult:
 def display_path(path: str) -> str:
     """Paths as the user should see them: relative to the working directory when below it."""
     absolute = os.path.abspath(path)
-    relative = os.path.relpath(absolute)
-    return absolute if relative.startswith("..") else relative
+    cwd = os.getcwd()
+    prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
+    return absolute[len(prefix):] if absolute.startswith(prefix) else absolute
 
 
 def project_root(path: str) -> Path:
@@ -112,15 +113,60 @@ def _guarded(analyse, path, *args):
     return FileResult(shown, problems=[Problem(shown, message)], analysed=False)
 
 
-def read_texts(paths: list[str], max_bytes: int) -> tuple[dict[str, str], list[FileResult]]:
-    """Texts of the inputs, and a not-analysed result for each one that cannot be read."""
-    texts, failed = {}, []
-    for path in paths:
+FACT_STEMS = ("dempoten", "lient_token", "lientToken")  # texts that can hold middleware or key models
+
+
+class _Files:
+    """The inputs' contents: read once, and on a warm run not at all when size and mtime say unchanged."""
+
+    def __init__(self, states: FileStates | None):
+        self.states = states
+        self.digests: dict[str, str] = {}
+        self.fact_source: dict[str, bool] = {}
+        self._texts: dict[str, str | None] = {}
+        self._limits: dict[str, int] = {}
+
+    def prepare(self, paths: list[str], max_bytes: int) -> list[FileResult]:
+        failed = []
+        for path in paths:
+            self._limits[path] = max_bytes
+            stat = None
+            if self.states is not None:
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    stat = None
+                known = self.states.lookup(path, stat) if stat is not None else None
+                if known is not None:
+                    self.digests[path], self.fact_source[path] = known
+                    continue
+            try:
+                text = read_text(os.path.abspath(path), max_bytes)
+            except DocumentError as exc:
+                failed.append(_not_analysed(display_path(path), exc))
+                continue
+            self._texts[path] = text
+            self.digests[path] = digest(text) if self.states is not None else ""
+            self.fact_source[path] = any(stem in text for stem in FACT_STEMS)
+            if self.states is not None and stat is not None:
+                self.states.record(path, stat, self.digests[path], self.fact_source[path])
+        return failed
+
+    def text(self, path: str) -> str | None:
+        if path not in self._texts:
+            try:
+                self._texts[path] = read_text(os.path.abspath(path), self._limits.get(path, MAX_READ_BYTES))
+            except DocumentError:
+                self._texts[path] = None
+        return self._texts[path]
+
+    def failure(self, path: str) -> FileResult:
         try:
-            texts[path] = read_text(os.path.abspath(path), max_bytes)
+            read_text(os.path.abspath(path), self._limits.get(path, MAX_READ_BYTES))
+            message = DocumentError("cannot read file")
         except DocumentError as exc:
-            failed.append(_not_analysed(display_path(path), exc))
-    return texts, failed
+            message = exc
+        return _not_analysed(display_path(path), message)
 
 
 PARALLEL_MIN_FILES = 24  # below this, starting worker processes costs more than it saves
@@ -170,13 +216,14 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
     inputs = discover(paths or ["."], config, want_python=bool(python_rules), skip_unrecognised=skip_unrecognised,
                       force_exclude=force_exclude)
     out = RunResult(problems=list(inputs.problems))
-    spec_texts, failed = read_texts(inputs.specs, MAX_FILE_BYTES)
-    python_texts, python_failed = read_texts(inputs.python, MAX_READ_BYTES)
-    failed += python_failed
-    facts = ProjectFacts.from_texts({module_name(path, config): text for path, text in python_texts.items()
-                                     if "dempoten" in text or "lient_token" in text or "lientToken" in text})
-    tasks = [("spec", path, text, path in inputs.explicit) for path, text in spec_texts.items()]
-    tasks += [("python", path, text) for path, text in python_texts.items()]
+    states = FileStates(config.root) if use_cache else None
+    files = _Files(states)
+    failed = files.prepare(inputs.specs, MAX_FILE_BYTES) + files.prepare(inputs.python, MAX_READ_BYTES)
+    facts = ProjectFacts.from_texts({module_name(path, config): text for path in inputs.python
+                                     if path in files.digests and files.fact_source[path]
+                                     and (text := files.text(path)) is not None})
+    tasks = [("spec", path, None, path in inputs.explicit) for path in inputs.specs if path in files.digests]
+    tasks += [("python", path, None) for path in inputs.python if path in files.digests]
     caches = {"spec": Cache(config.root, config, rules), "python": Cache(config.root, config, rules,
                                                                         extra=facts.fingerprint())} if use_cache else {}
     results: list = [None] * len(tasks)
@@ -185,16 +232,23 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
     for index, task in enumerate(tasks):
         cache = caches.get(task[0])
         if cache is not None:
-            keys[index] = cache.key(task[0], display_path(task[1]), task[2])
+            keys[index] = cache.key(task[0], display_path(task[1]), files.digests[task[1]])
             results[index] = cache.load(keys[index])
         if results[index] is None:
-            pending.append(index)
+            text = files.text(task[1])
+            if text is None:  # unreadable since the last run
+                results[index] = files.failure(task[1])
+            else:
+                tasks[index] = (task[0], task[1], text, *task[3:])
+                pending.append(index)
     for index, result in zip(pending, _analyse_all([tasks[i] for i in pending], config, rules, facts, jobs)):
         results[index] = result
         if use_cache and _cacheable(result):
             caches[tasks[index][0]].store(keys[index], result, result.dependencies)
     for cache in caches.values():
         cache.flush()
+    if states is not None:
+        states.save()
     results = [result for result in results if result is not None] + failed
     for result in results:
         out.files_analysed += result.analysed

@@ -87,7 +87,7 @@ STATE_WORDS = {
         transferring uploading importing exporting""",
     "succeeded": """succeeded success successful completed complete done finished fulfilled paid settled
         approved captured delivered successcriteriamet sent available published built deployed merged
-        applied verified posted ready connected passed""",
+        applied verified posted ready connected passed fixed""",
     "failed": """failed failure error errored declined rejected timedout timeout terminated aborted
         failuretarget undelivered bounced reversed returned refused denied dismissed invalidated unverified
         incomplete""",

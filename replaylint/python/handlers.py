@@ -2,6 +2,7 @@
 Falcon, Tornado) and whether they take an intent key, by their own code or through a recognised library."""
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -100,24 +101,25 @@ class ProjectFacts:
         return methods
 
 
-_CLASS_LINE = re.compile(r"^([ \t]*)class\s+(\w+)")
-_FIELD_LINE = re.compile(r"^([ \t]+)(\w+)\s*:")
+_CLASS_LINE = re.compile(r"^([ \t]*)class\s+(\w+)", re.M)
+_KEY_FIELD_LINE = re.compile(r"^([ \t]+)(\w*(?:[Ii]dempoten|lient_?[Tt]oken|[Dd]edup)\w*)\s*:", re.M)
 
 
 def _key_models(text: str) -> set[str]:
     """Classes whose body declares a field named like an intent key (`idempotency_key: str`), so a handler
-    that takes one as its body model in another module reads a key."""
-    found, current = set(), None  # current: (name, indent)
-    for line in text.split("\n"):
-        match = _CLASS_LINE.match(line)
-        if match:
-            current = (match.group(2), len(match.group(1)))
+    that takes one as its body model in another module reads a key. Regex passes, not a parse: this runs on
+    every file that mentions a key, before any analysis."""
+    classes = [(m.start(), len(m.group(1)), m.group(2)) for m in _CLASS_LINE.finditer(text)]
+    found = set()
+    for field in _KEY_FIELD_LINE.finditer(text):
+        if not is_key_name(field.group(2)):
             continue
-        field = _FIELD_LINE.match(line)
-        if current and field and len(field.group(1)) > current[1] and is_key_name(field.group(2)):
-            found.add(current[0])
-        elif current and line.strip() and len(line) - len(line.lstrip()) <= current[1]:
-            current = None
+        indent = len(field.group(1))
+        before = bisect.bisect_left(classes, (field.start(),)) - 1
+        while before >= 0 and classes[before][1] >= indent:
+            before -= 1
+        if before >= 0:
+            found.add(classes[before][2])
     return found
 
 
