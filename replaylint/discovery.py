@@ -66,6 +66,17 @@ class Ignorer:
                     return True
         return self.gitignore and self._git_ignored(path, name, is_dir)
 
+    def excluded_with_parents(self, path: str) -> bool:
+        """For a named file: excluded itself, or inside an excluded folder below the project root."""
+        if self.excluded(path, False):
+            return True
+        directory = os.path.dirname(path)
+        while directory.startswith(self.root + os.sep):
+            if self.excluded(directory, True):
+                return True
+            directory = os.path.dirname(directory)
+        return False
+
     def _git_ignored(self, path: str, name: str, is_dir: bool) -> bool:
         """.gitignore files of the repository holding `path` (from its top down), as git applies them; never
         those above the repository."""
@@ -188,7 +199,7 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
             inputs.problems.append(Problem(given, "not analysed: no such file or directory"))
             continue
         if path.is_file():
-            if force_exclude and ignorer.excluded(os.path.abspath(given), False):
+            if force_exclude and ignorer.excluded_with_parents(os.path.realpath(given)):
                 continue
             add(given, explicit=not skip_unrecognised)
             continue

@@ -143,3 +143,12 @@ paths:
     monkeypatch.chdir(repo / "api")
     assert main(["check", ".", "--diff-base", "HEAD", "--no-cache", "--output-format", "concise"]) == 0
     assert capsys.readouterr().out.startswith("No findings")
+
+
+def test_force_exclude_applies_to_named_files_in_excluded_folders(project, capsys):
+    from replaylint.cli import main
+
+    write(project, "build/openapi.yaml", json.dumps(SPEC))
+    assert main(["check", "build/openapi.yaml", "--no-cache", "--force-exclude"]) == 0
+    assert "No findings in 0 files" in capsys.readouterr().out
+    assert main(["check", "build/openapi.yaml", "--no-cache"]) == 1
