@@ -6,11 +6,9 @@ is a ConfigError naming the file, the key and what is accepted; the CLI turns it
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
 FAIL_ON = ("error", "warning", "info", "never")
 STATE_KINDS = ("not-started", "in-progress", "succeeded", "failed", "cancelled")
@@ -81,6 +79,8 @@ def find_config_file(start: Path) -> Path | None:
 
 
 def _has_tool_table(path: Path) -> bool:
+    import tomllib
+
     try:
         with open(path, "rb") as handle:
             return "replaylint" in tomllib.load(handle).get("tool", {})
@@ -98,6 +98,10 @@ def load_config(config_file: str | None = None, cwd: Path | None = None) -> Conf
 
 
 def _read_raw(path: Path) -> dict:
+    import tomllib
+
+    import yaml
+
     try:
         if path.suffix in (".yaml", ".yml"):
             with open(path, encoding="utf-8") as handle:

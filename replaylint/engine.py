@@ -16,9 +16,6 @@ from .model import FileResult, Finding, Note, Problem
 from .openapi.analyse import analyse_spec
 from .openapi.model import spec_version
 from .openapi.refs import MAX_FILE_BYTES
-from .python.analyse import analyse_python
-from .python.handlers import ProjectFacts
-from .python.model import module_name_for
 from .registry import REGISTRY
 
 ROOT_MARKERS = (".git", "pyproject.toml", "replaylint.toml", ".replaylint.yaml", ".replaylint.yml")
@@ -87,13 +84,17 @@ def analyse_spec_file(path: str, text: str, config: Config, rules, explicit: boo
     return result
 
 
-def analyse_python_file(path: str, text: str, config: Config, rules, facts: ProjectFacts):
+def analyse_python_file(path: str, text: str, config: Config, rules, facts):
+    from .python.analyse import analyse_python  # libcst and the Python analysis load only for Python inputs
+
     return analyse_python(path, text, config, rules, facts, display_path(path), module_name(path, config))
 
 
 def module_name(path: str, config: Config) -> str:
     """Dotted module name from the path below the repository root, so anchors (and baselines and harm
     patterns on qualified names) do not depend on the working directory."""
+    from .python.model import module_name_for
+
     return module_name_for(relative_to_root(path, key_root(Path(config.root))))
 
 
@@ -114,6 +115,17 @@ def _guarded(analyse, path, *args):
 
 
 FACT_STEMS = ("dempoten", "lient_token", "lientToken")  # texts that can hold middleware or key models
+
+
+def _project_facts(paths: list[str], files, config: Config):
+    """Middleware and key models found across the Python inputs (None when there are none)."""
+    if not paths:
+        return None
+    from .python.handlers import ProjectFacts
+
+    return ProjectFacts.from_texts({module_name(path, config): text for path in paths
+                                    if path in files.digests and files.fact_source[path]
+                                    and (text := files.text(path)) is not None})
 
 
 class _Files:
@@ -173,7 +185,7 @@ PARALLEL_MIN_FILES = 24  # below this, starting worker processes costs more than
 _WORKER: dict = {}  # per-process state of the analysis workers (set by _start_worker)
 
 
-def _start_worker(config: Config, codes: list[str], facts: ProjectFacts) -> None:
+def _start_worker(config: Config, codes: list[str], facts) -> None:
     rules = [REGISTRY.rules[code] for code in codes]
     _WORKER.update(config=config, rules=rules, python_rules=[r for r in rules if r.target == "python"], facts=facts)
 
@@ -187,7 +199,7 @@ def _analyse_task(task) -> FileResult | None:
     return _guarded(analyse_python_file, path, text, w["config"], w["python_rules"], w["facts"])
 
 
-def _analyse_all(tasks: list, config: Config, rules, facts: ProjectFacts, jobs: int) -> list:
+def _analyse_all(tasks: list, config: Config, rules, facts, jobs: int) -> list:
     """Every task's result, in task order (so output never depends on scheduling), in `jobs` processes."""
     setup = (config, [rule.code for rule in rules], facts)
     if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES:
@@ -219,13 +231,12 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
     states = FileStates(config.root) if use_cache else None
     files = _Files(states)
     failed = files.prepare(inputs.specs, MAX_FILE_BYTES) + files.prepare(inputs.python, MAX_READ_BYTES)
-    facts = ProjectFacts.from_texts({module_name(path, config): text for path in inputs.python
-                                     if path in files.digests and files.fact_source[path]
-                                     and (text := files.text(path)) is not None})
+    facts = _project_facts(inputs.python, files, config)
     tasks = [("spec", path, None, path in inputs.explicit) for path in inputs.specs if path in files.digests]
     tasks += [("python", path, None) for path in inputs.python if path in files.digests]
     caches = {"spec": Cache(config.root, config, rules), "python": Cache(config.root, config, rules,
-                                                                        extra=facts.fingerprint())} if use_cache else {}
+                                                                        extra=facts.fingerprint() if facts else "")} \
+        if use_cache else {}
     results: list = [None] * len(tasks)
     keys: list = [None] * len(tasks)
     pending = []
