@@ -138,7 +138,7 @@ class _Files:
         self._texts: dict[str, str | None] = {}
         self._limits: dict[str, int] = {}
 
-    def prepare(self, paths: list[str], max_bytes: int) -> list[FileResult]:
+    def prepare(self, paths: list[str], max_bytes: int, facts: bool) -> list[FileResult]:
         failed = []
         for path in paths:
             self._limits[path] = max_bytes
@@ -159,7 +159,7 @@ class _Files:
                 continue
             self._texts[path] = text
             self.digests[path] = digest(text) if self.states is not None else ""
-            self.fact_source[path] = any(stem in text for stem in FACT_STEMS)
+            self.fact_source[path] = facts and any(stem in text for stem in FACT_STEMS)
             if self.states is not None and stat is not None:
                 self.states.record(path, stat, self.digests[path], self.fact_source[path])
         return failed
@@ -230,7 +230,8 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
     out = RunResult(problems=list(inputs.problems))
     states = FileStates(config.root) if use_cache else None
     files = _Files(states)
-    failed = files.prepare(inputs.specs, MAX_FILE_BYTES) + files.prepare(inputs.python, MAX_READ_BYTES)
+    failed = files.prepare(inputs.specs, MAX_FILE_BYTES, facts=False) + \
+        files.prepare(inputs.python, MAX_READ_BYTES, facts=True)
     facts = _project_facts(inputs.python, files, config)
     tasks = [("spec", path, None, path in inputs.explicit) for path in inputs.specs if path in files.digests]
     tasks += [("python", path, None) for path in inputs.python if path in files.digests]

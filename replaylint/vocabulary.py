@@ -10,9 +10,12 @@ import re
 # --- names ------------------------------------------------------------------------------------------------
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+
+
 def squash(name: str) -> str:
     """`X-Idempotency_Key` -> `xidempotencykey`: the form all name comparisons use."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    return _NOT_ALNUM.sub("", name.lower())
 
 
 def words(name: str) -> list[str]:
