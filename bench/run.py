@@ -174,6 +174,43 @@ def make_spec(source: Path, target: Path, factor: int) -> Path:
     return target
 
 
+def targets(groups: dict[str, list[Case]]) -> list[str]:
+    """The issue's targets, checked against this run's medians."""
+    def wall(group: str, prefix: str) -> float | None:
+        case = next((c for c in groups.get(group, []) if c.tool.startswith(prefix)), None)
+        return case.wall if case and case.walls else None
+
+    checks = [
+        ("github: replaylint <= 0.1 x Spectral", "github", "replaylint", "spectral", 0.1),
+        ("github: replaylint < Redocly", "github", "replaylint", "redocly", 1.0),
+        ("github: replaylint <= 2.5 x json.load floor", "github", "replaylint", "floor", 2.5),
+        ("stripe: replaylint < Redocly", "stripe", "replaylint", "redocly", 1.0),
+        ("stripe: replaylint <= 0.3 x Spectral", "stripe", "replaylint", "spectral", 0.3),
+        ("django cold: replaylint <= Semgrep", "django", "replaylint, cold", "semgrep", 1.0),
+        ("sdks cold: replaylint <= Semgrep", "sdks", "replaylint, cold", "semgrep", 1.0),
+        ("django warm <= 0.1 x cold", "django", "replaylint, warm", "replaylint, cold", 0.1),
+        ("sdks warm <= 0.1 x cold", "sdks", "replaylint, warm", "replaylint, cold", 0.1),
+    ]
+    rows = ["## Targets", "", "| target | measured ratio | met |", "|---|---:|:---:|"]
+    for label, group, ours, theirs, limit in checks:
+        a, b = wall(group, ours), wall(group, theirs)
+        if a is None or b is None or b == 0:
+            continue
+        ratio = a / b
+        rows.append(f"| {label} | {ratio:.2f} | {'yes' if ratio <= limit else 'no'} |")
+    for group in ("django", "sdks"):
+        one = wall(group, "replaylint, one file")
+        if one is not None:
+            rows.append(f"| {group}: one changed file (pre-commit) <= 0.3 s | {one:.2f} s | {'yes' if one <= 0.3 else 'no'} |")
+    github = groups.get("github", [])
+    ours = next((c for c in github if c.tool == "replaylint"), None)
+    redocly = next((c for c in github if c.tool.startswith("redocly")), None)
+    if ours and redocly and ours.peaks and redocly.peaks:
+        rows.append(f"| github: peak memory <= Redocly's | {ours.peak:.0f} / {redocly.peak:.0f} MiB | "
+                    f"{'yes' if ours.peak <= redocly.peak else 'no'} |")
+    return rows + [""] if len(rows) > 4 else []
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
@@ -258,6 +295,7 @@ def main() -> int:
             ratio = f"{ours.wall / case.wall:.2f}" if ours and case is not ours and case.wall > 0 else ""
             lines.append(f"| {case.tool} | {case.wall:.3f} | {case.peak:.0f} | {case.findings} | {ratio} |")
         lines.append("")
+    lines += targets(groups)
     args.output.write_text("\n".join(lines), encoding="utf-8")
     print(args.output.read_text())
     shutil.rmtree(work, ignore_errors=True)
