@@ -88,7 +88,7 @@ def _parse_yaml_pyyaml(path: str, text: str) -> Document:
             data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        reason = exc.problem or exc.context or "invalid YAML"
+        reason = (exc.problem or exc.context or "invalid YAML").splitlines()[0]
         if "another document" in reason:
             raise MultiDocumentError("several YAML documents in one file (an OpenAPI document is one)") from None
         raise DocumentError(
