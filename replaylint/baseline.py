@@ -7,12 +7,12 @@ match are reported, so the file only shrinks (`replaylint baseline --prune` remo
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .atomic import write_atomically
 from .fingerprint import semantic_keys
 
 FORMAT = "replaylint-baseline/1"
@@ -42,17 +42,10 @@ def write_baseline(path: str, findings, root: Path, keep_only: set[str] | None =
         code, file, anchor, detail, occurrence = key.rsplit("|", 4) if key.count("|") >= 4 else (key, "", "", "", "0")
         entries.append({"code": code, "path": file, "anchor": anchor, "detail": detail, "occurrence": int(occurrence)})
     document = {"format": FORMAT, "tool": f"replaylint {__version__}", "entries": entries}
-    temporary = f"{path}.{os.getpid()}.tmp"
     try:
-        with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2)
-            handle.write("\n")
-        os.replace(temporary, path)
+        write_atomically(path, json.dumps(document, indent=2) + "\n")
     except OSError as exc:
         raise BaselineError(f"{path}: cannot write baseline: {exc.strerror or exc}") from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
     return len(entries)
 
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from . import __version__
+from .atomic import write_atomically
 from .exemptions import Exemption
 from .model import FileResult, Finding, Note, Problem, Span
 
@@ -77,14 +76,7 @@ class Cache:
             merged = {k: v for k, v in merged.items() if not (isinstance(v, dict) and
                                                               v.get("path") in self._paths and k not in current)}
             merged.update(self._new)
-            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    json.dump(merged, out, separators=(",", ":"))
-                os.replace(temporary, self.file)
-            finally:
-                if os.path.exists(temporary):
-                    os.unlink(temporary)
+            write_atomically(self.file, json.dumps(merged, separators=(",", ":")))
             self._entries = merged
             self._new = {}
         except OSError:
@@ -130,15 +122,7 @@ class FileStates:
             return
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            merged = {**self._known, **self._seen}
-            handle, temporary = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    json.dump(merged, out, separators=(",", ":"))
-                os.replace(temporary, self.file)
-            finally:
-                if os.path.exists(temporary):
-                    os.unlink(temporary)
+            write_atomically(self.file, json.dumps({**self._known, **self._seen}, separators=(",", ":")))
         except OSError:
             pass
 

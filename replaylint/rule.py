@@ -55,6 +55,21 @@ class Rule:
         return {section: _dedent(getattr(self, section)) for section in DOC_SECTIONS}
 
 
+def run_checks(rules, ctx, result) -> None:
+    """Run each rule's `check(ctx)`; a rule that fails is reported for this file (file, rule) and the others
+    still run: one rule's bug never takes the run down."""
+    from .model import Problem
+
+    for rule in rules:
+        try:
+            rule.check(ctx)
+        except RecursionError:
+            result.problems.append(Problem(result.path, f"not analysed by {rule.code}: input nested too deeply"))
+        except Exception as exc:  # noqa: BLE001 - the error model: name the file and the rule
+            result.problems.append(Problem(result.path, f"internal error in rule {rule.code}: "
+                                                        f"{type(exc).__name__}: {exc}"))
+
+
 def _dedent(text: str) -> str:
     lines = text.strip("\n").splitlines()
     indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]

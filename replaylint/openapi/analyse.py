@@ -7,6 +7,7 @@ from ..documents import Document
 from ..exemptions import Exemption, spec_exemptions
 from ..model import FileResult, Finding, Note, Problem
 from ..policy import SEVERITY_BY_HARM, Harm, config_harm, default_harm, word_harm
+from ..rule import run_checks
 from ..vocabulary import StateVocabulary
 from .keys import KeyFinder
 from .model import Operation, Spec, is_param_segment, path_segments
@@ -74,14 +75,7 @@ def analyse_spec(doc: Document, config, rules, root, display) -> FileResult:
     ws.add(doc)
     spec = SpecAnalysis(Node(ws, doc, (), doc.data), config)
     result = FileResult(display(doc.path))
-    for rule in rules:
-        try:
-            rule.check(spec)
-        except RecursionError:
-            result.problems.append(Problem(result.path, f"not analysed by {rule.code}: structure nested too deeply"))
-        except Exception as exc:  # one rule's bug must not take the run down
-            result.problems.append(Problem(result.path, f"internal error in rule {rule.code}: "
-                                                        f"{type(exc).__name__}: {exc}"))
+    run_checks(rules, spec, result)
     seen = set()
     for rule, node, message, fix, op, detail, severity in spec.reports:
         if severity is None:

@@ -10,6 +10,7 @@ from functools import cached_property
 from .lazy import cst
 
 from ..exemptions import Exemption
+from ..rule import run_checks
 from ..model import FileResult, Finding, Note, Problem, Span
 from ..policy import SEVERITY_BY_HARM, Harm, config_harm, default_harm, word_harm
 from ..vocabulary import StateVocabulary, squash
@@ -135,7 +136,7 @@ def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, sho
     reports = []
     if syntax == "ok":
         ast_ctx = AstAnalysis(tree, config, text, module_name)
-        _run_rules([r for r in wanted if r.parser == "ast"], ast_ctx, result)
+        run_checks([r for r in wanted if r.parser == "ast"], ast_ctx, result)
         reports.extend((ast_ctx, report) for report in ast_ctx.reports)
     cst_rules = [r for r in wanted if r.parser != "ast"]
     if cst_rules or syntax != "ok":
@@ -154,7 +155,7 @@ def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, sho
             ctx = PythonAnalysis(model, config, text, facts,
                                  lambda line: next((e for e in harm_notes if line in e.scope[1]), None))
             ctx.positions = _Positions(module)
-            _run_rules(cst_rules, ctx, result)
+            run_checks(cst_rules, ctx, result)
             reports.extend((ctx, report) for report in ctx.reports)
     seen = set()
     for ctx, (rule, node, message, fix, anchor, detail, severity) in reports:
@@ -174,17 +175,6 @@ def _not_analysed(result: FileResult, reason: str) -> FileResult:
     result.problems.append(Problem(result.path, f"not analysed: {reason}"))
     result.analysed = False
     return result
-
-
-def _run_rules(rules, ctx, result: FileResult) -> None:
-    for rule in rules:
-        try:
-            rule.check(ctx)
-        except RecursionError:
-            result.problems.append(Problem(result.path, f"not analysed by {rule.code}: code nested too deeply"))
-        except Exception as exc:  # one rule's bug must not take the run down
-            result.problems.append(Problem(result.path, f"internal error in rule {rule.code}: "
-                                                        f"{type(exc).__name__}: {exc}"))
 
 
 def parse(text: str):
