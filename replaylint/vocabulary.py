@@ -97,6 +97,7 @@ STATE_WORDS = {
     "cancelled": """canceled cancelled revoked voided void expired deleted withdrawn superseded""",
 }
 JOB_WORDS = {"queued", "scheduled", "submitted", "enqueued", "waiting"}  # these make `ready` the end of a job
+TERMINAL_EXAMPLES = {"success": "a success state (succeeded)", "failure": "failure states (failed, cancelled)"}
 RESTING_SUCCESS = {"active", "available", "enabled", "ready", "connected"}
 INDETERMINATE = {"unknown", "unspecified", "stateunspecified", "statusunspecified"}
 STATUS_NAME = re.compile(r"(state|status|phase|stage|outcome|condition|conclusion|result)s?$", re.I)
@@ -149,6 +150,12 @@ class StateVocabulary:
                 del found["in-progress"]
             found["succeeded"] = active
         return found
+
+    @staticmethod
+    def missing_terminals(classified: dict[str, list[str]]) -> list[str]:
+        """"success" and/or "failure" when the lifecycle cannot say it (RPL109, RPL304)."""
+        return [label for kinds, label in ((("succeeded",), "success"), (("failed", "cancelled"), "failure"))
+                if not any(kind in classified for kind in kinds)]
 
     def is_lifecycle(self, classified: dict[str, list[str]]) -> bool:
         return sum(len(v) for v in classified.values()) >= 2 and len(classified) >= 2

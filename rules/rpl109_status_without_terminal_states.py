@@ -1,6 +1,6 @@
 from replaylint.rule import Example, Rule
+from replaylint.vocabulary import TERMINAL_EXAMPLES
 
-EXAMPLES = {"success": "a success state (succeeded)", "failure": "failure states (failed, cancelled)"}
 
 
 class StatusWithoutTerminalStates(Rule):
@@ -94,13 +94,12 @@ paths:
 
     def check(self, spec):
         for status in spec.status_enums:
-            missing = [label for kinds, label in ((("succeeded",), "success"), (("failed", "cancelled"), "failure"))
-                       if not any(kind in status.combined for kind in kinds)]
+            missing = spec.states.missing_terminals(status.combined)
             if missing:
                 spec.report(
                     self, status.node,
                     f"`{status.name}` ({', '.join(map(str, status.values))}) returned by {status.op.label} has no "
                     f"{' and no '.join(missing)} state: a caller cannot tell when the work is over",
-                    f"add {' and '.join(EXAMPLES[label] for label in missing)} to `{status.name}`",
+                    f"add {' and '.join(TERMINAL_EXAMPLES[label] for label in missing)} to `{status.name}`",
                     status.op, detail=status.name,
                 )

@@ -3,12 +3,11 @@ from __future__ import annotations
 import ast
 
 from replaylint.rule import Example, Rule
-from replaylint.vocabulary import is_status_name
+from replaylint.vocabulary import TERMINAL_EXAMPLES, is_status_name
 
 ENUM_BASES = ("enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "Enum", "StrEnum", "IntEnum",
               "django.db.models.TextChoices", "django.db.models.IntegerChoices", "django.db.models.Choices",
               "models.TextChoices", "models.IntegerChoices", "TextChoices", "IntegerChoices")
-MISSING = {"success": "a success state (succeeded)", "failure": "failure states (failed, cancelled)"}
 
 
 class StatusModelWithoutTerminalStates(Rule):
@@ -98,14 +97,13 @@ JobPhase = Literal["queued", "running", "completed", "error"]
         classified = ctx.states.classify(values)
         if not ctx.states.is_lifecycle(classified) or ctx.states.is_resource_state(classified):
             return
-        missing = [label for kinds, label in ((("succeeded",), "success"), (("failed", "cancelled"), "failure"))
-                   if not any(kind in classified for kind in kinds)]
+        missing = ctx.states.missing_terminals(classified)
         if missing:
             ctx.report(
                 self, node,
                 f"status `{name}` ({', '.join(map(str, values))}) has no {' and no '.join(missing)} state: a caller "
                 "cannot tell when the work is over",
-                f"add {' and '.join(MISSING[m] for m in missing)} to `{name}`",
+                f"add {' and '.join(TERMINAL_EXAMPLES[m] for m in missing)} to `{name}`",
                 anchor, detail=name,
             )
 
