@@ -18,7 +18,7 @@ READ_VERBS = frozenset(
     compare diff lint introspect autocomplete suggest suggestions match matches batchget
     login logout signin signout authenticate authorize token tokens introspection userinfo
     classify detect analyze analyse tokenize detokenize embed embeddings moderate moderations transcribe
-    transcriptions summarize summarise recognize parse rerank infer inference predict extract completions
+    transcriptions translate summarize summarise recognize parse rerank infer inference predict extract completions
     completion generations speech inputtokens counttokens compact ask textgen""".split()
 )
 # Verbs that, anywhere after a read verb, make the operation a write (`validate-and-charge`).

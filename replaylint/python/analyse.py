@@ -78,7 +78,9 @@ class PythonAnalysis:
         configured = config_harm(self.config, route, qualname)
         if configured is not None:
             return configured
-        segment = handler.path.rstrip("/").rsplit("/", 1)[-1] if handler and handler.path else ""
+        literal = [s for s in (handler.path.split("/") if handler and handler.path else [])
+                   if s and not s.startswith(("{", "<", ":"))]
+        segment = literal[-1] if literal else ""  # `/password-recovery/{email}`: the parameter is no verb
         return word_harm(name, segment) or default_harm(self.config)
 
     def severity_for(self, harm: Harm) -> str:
