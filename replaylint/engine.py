@@ -11,7 +11,7 @@ from .config import Config, relative_to_root
 from .discovery import discover
 from .documents import DocumentError, MultiDocumentError, parse_document, read_text
 from .filtering import apply_filters
-from .fingerprint import project_root as key_root
+from .fingerprint import project_root as key_root  # the root of semantic keys and module names
 from .model import FileResult, Finding, Note, Problem
 from .openapi.analyse import analyse_spec
 from .openapi.model import spec_version
@@ -38,7 +38,7 @@ def display_path(path: str) -> str:
     return absolute[len(prefix):] if absolute.startswith(prefix) else absolute
 
 
-def project_root(path: str) -> Path:
+def ref_root(path: str) -> Path:
     """The folder `$ref`s may not leave: the repository holding the file (so a monorepo's services can share
     specs), else the nearest folder with a project or config file, else the working directory."""
     start = Path(os.path.abspath(path)).parent
@@ -76,7 +76,7 @@ def analyse_spec_file(path: str, text: str, config: Config, rules, explicit: boo
         return FileResult(shown, problems=[Problem(shown, "not analysed: not an OpenAPI document "
                                                           "(no top-level openapi or swagger key)")], analysed=False)
     spec_rules = [rule for rule in rules if rule.target == "openapi"]
-    result = analyse_spec(doc, config, spec_rules, project_root(path), display_path)
+    result = analyse_spec(doc, config, spec_rules, ref_root(path), display_path)
     if config.validate:
         from .openapi.validate import validation_notes
 
