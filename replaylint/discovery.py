@@ -175,7 +175,7 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
     seen: set[str] = set()
 
     def add(path: str, explicit: bool, real: str | None = None) -> None:
-        real = real or os.path.realpath(path)
+        real = real or (os.path.abspath(path) if not explicit else os.path.realpath(path))
         if real in seen:
             return
         seen.add(real)
@@ -213,24 +213,23 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
 
 
 def _walk(top: Path, ignorer: Ignorer, add, inputs: Inputs) -> None:
-    visited: set[tuple] = set()
-    stack = [str(top)]
+    """Depth-first over `top`. Entries come from os.scandir (no extra stat per file). Symbolic links are
+    resolved only where they are met: a link to a folder inside the walked tree is skipped (walked already, or
+    a loop), and below a link every folder is resolved to stop loops. Order does not matter: inputs are
+    sorted afterwards."""
+    start = os.path.abspath(top)
+    real_start = os.path.realpath(start)
+    relative_to = os.getcwd() + os.sep
+    visited: set[str] = set()
+    stack = [(start, False)]
     suffixes = (*SPEC_SUFFIXES, *PYTHON_SUFFIXES)
     while stack:
-        directory = stack.pop()
+        directory, via_link = stack.pop()
         try:
-            stat = os.stat(directory)
+            entries = list(os.scandir(directory))
         except OSError as exc:
-            inputs.problems.append(Problem(directory, f"not analysed: {exc.strerror or exc}"))
-            continue
-        if (stat.st_dev, stat.st_ino) in visited:  # symlink loop
-            continue
-        visited.add((stat.st_dev, stat.st_ino))
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError as exc:
-            inputs.problems.append(Problem(directory, f"not analysed: cannot list directory: "
-                                                      f"{exc.strerror or exc}"))
+            inputs.problems.append(Problem(_shown(directory, relative_to), f"not analysed: cannot list directory: "
+                                                                          f"{exc.strerror or exc}"))
             continue
         for entry in entries:
             symlink = entry.is_symlink()  # never follows the link, never fails
@@ -241,12 +240,21 @@ def _walk(top: Path, ignorer: Ignorer, add, inputs: Inputs) -> None:
                 is_dir = is_file = False
             if not is_dir and not entry.name.lower().endswith(suffixes):
                 continue
-            target = os.path.realpath(entry.path) if symlink else os.path.abspath(entry.path)
+            target = os.path.realpath(entry.path) if symlink or via_link else entry.path
             if ignorer.excluded(target, is_dir):
                 continue
             if is_dir:
-                stack.append(entry.path)
+                if symlink or via_link:
+                    if target == real_start or target.startswith(real_start + os.sep) or target in visited:
+                        continue  # inside the tree (walked anyway), or a loop
+                    visited.add(target)
+                stack.append((entry.path, via_link or symlink))
             elif is_file:
-                add(os.path.normpath(entry.path), explicit=False, real=target)
+                add(_shown(entry.path, relative_to), explicit=False, real=target if symlink or via_link else None)
             elif symlink:
-                inputs.problems.append(Problem(os.path.normpath(entry.path), "not analysed: broken symbolic link"))
+                inputs.problems.append(Problem(_shown(entry.path, relative_to), "not analysed: broken symbolic link"))
+
+
+def _shown(path: str, relative_to: str) -> str:
+    """Walked paths as the user gave them: relative to the working directory when below it."""
+    return path[len(relative_to):] if path.startswith(relative_to) else path
