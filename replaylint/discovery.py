@@ -54,6 +54,7 @@ class Ignorer:
         self.gitignore = config.respect_gitignore
         self._git_rules: dict[str, list] = {}
         self._dirs: dict[str, list[str]] = {}
+        self._active: dict[str, list] = {}
 
     def excluded(self, path: str, is_dir: bool) -> bool:
         name = os.path.basename(path)
@@ -81,10 +82,7 @@ class Ignorer:
         """.gitignore files of the repository holding `path` (from its top down), as git applies them; never
         those above the repository."""
         ignored = False
-        for directory in self._gitignore_dirs(os.path.dirname(path)):
-            rules = self._rules_in(directory)
-            if not rules:
-                continue
+        for directory, rules in self._active_rules(os.path.dirname(path)):
             rel = _relative(path, directory)
             for negate, dir_only, anchored, regex in rules:
                 if dir_only and not is_dir:
@@ -92,6 +90,14 @@ class Ignorer:
                 if regex.fullmatch(rel if anchored else name) or (not anchored and regex.fullmatch(rel)):
                     ignored = not negate
         return ignored
+
+    def _active_rules(self, directory: str) -> list[tuple[str, list]]:
+        """(folder, rules) of the .gitignore files that apply in `directory`, top down; cached per folder."""
+        cached = self._active.get(directory)
+        if cached is None:
+            cached = [(d, rules) for d in self._gitignore_dirs(directory) if (rules := self._rules_in(d))]
+            self._active[directory] = cached
+        return cached
 
     def _gitignore_dirs(self, directory: str) -> list[str]:
         cached = self._dirs.get(directory)
