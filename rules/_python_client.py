@@ -9,11 +9,14 @@ import re
 # are checked first: the regex only runs on the few files that contain one.
 KEY_STEMS = ("dempoten", "edup", "lient_token", "lientToken", "ClientRequestToken", "client_request_token",
              "CallerReference", "CreationToken", "add_header", "putheader", "add_unredirected_header",
-             "start_workflow", "start_execution")
+             "start_workflow", "start_execution", "equest-Id", "equest_id", "epeatability", "nique-Transaction",
+             "peration-Id", "lient-Token", "lient-Request-Token")
 _SINK_SHAPE = re.compile(
     r"(?:[Ii]dempoten|[Dd]edup|[Cc]lient_?[Tt]oken|ClientRequestToken|client_request_token|CallerReference|"
     r"CreationToken)\w*\s*=(?!=)|"
-    r"(?:[Ii]dempoten|[Dd]edup|[Cc]lient[_-]?[Tt]oken|[Rr]equest[_-]?[Tt]oken)[\w-]*[\"']\s*(?::|\]\s*=)|"
+    r"(?:[Ii]dempoten|[Dd]edup|[Cc]lient[_-]?[Tt]oken|[Rr]equest[_-]?[Tt]oken|PayPal-Request-Id|paypal_request_id|"
+    r"Repeatability-Request|Unique-Transaction|Operation-Id)[\w-]*[\"']\s*(?::|\]\s*=)|"
+    r"[\"'](?:[Xx]-)?[Ii]dempotency[-_][Kk]ey[\"']|"  # a header name kept in a variable
     r"(?:add_header|putheader|setdefault|add_unredirected_header)\(\s*[\"']|start_workflow\(|start_execution\(")
 
 

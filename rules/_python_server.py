@@ -15,7 +15,8 @@ from replaylint.python.sources import CLOCK_SOURCES, RANDOM_SOURCES, header_name
 ROUTE_NEEDLES = re.compile(r"@[\w.]+\.(post|patch|route|api_route)\(|def (post|patch|on_post|on_patch)\(|"
                            r"require_POST|require_http_methods|api_view|@action|@post|@patch|ViewSet|APIView|"
                            r"CreateView|CreateModelMixin|RequestHandler|MethodView|HTTPEndpoint|Route\(|"
-                           r"add_url_rule|add_(?:post|patch|route|api_route)\(|web\.(?:post|patch)\(")
+                           r"add_url_rule|add_(?:post|patch|route|api_route)\(|web\.(?:post|patch)\(|"
+                           r"request\.method\s*(?:==|in\b)")
 
 
 def mutating_handlers(ctx):

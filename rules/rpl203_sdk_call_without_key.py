@@ -105,7 +105,7 @@ def list_charges():
             bindings = {**{k: v for k, v in module_bindings.items() if v},
                         **(class_bindings.get(info.cls.qualname, {}) if info.cls else {}), **flow.bindings}
             for call, qualified in flow.calls:
-                missing = _missing_key(ctx.model, call, qualified or "", bindings)
+                missing = _missing_key(ctx.model, call, qualified or "", bindings, flow.dict_keys)
                 if missing is None:
                     continue
                 what, key = missing
@@ -118,11 +118,18 @@ def list_charges():
                 )
 
 
-def _missing_key(model, call: cst.Call, qualified: str, bindings) -> tuple[str, str] | None:
+def _missing_key(model, call: cst.Call, qualified: str, bindings, dict_keys=None) -> tuple[str, str] | None:
     if not isinstance(call.func, cst.Attribute):
         return None
     method = call.func.attr.value
-    if any(arg.star == "**" for arg in call.args):
+    spread: set[str] = set()
+    for arg in call.args:
+        if arg.star == "**":  # `**params`: known only when params is a dict built right here
+            keys = (dict_keys or {}).get(dotted(arg.value) or "", None)
+            if keys is None:
+                return None
+            spread |= keys
+    if any(is_key_name(key) for key in spread):
         return None
     receiver = dotted(call.func.value) or ""
     root_binding = _binding(receiver, bindings)
@@ -138,7 +145,8 @@ def _missing_key(model, call: cst.Call, qualified: str, bindings) -> tuple[str, 
             return f"{receiver}.{method}", "idempotency_key"
     elif root_binding and root_binding[0].split(".")[-1] in ("client", "resource") and receiver in bindings:
         token = BOTO3_TOKENS.get(root_binding[1], {}).get(method)
-        if token and not any(arg.keyword is not None and arg.keyword.value == token for arg in call.args):
+        if token and token not in spread and \
+                not any(arg.keyword is not None and arg.keyword.value == token for arg in call.args):
             return f"{root_binding[1]}.{method}", token
     return None
 

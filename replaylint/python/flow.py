@@ -51,13 +51,16 @@ class FlowResult:
     retry_loops: set = field(default_factory=set)
     calls: list[tuple[cst.Call, str | None]] = field(default_factory=list)  # (call, qualified name)
     retried_calls: set = field(default_factory=set)  # names of functions called inside a retry loop
+    dict_keys: dict = field(default_factory=dict)  # local dict name -> string keys it was given (None: unknown)
     bindings: dict[str, tuple] = field(default_factory=dict)  # name -> (constructor, its first string argument)
 
 
 def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict[str, str]:
-    """Module functions that return a random or clock value (`def new_key(): return str(uuid4())`)."""
+    """Functions of the module that return a random or clock value (`def new_key(): return str(uuid4())`):
+    module functions by name, methods as `.name` (called on `self`, `cls` or their class)."""
     helpers: dict[str, str] = {}
-    functions = model.module_functions()
+    functions = {**{f".{f.name}": f for f in model.functions if f.cls is not None and f.parent is None},
+                 **model.module_functions()}
     for _ in range(2):  # helpers of helpers
         for name, info in functions.items():
             if name in helpers:
@@ -87,6 +90,7 @@ class _Flow(Visitor):
         self.stable = stable
         self.extra_keys = extra_keys
         self.env: dict[str, Taint | None] = {}
+        self.strings: dict[str, str] = {}  # names bound to a string literal in this function
         self.loops: list[Loop] = []
         self.result = FlowResult()
         self.returns: list[Taint | None] = []
@@ -161,8 +165,30 @@ class _Flow(Visitor):
         if isinstance(node.target, cst.Name):
             self.env[node.target.value] = None
 
+    def _constant_string(self, subscript) -> str | None:
+        """`headers[IDEMPOTENCY_HEADER]`: a subscript by a name bound to a string here or at module level."""
+        if len(subscript.slice) != 1 or not isinstance(subscript.slice[0].slice, cst.Index):
+            return None
+        index = subscript.slice[0].slice.value
+        if not isinstance(index, cst.Name):
+            return None
+        if index.value in self.strings:
+            return self.strings[index.value]
+        constant = self.model.constants.get(index.value)
+        return string_value(constant) if constant is not None and index.value not in self.env else None
+
     def _bind(self, target, taint, value, constructor) -> None:
         if isinstance(target, cst.Name):
+            if isinstance(value, cst.Dict):
+                keys = [string_value(e.key) if isinstance(e, cst.DictElement) else None for e in value.elements]
+                self.result.dict_keys[target.value] = None if None in keys else set(keys)
+            else:
+                self.result.dict_keys.pop(target.value, None)
+            text = string_value(value) if value is not None else None
+            if text is not None:
+                self.strings[target.value] = text
+            else:
+                self.strings.pop(target.value, None)
             self.env[target.value] = taint
             if constructor:
                 self.result.bindings[target.value] = constructor
@@ -177,7 +203,13 @@ class _Flow(Visitor):
             if taint is not None and not (dotted(target.value) or "").startswith(("self", "cls")):
                 taint.persisted = True
         elif isinstance(target, cst.Subscript):
-            key = _subscript_key(target)
+            key = _subscript_key(target) or self._constant_string(target)
+            owner = dotted(target.value)
+            if owner in self.result.dict_keys and self.result.dict_keys[owner] is not None:
+                if key is None:
+                    self.result.dict_keys[owner] = None
+                else:
+                    self.result.dict_keys[owner].add(key)
             if key is not None and is_key_name(header_name(key), self.extra_keys):
                 owner = target.value
                 client_default = isinstance(owner, cst.Attribute) and owner.attr.value == "headers" and \
@@ -202,6 +234,9 @@ class _Flow(Visitor):
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.model.qualify(node.func)
         self.result.calls.append((node, qualified))
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("update", "setdefault") and \
+                dotted(node.func.value) in self.result.dict_keys:
+            self.result.dict_keys[dotted(node.func.value)] = None  # grown by code we do not follow
         if any(loop.retry for loop in self.loops):
             callee = node.func.attr.value if isinstance(node.func, cst.Attribute) else \
                 (node.func.value if isinstance(node.func, cst.Name) else "")
@@ -321,6 +356,11 @@ class _Flow(Visitor):
             return Taint("clock", f"{qualified}()", call, self._loop_ids())
         if isinstance(call.func, cst.Name) and call.func.value in self.helpers and call.func.value not in self.env:
             return Taint(self.helpers[call.func.value], f"{call.func.value}()", call, self._loop_ids())
+        if isinstance(call.func, cst.Attribute) and f".{call.func.attr.value}" in self.helpers and \
+                isinstance(call.func.value, cst.Name) and \
+                (call.func.value.value in ("self", "cls") or call.func.value.value in self.model.classes):
+            method = f".{call.func.attr.value}"
+            return Taint(self.helpers[method], f"{call.func.value.value}{method}()", call, self._loop_ids())
         if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("get", "getlist", "get_header") and \
                 call.args and _reads_headers(call.func.value):
             key = string_value(call.args[0].value)

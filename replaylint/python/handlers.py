@@ -146,7 +146,13 @@ def find_handlers(model: ModuleModel) -> list[Handler]:
         if handler is None and info.cls is not None and info.cls.name in view_classes and info.parent is None:
             method = METHOD_NAMES.get(info.name)
             if method:
-                handler = Handler(info, info.cls, {method}, "", info.node.name)
+                # DRF's `update` serves PATCH too (partial_update calls it)
+                methods = {"PUT", "PATCH"} if info.name == "update" else {method}
+                handler = Handler(info, info.cls, methods, "", info.node.name)
+        if handler is None and info.cls is None and info.parent is None and _django_style(model, info):
+            methods = _checked_methods(info)
+            if methods:
+                handler = Handler(info, None, methods, "", info.node.name)
         if handler is not None:
             handlers.append(handler)
     registered = _RouteCalls(model)
@@ -198,6 +204,28 @@ class _RouteCalls(Visitor):
 
 
 FALCON_RESPONDERS = frozenset({"on_get", "on_post", "on_put", "on_patch", "on_delete"})
+
+
+def _django_style(model: ModuleModel, info: FunctionInfo) -> bool:
+    """A plain function view: Django imported, and `request` as the first parameter."""
+    params = info.params
+    return bool(params) and params[0].name.value == "request" and framework_of(model) in DJANGO_FRAMEWORKS
+
+
+def _checked_methods(info: FunctionInfo) -> set[str]:
+    """Methods a view branches on: `if request.method == "POST":`, `request.method in ("POST", "PATCH")`."""
+    found: set[str] = set()
+
+    class _Checks(Visitor):
+        def visit_Comparison(self, node):
+            if dotted(node.left) != "request.method":
+                return
+            for target in node.comparisons:
+                if isinstance(target.operator, (cst.Equal, cst.In)):
+                    found.update(m for m in _string_list(target.comparator) if m in ("POST", "PATCH"))
+
+    fast_visit(info.node.body, _Checks())
+    return found
 
 
 def _view_classes(model: ModuleModel) -> dict[str, ClassInfo]:
@@ -323,6 +351,16 @@ def is_read_or_receiver(handler: Handler) -> bool:
     return bool(everything & (INBOUND_SEGMENTS | {"webhook", "webhooks", "callback", "callbacks"}))
 
 
+def _names_a_key(text: str, extra=frozenset()) -> bool:
+    """A string that is a key's name (`Idempotency-Key`, `HTTP_IDEMPOTENCY_KEY`, `client_token`), not prose or
+    SQL that merely mentions idempotency."""
+    if len(text) > 64 or any(c.isspace() for c in text):
+        return False
+    key = header_name(text)
+    return is_key_name(key, extra) and (squash(key).endswith(("key", "token", "id", "reference")) or
+                                         squash(key) in extra)
+
+
 class KeyEvidence(Visitor):
     """Does a function body read an intent key: a key-named string, identifier or attribute anywhere in it."""
 
@@ -335,7 +373,14 @@ class KeyEvidence(Visitor):
             self.found = node
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        self._check(node, string_value(node))
+        text = string_value(node)
+        if text and _names_a_key(text, self.extra):
+            self._check(node, text)
+
+    def visit_SimpleStatementLine(self, node) -> bool:
+        """A statement that is only a string (a docstring) is prose, not a read."""
+        return not (len(node.body) == 1 and isinstance(node.body[0], cst.Expr) and
+                    isinstance(node.body[0].value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)))
 
     def visit_DictElement(self, node: cst.DictElement) -> bool:
         fast_visit(node.value, self)  # a key-named dict key is a header or field being sent, not read
@@ -363,6 +408,14 @@ def reads_key(model: ModuleModel, handler: Handler, extra=frozenset(), key_model
     fast_visit(handler.info.node.body, evidence)
     if evidence.found is not None:
         return True
+    functions = model.module_functions()
+    for name in _called_names(handler.info.node.body):  # `key = _idem(request)`: a helper that reads it
+        helper = functions.get(name)
+        if helper is not None and helper is not handler.info:
+            evidence = KeyEvidence(extra)
+            fast_visit(helper.node.body, evidence)
+            if evidence.found is not None:
+                return True
     for param in handler.info.params:  # a body model of this module that carries the key
         annotation = param.annotation.annotation if param.annotation else None
         for name in _names_in(annotation):
@@ -370,6 +423,18 @@ def reads_key(model: ModuleModel, handler: Handler, extra=frozenset(), key_model
             if (cls is not None and class_has_key_field(cls, extra)) or (cls is None and name in key_models):
                 return True
     return False
+
+
+def _called_names(body) -> set[str]:
+    names: set[str] = set()
+
+    class _Calls(Visitor):
+        def visit_Call(self, node):
+            if isinstance(node.func, cst.Name):
+                names.add(node.func.value)
+
+    fast_visit(body, _Calls())
+    return names
 
 
 def _names_in(expr) -> list[str]:
