@@ -152,3 +152,91 @@ def test_force_exclude_applies_to_named_files_in_excluded_folders(project, capsy
     assert main(["check", "build/openapi.yaml", "--no-cache", "--force-exclude"]) == 0
     assert "No findings in 0 files" in capsys.readouterr().out
     assert main(["check", "build/openapi.yaml", "--no-cache"]) == 1
+
+
+# Patterns from hand-labelled public files (second labelling round)
+
+def test_key_from_a_method_helper_and_a_header_name_in_a_variable(project):
+    write(project, "client.py", '''import uuid
+import requests
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+class Resource:
+    @staticmethod
+    def _generate_key():
+        return str(uuid.uuid4())
+
+    def create(self, data, idempotency_key=None):
+        idempotency_key = idempotency_key or self._generate_key()
+        return requests.post("u", json=data, headers={"Idempotency-Key": idempotency_key})
+
+
+def send(data):
+    headers = {}
+    name = "idempotency-key"
+    headers[name] = str(uuid.uuid4())
+    headers[IDEMPOTENCY_HEADER] = str(uuid.uuid4())
+    return requests.post("u", json=data, headers=headers)
+
+
+def paypal(order):
+    return requests.post("u", json=order, headers={"PayPal-Request-Id": str(uuid.uuid4())})
+''')
+    found = anchors(["client.py"])[0]
+    assert found == [("RPL201", "client.Resource.create"), ("RPL201", "client.paypal"),
+                     ("RPL201", "client.send"), ("RPL201", "client.send")]
+
+
+def test_stripe_call_spreading_a_local_dict(project):
+    write(project, "pay.py", '''import stripe
+
+
+def charge(amount):
+    params = {"amount": amount, "currency": "eur"}
+    return stripe.PaymentIntent.create(**params)
+
+
+def charge_keyed(order):
+    params = {"amount": order.total}
+    params["idempotency_key"] = f"order-{order.id}"
+    return stripe.PaymentIntent.create(**params)
+
+
+def charge_unknown(params):
+    return stripe.PaymentIntent.create(**params)
+''')
+    assert anchors(["pay.py"])[0] == [("RPL203", "pay.charge")]
+
+
+def test_handlers_reading_keys_through_helpers_docstrings_and_django_function_views(project):
+    write(project, "api.py", '''from fastapi import APIRouter, Request
+
+router = APIRouter()
+
+
+def _idem(request: Request):
+    return request.headers.get("Idempotency-Key")
+
+
+@router.post("/credit")
+def credit(request: Request):
+    key = _idem(request)
+    return ledger.credit_once(key)
+
+
+@router.post("/close")
+def close_session(payload: dict):
+    """Idempotent: closing twice returns the summary (idempotency_open column)."""
+    return {}
+''')
+    write(project, "views.py", '''from django.shortcuts import render
+
+
+def charge(request):
+    if request.method == "POST":
+        return render(request, "done.html", {})
+    return render(request, "form.html", {})
+''')
+    assert anchors(["."])[0] == [("RPL301", "api.close_session"), ("RPL301", "views.charge")]
