@@ -8,12 +8,10 @@ the files its `$ref`s read, and is used only while they are unchanged.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 from . import __version__
-from .atomic import write_atomically
 from .exemptions import Exemption
 from .model import FileResult, Finding, Note, Problem, Span
 
@@ -21,7 +19,7 @@ FOLDER = ".replaylint_cache"
 
 
 def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return _sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Cache:
@@ -76,7 +74,7 @@ class Cache:
             merged = {k: v for k, v in merged.items() if not (isinstance(v, dict) and
                                                               v.get("path") in self._paths and k not in current)}
             merged.update(self._new)
-            write_atomically(self.file, json.dumps(merged, separators=(",", ":")))
+            _write(self.file, json.dumps(merged, separators=(",", ":")))
             self._entries = merged
             self._new = {}
         except OSError:
@@ -122,7 +120,7 @@ class FileStates:
             return
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(self.file, json.dumps({**self._known, **self._seen}, separators=(",", ":")))
+            _write(self.file, json.dumps({**self._known, **self._seen}, separators=(",", ":")))
         except OSError:
             pass
 
@@ -130,7 +128,7 @@ class FileStates:
 def _file_digest(path: str) -> str | None:
     try:
         with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+            return _sha256(handle.read()).hexdigest()
     except OSError:
         return None
 
@@ -168,3 +166,16 @@ def _result_from(data: dict) -> FileResult:
                     for kind, selector, reason, span, raw in data["exemptions"]],
         analysed=data["analysed"],
     )
+
+
+def _sha256(data: bytes):
+    """hashlib is imported on first use: loading OpenSSL costs a few ms that runs without a cache never need."""
+    import hashlib
+
+    return hashlib.sha256(data)
+
+
+def _write(path, text: str) -> None:
+    from .atomic import write_atomically  # tempfile (and random) only when a cache is written
+
+    write_atomically(path, text)

@@ -7,9 +7,7 @@ fingerprints and GitLab fingerprints all use it.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
-import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -23,13 +21,8 @@ def project_root(start: Path | None = None) -> Path:
 
 @functools.lru_cache(maxsize=64)
 def _project_root(start: Path) -> Path:
-    try:
-        out = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, text=True,
-                             timeout=10)
-        if out.returncode == 0 and out.stdout.strip():
-            return Path(out.stdout.strip()).resolve()
-    except (OSError, subprocess.SubprocessError):
-        pass
+    # A `.git` entry (a folder, or a file in worktrees and submodules) marks the work tree's top, as
+    # `git rev-parse --show-toplevel` would say, without starting a process on every run.
     return next((d for d in [start, *start.parents] if (d / ".git").exists()), start)
 
 
@@ -57,4 +50,11 @@ def semantic_keys(findings, root: Path) -> list[str]:
 
 
 def fingerprint(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return _sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def _sha256(data: bytes):
+    """hashlib is imported on first use: loading OpenSSL costs a few ms that runs without a cache never need."""
+    import hashlib
+
+    return hashlib.sha256(data)

@@ -26,6 +26,8 @@ class Workspace:
         self._docs: dict[str, Document | DocumentError] = {}
         self.problems: list[Problem] = []
         self._problem_keys: set = set()
+        self._resolved: dict[tuple[str, str], Node] = {}
+        self.memo: dict = {}  # results of pure reads of the documents (schemas.properties), by node identity
 
     def loaded_paths(self, exclude: str = "") -> list[str]:
         """Every file this workspace read (parsed or not), for cache invalidation."""
@@ -54,7 +56,20 @@ class Workspace:
             self.problems.append(Problem(self.display(doc.path), f"not analysed: {message}", line, column))
 
     def resolve(self, ref: str, doc: Document, at: tuple) -> "Node | None":
-        """The node a `$ref` string written at `doc`/`at` points to, or None (and a recorded problem)."""
+        """The node a `$ref` string written at `doc`/`at` points to, or None (and a recorded problem).
+
+        Successes are cached (a spec names the same component thousands of times); failures are not, so each
+        broken `$ref` is reported where it is written.
+        """
+        cached = self._resolved.get((doc.path, ref))
+        if cached is not None:
+            return cached
+        node = self._resolve(ref, doc, at)
+        if node is not None:
+            self._resolved[(doc.path, ref)] = node
+        return node
+
+    def _resolve(self, ref: str, doc: Document, at: tuple) -> "Node | None":
         file_part, _, fragment = ref.partition("#")
         remote_base = doc.path.startswith(("http://", "https://"))
         if "://" in file_part or file_part.startswith("//") or (remote_base and file_part):
@@ -173,6 +188,9 @@ class Node:
 
     def deref(self) -> "Node | None":
         """Follow a chain of `$ref`s to the value they name; None when broken or circular."""
+        value = self.value
+        if not (isinstance(value, dict) and isinstance(value.get("$ref"), str)):
+            return self  # the common case: no `$ref`, nothing to allocate
         node, seen = self, set()
         while isinstance(node.value, dict) and isinstance(node.value.get("$ref"), str):
             if node.identity in seen:
@@ -202,16 +220,18 @@ class Node:
     def items(self):
         """(key, Node) for a mapping, `$ref`s followed, broken ones skipped."""
         if isinstance(self.value, dict):
-            for key in list(self.value):
-                node = self.get(key)
+            ws, doc, pointer = self.ws, self.doc, self.pointer
+            for key, value in list(self.value.items()):
+                node = Node(ws, doc, pointer + (key,), value).deref()
                 if node is not None:
                     yield key, node
 
     def elements(self):
         """Nodes of a list, `$ref`s followed, broken ones skipped."""
         if isinstance(self.value, list):
-            for index in range(len(self.value)):
-                node = self.get(index)
+            ws, doc, pointer = self.ws, self.doc, self.pointer
+            for index, value in enumerate(list(self.value)):
+                node = Node(ws, doc, pointer + (index,), value).deref()
                 if node is not None:
                     yield node
 

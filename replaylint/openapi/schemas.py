@@ -6,11 +6,24 @@ from typing import Iterator
 from .refs import Node
 
 COMBINERS = ("allOf", "oneOf", "anyOf")
+WALKED_KEYS = (*COMBINERS, "items", "properties", "additionalProperties")
 
 
-def properties(schema: Node, _seen: set | None = None) -> Iterator[tuple[str, Node, bool]]:
-    """(name, property schema, required) of an object schema, merging allOf/oneOf/anyOf branches."""
-    seen = _seen if _seen is not None else set()
+def properties(schema: Node | None) -> list[tuple[str, Node, bool]]:
+    """(name, property schema, required) of an object schema, merging allOf/oneOf/anyOf branches.
+
+    Memoised per schema in its workspace: a spec's shared components are read by many operations and rules.
+    """
+    if schema is None or not schema.is_map():
+        return []
+    key = ("properties", schema.identity)
+    cached = schema.ws.memo.get(key)
+    if cached is None:
+        cached = schema.ws.memo[key] = list(_properties(schema, set()))
+    return cached
+
+
+def _properties(schema: Node, seen: set) -> Iterator[tuple[str, Node, bool]]:
     if schema is None or not schema.is_map() or schema.identity in seen:
         return
     seen.add(schema.identity)
@@ -25,7 +38,7 @@ def properties(schema: Node, _seen: set | None = None) -> Iterator[tuple[str, No
         branches = schema.get(combiner)
         if branches is not None:
             for branch in branches.elements():
-                yield from properties(branch, seen)
+                yield from _properties(branch, seen)
 
 
 def nested_objects(schema: Node, max_depth: int = 6, seen: dict | None = None) -> Iterator[Node]:
@@ -46,19 +59,19 @@ def nested_objects(schema: Node, max_depth: int = 6, seen: dict | None = None) -
         if previous is None:
             yield node
         seen[node.identity] = depth
-        for combiner in COMBINERS:
-            branches = node.get(combiner)
-            if branches is not None:
-                stack.extend((branch, depth) for branch in branches.elements())
-        items = node.get("items")
-        if items is not None:
-            stack.append((items, depth + 1))
-        props = node.get("properties")
-        if props is not None:
-            stack.extend((prop, depth + 1) for _, prop in props.items())
-        extra = node.get("additionalProperties")
-        if extra is not None and extra.is_map():
-            stack.append((extra, depth + 1))
+        value = node.value
+        for key in WALKED_KEYS:  # in this order: the walk (and so which operation meets a schema first) is stable
+            if key not in value:
+                continue
+            child = node.get(key)
+            if child is None:
+                continue
+            if key in COMBINERS:
+                stack.extend((branch, depth) for branch in child.elements())
+            elif key == "properties":
+                stack.extend((prop, depth + 1) for _, prop in child.items())
+            elif child.is_map():  # items, additionalProperties
+                stack.append((child, depth + 1))
 
 
 def enum_values(schema: Node) -> list | None:

@@ -97,6 +97,8 @@ def documents_idempotent(op: Operation) -> bool:
     if op.extension("x-idempotent") is True:
         return True
     text = op.text
+    if "idempoten" not in text.lower():  # the cheap text prefilter: most operations never say the word
+        return False
     return bool(IDEMPOTENT_DESCRIPTION.search(text)) and not NOT_IDEMPOTENT.search(text)
 
 

@@ -45,7 +45,7 @@ def find_status_enums(spec) -> list[StatusEnum]:
 
 
 def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict) -> None:
-    props = list(properties(obj))
+    props = properties(obj)
     statuses = []
     for name, prop, _ in props:
         if not is_status_name(name):
