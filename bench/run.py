@@ -248,9 +248,11 @@ def main() -> int:
         spec_names = [name for name, path in SPECS.items() if path.exists()]
         groups = peer_cases(args.peers, work, trees, spec_names)
         for name in spec_names:
+            # cwd is a scratch folder: run from the checkout, `python -m` would import the source tree instead of
+            # the installed package (and, under PYTHONDONTWRITEBYTECODE, recompile it on every run)
             groups[name].insert(0, Case("replaylint", name, replaylint(str(SPECS[name]), "--no-cache",
                                                                        "--output-format", "json", "--exit-zero"),
-                                        count_replaylint))
+                                        count_replaylint, cwd=work))
         for name, tree in trees.items():
             cold = Case("replaylint, cold", name, replaylint(".", "--output-format", "json", "--exit-zero"),
                         count_replaylint, cwd=tree, before=drop_cache(tree))
@@ -269,7 +271,7 @@ def main() -> int:
                 groups.setdefault("scale: spec", []).append(
                     Case(f"replaylint, Stripe paths x{factor} ({spec.stat().st_size // 1_000_000} MB)", "scale",
                          replaylint(str(spec), "--no-cache", "--output-format", "json", "--exit-zero"),
-                         count_replaylint))
+                         count_replaylint, cwd=work))
             if "sdks" in trees:
                 for files in (1000, 4000, 16000):
                     tree = make_tree(trees["sdks"], work / f"tree{files}", files)

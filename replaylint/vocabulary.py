@@ -6,6 +6,7 @@ Names are compared normalised (case-insensitive; `-`, `_` and spaces alike), so 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # --- names ------------------------------------------------------------------------------------------------
 
@@ -13,6 +14,7 @@ import re
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
 
+@lru_cache(maxsize=8192)  # the same property and header names come back thousands of times
 def squash(name: str) -> str:
     """`X-Idempotency_Key` -> `xidempotencykey`: the form all name comparisons use."""
     return _NOT_ALNUM.sub("", name.lower())
@@ -100,11 +102,13 @@ JOB_WORDS = {"queued", "scheduled", "submitted", "enqueued", "waiting"}  # these
 TERMINAL_EXAMPLES = {"success": "a success state (succeeded)", "failure": "failure states (failed, cancelled)"}
 RESTING_SUCCESS = {"active", "available", "enabled", "ready", "connected"}
 INDETERMINATE = {"unknown", "unspecified", "stateunspecified", "statusunspecified"}
-STATUS_NAME = re.compile(r"(state|status|phase|stage|outcome|condition|conclusion|result)s?$", re.I)
+STATUS_WORDS = ("state", "status", "phase", "stage", "outcome", "condition", "conclusion", "result")
+_STATUS_ENDINGS = STATUS_WORDS + tuple(word + "s" for word in STATUS_WORDS)
 
 
 def is_status_name(name: str) -> bool:
-    return bool(STATUS_NAME.search(squash(name)))
+    """`status`, `jobState`, `run_phases`: a name that ends in a status word."""
+    return squash(name).endswith(_STATUS_ENDINGS)
 
 
 class StateVocabulary:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from .refs import Node
 
@@ -29,6 +29,7 @@ def spec_version(data) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)  # every rule asks for the routes of every operation
 def normalise_path(path: str) -> str:
     """`/orders/{orderId}` and `/orders/{id}` are the same route."""
     return _TEMPLATE_PARAM.sub("{}", path.rstrip("/") or "/")
