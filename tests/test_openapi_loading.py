@@ -100,6 +100,21 @@ components:
     assert found == []
 
 
+def test_same_relative_ref_in_two_folders_resolves_in_each_folder(project):
+    """Resolved `$ref`s are cached: the cache must key on the file the `$ref` is written in, not the string."""
+    write(project, "api.yaml", 'openapi: 3.0.3\ninfo: {title: t, version: "1"}\npaths:\n'
+                               '  /a:\n    $ref: "./a/item.yaml"\n  /b:\n    $ref: "./b/item.yaml"\n')
+    item = ("post:\n  parameters: [{$ref: './params.yaml#/Key'}]\n"
+            "  responses: {'201': {description: ok}, '409': {description: in flight}}\n")
+    write(project, "a/item.yaml", item)
+    write(project, "b/item.yaml", item)
+    write(project, "a/params.yaml", "Key: {name: Idempotency-Key, in: header, required: true}\n")
+    write(project, "b/params.yaml", "Key: {name: X-Trace-Note, in: header}\n")
+    _, found = findings(["api.yaml"])
+    # a/ takes its own Idempotency-Key (so only the lookup is missing); b/ has no key at all
+    assert sorted(found) == [("RPL101", "b/item.yaml", 1, 1), ("RPL105", "a/item.yaml", 1, 1)]
+
+
 def test_ref_cycles_terminate_and_are_reported(project):
     write(project, "api.yaml", """openapi: 3.0.3
 info: {title: t, version: "1"}
