@@ -13,13 +13,14 @@ from pathlib import Path
 
 from . import __version__
 from .exemptions import Exemption
+from .fingerprint import sha256
 from .model import FileResult, Finding, Note, Problem, Span
 
 FOLDER = ".replaylint_cache"
 
 
 def digest(text: str) -> str:
-    return _sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Cache:
@@ -128,7 +129,7 @@ class FileStates:
 def _file_digest(path: str) -> str | None:
     try:
         with open(path, "rb") as handle:
-            return _sha256(handle.read()).hexdigest()
+            return sha256(handle.read()).hexdigest()
     except OSError:
         return None
 
@@ -166,13 +167,6 @@ def _result_from(data: dict) -> FileResult:
                     for kind, selector, reason, span, raw in data["exemptions"]],
         analysed=data["analysed"],
     )
-
-
-def _sha256(data: bytes):
-    """hashlib is imported on first use: loading OpenSSL costs a few ms that runs without a cache never need."""
-    import hashlib
-
-    return hashlib.sha256(data)
 
 
 def _write(path, text: str) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 
 def project_root(start: Path | None = None) -> Path:
-    """The git work tree containing `start` (default: the working directory), else the nearest folder above
-    it with a `.git` entry, else `start` itself. Keys and Python module names are relative to it, so they do
+    """The nearest folder at or above `start` (default: the working directory) with a `.git` entry (the git
+    work tree), else `start` itself. Keys and Python module names are relative to it, so they do
     not depend on the working directory."""
     return _project_root(Path(os.path.realpath(start or Path.cwd())))
 
@@ -50,11 +50,11 @@ def semantic_keys(findings, root: Path) -> list[str]:
 
 
 def fingerprint(key: str) -> str:
-    return _sha256(key.encode("utf-8")).hexdigest()[:32]
+    return sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def _sha256(data: bytes):
-    """hashlib is imported on first use: loading OpenSSL costs a few ms that runs without a cache never need."""
+def sha256(data: bytes):
+    """hashlib, imported on first use: loading OpenSSL costs a few ms that a spec run without cache never needs."""
     import hashlib
 
     return hashlib.sha256(data)
