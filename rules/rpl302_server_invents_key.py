@@ -10,7 +10,7 @@ from replaylint.python.model import string_value
 from replaylint.python.sources import header_name, is_key_name
 from replaylint.rule import Example, Rule
 
-from ._python_server import key_string_in, mentions_random
+from ._python_server import KEY_NEEDLES, key_string_in, mentions_random
 
 RANDOM_TEXT = re.compile(r"uuid|secrets|random|urandom|ulid|nanoid|token_hex|token_urlsafe|time\(|now\(|"
                          r"default_factory")
@@ -21,7 +21,7 @@ class ServerInventsKey(Rule):
     name = "server-invents-key"
     severity = "error"
     target = "python"
-    needles = ("dempoten", "client_token", "ClientToken")
+    needles = KEY_NEEDLES
 
     def prefilter(self, text: str) -> bool:
         """A key name and something random to fill it with."""

@@ -7,7 +7,7 @@ from replaylint.python.walk import fast_visit
 from replaylint.python.sources import is_key_name
 from replaylint.rule import Example, Rule
 
-from ._python_server import ROUTE_NEEDLES, is_logging, key_string_in, mutating_handlers
+from ._python_server import KEY_NEEDLES, ROUTE_NEEDLES, is_logging, key_string_in, mutating_handlers
 
 
 class KeyReadButUnused(Rule):
@@ -15,7 +15,7 @@ class KeyReadButUnused(Rule):
     name = "key-read-but-unused"
     severity = "warning"
     target = "python"
-    needles = ("dempoten", "client_token", "ClientToken")
+    needles = KEY_NEEDLES
 
     def prefilter(self, text: str) -> bool:
         """A key name in a file that declares routes."""
