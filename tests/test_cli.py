@@ -1,5 +1,6 @@
 """The command line: formats, exit codes, options, rule docs. Assertions are about codes and places."""
 import json
+import os
 import subprocess
 import sys
 
@@ -159,6 +160,25 @@ def test_python_module_entry_point_on_the_demo():
                              "--output-format", "concise"], capture_output=True, text=True)
     assert result.returncode == 1, result.stderr
     assert "RPL101" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_module_entry_point_exit_codes_survive_a_reader_that_stops_early():
+    """The entry point leaves with os._exit: the report must be flushed and the exit code kept."""
+    reader = subprocess.Popen([sys.executable, "-m", "replaylint", "check", str(FIXTURES / "demo")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first_line = reader.stdout.readline()
+    reader.stdout.close()  # like `| head -1`
+    stderr = reader.stderr.read().decode()
+    assert reader.wait(timeout=120) in (1, 2) and first_line
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+
+
+def test_closed_stdout_is_one_line_error():
+    result = subprocess.run([sys.executable, "-m", "replaylint", "check", str(FIXTURES / "demo")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: os.close(1))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "standard output is closed" in result.stderr
 
 
 def test_python_api(project):

@@ -205,3 +205,32 @@ def test_a_crashing_rule_is_reported_and_the_rest_runs(project, monkeypatch):
     result, found = findings(["api.yaml"])
     assert found == [("RPL101", "api.yaml", 5, 5)]
     assert [p.message for p in result.problems] == ["internal error in rule RPL109: ValueError: boom"]
+
+
+def test_an_analysed_spec_is_freed_as_soon_as_its_analysis_ends(project, monkeypatch):
+    """The document must not sit in a reference cycle: the garbage collector is paused while a spec is
+    analysed, and a big tree left to it would be walked again and again after."""
+    import gc
+    import weakref
+
+    from replaylint import engine
+
+    write(project, "api.json", json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                                           "paths": {"/things": KEYLESS_POST},
+                                           "components": {"schemas": {"T": {"type": "object"}}}}))
+    parsed = []
+    real_parse = engine.parse_document
+
+    def parse_and_watch(path, text):
+        doc = real_parse(path, text)
+        parsed.append(weakref.ref(doc))
+        return doc
+
+    monkeypatch.setattr(engine, "parse_document", parse_and_watch)
+    gc.disable()
+    try:
+        _, found = findings(["api.json"])
+        assert [code for code, *_ in found] == ["RPL101"]
+        assert parsed and parsed[0]() is None
+    finally:
+        gc.enable()

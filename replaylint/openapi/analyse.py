@@ -74,6 +74,14 @@ def analyse_spec(doc: Document, config, rules, root, display) -> FileResult:
     ws = Workspace(root, display, allow_remote=config.allow_remote_refs)
     ws.add(doc)
     spec = SpecAnalysis(Node(ws, doc, (), doc.data), config)
+    try:
+        return _run_rules(spec, ws, doc, rules, display)
+    finally:
+        spec.close()
+        ws.close()
+
+
+def _run_rules(spec: SpecAnalysis, ws: Workspace, doc: Document, rules, display) -> FileResult:
     result = FileResult(display(doc.path))
     run_checks(rules, spec, result)
     seen = set()

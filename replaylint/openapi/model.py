@@ -177,6 +177,11 @@ class Spec:
         self.version = spec_version(root.value)
         self.reports: list[tuple] = []
 
+    def close(self) -> None:
+        """Drop everything read from the document (operations point back to the spec: a reference cycle).
+        The spec is unusable afterwards."""
+        vars(self).clear()
+
     @cached_property
     def operations(self) -> list[Operation]:
         ops = []

@@ -33,6 +33,13 @@ class Workspace:
         """Every file this workspace read (parsed or not), for cache invalidation."""
         return sorted(path for path in self._docs if path != exclude)
 
+    def close(self) -> None:
+        """Forget the documents and every Node remembered (Nodes point back here: a reference cycle), so the
+        documents are freed when the analysis ends instead of at a later garbage collection."""
+        self._docs.clear()
+        self._resolved.clear()
+        self.memo.clear()
+
     def add(self, doc: Document) -> None:
         self._docs[doc.path] = doc
 
@@ -214,6 +221,13 @@ class Node:
         return None
 
     def get(self, key) -> "Node | None":
+        value = self.value
+        if isinstance(value, dict):
+            if key not in value:
+                return None
+            child = value[key]
+            node = Node(self.ws, self.doc, self.pointer + (key,), child)
+            return node.deref() if isinstance(child, dict) and "$ref" in child else node
         child = self.child(key)
         return child.deref() if child is not None else None
 
@@ -222,18 +236,24 @@ class Node:
         if isinstance(self.value, dict):
             ws, doc, pointer = self.ws, self.doc, self.pointer
             for key, value in list(self.value.items()):
-                node = Node(ws, doc, pointer + (key,), value).deref()
-                if node is not None:
-                    yield key, node
+                node = Node(ws, doc, pointer + (key,), value)
+                if isinstance(value, dict) and "$ref" in value:  # deref inline: most children have no `$ref`
+                    node = node.deref()
+                    if node is None:
+                        continue
+                yield key, node
 
     def elements(self):
         """Nodes of a list, `$ref`s followed, broken ones skipped."""
         if isinstance(self.value, list):
             ws, doc, pointer = self.ws, self.doc, self.pointer
             for index, value in enumerate(list(self.value)):
-                node = Node(ws, doc, pointer + (index,), value).deref()
-                if node is not None:
-                    yield node
+                node = Node(ws, doc, pointer + (index,), value)
+                if isinstance(value, dict) and "$ref" in value:
+                    node = node.deref()
+                    if node is None:
+                        continue
+                yield node
 
     def is_map(self) -> bool:
         return isinstance(self.value, dict)
