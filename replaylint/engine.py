@@ -135,9 +135,6 @@ def _guarded(analyse, path, *args):
     return FileResult(shown, problems=[Problem(shown, message)], analysed=False)
 
 
-FACT_STEMS = ("dempoten", "lient_token", "lientToken")  # texts that can hold middleware or key models
-
-
 def _project_facts(paths: list[str], files, config: Config):
     """Middleware and key models found across the Python inputs (None when there are none)."""
     if not paths:
@@ -147,6 +144,13 @@ def _project_facts(paths: list[str], files, config: Config):
     return ProjectFacts.from_texts({module_name(path, config): text for path in paths
                                     if path in files.digests and files.fact_source[path]
                                     and (text := files.text(path)) is not None})
+
+
+def _may_hold_facts(text: str) -> bool:
+    """Middleware and key models both name a key: a text with no key name holds no project fact."""
+    from .python.sources import KEY_NAME_STEMS  # only runs for Python inputs
+
+    return any(stem in text for stem in KEY_NAME_STEMS)
 
 
 class _Files:
@@ -180,7 +184,7 @@ class _Files:
                 continue
             self._texts[path] = text
             self.digests[path] = digest(text) if self.states is not None else ""
-            self.fact_source[path] = facts and any(stem in text for stem in FACT_STEMS)
+            self.fact_source[path] = facts and _may_hold_facts(text)
             if self.states is not None and stat is not None:
                 self.states.record(path, stat, self.digests[path], self.fact_source[path])
         return failed

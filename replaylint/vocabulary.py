@@ -28,23 +28,18 @@ def words(name: str) -> list[str]:
 
 
 # Headers that carry an intent key (besides anything containing "idempoten").
-INTENT_HEADERS = {
-    squash(h)
-    for h in (
-        "PayPal-Request-Id", "Repeatability-Request-ID", "X-Unique-Transaction-ID", "Operation-Id",
-        "Client-Token", "X-Client-Token", "Client-Request-Token", "X-Client-Request-Token", "X-Dedup-Key",
-        "X-Deduplication-Id", "Request-Idempotency-Key",
-    )
-}
+INTENT_HEADER_NAMES = (
+    "PayPal-Request-Id", "Repeatability-Request-ID", "X-Unique-Transaction-ID", "Operation-Id",
+    "Client-Token", "X-Client-Token", "Client-Request-Token", "X-Client-Request-Token", "X-Dedup-Key",
+    "X-Deduplication-Id", "Request-Idempotency-Key",
+)
+INTENT_HEADERS = {squash(h) for h in INTENT_HEADER_NAMES}
 # Body and query fields that carry an intent key (besides anything containing "idempoten" or "dedup").
-INTENT_FIELDS = {
-    squash(f)
-    for f in (
-        "idempotency_key", "idempotencyToken", "client_token", "clientToken", "client_request_token",
-        "ClientRequestToken", "caller_reference", "CallerReference", "client_request_token",
-        "unique_request_id", "operation_id_key",
-    )
-}
+INTENT_FIELD_NAMES = (
+    "idempotency_key", "idempotencyToken", "client_token", "clientToken", "client_request_token",
+    "ClientRequestToken", "caller_reference", "CallerReference", "unique_request_id", "operation_id_key",
+)
+INTENT_FIELDS = {squash(f) for f in INTENT_FIELD_NAMES}
 # Names that are tracing or correlation ids: never intent keys, whatever they are called.
 TRACING_NAMES = {
     squash(h)

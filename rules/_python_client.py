@@ -1,5 +1,5 @@
 """Shared helpers of the Python client-key rules (RPL201-RPL205): not a rule module itself."""
-from replaylint.python.sources import RETRY_DECORATORS
+from replaylint.python.sources import KEY_NAME_STEMS, RETRY_DECORATORS
 
 import re
 
@@ -7,10 +7,8 @@ import re
 # used as a dict key or subscript (`"Idempotency-Key": `, `["Idempotency-Key"] =`), a header added by call, or
 # an SDK call whose id is the key. Files without one are never parsed for the key rules. The literal stems
 # are checked first: the regex only runs on the few files that contain one.
-KEY_STEMS = ("dempoten", "edup", "lient_token", "lientToken", "ClientRequestToken", "client_request_token",
-             "CallerReference", "CreationToken", "add_header", "putheader", "add_unredirected_header",
-             "start_workflow", "start_execution", "equest-Id", "equest_id", "epeatability", "nique-Transaction",
-             "peration-Id", "lient-Token", "lient-Request-Token")
+KEY_STEMS = (*KEY_NAME_STEMS, "add_header", "putheader", "add_unredirected_header", "start_workflow",
+             "start_execution")
 _SINK_SHAPE = re.compile(
     r"(?:[Ii]dempoten|[Dd]edup|[Cc]lient_?[Tt]oken|ClientRequestToken|client_request_token|CallerReference|"
     r"CreationToken)\w*\s*=(?!=)|"

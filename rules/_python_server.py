@@ -9,11 +9,11 @@ from replaylint.python.walk import fast_visit
 
 from replaylint.python.handlers import MUTATING, is_logging_call, is_read_or_receiver
 from replaylint.python.model import dotted, string_value
-from replaylint.python.sources import CLOCK_SOURCES, RANDOM_SOURCES, header_name, is_key_name
+from replaylint.python.sources import CLOCK_SOURCES, KEY_NAME_STEMS, RANDOM_SOURCES, header_name, is_key_name
 
-# A route can only be declared if one of these is written in the file.
 # Key names the server rules look for before parsing (a file with none of them cannot hold a finding)
-KEY_NEEDLES = ("dempoten", "client_token", "ClientToken")
+KEY_NEEDLES = KEY_NAME_STEMS
+# A route can only be declared if one of these is written in the file.
 ROUTE_NEEDLES = re.compile(r"@[\w.]+\.(post|patch|route|api_route)\(|def (post|patch|on_post|on_patch)\(|"
                            r"require_POST|require_http_methods|api_view|@action|@post|@patch|ViewSet|APIView|"
                            r"CreateView|CreateModelMixin|RequestHandler|MethodView|HTTPEndpoint|Route\(|"

@@ -13,7 +13,8 @@ class MutationWithoutIntentKey(Rule):
         `client_token`, `ClientRequestToken`, an AIP-155 `request_id` described as one), no client-chosen id
         (`?book_id=`, Kubernetes `metadata.name`) and no `If-Match` precondition. Keys shared through
         `components/parameters` count, and so do keys named in config (`keys.headers`, `keys.fields`,
-        `keys.implicit`). POSTs that only read (`/search`, `:query`, `/validate`, `/token`) and webhook receivers
+        `keys.implicit`). POSTs that only read (`/search`, `:query`, `/validate`, `/token`), operations named as
+        setting a value (`set-lfs-preference`: the same value set twice is the same state) and webhook receivers
         are not mutations. Errors on high-harm operations (money, orders, messages), warnings otherwise.
     """
     why = """
@@ -111,6 +112,11 @@ paths:
       operationId: searchOrders
       responses:
         "200": {description: matching orders}
+  /repos/{repo}/import/lfs:
+    patch:
+      operationId: setLfsPreference
+      responses:
+        "200": {description: the preference now in force}
   /webhooks/payments:
     post:
       operationId: receivePaymentEvent

@@ -20,7 +20,8 @@ class HandlerWithoutIntentKey(Rule):
         like `Idempotency-Key`/`idempotency_key`, no read of `request.headers[...]` or
         `request.META["HTTP_IDEMPOTENCY_KEY"]`, and no coverage by django-idempotency-key (decorators or
         middleware), asgi-idempotency-header middleware or aws-lambda-powertools `@idempotent`. Searches,
-        logins and webhook receivers are not flagged. Errors on high-harm handlers, warnings otherwise.
+        logins, assignments (`set_language`: the same value set twice is the same state) and webhook receivers
+        are not flagged. Errors on high-harm handlers, warnings otherwise.
     """
     why = """
         A client that timed out cannot tell whether its order was placed. Without a key naming its intent,
@@ -74,6 +75,11 @@ async def create_order(order: dict, idempotency_key: str = Header(...)):
 @app.post("/orders/search")
 async def search_orders(query: dict):
     return []
+
+
+@app.post("/preferences/language")
+async def set_language(language: str):
+    return {"language": language}
 
 
 # replaylint: harm=none -- a page-view counter; a duplicate count is noise

@@ -141,3 +141,36 @@ def test_linted_code_is_never_imported_or_run(project):
     result, found = lint(["."])
     assert not marker.exists()
     assert ("RPL201", 9, False, "") in found
+
+
+def test_every_built_in_key_name_passes_the_key_prefilters():
+    """The literal prefilter must not drop a file that names a key in any common spelling."""
+    from replaylint.python.sources import KEY_NAME_STEMS, is_key_name
+    from replaylint.vocabulary import INTENT_FIELD_NAMES, INTENT_HEADER_NAMES, words
+
+    for name in (*INTENT_HEADER_NAMES, *INTENT_FIELD_NAMES, "Idempotency-Key", "idempotencyKey"):
+        parts = words(name)
+        spellings = (name, "_".join(parts), "_".join(parts).upper(), "-".join(parts),
+                     "-".join(part.title() for part in parts), parts[0] + "".join(part.title() for part in parts[1:]))
+        for written in spellings:
+            assert is_key_name(written), written
+            assert any(stem in written for stem in KEY_NAME_STEMS), written
+
+
+@pytest.mark.parametrize("header", ["X-Dedup-Key", "PayPal-Request-Id", "X-Client-Token"])
+def test_server_inventing_any_built_in_key_name_is_found(project, header):
+    write(project, "app.py", f"""
+import uuid
+
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.post("/payments")
+def create_payment():
+    key = request.headers.get("{header}") or str(uuid.uuid4())
+    return payments.create_once(key, request.json)
+""")
+    _, found = lint(["app.py"])
+    assert ("RPL302", 11) in {(code, line) for code, line, *_ in found}

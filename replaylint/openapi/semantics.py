@@ -128,10 +128,24 @@ def creates_with_server_id(op: Operation) -> bool:
     return any(route.startswith(normalise_path(op.path) + "/{}") for route in op.spec.routes)
 
 
+def sets_a_value(name_words: list[str]) -> bool:
+    """`set-lfs-preference`, `setLanguage`: an assignment, which leaves the same state however often it is
+    repeated (like a PUT). Not `set up` / `setup`, which creates."""
+    return len(name_words) >= 2 and name_words[0] == "set" and name_words[1] != "up"
+
+
+def is_assignment(op: Operation) -> bool:
+    """The operation is named as setting a value: by its operationId, its `:verb` or its last path segment."""
+    tail = path_segments(op.path)[-1:] or [""]
+    segment = "" if is_param_segment(tail[0]) else tail[0].split(":")[0]
+    names = (op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1], custom_verb(op), segment)
+    return any(sets_a_value(words(name)) for name in names if name)
+
+
 def needs_key(op: Operation) -> bool:
     """Would repeating this operation do something twice? POST and PATCH, and PUTs that create by server id;
-    not POSTs that only read, nor webhook receivers."""
-    if documents_idempotent(op):
+    not POSTs that only read or set a value, nor webhook receivers."""
+    if documents_idempotent(op) or (op.method in ("POST", "PATCH") and is_assignment(op)):
         return False
     if op.method == "PATCH":
         return not is_merge_patch(op)

@@ -10,7 +10,7 @@ from .lazy import Visitor, cst
 
 from .walk import fast_visit
 
-from ..openapi.semantics import INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS
+from ..openapi.semantics import INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS, sets_a_value
 from ..vocabulary import squash, words
 from .model import ClassInfo, FunctionInfo, ModuleModel, dotted, string_value
 from .sources import header_name, is_key_name
@@ -102,7 +102,7 @@ class ProjectFacts:
 
 
 _CLASS_LINE = re.compile(r"^([ \t]*)class\s+(\w+)", re.M)
-_KEY_FIELD_LINE = re.compile(r"^([ \t]+)(\w*(?:[Ii]dempoten|lient_?[Tt]oken|[Dd]edup)\w*)\s*:", re.M)
+_FIELD_LINE = re.compile(r"^([ \t]+)(\w+)\s*:(?!=)", re.M)  # `name: type` (filtered by is_key_name)
 
 
 def _key_models(text: str) -> set[str]:
@@ -111,7 +111,7 @@ def _key_models(text: str) -> set[str]:
     every file that mentions a key, before any analysis."""
     classes = [(m.start(), len(m.group(1)), m.group(2)) for m in _CLASS_LINE.finditer(text)]
     found = set()
-    for field in _KEY_FIELD_LINE.finditer(text):
+    for field in _FIELD_LINE.finditer(text):
         if not is_key_name(field.group(2)):
             continue
         indent = len(field.group(1))
@@ -331,7 +331,8 @@ AUTH_WORDS = frozenset("login logout signin signout token authtoken authenticate
 
 
 def is_read_or_receiver(handler: Handler) -> bool:
-    """Searches, logins, validations and webhook receivers: POST handlers that are not replay-relevant."""
+    """Searches, logins, validations, assignments and webhook receivers: POST handlers that are not
+    replay-relevant."""
     name = handler.info.name if handler.info else handler.cls.name
     owner_words = words(handler.cls.name) if handler.cls else []
     if AUTH_WORDS & (set(owner_words) | set(words(name))) or (owner_words and owner_words[0] in READ_VERBS):
@@ -347,6 +348,8 @@ def is_read_or_receiver(handler: Handler) -> bool:
         return True
     if name_words and name_words[0] in READ_VERBS and not MUTATING_VERBS & set(name_words[1:]):
         return True
+    if sets_a_value(name_words) or sets_a_value(path_words):
+        return True  # `set_language`: the same value set twice is the same state
     everything = set(name_words) | {squash(s) for s in segments}
     return bool(everything & (INBOUND_SEGMENTS | {"webhook", "webhooks", "callback", "callbacks"}))
 

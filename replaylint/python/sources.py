@@ -56,6 +56,18 @@ TRACING_ATTRIBUTES = frozenset({"traceid", "correlationid", "traceparent", "span
 REQUEST_LIKE = frozenset({"request", "req", "g", "ctx", "context", "span", "state", "scope", "event"})
 
 
+# Literal stems of every built-in intent-key name as code writes it: as in a spec (`X-Dedup-Key`), snake_case,
+# camelCase and kebab-case. A file holding none of them (nor a configured name) cannot read, send or invent a
+# key, so the key rules skip it without parsing; a test checks each name of the vocabulary contains one.
+KEY_NAME_STEMS = ("dempoten", "DEMPOTEN", "edup", "EDUP", "lient_token", "lientToken", "lient-Token", "lient-token",
+                  "LIENT_TOKEN", "equest-Id", "equest-ID", "equest_id", "equestId", "equest-id", "EQUEST_ID",
+                  "equestToken", "equest_token", "equest-Token", "equest-token", "EQUEST_TOKEN", "epeatability",
+                  "EPEATABILITY", "nique-Transaction", "nique_transaction", "niqueTransaction", "nique-transaction",
+                  "NIQUE_TRANSACTION", "peration-Id", "peration_id", "perationId", "peration-id", "PERATION_ID",
+                  "allerReference", "aller_reference", "aller-Reference", "aller-reference", "ALLER_REFERENCE",
+                  "reationToken", "reation_token", "REATION_TOKEN")
+
+
 def is_key_name(name: str, extra=frozenset()) -> bool:
     """An intent key as a header, field or keyword name (`Idempotency-Key`, `idempotency_key`, `ClientToken`)."""
     if is_tracing_name(name):
