@@ -9,6 +9,9 @@ the files its `$ref`s read, and is used only while they are unchanged.
 from __future__ import annotations
 
 import json
+import os
+import sys
+from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
@@ -23,10 +26,29 @@ def digest(text: str) -> str:
     return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+@lru_cache(maxsize=1)
+def generation() -> str:
+    """The cache folder of this replaylint: its version plus the sizes and times of its own source files, so a
+    reinstalled or edited tool never reads results an older analysis wrote under the same version number."""
+    folders = {os.path.dirname(os.path.abspath(__file__))}
+    rules = sys.modules.get("replaylint.rules")
+    folders.update(os.path.abspath(path) for path in getattr(rules, "__path__", ()))
+    stamps = []
+    for folder in sorted(folders):
+        for directory, subdirectories, files in os.walk(folder):
+            subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    stat = os.stat(os.path.join(directory, name))
+                    stamps.append(f"{os.path.relpath(os.path.join(directory, name), folder)}:{stat.st_size}:"
+                                  f"{stat.st_mtime_ns}")
+    return f"{__version__}-{digest(chr(10).join(stamps))[:12]}"
+
+
 class Cache:
     def __init__(self, root: Path, config, rules, extra: str = ""):
-        self.folder = Path(root) / FOLDER / __version__
-        material = "\n".join([__version__, config.fingerprint(), ",".join(sorted(r.code for r in rules)), extra])
+        self.folder = Path(root) / FOLDER / generation()
+        material = "\n".join([config.fingerprint(), ",".join(sorted(r.code for r in rules)), extra])
         self.file = self.folder / f"{digest(material)[:32]}.json"
         self._entries: dict | None = None
         self._new: dict[str, dict] = {}
@@ -69,7 +91,7 @@ class Cache:
         if not self._new:
             return
         try:
-            self._prepare()
+            _ensure_folder(self.folder)
             merged = self._read()
             current = set(self._paths.values())
             merged = {k: v for k, v in merged.items() if not (isinstance(v, dict) and
@@ -81,23 +103,13 @@ class Cache:
         except OSError:
             pass  # a cache that cannot be written only costs time
 
-    def _prepare(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        top = self.folder.parent
-        ignore = top / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# created by replaylint\n*\n", encoding="utf-8")
-        tag = top / "CACHEDIR.TAG"
-        if not tag.exists():
-            tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# replaylint cache\n", encoding="utf-8")
-
 
 class FileStates:
     """What the last run saw of each input: (size, mtime) -> content digest, and whether the file feeds the
     project facts. A warm run trusts an unchanged size and mtime (as Ruff does) and reads only what changed."""
 
     def __init__(self, root: Path):
-        self.file = Path(root) / FOLDER / __version__ / "files.json"
+        self.file = Path(root) / FOLDER / generation() / "files.json"
         try:
             with open(self.file, encoding="utf-8") as handle:
                 data = json.load(handle)
@@ -120,10 +132,29 @@ class FileStates:
         if all(self._known.get(path) == record for path, record in self._seen.items()):
             return
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
+            _ensure_folder(self.file.parent)
             _write(self.file, json.dumps({**self._known, **self._seen}, separators=(",", ":")))
         except OSError:
             pass
+
+
+def _ensure_folder(folder: Path) -> None:
+    """This generation's folder, made on first use (older generations can never be read again: removed), in
+    a cache folder that git and backup tools know to skip."""
+    top = folder.parent
+    if not folder.is_dir():
+        import shutil
+
+        for old in top.glob("*/"):
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = top / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# created by replaylint\n*\n", encoding="utf-8")
+    tag = top / "CACHEDIR.TAG"
+    if not tag.exists():
+        tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# replaylint cache\n", encoding="utf-8")
 
 
 def _file_digest(path: str) -> str | None:

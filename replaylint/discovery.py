@@ -55,6 +55,13 @@ class Ignorer:
         self._git_rules: dict[str, list] = {}
         self._dirs: dict[str, list[str]] = {}
         self._active: dict[str, list] = {}
+        self._listed: dict[str, tuple[bool, bool]] = {}  # folder -> (has .gitignore, has .git), from the walk
+
+    def note_listing(self, directory: str, names) -> None:
+        """What a folder the walk listed holds: spares a failed open of `.gitignore` and a stat of `.git` in
+        each of a big tree's folders."""
+        if self.gitignore:
+            self._listed[directory] = (".gitignore" in names, ".git" in names)
 
     def excluded(self, path: str, is_dir: bool) -> bool:
         name = os.path.basename(path)
@@ -103,7 +110,9 @@ class Ignorer:
         cached = self._dirs.get(directory)
         if cached is None:
             parent = os.path.dirname(directory)
-            if os.path.exists(os.path.join(directory, ".git")) or parent == directory:
+            listed = self._listed.get(directory)
+            has_git = listed[1] if listed is not None else os.path.exists(os.path.join(directory, ".git"))
+            if has_git or parent == directory:
                 cached = [directory]
             elif directory == self.root and not _inside_repository(parent):
                 cached = [directory]  # no repository: the project root is the top
@@ -115,11 +124,14 @@ class Ignorer:
     def _rules_in(self, directory: str) -> list:
         if directory not in self._git_rules:
             rules = []
-            try:
-                with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
-                    text = handle.read()
-            except OSError:
-                text = ""
+            text = ""
+            listed = self._listed.get(directory)
+            if listed is None or listed[0]:
+                try:
+                    with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
+                        text = handle.read()
+                except OSError:
+                    pass
             for line in text.splitlines():
                 line = line.rstrip()
                 if not line or line.startswith("#"):
@@ -237,6 +249,7 @@ def _walk(top: Path, ignorer: Ignorer, add, inputs: Inputs) -> None:
             inputs.problems.append(Problem(_shown(directory, relative_to), f"not analysed: cannot list directory: "
                                                                           f"{exc.strerror or exc}"))
             continue
+        ignorer.note_listing(directory, {entry.name for entry in entries})
         for entry in entries:
             symlink = entry.is_symlink()  # never follows the link, never fails
             try:

@@ -152,6 +152,43 @@ def test_cache_is_used_and_invalidated_by_content_and_refs(project, capsys, monk
     assert analysed == [1, 1]
 
 
+def test_a_changed_tool_never_reads_an_older_tools_cache(project, capsys, monkeypatch):
+    """Same version number, different code (an edited checkout, a reinstall): a new cache generation, and the
+    old one is removed."""
+    from replaylint import cache, engine
+
+    write(project, "api.yaml", SPEC)
+    main(["check", "api.yaml"])
+    capsys.readouterr()
+    first = cache.generation()
+    assert [p.name for p in (project / ".replaylint_cache").iterdir() if p.is_dir()] == [first]
+    analysed = []
+    original = engine.analyse_spec
+    monkeypatch.setattr(engine, "analyse_spec", lambda *a, **k: analysed.append(1) or original(*a, **k))
+    monkeypatch.setattr(cache, "generation", lambda: first + "-edited")
+    main(["check", "api.yaml"])
+    capsys.readouterr()
+    assert analysed == [1]
+    assert [p.name for p in (project / ".replaylint_cache").iterdir() if p.is_dir()] == [first + "-edited"]
+
+
+def test_cache_generation_follows_the_tools_own_files(tmp_path, monkeypatch):
+    from replaylint import cache
+
+    package = tmp_path / "replaylint"
+    package.mkdir()
+    (package / "cache.py").write_text("# one\n")
+    monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))
+    cache.generation.cache_clear()
+    try:
+        before = cache.generation()
+        (package / "rule.py").write_text("# a new module\n")
+        cache.generation.cache_clear()
+        assert cache.generation() != before and cache.generation().startswith(cache.__version__ + "-")
+    finally:
+        cache.generation.cache_clear()
+
+
 def test_corrupt_cache_entries_are_ignored(project, capsys):
     write(project, "api.yaml", SPEC)
     main(["check", "api.yaml"])

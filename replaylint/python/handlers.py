@@ -13,7 +13,7 @@ from .walk import fast_visit
 from ..openapi.semantics import INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS, sets_a_value
 from ..vocabulary import squash, words
 from .model import ClassInfo, FunctionInfo, ModuleModel, dotted, string_value
-from .sources import header_name, is_key_name
+from .sources import KEY_NAME_STEMS, header_name, is_key_name
 
 HTTP_VERBS = {"post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE", "get": "GET"}
 MUTATING = {"POST", "PATCH"}  # PUT and DELETE name their target: idempotent unless the code says otherwise
@@ -74,11 +74,12 @@ class ProjectFacts:
         apps = []
         models: set[str] = set()
         for module, text in texts.items():
-            if DJANGO_OPT_IN.search(text):
-                facts.django_middleware = facts.django_middleware or "opt-in"
-            elif DJANGO_ALL.search(text):
-                facts.django_middleware = "all"
-            for match in ASGI_MIDDLEWARE.finditer(text):
+            if "IdempotencyKeyMiddleware" in text:  # literal checks first: the regexes are slower scans
+                if DJANGO_OPT_IN.search(text):
+                    facts.django_middleware = facts.django_middleware or "opt-in"
+                elif DJANGO_ALL.search(text):
+                    facts.django_middleware = "all"
+            for match in ASGI_MIDDLEWARE.finditer(text) if "IdempotencyHeaderMiddleware" in text else ():
                 call = text[match.end():match.end() + 600]
                 methods = re.search(r"applicable_methods\s*=\s*[\[(]([^\])]*)[\])]", call.split(")\n")[0])
                 found = re.findall(r"['\"](\w+)['\"]", methods.group(1)) if methods else ["POST", "PATCH"]
@@ -102,20 +103,29 @@ class ProjectFacts:
 
 
 _CLASS_LINE = re.compile(r"^([ \t]*)class\s+(\w+)", re.M)
-_FIELD_LINE = re.compile(r"^([ \t]+)(\w+)\s*:(?!=)", re.M)  # `name: type` (filtered by is_key_name)
+_FIELD_LINE = re.compile(r"([ \t]+)(\w+)\s*:")  # `idempotency_key: str`, matched at a line's start
+_IDENTIFIER_STEMS = tuple(stem for stem in KEY_NAME_STEMS if "-" not in stem)
 
 
 def _key_models(text: str) -> set[str]:
     """Classes whose body declares a field named like an intent key (`idempotency_key: str`), so a handler
-    that takes one as its body model in another module reads a key. Regex passes, not a parse: this runs on
-    every file that mentions a key, before any analysis."""
+    that takes one as its body model in another module reads a key. Text searches, not a parse: this runs on
+    every file that mentions a key, before any analysis. Only the lines holding a key stem are looked at."""
+    line_starts = set()
+    for stem in _IDENTIFIER_STEMS:
+        at = text.find(stem)
+        while at >= 0:
+            line_starts.add(text.rfind("\n", 0, at) + 1)
+            at = text.find(stem, at + len(stem))
+    fields = [(start, field) for start in sorted(line_starts)
+              if (field := _FIELD_LINE.match(text, start)) is not None and is_key_name(field.group(2))]
+    if not fields:
+        return set()
     classes = [(m.start(), len(m.group(1)), m.group(2)) for m in _CLASS_LINE.finditer(text)]
     found = set()
-    for field in _FIELD_LINE.finditer(text):
-        if not is_key_name(field.group(2)):
-            continue
+    for start, field in fields:
         indent = len(field.group(1))
-        before = bisect.bisect_left(classes, (field.start(),)) - 1
+        before = bisect.bisect_left(classes, (start,)) - 1
         while before >= 0 and classes[before][1] >= indent:
             before -= 1
         if before >= 0:
