@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,21 +27,24 @@ def digest(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def generation() -> str:
-    """The cache folder of this replaylint: its version plus the sizes and times of its own source files, so a
-    reinstalled or edited tool never reads results an older analysis wrote under the same version number."""
-    folders = {os.path.dirname(os.path.abspath(__file__))}
-    rules = sys.modules.get("replaylint.rules")
-    folders.update(os.path.abspath(path) for path in getattr(rules, "__path__", ()))
-    stamps = []
-    for folder in sorted(folders):
+    """The cache folder of this replaylint: its version plus a digest of its own source files and rules, so an
+    edited checkout or a reinstall with other code never reads results an older analysis wrote under the same
+    version number. By content, not file times: two installs of the same code share one cache."""
+    from .registry import rules_folders
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    rules = rules_folders()
+    hasher = sha256(b"")
+    for folder in sorted({package, *rules}):
         for directory, subdirectories, files in os.walk(folder):
-            subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
+            subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__"
+                                       and os.path.join(directory, d) not in rules)  # each file once
             for name in sorted(files):
                 if name.endswith(".py"):
-                    stat = os.stat(os.path.join(directory, name))
-                    stamps.append(f"{os.path.relpath(os.path.join(directory, name), folder)}:{stat.st_size}:"
-                                  f"{stat.st_mtime_ns}")
-    return f"{__version__}-{digest(chr(10).join(stamps))[:12]}"
+                    path = os.path.join(directory, name)
+                    with open(path, "rb") as handle:
+                        hasher.update(os.path.relpath(path, folder).encode() + b"\0" + handle.read() + b"\0")
+    return f"{__version__}-{hasher.hexdigest()[:12]}"
 
 
 class Cache:

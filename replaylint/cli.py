@@ -104,6 +104,8 @@ def entry() -> None:
     caches saved and worker pools shut down; what is left is freeing a big spec's millions of objects one by
     one at interpreter shutdown, a sixth of a run on the GitHub spec (mypy exits this way for the same reason)."""
     code = main()
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        sys.exit(code)  # under coverage or a profiler: let them write their data at exit
     for stream in (sys.stdout, sys.stderr):
         try:
             if stream is not None:
@@ -240,8 +242,7 @@ def exit_code(result, fail_on: str, exit_zero: bool = False) -> int:
 def _write(text: str, output: str | None) -> None:
     """Write to stdout, or atomically to a file (an interrupted run leaves no half-written report)."""
     if not output:
-        if sys.stdout is None:
-            raise UsageError("cannot write the report: standard output is closed (use --output FILE)")
+        _require_stdout()
         sys.stdout.write(text)
         sys.stdout.flush()
         return
@@ -253,8 +254,15 @@ def _write(text: str, output: str | None) -> None:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
+def _require_stdout() -> None:
+    if sys.stdout is None:
+        raise UsageError("cannot write: standard output is closed (`check` can write to a file with --output)")
+
+
 def _rules(args) -> int:
     from .registry import REGISTRY
+
+    _require_stdout()
 
     if args.output_format == "json":
         print(json.dumps([_rule_dict(rule) for rule in REGISTRY], indent=2))
@@ -276,6 +284,7 @@ def _rule(args) -> int:
     rule = REGISTRY.get(args.rule)
     if rule is None:
         return _fail(f"no rule named {args.rule!r}; `replaylint rules` lists them")
+    _require_stdout()
     if args.output_format == "json":
         print(json.dumps(_rule_dict(rule), indent=2))
         return EXIT_CLEAN

@@ -66,7 +66,8 @@ def _not_analysed(shown: str, exc: DocumentError) -> FileResult:
 def gc_paused():
     """The cyclic collector off while one spec is parsed and analysed: a big spec is millions of acyclic
     containers, and collections triggered by allocating them would walk the whole tree again and again
-    (a tenth of the run on the GitHub spec). Cycles made meanwhile are collected once it is back on."""
+    (a tenth of the run on the GitHub spec). Cycles made meanwhile are collected once it is back on. The switch
+    is process-wide: used as a library, other threads run without the collector for that long too."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -148,9 +149,9 @@ def _project_facts(paths: list[str], files, config: Config):
 
 def _may_hold_facts(text: str) -> bool:
     """Middleware and key models both name a key: a text with no key name holds no project fact."""
-    from .python.sources import KEY_NAME_STEMS  # only runs for Python inputs
+    from .python.sources import mentions_key_name  # only runs for Python inputs
 
-    return any(stem in text for stem in KEY_NAME_STEMS)
+    return mentions_key_name(text)
 
 
 class _Files:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -29,6 +30,11 @@ def _rules_package():
         sys.modules["replaylint.rules"] = module
         spec.loader.exec_module(module)
         return module
+
+
+def rules_folders() -> tuple[str, ...]:
+    """Where the rule modules are read from: inside the package once installed, `rules/` in a checkout."""
+    return tuple(os.path.abspath(path) for path in _rules_package().__path__)
 
 
 class Registry:

@@ -1,25 +1,27 @@
 """Shared helpers of the Python client-key rules (RPL201-RPL205): not a rule module itself."""
-from replaylint.python.sources import KEY_NAME_STEMS, RETRY_DECORATORS
+from replaylint.python.sources import RETRY_DECORATORS, mentions_key_name
 
 import re
 
 # Text shapes of a key sink: a key-named keyword or variable assigned (`idempotency_key=`), a key-named string
 # used as a dict key or subscript (`"Idempotency-Key": `, `["Idempotency-Key"] =`), a header added by call, or
-# an SDK call whose id is the key. Files without one are never parsed for the key rules. The literal stems
+# an SDK call whose id is the key. Files without one are never parsed for the key rules. The key-name stems
 # are checked first: the regex only runs on the few files that contain one.
-KEY_STEMS = (*KEY_NAME_STEMS, "add_header", "putheader", "add_unredirected_header", "start_workflow",
-             "start_execution")
+SINK_CALLS = ("add_header", "putheader", "add_unredirected_header", "start_workflow", "start_execution")
+_KEY_NAME = (r"(?:idempoten|de[-_]?dup|client[-_]?(?:request[-_]?)?token|request[-_]?token|creation[-_]?token|"
+             r"caller[-_]?reference|paypal[-_]?request[-_]?id|unique[-_]?(?:request|transaction)[-_]?id|"
+             r"operation[-_]?id|repeatability[-_]?request)")
 _SINK_SHAPE = re.compile(
-    r"(?:[Ii]dempoten|[Dd]edup|[Cc]lient_?[Tt]oken|ClientRequestToken|client_request_token|CallerReference|"
-    r"CreationToken)\w*\s*=(?!=)|"
-    r"(?:[Ii]dempoten|[Dd]edup|[Cc]lient[_-]?[Tt]oken|[Rr]equest[_-]?[Tt]oken|PayPal-Request-Id|paypal_request_id|"
-    r"Repeatability-Request|Unique-Transaction|Operation-Id)[\w-]*[\"']\s*(?::|\]\s*=)|"
-    r"[\"'](?:[Xx]-)?[Ii]dempotency[-_][Kk]ey[\"']|"  # a header name kept in a variable
-    r"(?:add_header|putheader|setdefault|add_unredirected_header)\(\s*[\"']|start_workflow\(|start_execution\(")
+    _KEY_NAME + r"\w*\s*=(?!=)|"  # idempotency_key=..., client_token = ...
+    + _KEY_NAME + r"[\w-]*[\"']\s*(?::|\]\s*=)|"  # {"Idempotency-Key": ...}, headers["X-Client-Token"] = ...
+    r"[\"'](?:x-)?idempotency[-_]key[\"']|"  # a header name kept in a variable
+    r"(?:add_header|putheader|setdefault|add_unredirected_header)\(\s*[\"']|start_workflow\(|start_execution\(",
+    re.I)
 
 
 def key_prefilter(text: str) -> bool:
-    return any(stem in text for stem in KEY_STEMS) and _SINK_SHAPE.search(text) is not None
+    return (mentions_key_name(text) or any(call in text for call in SINK_CALLS)) and \
+        _SINK_SHAPE.search(text) is not None
 
 
 def key_sinks(ctx):

@@ -7,12 +7,10 @@ from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import fast_visit
 
-from replaylint.python.handlers import MUTATING, is_logging_call, is_read_or_receiver
+from replaylint.python.handlers import MUTATING, is_assignment, is_logging_call, is_read_or_receiver
 from replaylint.python.model import dotted, string_value
-from replaylint.python.sources import CLOCK_SOURCES, KEY_NAME_STEMS, RANDOM_SOURCES, header_name, is_key_name
+from replaylint.python.sources import CLOCK_SOURCES, RANDOM_SOURCES, header_name, is_key_name
 
-# Key names the server rules look for before parsing (a file with none of them cannot hold a finding)
-KEY_NEEDLES = KEY_NAME_STEMS
 # A route can only be declared if one of these is written in the file.
 ROUTE_NEEDLES = re.compile(r"@[\w.]+\.(post|patch|route|api_route)\(|def (post|patch|on_post|on_patch)\(|"
                            r"require_POST|require_http_methods|api_view|@action|@post|@patch|ViewSet|APIView|"
@@ -31,8 +29,9 @@ def mutating_handlers(ctx):
         if handler.cls is not None and handler.info is not None:
             name = f"{handler.cls.name}.{name}"  # `TransferView.post`: the class says what the method does
         harm = ctx.harm(handler.qualname, name, handler, def_line)
-        if harm.level != "none":
-            yield handler, harm
+        if harm.level == "none" or (harm.level != "high" and is_assignment(handler)):
+            continue  # cheap, or `set_language`: setting the same value twice is the same state
+        yield handler, harm
 
 
 def handler_label(handler) -> str:

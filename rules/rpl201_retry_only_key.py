@@ -1,6 +1,6 @@
 from replaylint.rule import Example, Rule
 
-from ._python_client import KEY_STEMS, key_prefilter, key_sinks, line_of, regenerated_per_attempt
+from ._python_client import key_prefilter, key_sinks, line_of, regenerated_per_attempt
 
 
 class RetryOnlyKey(Rule):
@@ -8,7 +8,6 @@ class RetryOnlyKey(Rule):
     name = "retry-only-key"
     severity = "by-harm"
     target = "python"
-    needles = KEY_STEMS
     prefilter = staticmethod(key_prefilter)
     summary = "A key sent by a function is made in that same function from a random or clock source"
     what = """
@@ -18,7 +17,8 @@ class RetryOnlyKey(Rule):
         `str()`, `.hex`, `format` and concatenation to key sinks: `idempotency_key=`-style keywords,
         `Idempotency-Key`-style header values, `headers[...] =`, SDK options (Stripe `idempotency_key`, boto3
         `ClientToken`, ...). Keys from parameters, loaded objects, configured `factories`, `uuid5`/`uuid3` or
-        hashes of intent fields are stable. A random key saved before it is sent is not flagged.
+        hashes of intent fields are stable. A random key saved before it is sent is not flagged. A key kept on
+        `self` (`self.key = uuid4()` in `__init__`) is as new as the object: flagged, unless the class saves it.
     """
     why = """
         A key made inside the function that sends it is new on every call. It protects against a transport
@@ -63,6 +63,21 @@ def charge(customer, amount):
         customer=customer, amount=amount, currency="eur", idempotency_key=f"charge-{time.time()}"
     )
 """, filename="example.py"),
+        Example("""
+import uuid
+
+import requests
+
+
+class Checkout:
+    def __init__(self, cart):
+        self.cart = cart
+        self.idempotency_key = uuid.uuid4().hex  # once per object: a new process makes a new one
+
+    def submit(self):
+        return requests.post("https://api.example.com/orders", json={"cart": self.cart.id},
+                             headers={"Idempotency-Key": self.idempotency_key})
+""", filename="example.py"),
     )
     good = (
         Example("""
@@ -87,6 +102,17 @@ def create_order_saved_key(cart, db):
     key = str(uuid.uuid4())
     db.save_pending_order(cart.id, key)
     return requests.post("https://api.example.com/orders", json={"cart": cart.id}, headers={"Idempotency-Key": key})
+
+
+class PendingOrder(Model):
+    def save(self, *args, **kwargs):
+        if not self.idempotency_key:
+            self.idempotency_key = uuid.uuid4().hex  # stored with the row before anything is sent
+        super().save(*args, **kwargs)
+
+    def submit(self):
+        return requests.post("https://api.example.com/orders", json={"order": self.id},
+                             headers={"Idempotency-Key": self.idempotency_key})
 """, filename="example.py"),
     )
 

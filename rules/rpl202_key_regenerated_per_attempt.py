@@ -1,6 +1,6 @@
 from replaylint.rule import Example, Rule
 
-from ._python_client import KEY_STEMS, key_prefilter, key_sinks, regenerated_per_attempt
+from ._python_client import key_prefilter, key_sinks, regenerated_per_attempt
 
 
 class KeyRegeneratedPerAttempt(Rule):
@@ -8,7 +8,6 @@ class KeyRegeneratedPerAttempt(Rule):
     name = "key-regenerated-per-attempt"
     severity = "error"
     target = "python"
-    needles = KEY_STEMS
     prefilter = staticmethod(key_prefilter)
     summary = "The key is made inside the retry loop or `@retry` function that resends it"
     what = """

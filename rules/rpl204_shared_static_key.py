@@ -1,6 +1,6 @@
 from replaylint.rule import Example, Rule
 
-from ._python_client import KEY_STEMS, key_prefilter, key_sinks
+from ._python_client import key_prefilter, key_sinks
 
 
 class SharedStaticKey(Rule):
@@ -8,7 +8,6 @@ class SharedStaticKey(Rule):
     name = "shared-static-key"
     severity = "error"
     target = "python"
-    needles = KEY_STEMS
     prefilter = staticmethod(key_prefilter)
     summary = "A key value fixed for many requests"
     what = """

@@ -1,6 +1,6 @@
 from replaylint.rule import Example, Rule
 
-from ._python_client import KEY_STEMS, key_prefilter, key_sinks
+from ._python_client import key_prefilter, key_sinks
 
 
 class TracingIdAsKey(Rule):
@@ -8,7 +8,6 @@ class TracingIdAsKey(Rule):
     name = "tracing-id-as-key"
     severity = "warning"
     target = "python"
-    needles = KEY_STEMS
     prefilter = staticmethod(key_prefilter)
     summary = "A request or trace id flows into a key"
     what = """

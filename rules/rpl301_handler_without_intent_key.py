@@ -20,8 +20,8 @@ class HandlerWithoutIntentKey(Rule):
         like `Idempotency-Key`/`idempotency_key`, no read of `request.headers[...]` or
         `request.META["HTTP_IDEMPOTENCY_KEY"]`, and no coverage by django-idempotency-key (decorators or
         middleware), asgi-idempotency-header middleware or aws-lambda-powertools `@idempotent`. Searches,
-        logins, assignments (`set_language`: the same value set twice is the same state) and webhook receivers
-        are not flagged. Errors on high-harm handlers, warnings otherwise.
+        logins, webhook receivers and assignments that are not high-harm (`set_language`: the same value set
+        twice is the same state) are not flagged. Errors on high-harm handlers, warnings otherwise.
     """
     why = """
         A client that timed out cannot tell whether its order was placed. Without a key naming its intent,

@@ -7,10 +7,10 @@ from replaylint.python.walk import fast_visit
 import re
 
 from replaylint.python.model import string_value
-from replaylint.python.sources import header_name, is_key_name
+from replaylint.python.sources import header_name, is_key_name, mentions_key_name
 from replaylint.rule import Example, Rule
 
-from ._python_server import KEY_NEEDLES, key_string_in, mentions_random
+from ._python_server import key_string_in, mentions_random
 
 RANDOM_TEXT = re.compile(r"uuid|secrets|random|urandom|ulid|nanoid|token_hex|token_urlsafe|time\(|now\(|"
                          r"default_factory")
@@ -21,11 +21,9 @@ class ServerInventsKey(Rule):
     name = "server-invents-key"
     severity = "error"
     target = "python"
-    needles = KEY_NEEDLES
-
     def prefilter(self, text: str) -> bool:
         """A key name and something random to fill it with."""
-        return any(n in text for n in self.needles) and bool(RANDOM_TEXT.search(text))
+        return mentions_key_name(text) and bool(RANDOM_TEXT.search(text))
     summary = "A handler or request model fills a missing key itself"
     what = """
         Flags server code that makes up an intent key when the client sent none:

@@ -4,10 +4,10 @@ from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import fast_visit
 
-from replaylint.python.sources import is_key_name
+from replaylint.python.sources import is_key_name, mentions_key_name
 from replaylint.rule import Example, Rule
 
-from ._python_server import KEY_NEEDLES, ROUTE_NEEDLES, is_logging, key_string_in, mutating_handlers
+from ._python_server import ROUTE_NEEDLES, is_logging, key_string_in, mutating_handlers
 
 
 class KeyReadButUnused(Rule):
@@ -15,11 +15,9 @@ class KeyReadButUnused(Rule):
     name = "key-read-but-unused"
     severity = "warning"
     target = "python"
-    needles = KEY_NEEDLES
-
     def prefilter(self, text: str) -> bool:
         """A key name in a file that declares routes."""
-        return any(n in text for n in self.needles) and bool(ROUTE_NEEDLES.search(text))
+        return mentions_key_name(text) and bool(ROUTE_NEEDLES.search(text))
     summary = "A handler reads the key and never uses it"
     what = """
         Flags a mutating handler that binds an intent key (a `Header` parameter, a variable read from

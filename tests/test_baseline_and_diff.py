@@ -172,19 +172,29 @@ def test_a_changed_tool_never_reads_an_older_tools_cache(project, capsys, monkey
     assert [p.name for p in (project / ".replaylint_cache").iterdir() if p.is_dir()] == [first + "-edited"]
 
 
-def test_cache_generation_follows_the_tools_own_files(tmp_path, monkeypatch):
+def test_cache_generation_follows_the_tools_own_code(tmp_path, monkeypatch):
+    """Edited code (even of the same size) is a new generation; the same code installed again is not."""
+    import os
+
     from replaylint import cache
 
     package = tmp_path / "replaylint"
     package.mkdir()
-    (package / "cache.py").write_text("# one\n")
-    monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))
-    cache.generation.cache_clear()
-    try:
-        before = cache.generation()
-        (package / "rule.py").write_text("# a new module\n")
+    module = package / "cache.py"
+    module.write_text("# one\n")
+    monkeypatch.setattr(cache, "__file__", str(module))
+
+    def fresh_generation():
         cache.generation.cache_clear()
-        assert cache.generation() != before and cache.generation().startswith(cache.__version__ + "-")
+        return cache.generation()
+
+    try:
+        before = fresh_generation()
+        assert before.startswith(cache.__version__ + "-")
+        os.utime(module, (1, 1))  # reinstalled: new file times, same code
+        assert fresh_generation() == before
+        module.write_text("# two\n")
+        assert fresh_generation() != before
     finally:
         cache.generation.cache_clear()
 

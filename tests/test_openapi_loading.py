@@ -234,3 +234,19 @@ def test_an_analysed_spec_is_freed_as_soon_as_its_analysis_ends(project, monkeyp
         assert parsed and parsed[0]() is None
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("operation_id, flagged", [
+    ("setLfsPreference", False),  # an assignment: the same value set twice is the same state
+    ("set-default-branch", False),
+    ("setExpressCheckout", True),  # a name is only a hint: high harm (a checkout) still needs a key
+    ("setUpAccount", True),  # phrasal verbs create or move things
+    ("set-off-debt", True),
+    ("setAndChargeCard", True),  # ... and so does a mutating verb after `set`
+])
+def test_operations_named_as_setting_a_value(project, operation_id, flagged):
+    op = {"post": {"operationId": operation_id, "responses": {"200": {"description": "done"}}}}
+    write(project, "api.json", json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                                           "paths": {"/things/{id}/action": op}}))
+    _, found = findings(["api.json"], select=["RPL101"])
+    assert bool(found) is flagged

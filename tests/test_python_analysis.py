@@ -4,6 +4,7 @@ import pytest
 from conftest import write
 from replaylint.config import Config, config_from_mapping
 from replaylint.engine import run
+from replaylint.python.sources import is_key_name
 
 CLIENT = '''import uuid
 
@@ -144,20 +145,23 @@ def test_linted_code_is_never_imported_or_run(project):
 
 
 def test_every_built_in_key_name_passes_the_key_prefilters():
-    """The literal prefilter must not drop a file that names a key in any common spelling."""
-    from replaylint.python.sources import KEY_NAME_STEMS, is_key_name
+    """The text prefilter must not drop a file that names a key in any spelling is_key_name accepts."""
+    from replaylint.python.sources import mentions_key_name
     from replaylint.vocabulary import INTENT_FIELD_NAMES, INTENT_HEADER_NAMES, words
 
-    for name in (*INTENT_HEADER_NAMES, *INTENT_FIELD_NAMES, "Idempotency-Key", "idempotencyKey"):
+    for name in (*INTENT_HEADER_NAMES, *INTENT_FIELD_NAMES, "Idempotency-Key", "idempotencyKey", "De-Dup-Key"):
         parts = words(name)
-        spellings = (name, "_".join(parts), "_".join(parts).upper(), "-".join(parts),
-                     "-".join(part.title() for part in parts), parts[0] + "".join(part.title() for part in parts[1:]))
+        spellings = {name, name.upper(), name.lower(), "_".join(parts), "_".join(parts).upper(), "-".join(parts),
+                     "-".join(parts).upper(), "-".join(part.title() for part in parts), "".join(parts),
+                     parts[0] + "".join(part.title() for part in parts[1:]),
+                     parts[0] + "".join(part.upper() if part == "id" else part.title() for part in parts[1:])}
         for written in spellings:
             assert is_key_name(written), written
-            assert any(stem in written for stem in KEY_NAME_STEMS), written
+            assert mentions_key_name(f"headers = {{{written!r}: value}}\n"), written
+    assert not mentions_key_name("request_id = uuid4()  # a tracing id\n")
 
 
-@pytest.mark.parametrize("header", ["X-Dedup-Key", "PayPal-Request-Id", "X-Client-Token"])
+@pytest.mark.parametrize("header", ["X-Dedup-Key", "PayPal-Request-Id", "X-CLIENT-TOKEN", "Operation-ID"])
 def test_server_inventing_any_built_in_key_name_is_found(project, header):
     write(project, "app.py", f"""
 import uuid
@@ -174,3 +178,20 @@ def create_payment():
 """)
     _, found = lint(["app.py"])
     assert ("RPL302", 11) in {(code, line) for code, line, *_ in found}
+
+
+@pytest.mark.parametrize("name, flagged", [("set_language", False), ("set_timezone", False),
+                                           ("set_up_account", True), ("set_payment_method", True)])
+def test_handlers_named_as_setting_a_value(project, name, flagged):
+    write(project, "app.py", f"""
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.post("/account/action")
+def {name}():
+    return {{}}
+""")
+    _, found = lint(["app.py"])
+    assert ("RPL301" in {code for code, *_ in found}) is flagged

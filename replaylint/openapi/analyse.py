@@ -12,7 +12,7 @@ from ..vocabulary import StateVocabulary
 from .keys import KeyFinder
 from .model import Operation, Spec, is_param_segment, path_segments
 from .refs import Node, Workspace
-from .semantics import needs_key
+from .semantics import is_assignment, needs_key
 from .status import find_status_enums
 
 
@@ -42,8 +42,11 @@ class SpecAnalysis(Spec):
         return self._keys[op.anchor]
 
     def needs_key(self, op: Operation) -> bool:
+        """`needs_key`, except that an operation named as setting a value (`set-lfs-preference`) needs none
+        unless its harm is high: setting the same value twice is the same state, but a name is only a hint,
+        and `setExpressCheckout` starts a payment."""
         if op.anchor not in self._needs_key:
-            self._needs_key[op.anchor] = needs_key(op)
+            self._needs_key[op.anchor] = needs_key(op) and not (is_assignment(op) and self.harm(op).level != "high")
         return self._needs_key[op.anchor]
 
     def harm(self, op: Operation) -> Harm:

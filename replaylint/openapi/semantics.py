@@ -128,10 +128,15 @@ def creates_with_server_id(op: Operation) -> bool:
     return any(route.startswith(normalise_path(op.path) + "/{}") for route in op.spec.routes)
 
 
+# `set off` a debt, `set aside` funds, `set up` an account: not assignments.
+PHRASAL_PARTICLES = frozenset("up off aside out apart forth about".split())
+
+
 def sets_a_value(name_words: list[str]) -> bool:
     """`set-lfs-preference`, `setLanguage`: an assignment, which leaves the same state however often it is
-    repeated (like a PUT). Not `set up` / `setup`, which creates."""
-    return len(name_words) >= 2 and name_words[0] == "set" and name_words[1] != "up"
+    repeated (like a PUT). Not a phrasal verb (`set up`, `set off`), nor `set-and-charge`."""
+    return len(name_words) >= 2 and name_words[0] == "set" and name_words[1] not in PHRASAL_PARTICLES and \
+        not MUTATING_VERBS & set(name_words[1:])
 
 
 def is_assignment(op: Operation) -> bool:
@@ -139,13 +144,14 @@ def is_assignment(op: Operation) -> bool:
     tail = path_segments(op.path)[-1:] or [""]
     segment = "" if is_param_segment(tail[0]) else tail[0].split(":")[0]
     names = (op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1], custom_verb(op), segment)
-    return any(sets_a_value(words(name)) for name in names if name)
+    return op.method in ("POST", "PATCH") and any(sets_a_value(words(name)) for name in names if name)
 
 
 def needs_key(op: Operation) -> bool:
     """Would repeating this operation do something twice? POST and PATCH, and PUTs that create by server id;
-    not POSTs that only read or set a value, nor webhook receivers."""
-    if documents_idempotent(op) or (op.method in ("POST", "PATCH") and is_assignment(op)):
+    not POSTs that only read, nor webhook receivers. (Assignments are decided with the harm: see
+    SpecAnalysis.needs_key.)"""
+    if documents_idempotent(op):
         return False
     if op.method == "PATCH":
         return not is_merge_patch(op)

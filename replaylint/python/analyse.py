@@ -43,7 +43,7 @@ class PythonAnalysis:
         return find_handlers(self.model)
 
     @cached_property
-    def helpers(self) -> dict[str, str]:
+    def helpers(self) -> dict:
         return random_helpers(self.model, frozenset(self.config.random_factories))
 
     @cached_property

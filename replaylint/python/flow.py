@@ -55,12 +55,14 @@ class FlowResult:
     bindings: dict[str, tuple] = field(default_factory=dict)  # name -> (constructor, its first string argument)
 
 
-def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict[str, str]:
-    """Functions of the module that return a random or clock value (`def new_key(): return str(uuid4())`):
-    module functions by name, methods as `.name` (called on `self`, `cls` or their class)."""
-    helpers: dict[str, str] = {}
-    functions = {**{f".{f.name}": f for f in model.functions if f.cls is not None and f.parent is None},
-                 **model.module_functions()}
+def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict:
+    """What in the module holds a random or clock value, by kind: functions that return one
+    (`def new_key(): return str(uuid4())`), module functions by name, methods as `.name` (called on `self`,
+    `cls` or their class); and attributes a method sets to one (`self.key = uuid4()` in `__init__`) as
+    ("self", class qualname, attribute), unless the class saves it or also sets it from elsewhere."""
+    helpers: dict = {}
+    methods = [f for f in model.functions if f.cls is not None and f.parent is None]
+    functions = {**{f".{f.name}": f for f in methods}, **model.module_functions()}
     for _ in range(2):  # helpers of helpers
         for name, info in functions.items():
             if name in helpers:
@@ -70,10 +72,23 @@ def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict[str, st
             kinds = [t.kind for t in flow.returns if t is not None and t.kind in ("random", "clock")]
             if kinds:
                 helpers[name] = kinds[0]
+    random_attributes: dict[tuple, str] = {}
+    other_attributes: set[tuple] = set()
+    for info in methods:
+        flow = _Flow(model, info, helpers, extra_random, frozenset())
+        fast_visit(info.node.body, flow)
+        saved = info.name.lower() in PERSIST_VERBS or info.name.lower().startswith("save")
+        for attribute, taint in flow.self_attributes.items():
+            key = ("self", info.cls.qualname, attribute)
+            if taint is not None and taint.kind in ("random", "clock") and not (saved or taint.persisted):
+                random_attributes.setdefault(key, taint.kind)
+            else:
+                other_attributes.add(key)
+    helpers.update((key, kind) for key, kind in random_attributes.items() if key not in other_attributes)
     return helpers
 
 
-def analyse_function(model: ModuleModel, info: FunctionInfo, helpers: dict[str, str], extra_random=frozenset(),
+def analyse_function(model: ModuleModel, info: FunctionInfo, helpers: dict, extra_random=frozenset(),
                      stable=frozenset(), extra_keys=frozenset()) -> FlowResult:
     flow = _Flow(model, info, helpers, extra_random, stable, extra_keys=extra_keys)
     flow.bind_parameters()
@@ -95,6 +110,7 @@ class _Flow(Visitor):
         self.result = FlowResult()
         self.returns: list[Taint | None] = []
         self.collect_returns = collect_returns
+        self.self_attributes: dict[str, Taint | None] = {}  # attributes of `self` set here, with their values
 
     # --- scope -------------------------------------------------------------------------------------------
 
@@ -199,6 +215,8 @@ class _Flow(Visitor):
             name = dotted(target)
             if name and constructor:
                 self.result.bindings[name] = constructor
+            if name == f"self.{target.attr.value}":
+                self.env[name] = self.self_attributes[target.attr.value] = taint
             # storing a random value on an object (not self) is how ORM rows are filled before save()
             if taint is not None and not (dotted(target.value) or "").startswith(("self", "cls")):
                 taint.persisted = True
@@ -272,6 +290,10 @@ class _Flow(Visitor):
             for arg in original_node.args:
                 for taint in self._taints_in(arg.value):
                     taint.persisted = True
+            if isinstance(func, cst.Attribute) and dotted(func.value) == "self":  # self.save(): its fields too
+                for taint in self.self_attributes.values():
+                    if taint is not None:
+                        taint.persisted = True
 
     def visit_Dict(self, node: cst.Dict) -> None:
         for element in node.elements:
@@ -320,6 +342,13 @@ class _Flow(Visitor):
         if isinstance(expr, cst.Attribute):
             if is_tracing_attribute(dotted(expr.value), expr.attr.value):
                 return Taint("tracing", f"`{dotted(expr) or expr.attr.value}`", expr, self._loop_ids())
+            if isinstance(expr.value, cst.Name) and expr.value.value == "self" and self.info.cls is not None:
+                name = f"self.{expr.attr.value}"
+                if name in self.env:
+                    return self.env[name]
+                kind = self.helpers.get(("self", self.info.cls.qualname, expr.attr.value))
+                if kind is not None:  # set once per object elsewhere: a new object (a new process) has a new one
+                    return Taint(kind, f"a {kind} value kept in `{name}`", expr)
             return self.taint(expr.value)
         if isinstance(expr, cst.Subscript):
             key = _subscript_key(expr)

@@ -13,7 +13,7 @@ from .walk import fast_visit
 from ..openapi.semantics import INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS, sets_a_value
 from ..vocabulary import squash, words
 from .model import ClassInfo, FunctionInfo, ModuleModel, dotted, string_value
-from .sources import KEY_NAME_STEMS, header_name, is_key_name
+from .sources import header_name, is_key_name
 
 HTTP_VERBS = {"post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE", "get": "GET"}
 MUTATING = {"POST", "PATCH"}  # PUT and DELETE name their target: idempotent unless the code says otherwise
@@ -103,29 +103,21 @@ class ProjectFacts:
 
 
 _CLASS_LINE = re.compile(r"^([ \t]*)class\s+(\w+)", re.M)
-_FIELD_LINE = re.compile(r"([ \t]+)(\w+)\s*:")  # `idempotency_key: str`, matched at a line's start
-_IDENTIFIER_STEMS = tuple(stem for stem in KEY_NAME_STEMS if "-" not in stem)
+_FIELD_LINE = re.compile(r"^([ \t]+)(\w+)[ \t]*:", re.M)  # `idempotency_key: str` (or `else:`: names are checked)
 
 
 def _key_models(text: str) -> set[str]:
     """Classes whose body declares a field named like an intent key (`idempotency_key: str`), so a handler
-    that takes one as its body model in another module reads a key. Text searches, not a parse: this runs on
-    every file that mentions a key, before any analysis. Only the lines holding a key stem are looked at."""
-    line_starts = set()
-    for stem in _IDENTIFIER_STEMS:
-        at = text.find(stem)
-        while at >= 0:
-            line_starts.add(text.rfind("\n", 0, at) + 1)
-            at = text.find(stem, at + len(stem))
-    fields = [(start, field) for start in sorted(line_starts)
-              if (field := _FIELD_LINE.match(text, start)) is not None and is_key_name(field.group(2))]
+    that takes one as its body model in another module reads a key. Regex passes, not a parse: this runs on
+    every file that mentions a key, before any analysis. Upper-case names are constants, not fields."""
+    fields = [field for field in _FIELD_LINE.finditer(text) if is_key_field_name(field.group(2))]
     if not fields:
         return set()
     classes = [(m.start(), len(m.group(1)), m.group(2)) for m in _CLASS_LINE.finditer(text)]
     found = set()
-    for start, field in fields:
+    for field in fields:
         indent = len(field.group(1))
-        before = bisect.bisect_left(classes, (start,)) - 1
+        before = bisect.bisect_left(classes, (field.start(),)) - 1
         while before >= 0 and classes[before][1] >= indent:
             before -= 1
         if before >= 0:
@@ -340,9 +332,15 @@ def _string_list(expr) -> set[str]:
 AUTH_WORDS = frozenset("login logout signin signout token authtoken authenticate oauth".split())
 
 
+def is_assignment(handler: Handler) -> bool:
+    """Named as setting a value (`set_language`, `/set-timezone`); only a hint, so callers weigh the harm."""
+    name = handler.info.name if handler.info else handler.cls.name
+    segments = [s for s in handler.path.split("/") if s and not s.startswith(("{", "<", ":"))]
+    return sets_a_value(words(name)) or bool(segments and sets_a_value(words(segments[-1])))
+
+
 def is_read_or_receiver(handler: Handler) -> bool:
-    """Searches, logins, validations, assignments and webhook receivers: POST handlers that are not
-    replay-relevant."""
+    """Searches, logins, validations and webhook receivers: POST handlers that are not replay-relevant."""
     name = handler.info.name if handler.info else handler.cls.name
     owner_words = words(handler.cls.name) if handler.cls else []
     if AUTH_WORDS & (set(owner_words) | set(words(name))) or (owner_words and owner_words[0] in READ_VERBS):
@@ -358,8 +356,6 @@ def is_read_or_receiver(handler: Handler) -> bool:
         return True
     if name_words and name_words[0] in READ_VERBS and not MUTATING_VERBS & set(name_words[1:]):
         return True
-    if sets_a_value(name_words) or sets_a_value(path_words):
-        return True  # `set_language`: the same value set twice is the same state
     everything = set(name_words) | {squash(s) for s in segments}
     return bool(everything & (INBOUND_SEGMENTS | {"webhook", "webhooks", "callback", "callbacks"}))
 
@@ -466,9 +462,14 @@ def _names_in(expr) -> list[str]:
 def class_has_key_field(cls: ClassInfo, extra=frozenset()) -> bool:
     for statement in _class_statements(cls):
         if isinstance(statement, cst.AnnAssign) and isinstance(statement.target, cst.Name):
-            if is_key_name(statement.target.value, extra):
+            if is_key_field_name(statement.target.value, extra):
                 return True
     return False
+
+
+def is_key_field_name(name: str, extra=frozenset()) -> bool:
+    """A model field named like an intent key; upper-case names are constants (`IDEMPOTENCY_HEADER: Final`)."""
+    return not name.isupper() and is_key_name(name, extra)
 
 
 def _class_statements(cls: ClassInfo):
