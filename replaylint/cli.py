@@ -99,22 +99,6 @@ def main(argv=None) -> int:
         return _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)")
 
 
-def entry() -> None:
-    """The console script and `python -m replaylint`: main(), then leave at once. By then reports are written,
-    caches saved and worker pools shut down; what is left is freeing a big spec's millions of objects one by
-    one at interpreter shutdown, a sixth of a run on the GitHub spec (mypy exits this way for the same reason)."""
-    code = main()
-    if sys.gettrace() is not None or sys.getprofile() is not None:
-        sys.exit(code)  # under coverage or a profiler: let them write their data at exit
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream is not None:
-                stream.flush()
-        except (OSError, ValueError):  # a closed pipe or stream: nothing more can be said
-            code = code or EXIT_ERROR
-    os._exit(code)
-
-
 def _fail(message: str) -> int:
     from .report.escape import terminal_safe
 
