@@ -148,10 +148,11 @@ def _project_facts(paths: list[str], files, config: Config):
 
 
 def _may_hold_facts(text: str) -> bool:
-    """Middleware and key models both name a key: a text with no key name holds no project fact."""
-    from .python.sources import mentions_key_name  # only runs for Python inputs
+    """Middleware and key models name a key, route tables call a registration: other texts hold no fact."""
+    from .python.handlers import registers_routes  # only runs for Python inputs
+    from .python.sources import mentions_key_name
 
-    return mentions_key_name(text)
+    return mentions_key_name(text) or registers_routes(text)
 
 
 class _Files:

@@ -195,3 +195,54 @@ def {name}():
 """)
     _, found = lint(["app.py"])
     assert ("RPL301" in {code for code, *_ in found}) is flagged
+
+
+def test_routes_registered_in_another_module(project):
+    """aiohttp route tables and Starlette route lists often live apart from the handlers they name."""
+    write(project, "shop/__init__.py", "")
+    write(project, "shop/views.py", """
+from aiohttp import web
+
+
+async def create_order(request):
+    return web.json_response({"id": 1}, status=201)
+
+
+async def list_orders(request):
+    return web.json_response([])
+""")
+    write(project, "shop/routes.py", """
+from aiohttp import web
+
+from . import views
+from .views import list_orders
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_post("/orders", views.create_order)
+    app.router.add_get("/orders", list_orders)
+""")
+    write(project, "star/__init__.py", "")
+    write(project, "star/endpoints.py", """
+async def create_payment(request):
+    return {"id": 1}
+
+
+async def health(request):
+    return {}
+""")
+    write(project, "star/app.py", """
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from star.endpoints import create_payment, health
+
+routes = [
+    Route("/payments", create_payment, methods=["POST"]),
+    Route("/health", health),
+]
+app = Starlette(routes=routes)
+""")
+    result, found = lint(["."])
+    assert {(f.path, f.code, f.span.line) for f in result.findings} == {
+        ("shop/views.py", "RPL301", 5), ("star/endpoints.py", "RPL301", 2)}

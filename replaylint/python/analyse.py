@@ -40,7 +40,7 @@ class PythonAnalysis:
 
     @cached_property
     def handlers(self) -> list[Handler]:
-        return find_handlers(self.model)
+        return find_handlers(self.model, self.facts.routes_in(self.model.name) if self.facts else None)
 
     @cached_property
     def helpers(self) -> dict:
@@ -129,7 +129,8 @@ def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, sho
         return result
     module_name = module_name_for(shown) if name is None else name
     memo: dict = {}
-    wanted = [rule for rule in rules if _prefilter(rule, text, config, memo)]
+    routed = facts is not None and bool(facts.routes_in(module_name))  # its routes are declared elsewhere
+    wanted = [rule for rule in rules if routed or _prefilter(rule, text, config, memo)]
     exemptions = _comment_exemptions(text, shown)
     syntax, tree = _ast_check(text)
     if syntax == "deep":

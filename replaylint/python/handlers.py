@@ -12,7 +12,7 @@ from .walk import fast_visit
 
 from ..openapi.semantics import INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS, sets_a_value
 from ..vocabulary import squash, words
-from .model import ClassInfo, FunctionInfo, ModuleModel, dotted, string_value
+from .model import ClassInfo, FunctionInfo, ModuleModel, build_model, dotted, string_value
 from .sources import header_name, is_key_name
 
 HTTP_VERBS = {"post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE", "get": "GET"}
@@ -65,6 +65,7 @@ class ProjectFacts:
     django_middleware: str = ""  # "" | "all" | "opt-in"
     asgi_apps: tuple = ()  # (module name, imported module names, methods) per app that adds the middleware
     key_models: frozenset = frozenset()  # names of classes anywhere in the project that declare a key field
+    routes: tuple = ()  # (qualified function, methods, path) registered as routes by another module
 
     @classmethod
     def from_texts(cls, texts: dict) -> "ProjectFacts":
@@ -73,6 +74,7 @@ class ProjectFacts:
         facts = cls()
         apps = []
         models: set[str] = set()
+        routes: list[tuple] = []
         for module, text in texts.items():
             if "IdempotencyKeyMiddleware" in text:  # literal checks first: the regexes are slower scans
                 if DJANGO_OPT_IN.search(text):
@@ -85,14 +87,27 @@ class ProjectFacts:
                 found = re.findall(r"['\"](\w+)['\"]", methods.group(1)) if methods else ["POST", "PATCH"]
                 apps.append((module, _imported_modules(text), frozenset(m.upper() for m in found)))
             models |= _key_models(text)
+            if registers_routes(text):
+                routes.extend(_routes_registered_for_others(module, text))
         facts.asgi_apps = tuple(apps)
         facts.key_models = frozenset(models)
+        facts.routes = tuple(sorted(set(routes)))
         return facts
+
+    def routes_in(self, module: str) -> dict[str, tuple[set[str], str]]:
+        """Functions of `module` that another module registers as routes: name -> (methods, path). Module
+        names are compared by their ends (`src.shop.views` is `shop.views`): roots differ between projects."""
+        found = {}
+        for qualified, methods, path in self.routes:
+            owner, _, function = qualified.rpartition(".")
+            if owner and (module == owner or module.endswith("." + owner) or owner.endswith("." + module)):
+                found[function] = (set(methods), path)
+        return found
 
     def fingerprint(self) -> str:
         """A stable text of the facts (sets sorted: `repr` of a set changes between processes)."""
         apps = sorted((module, sorted(imported), sorted(methods)) for module, imported, methods in self.asgi_apps)
-        return repr((self.django_middleware, apps, sorted(self.key_models)))
+        return repr((self.django_middleware, apps, sorted(self.key_models), self.routes))
 
     def asgi_methods(self, module: str) -> frozenset:
         methods: frozenset = frozenset()
@@ -140,7 +155,9 @@ def _imported_modules(text: str) -> set[str]:
     return names
 
 
-def find_handlers(model: ModuleModel) -> list[Handler]:
+def find_handlers(model: ModuleModel, registered: dict | None = None) -> list[Handler]:
+    """Route handlers of the module: decorated, class views, Django function views, and functions registered by
+    a call, here or (`registered`, from the project facts) in another module."""
     handlers: list[Handler] = []
     view_classes = {name: cls for name, cls in _view_classes(model).items() if not _is_abstract_view(model, cls)}
     for info in model.functions:
@@ -157,10 +174,15 @@ def find_handlers(model: ModuleModel) -> list[Handler]:
                 handler = Handler(info, None, methods, "", info.node.name)
         if handler is not None:
             handlers.append(handler)
-    registered = _RouteCalls(model)
-    fast_visit(model.module, registered)
+    calls = _RouteCalls(model)
+    fast_visit(model.module, calls)
+    functions = model.module_functions()
+    found = [(functions[target.value], methods, path) for target, methods, path in calls.found
+             if isinstance(target, cst.Name) and target.value in functions]
+    found += [(functions[name], methods, path) for name, (methods, path) in (registered or {}).items()
+              if name in functions]
     known = {id(h.info.node) for h in handlers if h.info is not None}
-    for info, methods, path in registered.found:
+    for info, methods, path in found:
         if id(info.node) not in known:
             known.add(id(info.node))
             handlers.append(Handler(info, None, methods, path, info.node.name))
@@ -178,8 +200,7 @@ class _RouteCalls(Visitor):
     Flask `add_url_rule(..., view_func=handler, methods=[...])`."""
 
     def __init__(self, model: ModuleModel):
-        self.functions = model.module_functions()
-        self.found: list[tuple[FunctionInfo, set[str], str]] = []
+        self.found: list[tuple[cst.BaseExpression, set[str], str]] = []  # (handler expression, methods, path)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -200,9 +221,48 @@ class _RouteCalls(Visitor):
             target = keywords.get("view_func") or keywords.get("endpoint") or \
                 (positional[1] if len(positional) > 1 and not string_value(positional[1]) else None)
             methods = _string_list(keywords["methods"]) if "methods" in keywords else {"GET"}
-        if not path.startswith("/") or not isinstance(target, cst.Name) or target.value not in self.functions:
-            return
-        self.found.append((self.functions[target.value], methods, path))
+        if path.startswith("/") and isinstance(target, (cst.Name, cst.Attribute)):
+            self.found.append((target, methods, path))
+
+
+# Calls that can register a handler defined elsewhere (literal checks: they run on every Python input).
+ROUTE_REGISTRATION_STEMS = ("add_url_rule", "add_api_route", "add_route", "add_post", "add_patch", "Route(",
+                            "web.post", "web.patch", "web.route")
+
+
+_REGISTRATION_CALL = re.compile(r"^[ \t]*(?=[^@\s])[^\n]*?\b(?:add_url_rule|add_api_route|add_route|add_post|add_patch|Route|"
+                                r"post|patch|route)\(\s*(?:[\"'](?:POST|PATCH|post|patch)[\"']\s*,\s*)?[\"']/",
+                                re.M)  # not a decorator line: decorated handlers are found in their own module
+
+
+def registers_routes(text: str) -> bool:
+    """A call that registers a route at a literal path (`add_post("/orders", ...)`, `Route("/x", ...)`): the
+    literal stems first, the regex only on the few texts holding one."""
+    return any(stem in text for stem in ROUTE_REGISTRATION_STEMS) and _REGISTRATION_CALL.search(text) is not None
+
+
+def _routes_registered_for_others(module: str, text: str) -> list[tuple]:
+    """(qualified function, methods, path) of the POST/PATCH routes this module registers with a handler
+    imported from another (`app.router.add_post("/orders", views.create_order)`). A parse: these files are few."""
+    try:
+        model = build_model(cst.parse_module(text), module)
+    except (cst.ParserSyntaxError, RecursionError):
+        return []  # reported when the file itself is analysed
+    calls = _RouteCalls(model)
+    fast_visit(model.module, calls)
+    local = model.module_functions()
+    found = []
+    for target, methods, path in calls.found:
+        qualified = model.qualify(target)
+        if not qualified or not methods & MUTATING or (isinstance(target, cst.Name) and target.value in local):
+            continue
+        if qualified.startswith("."):  # relative to this module's package
+            dots = len(qualified) - len(qualified.lstrip("."))
+            package = module.split(".")[:-dots] if dots <= module.count(".") + 1 else []
+            qualified = ".".join([*package, qualified[dots:]])
+        if "." in qualified:
+            found.append((qualified, tuple(sorted(methods)), path))
+    return found
 
 
 FALCON_RESPONDERS = frozenset({"on_get", "on_post", "on_put", "on_patch", "on_delete"})
