@@ -16,10 +16,12 @@ class HandlerWithoutIntentKey(Rule):
         `api_route(methods=...)`), Flask (`route(methods=...)`, `MethodView`), Django (`require_POST`,
         `require_http_methods`, class views' `post`/`patch`), DRF (`APIView`, `ViewSet.create` and
         `partial_update`, `@api_view`, `@action(methods=...)`, `CreateAPIView` without its own `create`),
-        aiohttp, Litestar, Falcon and Tornado that take no intent key: no `Header` parameter or body field named
-        like `Idempotency-Key`/`idempotency_key`, no read of `request.headers[...]` or
-        `request.META["HTTP_IDEMPOTENCY_KEY"]`, and no coverage by django-idempotency-key (decorators or
-        middleware), asgi-idempotency-header middleware or aws-lambda-powertools `@idempotent`. Searches,
+        aiohttp, Litestar, Falcon and Tornado (also when a route table in another module registers the handler:
+        `app.router.add_post("/orders", views.create_order)`, Starlette `Route(...)` lists) that take no
+        intent key: no `Header` parameter or body field named like `Idempotency-Key`/`idempotency_key`, no read
+        of `request.headers[...]` or `request.META["HTTP_IDEMPOTENCY_KEY"]`, and no coverage by
+        django-idempotency-key (decorators or middleware), asgi-idempotency-header middleware or
+        aws-lambda-powertools `@idempotent`. Searches,
         logins, webhook receivers and assignments that are not high-harm (`set_language`: the same value set
         twice is the same state) are not flagged. Errors on high-harm handlers, warnings otherwise.
     """
