@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -211,6 +213,38 @@ def targets(groups: dict[str, list[Case]]) -> list[str]:
     return rows + [""] if len(rows) > 4 else []
 
 
+def _input_size(label: str) -> int | None:
+    """`replaylint, Stripe paths x4 (15 MB)` -> 4; `replaylint, 4000 files, cold` -> 4000."""
+    match = re.search(r"\bx(\d+)\b|\b(\d+) files\b", label)
+    return int(match.group(1) or match.group(2)) if match else None
+
+
+def scale_summary(groups: dict[str, list[Case]]) -> list[str]:
+    """How time and memory grow with input size, from this run's scale cases: the growth exponent between the
+    smallest and the largest input (1 is linear, 2 quadratic) and the marginal time per added unit."""
+    rows = []
+    for name, cases in groups.items():
+        if not name.startswith("scale"):
+            continue
+        sized = sorted(((size, case) for case in cases if case.walls and (size := _input_size(case.tool))),
+                       key=lambda pair: pair[0])
+        if len(sized) < 2:
+            continue
+        (small, first), (large, last) = sized[0], sized[-1]
+        time_exponent = math.log(last.wall / first.wall) / math.log(large / small)
+        memory_exponent = math.log(last.peak / first.peak) / math.log(large / small) if first.peak else float("nan")
+        steps = [(b.wall - a.wall) / (size_b - size_a) for (size_a, a), (size_b, b) in zip(sized, sized[1:])]
+        unit = "copy of the paths" if name.endswith("spec") else "file"
+        rows.append(f"- **{name}**: {large // small}x the input takes {last.wall / first.wall:.1f}x the time "
+                    f"(growth exponent {time_exponent:.2f}; 1 is linear, 2 quadratic) and {last.peak / first.peak:.1f}x "
+                    f"the peak memory (exponent {memory_exponent:.2f}). Marginal time per added {unit}: "
+                    + ", ".join(f"{1000 * step:.2f} ms" for step in steps)
+                    + (" (flat or falling: no step grows faster than its input)." if all(
+                        later <= earlier * 1.25 for earlier, later in zip(steps, steps[1:])) else
+                       " (rising: look for a step that is worse than linear)."))
+    return ["## Scale", "", *rows, ""] if rows else []
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
@@ -297,6 +331,7 @@ def main() -> int:
             ratio = f"{ours.wall / case.wall:.2f}" if ours and case is not ours and case.wall > 0 else ""
             lines.append(f"| {case.tool} | {case.wall:.3f} | {case.peak:.0f} | {case.findings} | {ratio} |")
         lines.append("")
+    lines += scale_summary(groups)
     lines += targets(groups)
     args.output.write_text("\n".join(lines), encoding="utf-8")
     print(args.output.read_text())

@@ -19,6 +19,32 @@ def test_bench_smoke(tmp_path):
     assert "| replaylint |" in table and "| tool | wall s (median) |" in table
 
 
+def _bench_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_scale_summary_tells_linear_from_quadratic():
+    bench = _bench_module()
+
+    def cases(walls):
+        made = []
+        for files, wall in walls:
+            case = bench.Case(f"replaylint, {files} files, cold", "scale", [], None)
+            case.walls, case.peaks = [wall], [100.0]
+            made.append(case)
+        return made
+
+    linear = bench.scale_summary({"scale: tree": cases([(1000, 1.0), (4000, 4.0), (16000, 16.0)])})
+    quadratic = bench.scale_summary({"scale: tree": cases([(1000, 1.0), (4000, 16.0), (16000, 256.0)])})
+    assert "growth exponent 1.00" in linear[2] and "flat or falling" in linear[2]
+    assert "growth exponent 2.00" in quadratic[2] and "rising" in quadratic[2]
+
+
 def test_cold_warm_serial_and_parallel_runs_agree(tmp_path, monkeypatch, capsys):
     import replaylint.engine as engine
 
