@@ -182,3 +182,23 @@ def test_output_is_deterministic(project, capsys):
     first = check(capsys, ".", "--output-format", "json")
     second = check(capsys, ".", "--output-format", "json")
     assert first == second
+
+
+def test_minified_spec_text_report_stays_small(project, capsys):
+    """A minified spec is one line of megabytes: the text report shows a window of it around each finding
+    (whole lines under thousands of findings would be gigabytes), with the caret still under the finding."""
+    import json
+
+    paths = {f"/things{i}": {"post": {"operationId": f"createThing{i}", "responses": {"201": {"description": "ok"}}}}
+             for i in range(2000)}
+    text = json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths},
+                      separators=(",", ":"))
+    (project / "min.json").write_text(text)
+    assert main(["check", "min.json", "--no-cache", "--select", "RPL101", "--color", "never"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("RPL101") == 2000 and len(out) < 2000 * 1200
+    last = out.split("\n\nFound")[0].split("\n\n")[-1].splitlines()
+    source, caret = last[2], last[3]
+    column = int(last[0].split(":")[2])
+    at = caret.index("^")
+    assert "…" in source and source[at:at + 12] == text[column - 1:column + 11]

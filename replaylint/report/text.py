@@ -59,20 +59,35 @@ def render_full(result, context) -> str:
         if source is not None:
             number = str(finding.span.line)
             pad = " " * len(number)
-            shown = terminal_safe(source.expandtabs(1))
+            excerpt, column = source_window(source.expandtabs(1), finding.span.column)
+            shown = terminal_safe(excerpt)
             width = 1
             if finding.span.end_line == finding.span.line:
                 width = max(1, finding.span.end_column - finding.span.column)
             out.append(style("dim", f"{pad} |"))
             out.append(style("dim", f"{number} | ") + shown)
-            out.append(style("dim", f"{pad} | ") + " " * (finding.span.column - 1) +
-                       style(finding.severity, "^" * min(width, max(1, len(shown) - finding.span.column + 1))))
+            out.append(style("dim", f"{pad} | ") + " " * (column - 1) +
+                       style(finding.severity, "^" * min(width, max(1, len(shown) - column + 1))))
             out.append(style("dim", f"{pad} = ") + style("fix", "fix: ") + terminal_safe(finding.fix))
         else:
             out.append(f"  = fix: {terminal_safe(finding.fix)}")
         out.append("")
     out.extend(_summary(result, context))
     return "\n".join(out) + "\n"
+
+
+SOURCE_WIDTH = 160  # characters of a source line shown under a finding
+
+
+def source_window(line: str, column: int) -> tuple[str, int]:
+    """The part of a long line (a minified spec is one line of megabytes) around `column`, marked with `…`
+    where cut, and the column within it. Short lines are shown whole."""
+    if len(line) <= SOURCE_WIDTH:
+        return line, column
+    start = max(0, min(column - 1 - SOURCE_WIDTH // 4, len(line) - SOURCE_WIDTH))
+    end = start + SOURCE_WIDTH
+    prefix, suffix = ("…" if start else ""), ("…" if end < len(line) else "")
+    return prefix + line[start:end] + suffix, column - start + len(prefix)
 
 
 def render_statistics(result, context) -> str:
