@@ -23,7 +23,8 @@ class HandlerWithoutIntentKey(Rule):
         django-idempotency-key (decorators or middleware), asgi-idempotency-header middleware or
         aws-lambda-powertools `@idempotent`. Searches,
         logins, webhook receivers and assignments that are not high-harm (`set_language`: the same value set
-        twice is the same state) are not flagged. Errors on high-harm handlers, warnings otherwise.
+        twice is the same state) are not flagged, nor are apps declared in test code. Errors on high-harm
+        handlers, warnings otherwise.
     """
     why = """
         A client that timed out cannot tell whether its order was placed. Without a key naming its intent,

@@ -246,3 +246,28 @@ app = Starlette(routes=routes)
     result, found = lint(["."])
     assert {(f.path, f.code, f.span.line) for f in result.findings} == {
         ("shop/views.py", "RPL301", 5), ("star/endpoints.py", "RPL301", 2)}
+
+
+def test_apps_declared_in_test_code_are_fixtures(project):
+    app = """
+import uuid
+
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.post("/orders")
+def create_order():
+    key = request.headers.get("Idempotency-Key") or str(uuid.uuid4())
+    return {"id": 1}
+
+
+@app.post("/refunds")
+def create_refund():
+    return {"id": 2}
+"""
+    write(project, "tests/test_orders.py", app)
+    write(project, "shop/app.py", app)
+    result, _ = lint(["."])
+    assert {(f.path, f.code) for f in result.findings} == {("shop/app.py", "RPL301"), ("shop/app.py", "RPL302")}

@@ -48,8 +48,8 @@ class PythonAnalysis:
 
     @cached_property
     def is_test_module(self) -> bool:
-        """Test code (tests/ folders, test_*.py, *_test.py, conftest.py) mints keys to exercise servers: the
-        client key rules leave it alone."""
+        """Test code (tests/ folders, test_*.py, *_test.py, conftest.py) mints keys to exercise servers and
+        declares throwaway apps as fixtures: the key and handler rules leave it alone."""
         parts = self.model.name.split(".")
         last = parts[-1] if parts else ""
         return bool({"tests", "test", "testing"} & set(parts[:-1])) or last.startswith("test_") or \
