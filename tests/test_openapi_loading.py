@@ -250,3 +250,19 @@ def test_operations_named_as_setting_a_value(project, operation_id, flagged):
                                            "paths": {"/things/{id}/action": op}}))
     _, found = findings(["api.json"], select=["RPL101"])
     assert bool(found) is flagged
+
+
+@pytest.mark.parametrize("path, operation_id, flagged", [
+    ("/getAccountHolder", "post-getAccountHolder", False),  # RPC-style reads over POST (Adyen)
+    ("/listTransactions", "", False),
+    ("/accounts/search", "searchAccounts", False),
+    ("/accounts", "post-createAccount", True),
+])
+def test_read_style_posts(project, path, operation_id, flagged):
+    op = {"post": {"responses": {"200": {"description": "done"}}}}
+    if operation_id:
+        op["post"]["operationId"] = operation_id
+    write(project, "api.json", json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                                           "paths": {path: op}}))
+    _, found = findings(["api.json"], select=["RPL101"])
+    assert bool(found) is flagged

@@ -25,7 +25,7 @@ READ_VERBS = frozenset(
 MUTATING_VERBS = frozenset("create charge pay send submit place book capture refund transfer update delete apply "
                            "confirm execute cancel approve publish import upload add remove set".split())
 # Leading words that do not change what the verb after them does: `bulk-retrieve`, `batchGet`, `execute_read`.
-VERB_PREFIXES = frozenset("batch bulk multi execute run perform".split())
+VERB_PREFIXES = frozenset("batch bulk multi execute run perform post".split())  # `post-getAccountHolder`
 AUTH_SEGMENTS = frozenset("oauth oauth2 auth authentication openid connect".split())
 AUTH_NAMES = frozenset("revoke clientsecrets clientsecret authorizationcode accesstoken accesstokens".split())
 READ_DESCRIPTION = re.compile(r"\bGET with (a |the )?(payload|body|request body)\b|\bread-only (operation|request|"
@@ -76,8 +76,8 @@ def is_read_like(op: Operation) -> bool:
     if MUTATING_VERBS & set(segment_words[1:]):
         return False  # `/validate-and-charge` charges
     if segment_words and (squash(segment) in READ_VERBS or leading in READ_VERBS):
-        # `/search`, `/search-users`, `/bulk-retrieve`, `/token`; not `/get-started` style nouns
-        if len(segment_words) == 1 or leading not in ("get", "list", "match"):
+        # `/search`, `/search-users`, `/getAccountHolder`, `/bulk-retrieve`, `/token`; not `/matches-...` nouns
+        if len(segment_words) == 1 or leading != "match":
             return True
     op_words = words(op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
     leading = _leading_verb(op_words)
