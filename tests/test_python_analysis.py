@@ -118,7 +118,7 @@ def test_generated_files_are_skipped_with_a_note(project):
 
 
 def test_files_over_the_size_cap_are_named(project):
-    write(project, "big.py", CLIENT + "x = 1\n" * 200_000)
+    write(project, "big.py", CLIENT + "x = 1\n" * 800_000)
     result, _ = lint(["big.py"])
     assert len(result.problems) == 1 and "size cap" in result.problems[0].message
 

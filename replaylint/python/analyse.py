@@ -18,7 +18,7 @@ from .flow import FlowResult, analyse_function, random_helpers
 from .handlers import Handler, ProjectFacts, find_handlers
 from .model import FunctionInfo, ModuleModel, build_model, module_name_for
 
-MAX_PYTHON_BYTES = 1024 * 1024
+MAX_PYTHON_BYTES = 4 * 1024 * 1024  # libcst needs ~250x the source in memory: a 4 MB file is ~1 GB
 GENERATED = re.compile(r"@generated\b")  # the marker the issue names; "DO NOT EDIT" alone is no proof
 COMMENT = re.compile(r"#\s*replaylint:\s*(?P<verb>allow-file|allow|harm)\s*(?:\[(?P<rules>[^\]]*)\]|=\s*(?P<level>\w+))?"
                      r"(?:\s*(?:--|:|—)\s*(?P<reason>.*\S))?")
@@ -123,7 +123,8 @@ def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, sho
     can still match."""
     result = FileResult(shown)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_PYTHON_BYTES:
-        return _not_analysed(result, f"larger than {MAX_PYTHON_BYTES // 1024} KB (the size cap for Python files)")
+        return _not_analysed(result, f"larger than {MAX_PYTHON_BYTES // (1024 * 1024)} MB (the size cap for Python "
+                                     f"files)")
     if GENERATED.search(text[:2048]):
         result.notes.append(Note(shown, "skipped: marked as generated code"))
         return result
