@@ -100,7 +100,7 @@ def list_charges():
                 for name, binding in ctx.flow(info).bindings.items():
                     if name.startswith("self."):
                         class_bindings.setdefault(info.cls.qualname, {})[name] = binding
-        for info in ctx.model.functions:
+        for info in ctx.model.scopes:  # module-level code (scripts) too
             flow = ctx.flow(info)
             bindings = {**{k: v for k, v in module_bindings.items() if v},
                         **(class_bindings.get(info.cls.qualname, {}) if info.cls else {}), **flow.bindings}

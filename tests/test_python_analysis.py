@@ -271,3 +271,17 @@ def create_refund():
     write(project, "shop/app.py", app)
     result, _ = lint(["."])
     assert {(f.path, f.code) for f in result.findings} == {("shop/app.py", "RPL301"), ("shop/app.py", "RPL302")}
+
+
+def test_sdk_calls_in_module_level_scripts(project):
+    write(project, "charge_all.py", """import stripe
+
+for amount in (100, 200):
+    stripe.Charge.create(amount=amount, currency="usd", source="tok_visa")
+
+
+def pay():
+    return stripe.Charge.create(amount=1, currency="usd")
+""")
+    _, found = lint(["charge_all.py"])
+    assert [(code, line) for code, line, *_ in found] == [("RPL203", 4), ("RPL203", 8)]
