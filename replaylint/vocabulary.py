@@ -87,10 +87,10 @@ STATE_WORDS = {
         transferring uploading importing exporting""",
     "succeeded": """succeeded success successful completed complete done finished fulfilled paid settled
         approved captured delivered successcriteriamet sent available published built deployed merged
-        applied verified posted ready connected passed fixed""",
+        applied verified posted ready connected passed fixed authorised authorized valid won""",
     "failed": """failed failure error errored declined rejected timedout timeout terminated aborted
         failuretarget undelivered bounced reversed returned refused denied dismissed invalidated unverified
-        incomplete""",
+        incomplete invalid lost""",
     "cancelled": """canceled cancelled revoked voided void expired deleted withdrawn superseded""",
 }
 JOB_WORDS = {"queued", "scheduled", "submitted", "enqueued", "waiting"}  # these make `ready` the end of a job

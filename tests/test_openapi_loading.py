@@ -266,3 +266,29 @@ def test_read_style_posts(project, path, operation_id, flagged):
                                            "paths": {path: op}}))
     _, found = findings(["api.json"], select=["RPL101"])
     assert bool(found) is flagged
+
+
+@pytest.mark.parametrize("values, missing", [
+    (["submitted", "expired", "lost", "won"], []),  # a dispute: won and lost end it
+    (["received", "Authorised", "Refused"], []),  # a payment (Adyen)
+    (["pending", "valid", "invalid"], []),
+    (["submitted", "processing", "expired"], ["success"]),
+])
+def test_status_vocabulary_terminals(values, missing):
+    from replaylint.vocabulary import StateVocabulary
+
+    states = StateVocabulary()
+    assert states.missing_terminals(states.classify(values)) == missing
+
+
+def test_deprecated_status_fields_are_not_judged(project):
+    status = {"type": "string", "enum": ["queued", "running"]}
+    response = {"content": {"application/json": {"schema": {"type": "object", "properties": {
+        "status": status, "legacy_state": {**status, "deprecated": True}}}}}}
+    op = {"post": {"operationId": "startExport", "parameters": [{"name": "Idempotency-Key", "in": "header",
+                                                                  "required": True}],
+                   "responses": {"200": {"description": "started", **response}}}}
+    write(project, "api.json", json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                                           "paths": {"/exports": op}}))
+    _, found = findings(["api.json"], select=["RPL109"])
+    assert len(found) == 1

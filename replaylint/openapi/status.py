@@ -48,8 +48,8 @@ def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict) ->
     props = properties(obj)
     statuses = []
     for name, prop, _ in props:
-        if not is_status_name(name):
-            continue
+        if not is_status_name(name) or (prop.is_map() and prop.value.get("deprecated") is True):
+            continue  # a deprecated field is on its way out: not worth a finding
         values = enum_values(prop)
         if not values:
             continue
