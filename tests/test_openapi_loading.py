@@ -239,6 +239,8 @@ def test_an_analysed_spec_is_freed_as_soon_as_its_analysis_ends(project, monkeyp
 @pytest.mark.parametrize("operation_id, flagged", [
     ("setLfsPreference", False),  # an assignment: the same value set twice is the same state
     ("set-default-branch", False),
+    ("followUser", False),  # putting a thing into a state (followed, enabled) is an assignment too
+    ("enable-feature", False),
     ("setExpressCheckout", True),  # a name is only a hint: high harm (a checkout) still needs a key
     ("setUpAccount", True),  # phrasal verbs create or move things
     ("set-off-debt", True),

@@ -180,7 +180,7 @@ def create_payment():
     assert ("RPL302", 11) in {(code, line) for code, line, *_ in found}
 
 
-@pytest.mark.parametrize("name, flagged", [("set_language", False), ("set_timezone", False),
+@pytest.mark.parametrize("name, flagged", [("set_language", False), ("set_timezone", False), ("unfollow_user", False),
                                            ("set_up_account", True), ("set_payment_method", True)])
 def test_handlers_named_as_setting_a_value(project, name, flagged):
     write(project, "app.py", f"""
@@ -285,3 +285,49 @@ def pay():
 """)
     _, found = lint(["charge_all.py"])
     assert [(code, line) for code, line, *_ in found] == [("RPL203", 4), ("RPL203", 8)]
+
+
+def test_routes_to_methods_of_handler_classes(project):
+    """aiohttp's class-based handlers: `router.add_post("/x", handler.add_message)`, with the instance made
+    elsewhere (so the class is not known where the route is registered)."""
+    write(project, "twit/views.py", """
+from aiohttp import web
+
+
+class SiteHandler:
+    def __init__(self, db):
+        self.db = db
+
+    async def add_message(self, request):
+        await self.db.insert(await request.post())
+        return web.HTTPFound("/")
+
+    async def timeline(self, request):
+        return web.Response()
+
+
+class Helper:
+    def add_message(self, text):
+        return text
+""")
+    write(project, "twit/routes.py", """
+def setup_routes(app, handler):
+    app.router.add_get("/", handler.timeline)
+    app.router.add_post("/add_message", handler.add_message)
+""")
+    write(project, "local.py", """
+from aiohttp import web
+
+
+class Handler:
+    async def create_order(self, request):
+        return web.json_response({})
+
+
+handler = Handler()
+app = web.Application()
+app.router.add_post("/orders", handler.create_order)
+""")
+    result, _ = lint(["."])
+    assert {(f.path, f.code, f.span.line) for f in result.findings} == {
+        ("twit/views.py", "RPL301", 9), ("local.py", "RPL301", 6)}

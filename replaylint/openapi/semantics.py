@@ -132,11 +132,21 @@ def creates_with_server_id(op: Operation) -> bool:
 PHRASAL_PARTICLES = frozenset("up off aside out apart forth about".split())
 
 
+# Verbs that put a thing into a state (on a list, on or off): doing it again leaves the same state.
+STATE_VERBS = frozenset("""follow unfollow like unlike star unstar pin unpin mute unmute block unblock watch
+    unwatch subscribe unsubscribe favorite unfavorite favourite unfavourite enable disable archive unarchive
+    lock unlock""".split())
+
+
 def sets_a_value(name_words: list[str]) -> bool:
-    """`set-lfs-preference`, `setLanguage`: an assignment, which leaves the same state however often it is
-    repeated (like a PUT). Not a phrasal verb (`set up`, `set off`), nor `set-and-charge`."""
-    return len(name_words) >= 2 and name_words[0] == "set" and name_words[1] not in PHRASAL_PARTICLES and \
-        not MUTATING_VERBS & set(name_words[1:])
+    """`set-lfs-preference`, `setLanguage`, `follow_user`, `/unfollow`: an assignment, which leaves the same
+    state however often it is repeated (like a PUT). Not a phrasal verb (`set up`, `set off`), nor
+    `set-and-charge`."""
+    if not name_words or MUTATING_VERBS & set(name_words[1:]):
+        return False
+    if name_words[0] in STATE_VERBS:
+        return True
+    return len(name_words) >= 2 and name_words[0] == "set" and name_words[1] not in PHRASAL_PARTICLES
 
 
 def is_assignment(op: Operation) -> bool:

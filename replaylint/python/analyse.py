@@ -130,7 +130,7 @@ def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, sho
         return result
     module_name = module_name_for(shown) if name is None else name
     memo: dict = {}
-    routed = facts is not None and bool(facts.routes_in(module_name))  # its routes are declared elsewhere
+    routed = facts is not None and facts.routes_declared_for(module_name, text)  # routes declared elsewhere
     wanted = [rule for rule in rules if routed or _prefilter(rule, text, config, memo)]
     exemptions = _comment_exemptions(text, shown)
     syntax, tree = _ast_check(text)

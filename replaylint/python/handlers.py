@@ -100,9 +100,15 @@ class ProjectFacts:
         found = {}
         for qualified, methods, path in self.routes:
             owner, _, function = qualified.rpartition(".")
-            if owner and (module == owner or module.endswith("." + owner) or owner.endswith("." + module)):
-                found[function] = (set(methods), path)
+            if owner == ANY_CLASS or (owner and (module == owner or module.endswith("." + owner) or
+                                                 owner.endswith("." + module))):
+                found[qualified if owner == ANY_CLASS else function] = (set(methods), path)
         return found
+
+    def routes_declared_for(self, module: str, text: str) -> bool:
+        """Whether another module registers a function of this one, or a handler method this text defines."""
+        return any(not name.startswith(ANY_CLASS) or f"def {name[len(ANY_CLASS) + 1:]}(self, request" in text
+                   for name in self.routes_in(module))
 
     def fingerprint(self) -> str:
         """A stable text of the facts (sets sorted: `repr` of a set changes between processes)."""
@@ -181,6 +187,11 @@ def find_handlers(model: ModuleModel, registered: dict | None = None) -> list[Ha
              if isinstance(target, cst.Name) and target.value in functions]
     found += [(functions[name], methods, path) for name, (methods, path) in (registered or {}).items()
               if name in functions]
+    by_method = {f"{ANY_CLASS}.{_instance_method(model, target)}": (methods, path)
+                 for target, methods, path in calls.found if _instance_method(model, target)}
+    for name, (methods, path) in {**by_method, **(registered or {})}.items():
+        if name.startswith(ANY_CLASS + "."):
+            found += [(info, methods, path) for info in _handler_methods(model, name[len(ANY_CLASS) + 1:])]
     known = {id(h.info.node) for h in handlers if h.info is not None}
     for info, methods, path in found:
         if id(info.node) not in known:
@@ -225,6 +236,26 @@ class _RouteCalls(Visitor):
             self.found.append((target, methods, path))
 
 
+ANY_CLASS = "*"  # the owner of a route registered as `handler.add_message`, an instance's method
+
+
+def _instance_method(model: ModuleModel, target) -> str | None:
+    """`h.add_message` where `h` is an instance or a class (not an imported module): the method's name."""
+    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and \
+            target.value.value not in model.imports:
+        return target.attr.value
+    return None
+
+
+def _handler_methods(model: ModuleModel, name: str) -> list[FunctionInfo]:
+    """Methods called `name` taking `(self, request)` in a module of a web framework: class-based handlers
+    (aiohttp's `class Handler: async def add_message(self, request)`)."""
+    if not framework_of(model):
+        return []
+    return [info for info in model.functions if info.cls is not None and info.parent is None and info.name == name
+            and [p.name.value for p in info.params[:2]] == ["self", "request"]]
+
+
 # Calls that can register a handler defined elsewhere (literal checks: they run on every Python input).
 ROUTE_REGISTRATION_STEMS = ("add_url_rule", "add_api_route", "add_route", "add_post", "add_patch", "Route(",
                             "web.post", "web.patch", "web.route")
@@ -253,8 +284,14 @@ def _routes_registered_for_others(module: str, text: str) -> list[tuple]:
     local = model.module_functions()
     found = []
     for target, methods, path in calls.found:
+        if not methods & MUTATING:
+            continue
+        method = _instance_method(model, target)
+        if method is not None:  # the class is not known here: any handler class's method of that name
+            found.append((f"{ANY_CLASS}.{method}", tuple(sorted(methods)), path))
+            continue
         qualified = model.qualify(target)
-        if not qualified or not methods & MUTATING or (isinstance(target, cst.Name) and target.value in local):
+        if not qualified or (isinstance(target, cst.Name) and target.value in local):
             continue
         if qualified.startswith("."):  # relative to this module's package
             dots = len(qualified) - len(qualified.lstrip("."))
