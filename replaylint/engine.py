@@ -142,9 +142,10 @@ def _project_facts(paths: list[str], files, config: Config):
         return None
     from .python.handlers import ProjectFacts
 
-    return ProjectFacts.from_texts({module_name(path, config): text for path in paths
-                                    if path in files.digests and files.fact_source[path]
-                                    and (text := files.text(path)) is not None})
+    texts = {module_name(path, config): text for path in paths
+             if path in files.digests and files.fact_source[path] and (text := files.text(path)) is not None}
+    packages = {module_name(path, config) for path in paths if os.path.basename(path) == "__init__.py"}
+    return ProjectFacts.from_texts(texts, frozenset(packages))
 
 
 def _may_hold_facts(text: str) -> bool:

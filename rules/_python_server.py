@@ -7,7 +7,7 @@ from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import fast_visit
 
-from replaylint.python.handlers import MUTATING, is_assignment, is_logging_call, is_read_or_receiver
+from replaylint.python.handlers import MUTATING, handler_sets_a_state, is_logging_call, is_read_or_receiver
 from replaylint.python.model import dotted, string_value
 from replaylint.python.sources import CLOCK_SOURCES, RANDOM_SOURCES, header_name, is_key_name
 
@@ -32,7 +32,7 @@ def mutating_handlers(ctx):
         if handler.cls is not None and handler.info is not None:
             name = f"{handler.cls.name}.{name}"  # `TransferView.post`: the class says what the method does
         harm = ctx.harm(handler.qualname, name, handler, def_line)
-        if harm.level == "none" or (harm.level != "high" and is_assignment(handler)):
+        if harm.level == "none" or (harm.level != "high" and handler_sets_a_state(handler)):
             continue  # cheap, or `set_language`: setting the same value twice is the same state
         yield handler, harm
 

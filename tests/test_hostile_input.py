@@ -202,3 +202,10 @@ def test_minified_spec_text_report_stays_small(project, capsys):
     column = int(last[0].split(":")[2])
     at = caret.index("^")
     assert "…" in source and source[at:at + 12] == text[column - 1:column + 11]
+
+
+def test_source_window_clamps_a_column_past_the_line_end():
+    from replaylint.report.text import source_window
+
+    assert source_window("x" * 400, 1000)[1] <= 162
+    assert source_window("short", 40) == ("short", 6)

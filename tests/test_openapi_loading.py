@@ -245,6 +245,7 @@ def test_an_analysed_spec_is_freed_as_soon_as_its_analysis_ends(project, monkeyp
     ("setUpAccount", True),  # phrasal verbs create or move things
     ("set-off-debt", True),
     ("setAndChargeCard", True),  # ... and so does a mutating verb after `set`
+    ("createFollowUp", True),  # a state verb's noun: `follow-ups` are made
 ])
 def test_operations_named_as_setting_a_value(project, operation_id, flagged):
     op = {"post": {"operationId": operation_id, "responses": {"200": {"description": "done"}}}}
@@ -259,6 +260,8 @@ def test_operations_named_as_setting_a_value(project, operation_id, flagged):
     ("/listTransactions", "", False),
     ("/accounts/search", "searchAccounts", False),
     ("/accounts", "post-createAccount", True),
+    ("/onboarding/get-started", "", True),  # kebab-case `get-` is a noun phrase, not an RPC read
+    ("/marketplace/list-product", "", True),
 ])
 def test_read_style_posts(project, path, operation_id, flagged):
     op = {"post": {"responses": {"200": {"description": "done"}}}}
@@ -294,3 +297,13 @@ def test_deprecated_status_fields_are_not_judged(project):
                                            "paths": {"/exports": op}}))
     _, found = findings(["api.json"], select=["RPL109"])
     assert len(found) == 1
+
+
+@pytest.mark.parametrize("segment, flagged", [("follow", False), ("follow-ups", True), ("watch-lists", True),
+                                              ("unfollow", False)])
+def test_state_verbs_in_paths(project, segment, flagged):
+    op = {"post": {"responses": {"200": {"description": "done"}}}}
+    write(project, "api.json", json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                                           "paths": {f"/users/{{id}}/{segment}": op}}))
+    _, found = findings(["api.json"], select=["RPL101"])
+    assert bool(found) is flagged

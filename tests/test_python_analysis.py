@@ -331,3 +331,78 @@ app.router.add_post("/orders", handler.create_order)
     result, _ = lint(["."])
     assert {(f.path, f.code, f.span.line) for f in result.findings} == {
         ("twit/views.py", "RPL301", 9), ("local.py", "RPL301", 6)}
+
+
+def test_route_facts_are_guarded_like_any_analysed_file(project):
+    """A route table that is also hostile (nested too deeply for libcst) is never parsed for facts."""
+    write(project, "routes.py", 'app.router.add_post("/x", views.handle)\nx = ' + "[" * 20000 + "]" * 20000 + "\n")
+    write(project, "views.py", "async def handle(request):\n    return 1\n")
+    result, found = lint(["."])
+    assert [p.path for p in result.problems] == ["routes.py"] and "nested too deeply" in result.problems[0].message
+
+
+def test_route_facts_resolve_to_the_right_module(project):
+    """`views` imported by svc_a/routes.py is svc_a/views.py, not svc_b/views.py; `.` in a package's
+    __init__ is the package; route tables in tests are fixtures."""
+    handler = "async def create_order(request):\n    return {}\n"
+    write(project, "svc_a/__init__.py", "")
+    write(project, "svc_a/routes.py", "import views\n\n\ndef setup(app):\n"
+                                      "    app.router.add_post('/orders', views.create_order)\n")
+    write(project, "svc_a/views.py", "from aiohttp import web\n\n\n" + handler)
+    write(project, "svc_b/__init__.py", "")
+    write(project, "svc_b/views.py", "from aiohttp import web\n\n\n" + handler)
+    write(project, "shop/__init__.py", "from . import handlers\n\n\ndef setup(app):\n"
+                                       "    app.router.add_post('/charges', handlers.charge_payment)\n")
+    write(project, "shop/handlers.py", "async def charge_payment(request):\n    return {}\n")
+    write(project, "tests/test_routes.py", "from svc_b import views\n\n\ndef test_it(app):\n"
+                                           "    app.router.add_post('/probe', views.create_order)\n")
+    result, _ = lint(["."])
+    assert {(f.path, f.span.line) for f in result.findings if f.code == "RPL301"} == {
+        ("svc_a/views.py", 4), ("shop/handlers.py", 1)}
+
+
+def test_handler_method_signatures_over_several_lines(project):
+    write(project, "views.py", """from aiohttp import web
+
+
+class Handler:
+    async def add_message(
+        self,
+        request: web.Request,
+    ):
+        return web.Response()
+""")
+    write(project, "routes.py", "def setup(app, h):\n    app.router.add_post('/add', h.add_message)\n")
+    _, found = lint(["."])
+    assert [(code, line) for code, line, *_ in found] == [("RPL301", 5)]
+
+
+SELF_KEY = '''import uuid
+
+import requests
+
+
+class Checkout:
+    def __init__(self, cart, db):
+        self.cart, self.db = cart, db
+        self.key = None
+
+    def prepare(self):
+        self.key = uuid.uuid4().hex
+{extra}
+    def submit(self):
+{before}        return requests.post("https://api.example.com/orders", headers={{"Idempotency-Key": self.key}})
+'''
+
+
+@pytest.mark.parametrize("extra, before, flagged", [
+    ("", "", True),  # a None placeholder does not make the key stable
+    ("", "        self.db.save_pending(self.cart, self.key)\n", False),  # saved before it is sent
+    ("", "        self.save()\n", False),
+    ("", "        self.update_totals()\n", True),  # `update` stores nothing of the key
+    ("\n    def restore(self, key):\n        self.key = key\n", "", False),  # also set from a stable value
+])
+def test_keys_kept_on_self(project, extra, before, flagged):
+    write(project, "checkout.py", SELF_KEY.format(extra=extra, before=before))
+    _, found = lint(["checkout.py"])
+    assert ("RPL201" in {code for code, *_ in found}) is flagged

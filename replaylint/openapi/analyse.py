@@ -46,7 +46,8 @@ class SpecAnalysis(Spec):
         unless its harm is high: setting the same value twice is the same state, but a name is only a hint,
         and `setExpressCheckout` starts a payment."""
         if op.anchor not in self._needs_key:
-            self._needs_key[op.anchor] = needs_key(op) and not (is_assignment(op) and self.harm(op).level != "high")
+            assignment = is_assignment(op) and self.harm(op).level != "high"
+            self._needs_key[op.anchor] = needs_key(op) and not assignment
         return self._needs_key[op.anchor]
 
     def harm(self, op: Operation) -> Harm:

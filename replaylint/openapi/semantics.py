@@ -76,8 +76,10 @@ def is_read_like(op: Operation) -> bool:
     if MUTATING_VERBS & set(segment_words[1:]):
         return False  # `/validate-and-charge` charges
     if segment_words and (squash(segment) in READ_VERBS or leading in READ_VERBS):
-        # `/search`, `/search-users`, `/getAccountHolder`, `/bulk-retrieve`, `/token`; not `/matches-...` nouns
-        if len(segment_words) == 1 or leading != "match":
+        # `/search`, `/search-users`, `/bulk-retrieve`, `/token`, RPC-style `/getAccountHolder`; not
+        # `/get-started`, `/list-product` or `/matches-...`
+        rpc_style = not any(c in segment for c in "-_")
+        if len(segment_words) == 1 or leading not in ("get", "list", "match") or (rpc_style and leading != "match"):
             return True
     op_words = words(op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
     leading = _leading_verb(op_words)
@@ -134,27 +136,31 @@ PHRASAL_PARTICLES = frozenset("up off aside out apart forth about".split())
 
 # Verbs that put a thing into a state (on a list, on or off): doing it again leaves the same state.
 STATE_VERBS = frozenset("""follow unfollow like unlike star unstar pin unpin mute unmute block unblock watch
-    unwatch subscribe unsubscribe favorite unfavorite favourite unfavourite enable disable archive unarchive
-    lock unlock""".split())
+    unwatch favorite unfavorite favourite unfavourite enable disable archive unarchive""".split())
 
 
-def sets_a_value(name_words: list[str]) -> bool:
+def sets_a_state(name_words: list[str]) -> bool:
     """`set-lfs-preference`, `setLanguage`, `follow_user`, `/unfollow`: an assignment, which leaves the same
-    state however often it is repeated (like a PUT). Not a phrasal verb (`set up`, `set off`), nor
-    `set-and-charge`."""
-    if not name_words or MUTATING_VERBS & set(name_words[1:]):
+    state however often it is repeated (like a PUT). Not a phrasal verb (`set up`, `follow-ups`), not
+    `set-and-charge`, and a state verb only alone or with one object (`watch-lists` are things made)."""
+    if not name_words or MUTATING_VERBS & set(name_words[1:]) or \
+            (len(name_words) >= 2 and name_words[1] in PHRASAL_PARTICLES | {"ups"}):
         return False
     if name_words[0] in STATE_VERBS:
-        return True
-    return len(name_words) >= 2 and name_words[0] == "set" and name_words[1] not in PHRASAL_PARTICLES
+        return len(name_words) == 1 or (len(name_words) == 2 and not name_words[1].endswith("s"))
+    return len(name_words) >= 2 and name_words[0] == "set"
 
 
 def is_assignment(op: Operation) -> bool:
-    """The operation is named as setting a value: by its operationId, its `:verb` or its last path segment."""
+    """The operation is named as setting a value: by its operationId, its `:verb` or its last path segment,
+    and none of them says it makes something (`/follow-up` with `createFollowUp` makes a follow-up)."""
     tail = path_segments(op.path)[-1:] or [""]
     segment = "" if is_param_segment(tail[0]) else tail[0].split(":")[0]
-    names = (op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1], custom_verb(op), segment)
-    return op.method in ("POST", "PATCH") and any(sets_a_value(words(name)) for name in names if name)
+    names = [words(name) for name in (op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1], custom_verb(op),
+                                      segment) if name]
+    if op.method not in ("POST", "PATCH") or any(_leading_verb(n) in MUTATING_VERBS - {"set"} for n in names):
+        return False
+    return any(sets_a_state(n) for n in names)
 
 
 def needs_key(op: Operation) -> bool:

@@ -15,7 +15,7 @@ from ..model import FileResult, Finding, Note, Problem, Span
 from ..policy import SEVERITY_BY_HARM, Harm, config_harm, default_harm, word_harm
 from ..vocabulary import StateVocabulary, squash
 from .flow import FlowResult, analyse_function, random_helpers
-from .handlers import Handler, ProjectFacts, find_handlers
+from .handlers import Handler, ProjectFacts, find_handlers, is_test_module_name
 from .model import FunctionInfo, ModuleModel, build_model, module_name_for
 
 MAX_PYTHON_BYTES = 4 * 1024 * 1024  # libcst needs ~250x the source in memory: a 4 MB file is ~1 GB
@@ -50,10 +50,7 @@ class PythonAnalysis:
     def is_test_module(self) -> bool:
         """Test code (tests/ folders, test_*.py, *_test.py, conftest.py) mints keys to exercise servers and
         declares throwaway apps as fixtures: the key and handler rules leave it alone."""
-        parts = self.model.name.split(".")
-        last = parts[-1] if parts else ""
-        return bool({"tests", "test", "testing"} & set(parts[:-1])) or last.startswith("test_") or \
-            last.endswith("_test") or last in ("conftest", "tests", "test")
+        return is_test_module_name(self.model.name)
 
     @cached_property
     def is_server_module(self) -> bool:
@@ -133,7 +130,7 @@ def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, sho
     routed = facts is not None and facts.routes_declared_for(module_name, text)  # routes declared elsewhere
     wanted = [rule for rule in rules if routed or _prefilter(rule, text, config, memo)]
     exemptions = _comment_exemptions(text, shown)
-    syntax, tree = _ast_check(text)
+    syntax, tree = ast_check(text)
     if syntax == "deep":
         return _not_analysed(result, "code nested too deeply to parse safely")
     reports = []
@@ -185,7 +182,7 @@ def parse(text: str):
     return cst.parse_module(text)
 
 
-def _ast_check(text: str) -> tuple[str, ast.Module | None]:
+def ast_check(text: str) -> tuple[str, ast.Module | None]:
     """Parse with `ast` (no code runs): ("ok", tree), ("syntax", None) (ask libcst, whose grammar is newer than
     the running interpreter's, before calling the file broken) or ("deep", None) (nesting that CPython's parser
     refuses and that would overflow libcst's native parser: never hand it over)."""

@@ -77,7 +77,7 @@ def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict:
     for info in methods:
         flow = _Flow(model, info, helpers, extra_random, frozenset())
         fast_visit(info.node.body, flow)
-        saved = info.name.lower() in PERSIST_VERBS or info.name.lower().startswith("save")
+        saved = _saves(info.name)
         for attribute, taint in flow.self_attributes.items():
             key = ("self", info.cls.qualname, attribute)
             if taint is not None and taint.kind in ("random", "clock") and not (saved or taint.persisted):
@@ -86,6 +86,11 @@ def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict:
                 other_attributes.add(key)
     helpers.update((key, kind) for key, kind in random_attributes.items() if key not in other_attributes)
     return helpers
+
+
+def _saves(method: str) -> bool:
+    """`save`, `persist`, `commit`, `store_key`, ...: a method of an object that stores the object itself."""
+    return method.lower().startswith(("save", "persist", "store", "commit", "flush"))
 
 
 def analyse_function(model: ModuleModel, info: FunctionInfo, helpers: dict, extra_random=frozenset(),
@@ -111,6 +116,7 @@ class _Flow(Visitor):
         self.returns: list[Taint | None] = []
         self.collect_returns = collect_returns
         self.self_attributes: dict[str, Taint | None] = {}  # attributes of `self` set here, with their values
+        self.saved_self = False  # `self.save()` was called here
 
     # --- scope -------------------------------------------------------------------------------------------
 
@@ -216,7 +222,9 @@ class _Flow(Visitor):
             if name and constructor:
                 self.result.bindings[name] = constructor
             if name == f"self.{target.attr.value}":
-                self.env[name] = self.self_attributes[target.attr.value] = taint
+                self.env[name] = taint
+                if not (isinstance(value, cst.Name) and value.value == "None"):  # a placeholder says nothing
+                    self.self_attributes[target.attr.value] = taint
             # storing a random value on an object (not self) is how ORM rows are filled before save()
             if taint is not None and not (dotted(target.value) or "").startswith(("self", "cls")):
                 taint.persisted = True
@@ -290,10 +298,11 @@ class _Flow(Visitor):
             for arg in original_node.args:
                 for taint in self._taints_in(arg.value):
                     taint.persisted = True
-            if isinstance(func, cst.Attribute) and dotted(func.value) == "self":  # self.save(): its fields too
-                for taint in self.self_attributes.values():
-                    if taint is not None:
-                        taint.persisted = True
+        if isinstance(func, cst.Attribute) and dotted(func.value) == "self" and _saves(method):
+            self.saved_self = True  # self.save(): the object's fields are stored with it
+            for name, taint in self.env.items():
+                if name.startswith("self.") and taint is not None:
+                    taint.persisted = True
 
     def visit_Dict(self, node: cst.Dict) -> None:
         for element in node.elements:
@@ -348,7 +357,9 @@ class _Flow(Visitor):
                     return self.env[name]
                 kind = self.helpers.get(("self", self.info.cls.qualname, expr.attr.value))
                 if kind is not None:  # set once per object elsewhere: a new object (a new process) has a new one
-                    return Taint(kind, f"a {kind} value kept in `{name}`", expr)
+                    taint = Taint(kind, f"a {kind} value kept in `{name}`", expr, persisted=self.saved_self)
+                    self.env[name] = taint  # one value: a later save of it marks every use
+                    return taint
             return self.taint(expr.value)
         if isinstance(expr, cst.Subscript):
             key = _subscript_key(expr)

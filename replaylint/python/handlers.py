@@ -10,7 +10,7 @@ from .lazy import Visitor, cst
 
 from .walk import fast_visit
 
-from ..openapi.semantics import INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS, sets_a_value
+from ..openapi.semantics import INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS, sets_a_state
 from ..vocabulary import squash, words
 from .model import ClassInfo, FunctionInfo, ModuleModel, build_model, dotted, string_value
 from .sources import header_name, is_key_name
@@ -65,12 +65,13 @@ class ProjectFacts:
     django_middleware: str = ""  # "" | "all" | "opt-in"
     asgi_apps: tuple = ()  # (module name, imported module names, methods) per app that adds the middleware
     key_models: frozenset = frozenset()  # names of classes anywhere in the project that declare a key field
-    routes: tuple = ()  # (qualified function, methods, path) registered as routes by another module
+    routes: tuple = ()  # (qualified function, methods, path, registering module) of routes declared elsewhere
 
     @classmethod
-    def from_texts(cls, texts: dict) -> "ProjectFacts":
-        """`texts` maps module names to source. Middleware counts only where code configures it: a quoted
-        dotted path (Django settings) or an `add_middleware(...)`/`Middleware(...)` call (ASGI)."""
+    def from_texts(cls, texts: dict, packages=frozenset()) -> "ProjectFacts":
+        """`texts` maps module names to source (`packages`: the names that are `__init__` modules). Middleware
+        counts only where code configures it: a quoted dotted path (Django settings) or an
+        `add_middleware(...)`/`Middleware(...)` call (ASGI). Route tables in test code are fixtures."""
         facts = cls()
         apps = []
         models: set[str] = set()
@@ -87,8 +88,8 @@ class ProjectFacts:
                 found = re.findall(r"['\"](\w+)['\"]", methods.group(1)) if methods else ["POST", "PATCH"]
                 apps.append((module, _imported_modules(text), frozenset(m.upper() for m in found)))
             models |= _key_models(text)
-            if registers_routes(text):
-                routes.extend(_routes_registered_for_others(module, text))
+            if registers_routes(text) and not is_test_module_name(module):
+                routes.extend(_routes_registered_for_others(module, text, module in packages))
         facts.asgi_apps = tuple(apps)
         facts.key_models = frozenset(models)
         facts.routes = tuple(sorted(set(routes)))
@@ -96,19 +97,26 @@ class ProjectFacts:
 
     def routes_in(self, module: str) -> dict[str, tuple[set[str], str]]:
         """Functions of `module` that another module registers as routes: name -> (methods, path). Module
-        names are compared by their ends (`src.shop.views` is `shop.views`): roots differ between projects."""
+        names may differ by a prefix (`src.shop.views` is `shop.views`: roots differ between projects), but a
+        module found only by its end must sit in the package tree of the module that registers it (`views`
+        imported by `svc_a.routes` is `svc_a.views`, not `svc_b.views`)."""
         found = {}
-        for qualified, methods, path in self.routes:
+        for qualified, methods, path, registrar in self.routes:
             owner, _, function = qualified.rpartition(".")
-            if owner == ANY_CLASS or (owner and (module == owner or module.endswith("." + owner) or
-                                                 owner.endswith("." + module))):
-                found[qualified if owner == ANY_CLASS else function] = (set(methods), path)
+            if owner == ANY_CLASS:
+                found[qualified] = (set(methods), path)
+            elif module == owner or owner.endswith("." + module) or (
+                    module.endswith("." + owner) and registrar.startswith(module[:-len(owner)])):
+                found[function] = (set(methods), path)
         return found
 
     def routes_declared_for(self, module: str, text: str) -> bool:
-        """Whether another module registers a function of this one, or a handler method this text defines."""
-        return any(not name.startswith(ANY_CLASS) or f"def {name[len(ANY_CLASS) + 1:]}(self, request" in text
-                   for name in self.routes_in(module))
+        """Whether another module registers a function this text defines, or a handler method it defines."""
+        for name in self.routes_in(module):
+            function = name[len(ANY_CLASS) + 1:] if name.startswith(ANY_CLASS + ".") else name
+            if f"def {function}" in text and _definition(function, name != function).search(text):
+                return True
+        return False
 
     def fingerprint(self) -> str:
         """A stable text of the facts (sets sorted: `repr` of a set changes between processes)."""
@@ -224,7 +232,8 @@ class _RouteCalls(Visitor):
             methods, path, target = {HTTP_VERBS[last]}, string_value(positional[0]) or "", positional[1]
         elif last.startswith("add_") and last[4:] in HTTP_VERBS and len(positional) >= 2:
             methods, path, target = {HTTP_VERBS[last[4:]]}, string_value(positional[0]) or "", positional[1]
-        elif last == "add_route" and len(positional) >= 3 and (string_value(positional[0]) or "").lower() in HTTP_VERBS:
+        elif last in ("add_route", "route") and len(positional) >= 3 and \
+                (string_value(positional[0]) or "").lower() in HTTP_VERBS:
             methods = {string_value(positional[0]).upper()}
             path, target = string_value(positional[1]) or "", positional[2]
         elif last in ("Route", "add_api_route", "add_url_rule", "api_route", "route") and positional:
@@ -245,6 +254,20 @@ def _instance_method(model: ModuleModel, target) -> str | None:
             target.value.value not in model.imports:
         return target.attr.value
     return None
+
+
+def _definition(function: str, method: bool) -> re.Pattern:
+    """`def create_order(` / `async def add_message(\n        self, request`, across line breaks."""
+    params = r"\s*self\s*,\s*request\b" if method else ""
+    return re.compile(rf"\bdef\s+{re.escape(function)}\s*\({params}")
+
+
+def is_test_module_name(module: str) -> bool:
+    """Test code by its module name: tests/ folders, test_*.py, *_test.py, conftest.py."""
+    parts = module.split(".")
+    last = parts[-1] if parts else ""
+    return bool({"tests", "test", "testing"} & set(parts[:-1])) or last.startswith("test_") or \
+        last.endswith("_test") or last in ("conftest", "tests", "test")
 
 
 def _handler_methods(model: ModuleModel, name: str) -> list[FunctionInfo]:
@@ -272,13 +295,18 @@ def registers_routes(text: str) -> bool:
     return any(stem in text for stem in ROUTE_REGISTRATION_STEMS) and _REGISTRATION_CALL.search(text) is not None
 
 
-def _routes_registered_for_others(module: str, text: str) -> list[tuple]:
-    """(qualified function, methods, path) of the POST/PATCH routes this module registers with a handler
-    imported from another (`app.router.add_post("/orders", views.create_order)`). A parse: these files are few."""
+def _routes_registered_for_others(module: str, text: str, package: bool = False) -> list[tuple]:
+    """(qualified function, methods, path, this module) of the POST/PATCH routes this module registers with a
+    handler defined elsewhere (`app.router.add_post("/orders", views.create_order)`). A parse, under the same
+    guards as any analysed file (size, generated code, nesting): these files are few."""
+    from .analyse import GENERATED, MAX_PYTHON_BYTES, ast_check  # the analysis imports this module
+
+    if len(text) > MAX_PYTHON_BYTES or GENERATED.search(text[:2048]) or ast_check(text)[0] != "ok":
+        return []  # said when the file itself is analysed
     try:
         model = build_model(cst.parse_module(text), module)
-    except (cst.ParserSyntaxError, RecursionError):
-        return []  # reported when the file itself is analysed
+    except Exception:  # noqa: BLE001 - a fact not found costs a finding, never the run
+        return []
     calls = _RouteCalls(model)
     fast_visit(model.module, calls)
     local = model.module_functions()
@@ -288,18 +316,28 @@ def _routes_registered_for_others(module: str, text: str) -> list[tuple]:
             continue
         method = _instance_method(model, target)
         if method is not None:  # the class is not known here: any handler class's method of that name
-            found.append((f"{ANY_CLASS}.{method}", tuple(sorted(methods)), path))
+            found.append((f"{ANY_CLASS}.{method}", tuple(sorted(methods)), path, module))
             continue
         qualified = model.qualify(target)
         if not qualified or (isinstance(target, cst.Name) and target.value in local):
             continue
-        if qualified.startswith("."):  # relative to this module's package
-            dots = len(qualified) - len(qualified.lstrip("."))
-            package = module.split(".")[:-dots] if dots <= module.count(".") + 1 else []
-            qualified = ".".join([*package, qualified[dots:]])
-        if "." in qualified:
-            found.append((qualified, tuple(sorted(methods)), path))
+        qualified = _absolute(qualified, module, package)
+        if qualified and "." in qualified:
+            found.append((qualified, tuple(sorted(methods)), path, module))
     return found
+
+
+def _absolute(name: str, module: str, package: bool) -> str | None:
+    """`.views.create` imported in `shop.routes` -> `shop.views.create` (in the package `shop`'s own
+    `__init__`, `.` is `shop` itself); None when the dots climb above the project."""
+    dots = len(name) - len(name.lstrip("."))
+    if not dots:
+        return name
+    base = module.split(".") if package else module.split(".")[:-1]
+    if dots - 1 > len(base) or (dots - 1 == len(base) and not base):
+        return None
+    base = base[:len(base) - (dots - 1)]
+    return ".".join([*base, name[dots:]]) if base else None
 
 
 FALCON_RESPONDERS = frozenset({"on_get", "on_post", "on_put", "on_patch", "on_delete"})
@@ -429,11 +467,11 @@ def _string_list(expr) -> set[str]:
 AUTH_WORDS = frozenset("login logout signin signout token authtoken authenticate oauth".split())
 
 
-def is_assignment(handler: Handler) -> bool:
-    """Named as setting a value (`set_language`, `/set-timezone`); only a hint, so callers weigh the harm."""
+def handler_sets_a_state(handler: Handler) -> bool:
+    """Named as setting a value or a state (`set_language`, `/unfollow`); only a hint, so callers weigh harm."""
     name = handler.info.name if handler.info else handler.cls.name
     segments = [s for s in handler.path.split("/") if s and not s.startswith(("{", "<", ":"))]
-    return sets_a_value(words(name)) or bool(segments and sets_a_value(words(segments[-1])))
+    return sets_a_state(words(name)) or bool(segments and sets_a_state(words(segments[-1])))
 
 
 def is_read_or_receiver(handler: Handler) -> bool:

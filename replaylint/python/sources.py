@@ -60,18 +60,20 @@ REQUEST_LIKE = frozenset({"request", "req", "g", "ctx", "context", "span", "stat
 # `client_token` and `CLIENTTOKEN` all hold `clienttoken`. A test checks each name of the vocabulary holds one.
 KEY_NAME_STEMS = ("idempoten", "dedup", "clienttoken", "requesttoken", "creationtoken", "paypalrequestid",
                   "repeatabilityrequest", "uniquetransaction", "uniquerequest", "operationid", "callerreference")
-_last_text: list = [None, False]  # the text asked about last, and the answer
+_last_answer: tuple = (None, False)  # the text asked about last, and the answer (one tuple: read at once)
 
 
 def mentions_key_name(text: str) -> bool:
     """Whether a file may name an intent key, in any spelling: the cheap text test the key rules run before
     parsing (a file that names none cannot read, send or invent one). Every key rule asks about the same file
     in turn, so the answer for the last text is kept."""
-    if text is _last_text[0]:
-        return _last_text[1]
+    global _last_answer
+    last_text, last = _last_answer
+    if text is last_text:
+        return last
     squashed = text.lower().replace("_", "").replace("-", "")
     answer = any(stem in squashed for stem in KEY_NAME_STEMS)
-    _last_text[:] = [text, answer]
+    _last_answer = (text, answer)
     return answer
 
 

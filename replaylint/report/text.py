@@ -82,6 +82,7 @@ SOURCE_WIDTH = 160  # characters of a source line shown under a finding
 def source_window(line: str, column: int) -> tuple[str, int]:
     """The part of a long line (a minified spec is one line of megabytes) around `column`, marked with `…`
     where cut, and the column within it. Short lines are shown whole."""
+    column = min(column, len(line) + 1)  # a position past the end (a span that ends the line) marks the end
     if len(line) <= SOURCE_WIDTH:
         return line, column
     start = max(0, min(column - 1 - SOURCE_WIDTH // 4, len(line) - SOURCE_WIDTH))
