@@ -406,3 +406,25 @@ def test_keys_kept_on_self(project, extra, before, flagged):
     write(project, "checkout.py", SELF_KEY.format(extra=extra, before=before))
     _, found = lint(["checkout.py"])
     assert ("RPL201" in {code for code, *_ in found}) is flagged
+
+
+def test_keys_kept_on_self_in_any_of_several_classes(project):
+    write(project, "clients.py", """import uuid
+
+import requests
+
+
+class Checkout:
+    def __init__(self):
+        self.key = uuid.uuid4().hex
+
+    def submit(self):
+        return requests.post("https://api.example.com/orders", headers={"Idempotency-Key": self.key})
+
+
+class Other:  # a second __init__ must not hide the first
+    def __init__(self):
+        self.name = "other"
+""")
+    _, found = lint(["clients.py"])
+    assert [(code, line) for code, line, *_ in found] == [("RPL201", 11)]

@@ -62,12 +62,14 @@ def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict:
     ("self", class qualname, attribute), unless the class saves it or also sets it from elsewhere."""
     helpers: dict = {}
     methods = [f for f in model.functions if f.cls is not None and f.parent is None]
-    functions = {**{f".{f.name}": f for f in methods}, **model.module_functions()}
+    functions = [*((f".{f.name}", f) for f in methods), *model.module_functions().items()]
+    flows: dict[int, _Flow] = {}  # the last walk of each function: its `self.x = ...` are read below
     for _ in range(2):  # helpers of helpers
-        for name, info in functions.items():
+        for name, info in functions:
             if name in helpers:
                 continue
-            flow = _Flow(model, info, helpers, extra_random, frozenset(), collect_returns=True)
+            flow = flows[id(info.node)] = _Flow(model, info, helpers, extra_random, frozenset(),
+                                                collect_returns=True)
             fast_visit(info.node.body, flow)
             kinds = [t.kind for t in flow.returns if t is not None and t.kind in ("random", "clock")]
             if kinds:
@@ -75,8 +77,9 @@ def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict:
     random_attributes: dict[tuple, str] = {}
     other_attributes: set[tuple] = set()
     for info in methods:
-        flow = _Flow(model, info, helpers, extra_random, frozenset())
-        fast_visit(info.node.body, flow)
+        flow = flows.get(id(info.node))
+        if flow is None:
+            continue
         saved = _saves(info.name)
         for attribute, taint in flow.self_attributes.items():
             key = ("self", info.cls.qualname, attribute)
