@@ -64,7 +64,9 @@ def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict:
     methods = [f for f in model.functions if f.cls is not None and f.parent is None]
     functions = [*((f".{f.name}", f) for f in methods), *model.module_functions().items()]
     flows: dict[int, _Flow] = {}  # the last walk of each function: its `self.x = ...` are read below
-    for _ in range(2):  # helpers of helpers
+    for walk in range(2):  # helpers of helpers: a second walk only when the first found some
+        if walk and not helpers:
+            break
         for name, info in functions:
             if name in helpers:
                 continue
