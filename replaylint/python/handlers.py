@@ -279,9 +279,9 @@ def _handler_methods(model: ModuleModel, name: str) -> list[FunctionInfo]:
             and [p.name.value for p in info.params[:2]] == ["self", "request"]]
 
 
-# Calls that can register a handler defined elsewhere (literal checks: they run on every Python input).
-ROUTE_REGISTRATION_STEMS = ("add_url_rule", "add_api_route", "add_route", "add_post", "add_patch", "Route(",
-                            "web.post", "web.patch", "web.route")
+# Calls that can register a handler defined elsewhere (literal checks: they run on every Python input, so the
+# `add_` ones only where `add_` is written at all).
+ADD_ROUTE_STEMS = ("add_url_rule", "add_api_route", "add_route", "add_post", "add_patch")
 
 
 _REGISTRATION_CALL = re.compile(r"^[ \t]*(?=[^@\s])[^\n]*?\b(?:add_url_rule|add_api_route|add_route|add_post|add_patch|Route|"
@@ -292,7 +292,9 @@ _REGISTRATION_CALL = re.compile(r"^[ \t]*(?=[^@\s])[^\n]*?\b(?:add_url_rule|add_
 def registers_routes(text: str) -> bool:
     """A call that registers a route at a literal path (`add_post("/orders", ...)`, `Route("/x", ...)`): the
     literal stems first, the regex only on the few texts holding one."""
-    return any(stem in text for stem in ROUTE_REGISTRATION_STEMS) and _REGISTRATION_CALL.search(text) is not None
+    stems = ("add_" in text and any(stem in text for stem in ADD_ROUTE_STEMS)) or "Route(" in text or \
+        "web." in text
+    return stems and _REGISTRATION_CALL.search(text) is not None
 
 
 def _routes_registered_for_others(module: str, text: str, package: bool = False) -> list[tuple]:
