@@ -20,11 +20,16 @@ def squash(name: str) -> str:
     return _NOT_ALNUM.sub("", name.lower())
 
 
-def words(name: str) -> list[str]:
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+_ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_SEPARATORS = re.compile(r"[^a-zA-Z0-9]+")
+
+
+@lru_cache(maxsize=8192)  # operation names are split by several rules
+def words(name: str) -> tuple[str, ...]:
     """Split camelCase, snake_case, kebab-case and path text into lower-case words."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
-    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
-    return [w for w in re.split(r"[^a-zA-Z0-9]+", spaced.lower()) if w]
+    spaced = _ACRONYM.sub(r"\1 \2", _CAMEL.sub(r"\1 \2", name))
+    return tuple(w for w in _SEPARATORS.split(spaced.lower()) if w)
 
 
 # Headers that carry an intent key (besides anything containing "idempoten").

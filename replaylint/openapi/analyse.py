@@ -46,8 +46,10 @@ class SpecAnalysis(Spec):
         unless its harm is high: setting the same value twice is the same state, but a name is only a hint,
         and `setExpressCheckout` starts a payment."""
         if op.anchor not in self._needs_key:
-            assignment = is_assignment(op) and self.harm(op).level != "high"
-            self._needs_key[op.anchor] = needs_key(op) and not assignment
+            needed = needs_key(op)
+            if needed and is_assignment(op) and self.harm(op).level != "high":
+                needed = False
+            self._needs_key[op.anchor] = needed
         return self._needs_key[op.anchor]
 
     def harm(self, op: Operation) -> Harm:

@@ -86,7 +86,7 @@ def is_read_like(op: Operation) -> bool:
     return leading in READ_VERBS and leading != "match"
 
 
-def _leading_verb(name_words: list[str]) -> str:
+def _leading_verb(name_words: tuple[str, ...]) -> str:
     """The first word that is not `batch`, `bulk`, `execute`, ... (`BulkRetrieveBookings` -> `retrieve`)."""
     for word in name_words:
         if word not in VERB_PREFIXES:
@@ -139,7 +139,7 @@ STATE_VERBS = frozenset("""follow unfollow like unlike star unstar pin unpin mut
     unwatch favorite unfavorite favourite unfavourite enable disable archive unarchive""".split())
 
 
-def sets_a_state(name_words: list[str]) -> bool:
+def sets_a_state(name_words: tuple[str, ...]) -> bool:
     """`set-lfs-preference`, `setLanguage`, `follow_user`, `/unfollow`: an assignment, which leaves the same
     state however often it is repeated (like a PUT). Not a phrasal verb (`set up`, `follow-ups`), not
     `set-and-charge`, and a state verb only alone or with one object (`watch-lists` are things made)."""
@@ -154,11 +154,13 @@ def sets_a_state(name_words: list[str]) -> bool:
 def is_assignment(op: Operation) -> bool:
     """The operation is named as setting a value: by its operationId, its `:verb` or its last path segment,
     and none of them says it makes something (`/follow-up` with `createFollowUp` makes a follow-up)."""
+    if op.method not in ("POST", "PATCH"):
+        return False
     tail = path_segments(op.path)[-1:] or [""]
     segment = "" if is_param_segment(tail[0]) else tail[0].split(":")[0]
     names = [words(name) for name in (op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1], custom_verb(op),
                                       segment) if name]
-    if op.method not in ("POST", "PATCH") or any(_leading_verb(n) in MUTATING_VERBS - {"set"} for n in names):
+    if any(_leading_verb(n) in MUTATING_VERBS - {"set"} for n in names):
         return False
     return any(sets_a_state(n) for n in names)
 
