@@ -75,12 +75,19 @@ def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict) ->
 def _monitor_routes(spec) -> set[str]:
     """GET routes that report on started work: below an operation that answers 202, or named like a monitor."""
     routes = set()
-    async_bases = [normalise_path(op.path) for op in spec.operations if accepted_responses(op)]
+    async_bases = {normalise_path(op.path) for op in spec.operations if accepted_responses(op)}
     for route, methods in spec.routes.items():
         if "GET" not in methods:
             continue
         if {s.lower() for s in path_segments(route)} & MONITOR_SEGMENTS:
             routes.add(route)
-        elif any(route.startswith(base + "/{}") for base in async_bases):
+        elif async_bases and _below_a_parameter_of(route, async_bases):
             routes.add(route)
     return routes
+
+
+def _below_a_parameter_of(route: str, bases: set[str]) -> bool:
+    """`/jobs/{}` or `/jobs/{}/result` below the base `/jobs`: one set lookup per segment (not a scan of every
+    base for every route, which grows with the square of the operations)."""
+    parts = route.split("/")
+    return any(part.startswith("{}") and "/".join(parts[:index]) in bases for index, part in enumerate(parts))
