@@ -142,9 +142,12 @@ def _project_facts(paths: list[str], files, config: Config):
         return None
     from .python.handlers import ProjectFacts
 
-    texts = {module_name(path, config): text for path in paths
-             if path in files.digests and files.fact_source[path] and (text := files.text(path)) is not None}
-    packages = {module_name(path, config) for path in paths if os.path.basename(path) == "__init__.py"}
+    texts, packages = {}, set()
+    for path in paths:
+        if path in files.digests and files.fact_source[path] and (text := files.text(path)) is not None:
+            texts[name := module_name(path, config)] = text
+            if os.path.basename(path) == "__init__.py":
+                packages.add(name)
     return ProjectFacts.from_texts(texts, frozenset(packages))
 
 

@@ -15,7 +15,8 @@ class MutationWithoutIntentKey(Rule):
         `components/parameters` count, and so do keys named in config (`keys.headers`, `keys.fields`,
         `keys.implicit`). POSTs that only read (`/search`, `:query`, `/validate`, `/token`), operations named as
         setting a value or a state unless their harm is high (`set-lfs-preference`, `follow-user`,
-        `enable-feature`: the same value set twice is the same state) and webhook receivers are not mutations. Errors on high-harm operations (money, orders, messages), warnings otherwise.
+        `enable-feature`: the same value set twice is the same state) and webhook receivers are not mutations.
+        Errors on high-harm operations (money, orders, messages), warnings otherwise.
     """
     why = """
         A caller that times out, or an agent whose memory resets, cannot tell whether the first call happened.

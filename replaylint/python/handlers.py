@@ -88,7 +88,7 @@ class ProjectFacts:
                 found = re.findall(r"['\"](\w+)['\"]", methods.group(1)) if methods else ["POST", "PATCH"]
                 apps.append((module, _imported_modules(text), frozenset(m.upper() for m in found)))
             models |= _key_models(text)
-            if registers_routes(text) and not is_test_module_name(module):
+            if not is_test_module_name(module) and registers_routes(text):
                 routes.extend(_routes_registered_for_others(module, text, module in packages))
         facts.asgi_apps = tuple(apps)
         facts.key_models = frozenset(models)
@@ -284,9 +284,11 @@ def _handler_methods(model: ModuleModel, name: str) -> list[FunctionInfo]:
 ADD_ROUTE_STEMS = ("add_url_rule", "add_api_route", "add_route", "add_post", "add_patch")
 
 
-_REGISTRATION_CALL = re.compile(r"^[ \t]*(?=[^@\s])[^\n]*?\b(?:add_url_rule|add_api_route|add_route|add_post|add_patch|Route|"
-                                r"post|patch|route)\(\s*(?:[\"'](?:POST|PATCH|post|patch)[\"']\s*,\s*)?[\"']/",
-                                re.M)  # not a decorator line: decorated handlers are found in their own module
+# A registration at a literal path, on a line that is not a decorator (decorated handlers are found in their
+# own module).
+_REGISTRATION_CALL = re.compile(
+    r"^[ \t]*(?=[^@\s])[^\n]*?\b(?:add_url_rule|add_api_route|add_route|add_post|add_patch|Route|post|patch|route)"
+    r"\(\s*(?:[\"'](?:POST|PATCH|post|patch)[\"']\s*,\s*)?[\"']/", re.M)
 
 
 def registers_routes(text: str) -> bool:
