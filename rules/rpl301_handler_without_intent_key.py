@@ -22,7 +22,7 @@ class HandlerWithoutIntentKey(Rule):
         of `request.headers[...]` or `request.META["HTTP_IDEMPOTENCY_KEY"]`, and no coverage by
         django-idempotency-key (decorators or middleware), asgi-idempotency-header middleware or
         aws-lambda-powertools `@idempotent`. Searches,
-        logins, webhook receivers and assignments that are not high-harm (`set_language`, `follow_user`: the
+        logins, webhook receivers (by name, or by the sender's signature header they check) and assignments that are not high-harm (`set_language`, `follow_user`: the
         same value set twice is the same state) are not flagged, nor are apps declared in test code. Errors on high-harm
         handlers, warnings otherwise.
     """

@@ -428,3 +428,22 @@ class Other:  # a second __init__ must not hide the first
 """)
     _, found = lint(["clients.py"])
     assert [(code, line) for code, line, *_ in found] == [("RPL201", 11)]
+
+
+@pytest.mark.parametrize("header, flagged", [("X-Slack-Signature", False), ("Stripe-Signature", False),
+                                             ("X-Hub-Signature-256", False), ("X-Request-Id", True)])
+def test_handlers_that_check_a_senders_signature_are_receivers(project, header, flagged):
+    write(project, "bot.py", f"""
+from aiohttp import web
+
+
+async def listen(request):
+    signature = request.headers.get("{header}", "")
+    return web.Response()
+
+
+app = web.Application()
+app.router.add_post("/listen", listen)
+""")
+    _, found = lint(["bot.py"])
+    assert ("RPL301" in {code for code, *_ in found}) is flagged

@@ -426,6 +426,25 @@ def _decorated_handler(model: ModuleModel, info: FunctionInfo) -> Handler | None
     return None
 
 
+SIGNATURE_HEADER = re.compile(r"(?i)^(?:http_)?[\w-]*signature(?:[-_]\d+|[-_]256)?$")  # X-Slack-Signature, ...
+
+
+def _verifies_a_sender(node: cst.FunctionDef) -> bool:
+    """A handler that reads a signature header (`X-Slack-Signature`, `Stripe-Signature`, `X-Hub-Signature-256`)
+    receives events another system sends: it dedupes by the sender's event id, not by a client's key."""
+    class _Headers(Visitor):
+        found = False
+
+        def visit_SimpleString(self, string) -> None:
+            text = string_value(string)
+            if text is not None and SIGNATURE_HEADER.match(text):
+                self.found = True
+
+    finder = _Headers()
+    fast_visit(node.body, finder)
+    return finder.found
+
+
 def _delegates_to_get(node: cst.FunctionDef) -> bool:
     """`def post(self, request): return self.get(request)`: a POST answered like a GET."""
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
@@ -479,12 +498,13 @@ def handler_sets_a_state(handler: Handler) -> bool:
 
 
 def is_read_or_receiver(handler: Handler) -> bool:
-    """Searches, logins, validations and webhook receivers: POST handlers that are not replay-relevant."""
+    """Searches, logins, validations and webhook receivers (by name, or by the sender's signature they
+    check): POST handlers that are not replay-relevant."""
     name = handler.info.name if handler.info else handler.cls.name
     owner_words = words(handler.cls.name) if handler.cls else []
     if AUTH_WORDS & (set(owner_words) | set(words(name))) or (owner_words and owner_words[0] in READ_VERBS):
         return True
-    if handler.info is not None and _delegates_to_get(handler.info.node):
+    if handler.info is not None and (_delegates_to_get(handler.info.node) or _verifies_a_sender(handler.info.node)):
         return True
     segments = [s for s in handler.path.split("/") if s and not s.startswith(("{", "<", ":"))]
     last = segments[-1] if segments else ""
