@@ -21,10 +21,10 @@ class HandlerWithoutIntentKey(Rule):
         intent key: no `Header` parameter or body field named like `Idempotency-Key`/`idempotency_key`, no read
         of `request.headers[...]` or `request.META["HTTP_IDEMPOTENCY_KEY"]`, and no coverage by
         django-idempotency-key (decorators or middleware), asgi-idempotency-header middleware or
-        aws-lambda-powertools `@idempotent`. Searches,
-        logins, webhook receivers (by name, or by the sender's signature header they check) and assignments that are not high-harm (`set_language`, `follow_user`: the
-        same value set twice is the same state) are not flagged, nor are apps declared in test code. Errors on high-harm
-        handlers, warnings otherwise.
+        aws-lambda-powertools `@idempotent`. Searches, logins, webhook receivers (by name, or by the sender's
+        signature header they check), assignments that are not high-harm (`set_language`, `follow_user`: the
+        same value set twice is the same state) and apps declared in test code are not flagged. Errors on
+        high-harm handlers, warnings otherwise.
     """
     why = """
         A client that timed out cannot tell whether its order was placed. Without a key naming its intent,
