@@ -42,6 +42,7 @@ class Rule:
     severity: str = "warning"  # error | warning | info | by-harm
     target: str = "openapi"
     parser: str = "libcst"  # Python rules: "libcst", or "ast" for rules that read declarations only
+    in_test_code: bool = True  # Python rules: False when test code (tests/, test_*.py) is not theirs to judge
     summary: str = ""
     what: str = ""
     why: str = ""

@@ -19,11 +19,15 @@ ROUTE_NEEDLES = re.compile(r"@[\w.]+\.(post|patch|route|api_route)\(|def (post|p
                            r"request\.method\s*(?:==|in\b)")
 
 
-def mutating_handlers(ctx):
-    """Handlers of POST or PATCH routes that are not reads, logins or webhook receivers, with their harm (none
-    in test code: its apps are fixtures, not the API)."""
-    if ctx.is_test_module:
-        return
+def mutating_handlers(ctx) -> list:
+    """(handler, harm) of POST or PATCH routes that are not reads, logins, webhook receivers or cheap
+    assignments. Found once per file for every rule."""
+    if "mutating_handlers" not in ctx.memo:
+        ctx.memo["mutating_handlers"] = list(_mutating_handlers(ctx))
+    return ctx.memo["mutating_handlers"]
+
+
+def _mutating_handlers(ctx):
     for handler in ctx.handlers:
         if not handler.methods & MUTATING or is_read_or_receiver(handler):
             continue

@@ -8,6 +8,7 @@ class RetryOnlyKey(Rule):
     name = "retry-only-key"
     severity = "by-harm"
     target = "python"
+    in_test_code = False  # tests mint keys and declare throwaway apps on purpose
     prefilter = staticmethod(key_prefilter)
     summary = "A key sent by a function is made in that same function from a random or clock source"
     what = """

@@ -8,6 +8,7 @@ class KeyRegeneratedPerAttempt(Rule):
     name = "key-regenerated-per-attempt"
     severity = "error"
     target = "python"
+    in_test_code = False  # tests mint keys and declare throwaway apps on purpose
     prefilter = staticmethod(key_prefilter)
     summary = "The key is made inside the retry loop or `@retry` function that resends it"
     what = """

@@ -8,6 +8,7 @@ class SharedStaticKey(Rule):
     name = "shared-static-key"
     severity = "error"
     target = "python"
+    in_test_code = False  # tests mint keys and declare throwaway apps on purpose
     prefilter = staticmethod(key_prefilter)
     summary = "A key value fixed for many requests"
     what = """

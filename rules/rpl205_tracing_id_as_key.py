@@ -8,6 +8,7 @@ class TracingIdAsKey(Rule):
     name = "tracing-id-as-key"
     severity = "warning"
     target = "python"
+    in_test_code = False  # tests mint keys and declare throwaway apps on purpose
     prefilter = staticmethod(key_prefilter)
     summary = "A request or trace id flows into a key"
     what = """

@@ -9,6 +9,7 @@ class HandlerWithoutIntentKey(Rule):
     name = "handler-without-intent-key"
     severity = "by-harm"
     target = "python"
+    in_test_code = False  # tests mint keys and declare throwaway apps on purpose
     needles = ROUTE_NEEDLES
     summary = "A mutating route handler that neither declares nor reads an intent key"
     what = """

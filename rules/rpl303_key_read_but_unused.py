@@ -15,6 +15,7 @@ class KeyReadButUnused(Rule):
     name = "key-read-but-unused"
     severity = "warning"
     target = "python"
+    in_test_code = False  # tests mint keys and declare throwaway apps on purpose
     def prefilter(self, text: str) -> bool:
         """A key name in a file that declares routes."""
         return mentions_key_name(text) and bool(ROUTE_NEEDLES.search(text))

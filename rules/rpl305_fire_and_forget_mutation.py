@@ -20,6 +20,7 @@ class FireAndForgetMutation(Rule):
     name = "fire-and-forget-mutation"
     severity = "warning"
     target = "python"
+    in_test_code = False  # tests mint keys and declare throwaway apps on purpose
     needles = ("delay(", "apply_async", "add_task", "create_task", "ensure_future", "enqueue", "send_task")
 
     def prefilter(self, text: str) -> bool:

@@ -18,6 +18,19 @@ def project(tmp_path, monkeypatch):
     return tmp_path
 
 
+def run_in(folder: Path):
+    """The engine run on `.` from inside `folder`, with `folder` as the project root (paths shown relative)."""
+    from replaylint.config import Config
+    from replaylint.engine import run
+
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        return run(["."], Config(root=folder))
+    finally:
+        os.chdir(previous)
+
+
 def write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,9 +7,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES
-from replaylint.config import Config
-from replaylint.engine import run
+from conftest import FIXTURES, run_in
 
 EXAMPLES = int(os.environ.get("REPLAYLINT_FUZZ_EXAMPLES", "40"))
 SEEDS = {
@@ -47,12 +45,7 @@ def mutated(draw):
 
 
 def lint(folder: Path):
-    previous = os.getcwd()
-    os.chdir(folder)
-    try:
-        result = run(["."], Config(root=folder))
-    finally:
-        os.chdir(previous)
+    result = run_in(folder)
     return ([(f.code, f.path, f.span.line, f.span.column, f.message, f.exempted) for f in result.findings],
             [(p.path, p.message, p.line) for p in result.problems], result.files_analysed)
 

@@ -4,9 +4,7 @@ import os
 
 import pytest
 
-from conftest import FIXTURES, expected_marks
-from replaylint.config import Config
-from replaylint.engine import run
+from conftest import FIXTURES, expected_marks, run_in
 
 PYTHON = FIXTURES / "python"
 FILES = sorted(p.name for p in PYTHON.glob("*.py"))
@@ -14,12 +12,7 @@ FILES = sorted(p.name for p in PYTHON.glob("*.py"))
 
 @pytest.fixture(scope="module")
 def findings():
-    previous = os.getcwd()
-    os.chdir(PYTHON)
-    try:
-        result = run(["."], Config(root=PYTHON))
-    finally:
-        os.chdir(previous)
+    result = run_in(PYTHON)
     assert not result.problems, [p.message for p in result.problems]
     return {(os.path.basename(f.path), f.span.line, f.code) for f in result.findings if not f.exempted}
 

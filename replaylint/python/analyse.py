@@ -37,6 +37,7 @@ class PythonAnalysis:
         self.states = StateVocabulary(config.states)
         self._harm_notes = harm_notes  # def line -> Exemption (harm=...)
         self._flows: dict[int, FlowResult] = {}
+        self.memo: dict = {}  # what several rules derive the same way (the mutating handlers), kept once
 
     @cached_property
     def handlers(self) -> list[Handler]:
@@ -45,12 +46,6 @@ class PythonAnalysis:
     @cached_property
     def helpers(self) -> dict:
         return random_helpers(self.model, frozenset(self.config.random_factories))
-
-    @cached_property
-    def is_test_module(self) -> bool:
-        """Test code (tests/ folders, test_*.py, *_test.py, conftest.py) mints keys to exercise servers and
-        declares throwaway apps as fixtures: the key and handler rules leave it alone."""
-        return is_test_module_name(self.model.name)
 
     @cached_property
     def is_server_module(self) -> bool:
@@ -128,7 +123,9 @@ def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, sho
     module_name = module_name_for(shown) if name is None else name
     memo: dict = {}
     routed = facts is not None and facts.routes_declared_for(module_name, text)  # routes declared elsewhere
-    wanted = [rule for rule in rules if routed or _prefilter(rule, text, config, memo)]
+    in_tests = is_test_module_name(module_name)
+    wanted = [rule for rule in rules if (rule.in_test_code or not in_tests)
+              and (routed or _prefilter(rule, text, config, memo))]
     exemptions = _comment_exemptions(text, shown)
     syntax, tree = ast_check(text)
     if syntax == "deep":

@@ -195,8 +195,8 @@ def find_handlers(model: ModuleModel, registered: dict | None = None) -> list[Ha
              if isinstance(target, cst.Name) and target.value in functions]
     found += [(functions[name], methods, path) for name, (methods, path) in (registered or {}).items()
               if name in functions]
-    by_method = {f"{ANY_CLASS}.{_instance_method(model, target)}": (methods, path)
-                 for target, methods, path in calls.found if _instance_method(model, target)}
+    by_method = {f"{ANY_CLASS}.{method}": (methods, path)
+                 for target, methods, path in calls.found if (method := _instance_method(model, target))}
     for name, (methods, path) in {**by_method, **(registered or {})}.items():
         if name.startswith(ANY_CLASS + "."):
             found += [(info, methods, path) for info in _handler_methods(model, name[len(ANY_CLASS) + 1:])]
