@@ -59,7 +59,8 @@ def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict:
     """What in the module holds a random or clock value, by kind: functions that return one
     (`def new_key(): return str(uuid4())`), module functions by name, methods as `.name` (called on `self`,
     `cls` or their class); and attributes a method sets to one (`self.key = uuid4()` in `__init__`) as
-    ("self", class qualname, attribute), unless the class saves it or also sets it from elsewhere."""
+    ("self", class qualname, attribute) -> (kind, where it comes from), unless the class saves it or also
+    sets it from elsewhere."""
     helpers: dict = {}
     methods = [f for f in model.functions if f.cls is not None and f.parent is None]
     functions = [*((f".{f.name}", f) for f in methods), *model.module_functions().items()]
@@ -76,7 +77,7 @@ def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict:
             kinds = [t.kind for t in flow.returns if t is not None and t.kind in ("random", "clock")]
             if kinds:
                 helpers[name] = kinds[0]
-    random_attributes: dict[tuple, str] = {}
+    random_attributes: dict[tuple, tuple[str, str]] = {}  # key -> (kind, where the value comes from)
     other_attributes: set[tuple] = set()
     for info in methods:
         flow = flows.get(id(info.node))
@@ -86,10 +87,11 @@ def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict:
         for attribute, taint in flow.self_attributes.items():
             key = ("self", info.cls.qualname, attribute)
             if taint is not None and taint.kind in ("random", "clock") and not (saved or taint.persisted):
-                random_attributes.setdefault(key, taint.kind)
+                random_attributes.setdefault(key, (taint.kind, f"{taint.source} (set in `{info.name}`, "
+                                                               f"kept in `self.{attribute}`)"))
             else:
                 other_attributes.add(key)
-    helpers.update((key, kind) for key, kind in random_attributes.items() if key not in other_attributes)
+    helpers.update((key, origin) for key, origin in random_attributes.items() if key not in other_attributes)
     return helpers
 
 
@@ -360,9 +362,9 @@ class _Flow(Visitor):
                 name = f"self.{expr.attr.value}"
                 if name in self.env:
                     return self.env[name]
-                kind = self.helpers.get(("self", self.info.cls.qualname, expr.attr.value))
-                if kind is not None:  # set once per object elsewhere: a new object (a new process) has a new one
-                    taint = Taint(kind, f"a {kind} value kept in `{name}`", expr, persisted=self.saved_self)
+                origin = self.helpers.get(("self", self.info.cls.qualname, expr.attr.value))
+                if origin is not None:  # set once per object elsewhere: a new object (a new process) has a new one
+                    taint = Taint(origin[0], origin[1], expr, persisted=self.saved_self)
                     self.env[name] = taint  # one value: a later save of it marks every use
                     return taint
             return self.taint(expr.value)
