@@ -251,14 +251,17 @@ def _walk(top: Path, ignorer: Ignorer, add, inputs: Inputs) -> None:
             continue
         ignorer.note_listing(directory, {entry.name for entry in entries})
         for entry in entries:
-            symlink = entry.is_symlink()  # never follows the link, never fails
             try:
                 is_dir = entry.is_dir()
-                is_file = entry.is_file()
             except OSError:  # a symlink loop
-                is_dir = is_file = False
+                is_dir = False
             if not is_dir and not entry.name.lower().endswith(suffixes):
-                continue
+                continue  # most entries of a big tree: decided from the listing alone
+            symlink = entry.is_symlink()  # never follows the link, never fails
+            try:
+                is_file = not is_dir and entry.is_file()
+            except OSError:
+                is_file = False
             target = os.path.realpath(entry.path) if symlink or via_link else entry.path
             if ignorer.excluded(target, is_dir):
                 continue
@@ -269,7 +272,7 @@ def _walk(top: Path, ignorer: Ignorer, add, inputs: Inputs) -> None:
                     visited.add(target)
                 stack.append((entry.path, via_link or symlink))
             elif is_file:
-                add(_shown(entry.path, relative_to), explicit=False, real=target if symlink or via_link else None)
+                add(_shown(entry.path, relative_to), explicit=False, real=target)  # absolute already
             elif symlink:
                 inputs.problems.append(Problem(_shown(entry.path, relative_to), "not analysed: broken symbolic link"))
 
