@@ -263,14 +263,12 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
     files = _Files(states)
     failed = files.prepare(inputs.specs, MAX_FILE_BYTES, facts=False) + \
         files.prepare(inputs.python, MAX_READ_BYTES, facts=True)
+    facts = _project_facts(inputs.python, files, config)
     tasks = [("spec", path, None, path in inputs.explicit) for path in inputs.specs if path in files.digests]
     tasks += [("python", path, None) for path in inputs.python if path in files.digests]
-    # Python results depend on the project facts, so their cache key holds what the facts are made from: the
-    # files that can hold one. A warm run then needs no facts at all; they are found only for what is analysed.
-    fact_inputs = "\n".join(f"{path}\0{files.digests[path]}" for path in inputs.python
-                            if path in files.digests and files.fact_source[path])
     caches = {"spec": Cache(config.root, config, rules), "python": Cache(config.root, config, rules,
-                                                                        extra=fact_inputs)} if use_cache else {}
+                                                                        extra=facts.fingerprint() if facts else "")} \
+        if use_cache else {}
     results: list = [None] * len(tasks)
     keys: list = [None] * len(tasks)
     pending = []
@@ -286,8 +284,6 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
             else:
                 tasks[index] = (task[0], task[1], text, *task[3:])
                 pending.append(index)
-    python_pending = any(tasks[index][0] == "python" for index in pending)
-    facts = _project_facts(inputs.python, files, config) if python_pending else None
     for index, result in zip(pending, _analyse_all([tasks[i] for i in pending], config, rules, facts, jobs)):
         results[index] = result
         if use_cache and _cacheable(result):

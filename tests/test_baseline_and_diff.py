@@ -207,3 +207,20 @@ def test_corrupt_cache_entries_are_ignored(project, capsys):
         entry.write_text("{half")
     main(["check", "api.yaml"])
     assert capsys.readouterr().out == expected
+
+
+def test_a_one_file_run_reads_the_full_runs_cache(project, capsys, monkeypatch):
+    """pre-commit passes the changed files only: their results must come from the cache the full run wrote."""
+    from replaylint import engine
+
+    write(project, "shop/orders.py", "import uuid\n\nimport requests\n\n\ndef pay():\n"
+                                     "    requests.post('/p', headers={'Idempotency-Key': str(uuid.uuid4())})\n")
+    write(project, "shop/other.py", "def helper():\n    return 1\n")
+    main(["check", "."])
+    capsys.readouterr()
+    analysed = []
+    original = engine.analyse_python_file
+    monkeypatch.setattr(engine, "analyse_python_file", lambda *a, **k: analysed.append(1) or original(*a, **k))
+    main(["check", "shop/other.py"])
+    main(["check", "shop/orders.py"])
+    assert analysed == []
