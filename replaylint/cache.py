@@ -106,9 +106,14 @@ class Cache:
             pass  # a cache that cannot be written only costs time
 
 
+FACTS_ENTRY = "\0facts"  # not a path: project-fact fingerprints by the digest of the files they come from
+
+
 class FileStates:
     """What the last run saw of each input: (size, mtime) -> content digest, and whether the file feeds the
-    project facts. A warm run trusts an unchanged size and mtime (as Ruff does) and reads only what changed."""
+    project facts. A warm run trusts an unchanged size and mtime (as Ruff does) and reads only what changed.
+    It also keeps the fingerprint of the facts last found from a set of fact files, so a warm run need not
+    read them again."""
 
     def __init__(self, root: Path):
         self.file = Path(root) / FOLDER / generation() / "files.json"
@@ -129,6 +134,15 @@ class FileStates:
 
     def record(self, path: str, stat, content_digest: str, fact_source: bool) -> None:
         self._seen[path] = [stat.st_size, stat.st_mtime_ns, content_digest, fact_source]
+
+    def facts_fingerprint(self, sources_digest: str) -> str | None:
+        known = self._seen.get(FACTS_ENTRY, self._known.get(FACTS_ENTRY))
+        return known.get(sources_digest) if isinstance(known, dict) else None
+
+    def remember_facts(self, sources_digest: str, fingerprint: str) -> None:
+        known = self._known.get(FACTS_ENTRY)
+        recent = list(known.items())[-7:] if isinstance(known, dict) else []  # a few input sets (pre-commit)
+        self._seen[FACTS_ENTRY] = {**dict(recent), sources_digest: fingerprint}
 
     def save(self) -> None:
         if all(self._known.get(path) == record for path, record in self._seen.items()):

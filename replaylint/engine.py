@@ -151,6 +151,24 @@ def _project_facts(paths: list[str], files, config: Config):
     return ProjectFacts.from_texts(texts, frozenset(packages))
 
 
+def _facts_fingerprint(paths: list[str], files, config: Config, states):
+    """(facts or None, their fingerprint) for the Python cache key. A warm run whose fact files are unchanged
+    reuses the fingerprint the last run found for them, and the facts themselves wait until a file is
+    analysed."""
+    if states is None:
+        facts = _project_facts(paths, files, config)
+        return facts, facts.fingerprint() if facts else ""
+    sources = digest("\n".join(f"{path}\0{files.digests[path]}" for path in paths
+                                if path in files.digests and files.fact_source[path]))
+    known = states.facts_fingerprint(sources)
+    if known is not None:
+        return None, known
+    facts = _project_facts(paths, files, config)
+    fingerprint = facts.fingerprint() if facts else ""
+    states.remember_facts(sources, fingerprint)
+    return facts, fingerprint
+
+
 def _may_hold_facts(text: str) -> bool:
     """Middleware and key models name a key, route tables call a registration: other texts hold no fact."""
     from .python.handlers import registers_routes  # only runs for Python inputs
@@ -263,11 +281,11 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
     files = _Files(states)
     failed = files.prepare(inputs.specs, MAX_FILE_BYTES, facts=False) + \
         files.prepare(inputs.python, MAX_READ_BYTES, facts=True)
-    facts = _project_facts(inputs.python, files, config)
+    facts, facts_fingerprint = _facts_fingerprint(inputs.python, files, config, states)
     tasks = [("spec", path, None, path in inputs.explicit) for path in inputs.specs if path in files.digests]
     tasks += [("python", path, None) for path in inputs.python if path in files.digests]
     caches = {"spec": Cache(config.root, config, rules), "python": Cache(config.root, config, rules,
-                                                                        extra=facts.fingerprint() if facts else "")} \
+                                                                        extra=facts_fingerprint)} \
         if use_cache else {}
     results: list = [None] * len(tasks)
     keys: list = [None] * len(tasks)
@@ -284,6 +302,8 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
             else:
                 tasks[index] = (task[0], task[1], text, *task[3:])
                 pending.append(index)
+    if facts is None and any(tasks[index][0] == "python" for index in pending):
+        facts = _project_facts(inputs.python, files, config)
     for index, result in zip(pending, _analyse_all([tasks[i] for i in pending], config, rules, facts, jobs)):
         results[index] = result
         if use_cache and _cacheable(result):

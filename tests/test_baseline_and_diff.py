@@ -224,3 +224,21 @@ def test_a_one_file_run_reads_the_full_runs_cache(project, capsys, monkeypatch):
     main(["check", "shop/other.py"])
     main(["check", "shop/orders.py"])
     assert analysed == []
+
+
+def test_a_warm_run_reuses_the_facts_and_a_changed_fact_file_renews_them(project, capsys, monkeypatch):
+    from replaylint import engine
+
+    write(project, "settings.py", "MIDDLEWARE = []\nIDEMPOTENCY_KEY_HEADER = 'x'\n")
+    write(project, "views.py", "from django.views.decorators.http import require_POST\n\n\n@require_POST\n"
+                               "def create_order(request):\n    return None\n")
+    assert main(["check", "."]) == 1
+    capsys.readouterr()
+    found = []
+    original = engine._project_facts
+    monkeypatch.setattr(engine, "_project_facts", lambda *a: found.append(1) or original(*a))
+    assert main(["check", "."]) == 1
+    assert found == []  # warm: nothing read again, not even the fact files
+    write(project, "settings.py", "MIDDLEWARE = ['idempotency_key.middleware.IdempotencyKeyMiddleware']\n")
+    assert main(["check", "."]) == 0  # the middleware now covers the view
+    assert found
