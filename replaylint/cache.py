@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -152,6 +153,80 @@ class FileStates:
             _write(self.file, json.dumps({**self._known, **self._seen}, separators=(",", ":")))
         except OSError:
             pass
+
+
+class Listings:
+    """What the last walk found in each folder of the project, kept while the folder's inode and mtime are
+    unchanged: adding, removing or renaming an entry changes its folder's mtime, so a warm walk makes one stat
+    per folder instead of listing it. Only folders below the project root whose relevant entries hold no
+    symbolic link are kept (a link's target can change without its folder noticing), and only when their
+    mtime is older than the run by a margin (a change in the same clock tick would go unseen, as in git's
+    "racy" index entries). Exclusions and `.gitignore` rules are still applied to every entry on every run."""
+
+    RACY_NS = 2_000_000_000
+
+    def __init__(self, root: Path):
+        self.file = Path(root) / FOLDER / generation() / "listings.json"
+        self.root = os.path.realpath(root)
+        try:
+            with open(self.file, encoding="utf-8") as handle:
+                data = json.load(handle)
+            self._known = data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            self._known = {}
+        self._seen: dict[str, list] = {}
+        self._tops: list[str] = []
+        self._settled_before = time.time_ns() - self.RACY_NS
+
+    def walking(self, top: str) -> None:
+        """A walk starts at `top`: folders below it that it does not reach are gone or excluded now."""
+        self._tops.append(top)
+
+    def lookup(self, directory: str):
+        """(listing or None, stamp): the listing ([sub-folders], [files], has .gitignore, has .git) when
+        `directory` is unchanged; the stamp to `record` a fresh listing with (None: not to be kept)."""
+        if not directory.startswith(self.root + os.sep) and directory != self.root:
+            return None, None
+        try:
+            stat = os.stat(directory)
+        except OSError:
+            return None, None
+        stamp = [stat.st_ino, stat.st_mtime_ns]
+        record = self._known.get(directory)
+        if isinstance(record, list) and len(record) == 6 and record[:2] == stamp and _names(record[2]) and \
+                _names(record[3]):
+            self._seen[directory] = record
+            return record[2:], stamp
+        return None, (stamp if stat.st_mtime_ns < self._settled_before else None)
+
+    def record(self, directory: str, stamp, subdirectories: list[str], files: list[str], has_gitignore: bool,
+               has_git: bool) -> None:
+        if stamp is not None:
+            self._seen[directory] = [*stamp, subdirectories, files, has_gitignore, has_git]
+
+    def save(self) -> None:
+        tops = tuple(top + os.sep for top in self._tops)
+        kept = {directory: record for directory, record in self._known.items()
+                if directory not in self._tops and not directory.startswith(tops)}
+        if len(kept) + len(self._seen) == len(self._known) and \
+                all(self._known.get(directory) is record for directory, record in self._seen.items()):
+            return  # nothing new, nothing gone
+        try:
+            _ensure_folder(self.file.parent)
+            _write(self.file, json.dumps({**kept, **self._seen}, separators=(",", ":")))
+        except OSError:
+            pass
+
+
+def _names(value) -> bool:
+    """A list of plain entry names (the cache file lives in the project: never trusted to name a path)."""
+    if not isinstance(value, list):
+        return False
+    try:
+        joined = "\0".join(value)
+    except TypeError:
+        return False
+    return os.sep not in joined and "" not in value and "." not in value and ".." not in value
 
 
 def _ensure_folder(folder: Path) -> None:

@@ -11,6 +11,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .model import Problem
 
@@ -57,14 +58,17 @@ class Ignorer:
         self._active: dict[str, list] = {}
         self._listed: dict[str, tuple[bool, bool]] = {}  # folder -> (has .gitignore, has .git), from the walk
 
-    def note_listing(self, directory: str, names) -> None:
+    def note_listing(self, directory: str, has_gitignore: bool, has_git: bool) -> None:
         """What a folder the walk listed holds: spares a failed open of `.gitignore` and a stat of `.git` in
         each of a big tree's folders."""
         if self.gitignore:
-            self._listed[directory] = (".gitignore" in names, ".git" in names)
+            self._listed[directory] = (has_gitignore, has_git)
 
     def excluded(self, path: str, is_dir: bool) -> bool:
-        name = os.path.basename(path)
+        return self.excluded_entry(os.path.dirname(path), os.path.basename(path), path, is_dir)
+
+    def excluded_entry(self, directory: str, name: str, path: str, is_dir: bool) -> bool:
+        """`excluded` for an entry whose folder and name the walk knows already."""
         if self._excluded is not None:
             if self._excluded.match(name):
                 return True
@@ -72,7 +76,10 @@ class Ignorer:
                 rel = _relative(path, self.root)
                 if self._excluded.match(rel) or self._below.match(rel):
                     return True
-        return self.gitignore and self._git_ignored(path, name, is_dir)
+        if not self.gitignore:
+            return False
+        active = self._active_rules(directory)
+        return bool(active) and self._git_ignored(active, path, name, is_dir)
 
     def excluded_with_parents(self, path: str) -> bool:
         """For a named file: excluded itself, or inside an excluded folder below the project root."""
@@ -85,11 +92,12 @@ class Ignorer:
             directory = os.path.dirname(directory)
         return False
 
-    def _git_ignored(self, path: str, name: str, is_dir: bool) -> bool:
-        """.gitignore files of the repository holding `path` (from its top down), as git applies them; never
-        those above the repository."""
+    @staticmethod
+    def _git_ignored(active: list[tuple[str, list]], path: str, name: str, is_dir: bool) -> bool:
+        """The `active` .gitignore files of the repository holding `path` (from its top down), as git applies
+        them; never those above the repository."""
         ignored = False
-        for directory, rules in self._active_rules(os.path.dirname(path)):
+        for directory, rules in active:
             rel = _relative(path, directory)
             for negate, dir_only, anchored, regex in rules:
                 if dir_only and not is_dir:
@@ -184,10 +192,11 @@ def _relative(path: str, root: str) -> str:
 
 
 def discover(paths: list[str], config, want_python: bool = True, skip_unrecognised: bool = False,
-             force_exclude: bool = False) -> Inputs:
+             force_exclude: bool = False, listings=None) -> Inputs:
     """Inputs under `paths`. Files named on the command line are inputs even when excluded (as in Ruff), unless
     `force_exclude` (pre-commit passes every changed file); with `skip_unrecognised` named files that are
-    neither Python nor OpenAPI are skipped silently."""
+    neither Python nor OpenAPI are skipped silently. `listings` (a cache.Listings) spares listing the folders
+    that have not changed since the last walk."""
     inputs = Inputs()
     ignorer = Ignorer(config)
     seen: set[str] = set()
@@ -224,57 +233,94 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
         if not path.is_dir():
             inputs.problems.append(Problem(given, "not analysed: broken symbolic link or not a regular file"))
             continue
-        _walk(path, ignorer, add, inputs)
+        _walk(path, ignorer, add, inputs, listings)
     inputs.specs.sort()
     inputs.python.sort()
     return inputs
 
 
-def _walk(top: Path, ignorer: Ignorer, add, inputs: Inputs) -> None:
-    """Depth-first over `top`. Entries come from os.scandir (no extra stat per file). Symbolic links are
-    resolved only where they are met: a link to a folder inside the walked tree is skipped (walked already, or
-    a loop), and below a link every folder is resolved to stop loops. Order does not matter: inputs are
-    sorted afterwards."""
+class Listing(NamedTuple):
+    """The entries of one folder that matter to a walk."""
+    subdirectories: list[str]
+    files: list[str]  # regular files named like an input
+    has_gitignore: bool
+    has_git: bool
+    links: tuple | list = ()  # (path, resolved target, "dir" | "file" | "broken"): resolved on every walk
+
+
+def _walk(top: Path, ignorer: Ignorer, add, inputs: Inputs, listings=None) -> None:
+    """Depth-first over `top`. Entries come from os.scandir (no extra stat per file), or from `listings` for a
+    folder unchanged since the last walk. Symbolic links are resolved only where they are met: a link to a
+    folder inside the walked tree is skipped (walked already, or a loop), and below a link every folder is
+    resolved to stop loops. Order does not matter: inputs are sorted afterwards."""
     start = os.path.abspath(top)
     real_start = os.path.realpath(start)
     relative_to = os.getcwd() + os.sep
     visited: set[str] = set()
     stack = [(start, False)]
-    suffixes = (*SPEC_SUFFIXES, *PYTHON_SUFFIXES)
+    if listings is not None:
+        listings.walking(start)
     while stack:
         directory, via_link = stack.pop()
-        try:
-            entries = list(os.scandir(directory))
-        except OSError as exc:
-            inputs.problems.append(Problem(_shown(directory, relative_to), f"not analysed: cannot list directory: "
-                                                                          f"{exc.strerror or exc}"))
+        known, stamp = listings.lookup(directory) if listings is not None and not via_link else (None, None)
+        listing = Listing(*known) if known is not None else _list(directory, via_link, inputs, relative_to)
+        if listing is None:
             continue
-        ignorer.note_listing(directory, {entry.name for entry in entries})
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir()
-            except OSError:  # a symlink loop
-                is_dir = False
-            if not is_dir and not entry.name.lower().endswith(suffixes):
-                continue  # most entries of a big tree: decided from the listing alone
-            symlink = entry.is_symlink()  # never follows the link, never fails
-            try:
-                is_file = not is_dir and entry.is_file()
-            except OSError:
-                is_file = False
-            target = os.path.realpath(entry.path) if symlink or via_link else entry.path
-            if ignorer.excluded(target, is_dir):
+        if known is None and listings is not None and not listing.links and not via_link:
+            listings.record(directory, stamp, *listing[:4])
+        ignorer.note_listing(directory, listing.has_gitignore, listing.has_git)
+        prefix = directory if directory.endswith(os.sep) else directory + os.sep
+        for name in listing.subdirectories:
+            if not ignorer.excluded_entry(directory, name, prefix + name, True):
+                stack.append((prefix + name, False))
+        for name in listing.files:
+            if not ignorer.excluded_entry(directory, name, prefix + name, False):
+                add(_shown(prefix + name, relative_to), explicit=False, real=prefix + name)  # absolute already
+        for path, target, kind in listing.links:
+            if ignorer.excluded(target, kind == "dir"):
                 continue
-            if is_dir:
-                if symlink or via_link:
-                    if target == real_start or target.startswith(real_start + os.sep) or target in visited:
-                        continue  # inside the tree (walked anyway), or a loop
-                    visited.add(target)
-                stack.append((entry.path, via_link or symlink))
-            elif is_file:
-                add(_shown(entry.path, relative_to), explicit=False, real=target)  # absolute already
-            elif symlink:
-                inputs.problems.append(Problem(_shown(entry.path, relative_to), "not analysed: broken symbolic link"))
+            if kind == "file":
+                add(_shown(path, relative_to), explicit=False, real=target)
+            elif kind == "broken":
+                inputs.problems.append(Problem(_shown(path, relative_to), "not analysed: broken symbolic link"))
+            elif not (target == real_start or target.startswith(real_start + os.sep) or target in visited):
+                visited.add(target)  # outside the tree and not seen yet (inside: walked anyway)
+                stack.append((path, True))
+
+
+def _list(directory: str, via_link: bool, inputs: Inputs, relative_to: str) -> Listing | None:
+    """One folder's entries that matter, from os.scandir. Below a link, every entry is treated as a link (its
+    resolved target decides exclusion and stops loops). An unlistable folder is reported."""
+    try:
+        entries = list(os.scandir(directory))
+    except OSError as exc:
+        inputs.problems.append(Problem(_shown(directory, relative_to), f"not analysed: cannot list directory: "
+                                                                      f"{exc.strerror or exc}"))
+        return None
+    subdirectories, files, links = [], [], []
+    names = set()
+    suffixes = (*SPEC_SUFFIXES, *PYTHON_SUFFIXES)
+    for entry in entries:
+        names.add(entry.name)
+        try:
+            is_dir = entry.is_dir()
+        except OSError:  # a symlink loop
+            is_dir = False
+        if not is_dir and not entry.name.lower().endswith(suffixes):
+            continue  # most entries of a big tree: decided from the listing alone
+        try:
+            is_file = not is_dir and entry.is_file()
+        except OSError:
+            is_file = False
+        if entry.is_symlink() or via_link:  # is_symlink never follows the link, never fails
+            kind = "dir" if is_dir else "file" if is_file else "broken" if entry.is_symlink() else None
+            if kind is not None:
+                links.append((entry.path, os.path.realpath(entry.path), kind))
+        elif is_dir:
+            subdirectories.append(entry.name)
+        elif is_file:
+            files.append(entry.name)
+    return Listing(subdirectories, files, ".gitignore" in names, ".git" in names, links)
 
 
 def _shown(path: str, relative_to: str) -> str:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import Cache, FileStates, digest
+from .cache import Cache, FileStates, Listings, digest
 from .config import Config, relative_to_root
 from .discovery import discover
 from .documents import DocumentError, MultiDocumentError, parse_document, read_text
@@ -274,8 +274,9 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
         skip_unrecognised: bool = False, force_exclude: bool = False, jobs: int = 1) -> RunResult:
     rules = enabled_rules(config, select, ignore)
     python_rules = [rule for rule in rules if rule.target == "python"]
+    listings = Listings(config.root) if use_cache else None
     inputs = discover(paths or ["."], config, want_python=bool(python_rules), skip_unrecognised=skip_unrecognised,
-                      force_exclude=force_exclude)
+                      force_exclude=force_exclude, listings=listings)
     out = RunResult(problems=list(inputs.problems))
     states = FileStates(config.root) if use_cache else None
     files = _Files(states)
@@ -312,6 +313,7 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
         cache.flush()
     if states is not None:
         states.save()
+        listings.save()
     results = [result for result in results if result is not None] + failed
     for result in results:
         out.files_analysed += result.analysed

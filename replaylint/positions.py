@@ -15,9 +15,11 @@ import bisect
 import json
 import re
 
+from .lazy import LazyRegex
+
 _KEY = r"(?P<key>\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\n]|'')*'|[^ \t\n#\"'\[\]{},&*!|>%@`-][^\n]*?|-[^ \t\n][^\n]*?)"
-_ITEM_KEY = re.compile(r"-[ ]+" + _KEY + r"[ \t]*:(?=[ \t]|$)")
-_FIRST_LINE = re.compile(r"^(?P<indent>[ ]*)(?:(?P<dash>-)(?=[ \t]|$)|[^ \t\n#{}\[\]])", re.M)  # JSON: skip `{` lines
+_ITEM_KEY = LazyRegex(r"-[ ]+" + _KEY + r"[ \t]*:(?=[ \t]|$)")
+_FIRST_LINE = LazyRegex(r"^(?P<indent>[ ]*)(?:(?P<dash>-)(?=[ \t]|$)|[^ \t\n#{}\[\]])", re.M)  # JSON: skip `{` lines
 
 
 def _key_text(raw: str) -> str | None:
@@ -142,7 +144,7 @@ def _siblings(found: list, end: int) -> dict:
 class JsonScanner:
     """Positions in JSON text found by scanning containers lazily, skipping values in C, each container once."""
 
-    _WS = re.compile(r"[ \t\n\r]*")
+    _WS = LazyRegex(r"[ \t\n\r]*")
     _DECODER = json.JSONDecoder()
 
     def __init__(self, text: str):

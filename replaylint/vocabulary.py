@@ -8,10 +8,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .lazy import LazyRegex
+
 # --- names ------------------------------------------------------------------------------------------------
 
 
-_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+_NOT_ALNUM = LazyRegex(r"[^a-z0-9]")
 
 
 @lru_cache(maxsize=8192)  # the same property and header names come back thousands of times
@@ -20,9 +22,9 @@ def squash(name: str) -> str:
     return _NOT_ALNUM.sub("", name.lower())
 
 
-_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
-_ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
-_SEPARATORS = re.compile(r"[^a-zA-Z0-9]+")
+_CAMEL = LazyRegex(r"([a-z0-9])([A-Z])")
+_ACRONYM = LazyRegex(r"([A-Z]+)([A-Z][a-z])")
+_SEPARATORS = LazyRegex(r"[^a-zA-Z0-9]+")
 
 
 @lru_cache(maxsize=8192)  # operation names are split by several rules
@@ -59,7 +61,7 @@ TRACING_NAMES = {
 # `request_id`-like names are keys only when described as such (Google AIP-155) ...
 AMBIGUOUS_REQUEST_IDS = {squash(n) for n in ("request_id", "requestId", "x-request-id", "client_request_id")}
 # ... which the description says with one of these words.
-KEY_DESCRIPTION = re.compile(r"idempoten|dedup|de-dup|duplicate|retr(y|ies|ied)|replay|same request", re.I)
+KEY_DESCRIPTION = LazyRegex(r"idempoten|dedup|de-dup|duplicate|retr(y|ies|ied)|replay|same request", re.I)
 
 
 def is_intent_header(name: str, extra: set[str] = frozenset()) -> bool:

@@ -8,6 +8,7 @@ import re
 import yaml
 
 from .documents import Document, DocumentError, MultiDocumentError
+from .lazy import LazyRegex
 from .positions import SourceMap
 
 try:  # Rust YAML loader: several times faster than libyaml's, safe (no tags to objects), bounded aliases
@@ -44,7 +45,7 @@ def _check_yaml_shape(text: str) -> None:
         raise DocumentError(f"indented deeper than {MAX_INDENT} columns")
 
 
-_NEEDS_PYYAML = re.compile(r"<<\s*:|^(?:---|\.\.\.)(?:\s|$)", re.M)  # merge keys; several documents
+_NEEDS_PYYAML = LazyRegex(r"<<\s*:|^(?:---|\.\.\.)(?:\s|$)", re.M)  # merge keys; several documents
 
 
 def parse_yaml(path: str, text: str) -> Document:

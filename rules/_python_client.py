@@ -1,7 +1,8 @@
 """Shared helpers of the Python client-key rules (RPL201-RPL205): not a rule module itself."""
-from replaylint.python.sources import RETRY_DECORATORS, mentions_key_name
-
 import re
+
+from replaylint.lazy import LazyRegex
+from replaylint.python.sources import RETRY_DECORATORS, mentions_key_name
 
 # Text shapes of a key sink: a key-named keyword or variable assigned (`idempotency_key=`), a key-named string
 # used as a dict key or subscript (`"Idempotency-Key": `, `["Idempotency-Key"] =`), a header added by call, or
@@ -11,7 +12,7 @@ SINK_CALLS = ("add_header", "putheader", "add_unredirected_header", "start_workf
 _KEY_NAME = (r"(?:idempoten|de[-_]?dup|client[-_]?(?:request[-_]?)?token|request[-_]?token|creation[-_]?token|"
              r"caller[-_]?reference|paypal[-_]?request[-_]?id|unique[-_]?(?:request|transaction)[-_]?id|"
              r"operation[-_]?id|repeatability[-_]?request)")
-_SINK_SHAPE = re.compile(
+_SINK_SHAPE = LazyRegex(
     _KEY_NAME + r"\w*\s*=(?!=)|"  # idempotency_key=..., client_token = ...
     + _KEY_NAME + r"[\w-]*[\"']\s*(?::|\]\s*=)|"  # {"Idempotency-Key": ...}, headers["X-Client-Token"] = ...
     r"[\"'](?:x-)?idempotency[-_]key[\"']|"  # a header name kept in a variable

@@ -1,8 +1,7 @@
 """Shared helpers of the Python server rules (RPL301-RPL305): not a rule module itself."""
 from __future__ import annotations
 
-import re
-
+from replaylint.lazy import LazyRegex
 from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import fast_visit
@@ -12,7 +11,7 @@ from replaylint.python.model import dotted, string_value
 from replaylint.python.sources import CLOCK_SOURCES, RANDOM_SOURCES, header_name, is_key_name
 
 # A route can only be declared if one of these is written in the file.
-ROUTE_NEEDLES = re.compile(r"@[\w.]+\.(post|patch|route|api_route)\(|def (post|patch|on_post|on_patch)\(|"
+ROUTE_NEEDLES = LazyRegex(r"@[\w.]+\.(post|patch|route|api_route)\(|def (post|patch|on_post|on_patch)\(|"
                            r"require_POST|require_http_methods|api_view|@action|@post|@patch|ViewSet|APIView|"
                            r"CreateView|CreateModelMixin|RequestHandler|MethodView|HTTPEndpoint|Route\(|"
                            r"add_url_rule|add_(?:post|patch|route|api_route)\(|web\.(?:post|patch)\(|"

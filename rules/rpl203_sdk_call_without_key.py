@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 
+from replaylint.lazy import LazyRegex
 from replaylint.python.lazy import cst
 
 from replaylint.python.flow import constructor_of
@@ -16,7 +17,7 @@ class SdkCallWithoutKey(Rule):
     severity = "warning"
     target = "python"
     in_test_code = False  # tests mint keys and declare throwaway apps on purpose
-    needles = re.compile(r"^\s*(import stripe\b|from stripe import|import boto3|from boto3\b)|StripeClient\(", re.M)
+    needles = LazyRegex(r"^\s*(import stripe\b|from stripe import|import boto3|from boto3\b)|StripeClient\(", re.M)
 
     def prefilter(self, text: str) -> bool:
         return ("stripe" in text or "boto3" in text or "StripeClient" in text) and bool(self.needles.search(text))

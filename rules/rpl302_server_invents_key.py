@@ -1,10 +1,9 @@
 from __future__ import annotations
 
+from replaylint.lazy import LazyRegex
 from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import fast_visit
-
-import re
 
 from replaylint.python.model import string_value
 from replaylint.python.sources import header_name, is_key_name, mentions_key_name
@@ -12,7 +11,7 @@ from replaylint.rule import Example, Rule
 
 from ._python_server import key_string_in, mentions_random
 
-RANDOM_TEXT = re.compile(r"uuid|secrets|random|urandom|ulid|nanoid|token_hex|token_urlsafe|time\(|now\(|"
+RANDOM_TEXT = LazyRegex(r"uuid|secrets|random|urandom|ulid|nanoid|token_hex|token_urlsafe|time\(|now\(|"
                          r"default_factory")
 
 

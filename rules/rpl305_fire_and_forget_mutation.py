@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import re
-
+from replaylint.lazy import LazyRegex
 from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import fast_visit
@@ -12,7 +11,7 @@ from ._python_server import ROUTE_NEEDLES, handler_label, mutating_handlers
 
 ENQUEUE_METHODS = frozenset({"delay", "apply_async", "add_task", "create_task", "ensure_future", "enqueue",
                              "enqueue_call", "send_task", "run_in_executor", "spawn", "send_message", "submit"})
-ID_TEXT = re.compile(r"\b(id|\w+_id|\w+Id|task|job|operation|location|Location|status_url|href|url|uri)\b")
+ID_TEXT = LazyRegex(r"\b(id|\w+_id|\w+Id|task|job|operation|location|Location|status_url|href|url|uri)\b")
 
 
 class FireAndForgetMutation(Rule):

@@ -4,15 +4,15 @@ Works the same on Swagger 2.0 and OpenAPI 3.0/3.1; rules never look at version d
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+from ..lazy import LazyRegex
 from .refs import Node
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_TEMPLATE_PARAM = re.compile(r"\{[^}/]*\}")
+_TEMPLATE_PARAM = LazyRegex(r"\{[^}/]*\}")
 
 
 def spec_version(data) -> str | None:

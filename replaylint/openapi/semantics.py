@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from ..lazy import LazyRegex
 from ..vocabulary import squash, words
 from .model import Operation, is_param_segment, normalise_path, path_segments
 from .schemas import properties
@@ -28,26 +29,26 @@ MUTATING_VERBS = frozenset("create charge pay send submit place book capture ref
 VERB_PREFIXES = frozenset("batch bulk multi execute run perform post".split())  # `post-getAccountHolder`
 AUTH_SEGMENTS = frozenset("oauth oauth2 auth authentication openid connect".split())
 AUTH_NAMES = frozenset("revoke clientsecrets clientsecret authorizationcode accesstoken accesstokens".split())
-READ_DESCRIPTION = re.compile(r"\bGET with (a |the )?(payload|body|request body)\b|\bread-only (operation|request|"
+READ_DESCRIPTION = LazyRegex(r"\bGET with (a |the )?(payload|body|request body)\b|\bread-only (operation|request|"
                               r"endpoint)\b", re.I)
-IDEMPOTENT_DESCRIPTION = re.compile(r"\b(is|are|operation is|call is|request is|endpoint is|method is)\s+"
+IDEMPOTENT_DESCRIPTION = LazyRegex(r"\b(is|are|operation is|call is|request is|endpoint is|method is)\s+"
                                     r"(fully |always )?idempotent\b|\bidempotently\b", re.I)
-NOT_IDEMPOTENT = re.compile(r"\b(not|non|isn't|is not)[- ]idempotent", re.I)
+NOT_IDEMPOTENT = LazyRegex(r"\b(not|non|isn't|is not)[- ]idempotent", re.I)
 # Segments under which a POST is received from another system rather than sent by a client.
 INBOUND_SEGMENTS = frozenset("webhook webhooks callback callbacks incoming inbound notify".split())
 MONITOR_HEADERS = frozenset(
     squash(h) for h in ("Location", "Operation-Location", "Azure-AsyncOperation", "Content-Location", "Link",
                         "Monitor", "Status-Location", "Operation-Id", "Retry-After-Location")
 )
-REPLAY_HEADERS = re.compile(r"idempoten.*(replay|hit)|replay|original-request", re.I)
-REPLAY_TEXT = re.compile(
+REPLAY_HEADERS = LazyRegex(r"idempoten.*(replay|hit)|replay|original-request", re.I)
+REPLAY_TEXT = LazyRegex(
     r"(same|original|previous|prior|stored|cached|first)\s+(\w+\s+){0,3}(response|result|outcome)"
     r"|(replay|replays|replayed)\b|return(s|ed)?\s+the\s+(existing|original)",
     re.I,
 )
 MONITOR_SEGMENTS = frozenset("operations operation operationresults operationstatuses status statuses jobs job "
                              "tasks task".split())
-ID_PROPERTY = re.compile(r"^(id|name|uuid|key|href|url|self|links?|location|monitor|operation)$|(id|url|uri)$",
+ID_PROPERTY = LazyRegex(r"^(id|name|uuid|key|href|url|self|links?|location|monitor|operation)$|(id|url|uri)$",
                          re.I)
 
 

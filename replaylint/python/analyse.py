@@ -10,6 +10,7 @@ from functools import cached_property
 from .lazy import cst
 
 from ..exemptions import Exemption
+from ..lazy import LazyRegex
 from ..rule import run_checks
 from ..model import FileResult, Finding, Note, Problem, Span
 from ..policy import SEVERITY_BY_HARM, Harm, config_harm, default_harm, word_harm
@@ -19,8 +20,8 @@ from .handlers import Handler, ProjectFacts, find_handlers, is_test_module_name
 from .model import FunctionInfo, ModuleModel, build_model, module_name_for
 
 MAX_PYTHON_BYTES = 4 * 1024 * 1024  # libcst needs ~250x the source in memory: a 4 MB file is ~1 GB
-GENERATED = re.compile(r"@generated\b")  # the marker the issue names; "DO NOT EDIT" alone is no proof
-COMMENT = re.compile(r"#\s*replaylint:\s*(?P<verb>allow-file|allow|harm)\s*(?:\[(?P<rules>[^\]]*)\]|=\s*(?P<level>\w+))?"
+GENERATED = LazyRegex(r"@generated\b")  # the marker the issue names; "DO NOT EDIT" alone is no proof
+COMMENT = LazyRegex(r"#\s*replaylint:\s*(?P<verb>allow-file|allow|harm)\s*(?:\[(?P<rules>[^\]]*)\]|=\s*(?P<level>\w+))?"
                      r"(?:\s*(?:--|:|—)\s*(?P<reason>.*\S))?")
 
 
@@ -219,9 +220,9 @@ def _prefilter_uncached(rule, text: str, config) -> bool:
     extra = [*config.key_headers, *config.key_fields, *config.random_factories]
     if any(word in text for word in extra):
         return True
-    if isinstance(needles, re.Pattern):
-        return needles.search(text) is not None
-    return any(needle in text for needle in needles)
+    if isinstance(needles, (tuple, list, set, frozenset)):
+        return any(needle in text for needle in needles)
+    return needles.search(text) is not None  # a pattern
 
 
 def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> tuple[str, int, int]:

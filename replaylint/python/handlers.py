@@ -6,6 +6,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from ..lazy import LazyRegex
 from .lazy import Visitor, cst
 
 from .walk import fast_visit
@@ -17,7 +18,7 @@ from .sources import header_name, is_key_name
 
 HTTP_VERBS = {"post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE", "get": "GET"}
 MUTATING = {"POST", "PATCH"}  # PUT and DELETE name their target: idempotent unless the code says otherwise
-VIEW_BASES = re.compile(
+VIEW_BASES = LazyRegex(
     r"^(django\.views\.(generic\.)?\w*View|rest_framework\.(views|generics|viewsets|mixins)\.\w+|"
     r"flask\.views\.(MethodView|View)|flask_restful\.Resource|flask_restx\.Resource|flask_smorest\.\w+|"
     r"starlette\.endpoints\.HTTPEndpoint|tornado\.web\.RequestHandler|aiohttp\.web\.View|"
@@ -25,20 +26,20 @@ VIEW_BASES = re.compile(
 )
 VIEW_SUFFIXES = ("View", "ViewSet", "APIView", "Endpoint", "RequestHandler", "MethodView", "Controller")
 # Class views that create on POST without the class defining `post` or `create`.
-IMPLICIT_CREATE = re.compile(r"(^|\.)(CreateAPIView|ListCreateAPIView|ModelViewSet|CreateModelMixin|CreateView)$")
+IMPLICIT_CREATE = LazyRegex(r"(^|\.)(CreateAPIView|ListCreateAPIView|ModelViewSet|CreateModelMixin|CreateView)$")
 METHOD_NAMES = {"post": "POST", "patch": "PATCH", "put": "PUT", "delete": "DELETE", "create": "POST",
                 "partial_update": "PATCH", "update": "PUT", "destroy": "DELETE", "on_post": "POST",
                 "on_patch": "PATCH", "on_put": "PUT", "on_delete": "DELETE"}
-LIBRARY_DECORATORS = re.compile(r"^(idempotency_key\.decorators\.(idempotency_key|idempotency_key_manual)|"
+LIBRARY_DECORATORS = LazyRegex(r"^(idempotency_key\.decorators\.(idempotency_key|idempotency_key_manual)|"
                                 r"aws_lambda_powertools\.utilities\.idempotency\.\w*idempotent\w*)$")
-EXEMPT_DECORATORS = re.compile(r"(^|\.)idempotency_key_exempt$")
-NOT_COVERAGE = re.compile(r"^pytest_idempotent\.")
-DJANGO_ALL = re.compile(r"[\"']idempotency_key\.middleware\.IdempotencyKeyMiddleware[\"']")
-DJANGO_OPT_IN = re.compile(r"[\"']idempotency_key\.middleware\.ExemptIdempotencyKeyMiddleware[\"']")
-ASGI_MIDDLEWARE = re.compile(r"(add_middleware|Middleware)\(\s*IdempotencyHeaderMiddleware\b")
+EXEMPT_DECORATORS = LazyRegex(r"(^|\.)idempotency_key_exempt$")
+NOT_COVERAGE = LazyRegex(r"^pytest_idempotent\.")
+DJANGO_ALL = LazyRegex(r"[\"']idempotency_key\.middleware\.IdempotencyKeyMiddleware[\"']")
+DJANGO_OPT_IN = LazyRegex(r"[\"']idempotency_key\.middleware\.ExemptIdempotencyKeyMiddleware[\"']")
+ASGI_MIDDLEWARE = LazyRegex(r"(add_middleware|Middleware)\(\s*IdempotencyHeaderMiddleware\b")
 ASGI_FRAMEWORKS = ("fastapi", "starlette", "litestar", "quart", "sanic", "blacksheep")
 DJANGO_FRAMEWORKS = ("django", "rest_framework")
-LOGGING_CALLS = re.compile(r"^(print|logging\.\w+|(\w+\.)*(log|logger|_logger|_log|LOG|LOGGER|structlog\w*)\.\w+)$")
+LOGGING_CALLS = LazyRegex(r"^(print|logging\.\w+|(\w+\.)*(log|logger|_logger|_log|LOG|LOGGER|structlog\w*)\.\w+)$")
 
 
 @dataclass
@@ -131,8 +132,8 @@ class ProjectFacts:
         return methods
 
 
-_CLASS_LINE = re.compile(r"^([ \t]*)class\s+(\w+)", re.M)
-_FIELD_LINE = re.compile(r"^([ \t]+)(\w+)[ \t]*:", re.M)  # `idempotency_key: str` (or `else:`: names are checked)
+_CLASS_LINE = LazyRegex(r"^([ \t]*)class\s+(\w+)", re.M)
+_FIELD_LINE = LazyRegex(r"^([ \t]+)(\w+)[ \t]*:", re.M)  # `idempotency_key: str` (or `else:`: names are checked)
 
 
 def _key_models(text: str) -> set[str]:
@@ -286,7 +287,7 @@ ADD_ROUTE_STEMS = ("add_url_rule", "add_api_route", "add_route", "add_post", "ad
 
 # A registration at a literal path, on a line that is not a decorator (decorated handlers are found in their
 # own module).
-_REGISTRATION_CALL = re.compile(
+_REGISTRATION_CALL = LazyRegex(
     r"^[ \t]*(?=[^@\s])[^\n]*?\b(?:add_url_rule|add_api_route|add_route|add_post|add_patch|Route|post|patch|route)"
     r"\(\s*(?:[\"'](?:POST|PATCH|post|patch)[\"']\s*,\s*)?[\"']/", re.M)
 
@@ -426,7 +427,7 @@ def _decorated_handler(model: ModuleModel, info: FunctionInfo) -> Handler | None
     return None
 
 
-SIGNATURE_HEADER = re.compile(r"(?i)^(?:http_)?[\w-]*signature(?:[-_]\d+|[-_]256)?$")  # X-Slack-Signature, ...
+SIGNATURE_HEADER = LazyRegex(r"(?i)^(?:http_)?[\w-]*signature(?:[-_]\d+|[-_]256)?$")  # X-Slack-Signature, ...
 
 
 def _verifies_a_sender(node: cst.FunctionDef) -> bool:

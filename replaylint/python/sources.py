@@ -2,8 +2,7 @@
 analysis (domain-notes §5 and §6). All matching is on qualified names, never on bare names."""
 from __future__ import annotations
 
-import re
-
+from ..lazy import LazyRegex
 from ..vocabulary import is_intent_field, is_intent_header, is_tracing_name, squash
 
 # Calls whose value is new on every call: a key made from them names the attempt, not the intent.
@@ -49,7 +48,7 @@ RETRY_DECORATORS = frozenset("""
 # Keyword names that carry a key into an SDK call besides the intent-key field names (Temporal, SFN).
 KEYWORD_SINKS_BY_METHOD = {"start_workflow": "id", "execute_workflow": "id", "start_execution": "name"}
 CALL_SINKS = frozenset({"add_header", "putheader", "setdefault", "add_unredirected_header"})
-CLIENT_FACTORIES = re.compile(r"(^|\.)(Session|Client|AsyncClient|ClientSession|OpenAI|AsyncOpenAI|Anthropic|"
+CLIENT_FACTORIES = LazyRegex(r"(^|\.)(Session|Client|AsyncClient|ClientSession|OpenAI|AsyncOpenAI|Anthropic|"
                               r"StripeClient|HTTPConnectionPool|PoolManager)$")
 
 TRACING_ATTRIBUTES = frozenset({"traceid", "correlationid", "traceparent", "spanid"})

@@ -1,9 +1,9 @@
 """Make text taken from linted files safe to print: no terminal control sequences, no raw newlines."""
 from __future__ import annotations
 
-import re
+from ..lazy import LazyRegex
 
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = LazyRegex(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def terminal_safe(text: str, keep_newlines: bool = False) -> str:

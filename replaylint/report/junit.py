@@ -1,13 +1,13 @@
 """JUnit XML: one test suite per file, one failing test case per finding (for CI test-report viewers)."""
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from xml.etree import ElementTree as ET
 
+from ..lazy import LazyRegex
 from ..registry import REGISTRY
 
-_INVALID_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_INVALID_XML = LazyRegex(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _clean(text: str) -> str:
