@@ -16,14 +16,19 @@ from pathlib import Path
 
 from . import __version__
 from .exemptions import Exemption
-from .fingerprint import sha256
 from .model import FileResult, Finding, Note, Problem, Span
 
 FOLDER = ".replaylint_cache"
 
 
+try:  # BLAKE2b from its own C module: hashlib would load OpenSSL, 2 ms of a 0.1 s warm run
+    from _blake2 import blake2b as _hash
+except ImportError:  # not CPython
+    from hashlib import blake2b as _hash
+
+
 def digest(text: str) -> str:
-    return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return _hash(text.encode("utf-8", "surrogatepass"), digest_size=32).hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -35,7 +40,7 @@ def generation() -> str:
 
     package = os.path.dirname(os.path.abspath(__file__))
     rules = rules_folders()
-    hasher = sha256(b"")
+    hasher = _hash(digest_size=32)
     for folder in sorted({package, *rules}):
         for directory, subdirectories, files in os.walk(folder):
             subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__"
@@ -251,7 +256,7 @@ def _ensure_folder(folder: Path) -> None:
 def _file_digest(path: str) -> str | None:
     try:
         with open(path, "rb") as handle:
-            return sha256(handle.read()).hexdigest()
+            return _hash(handle.read(), digest_size=32).hexdigest()
     except OSError:
         return None
 

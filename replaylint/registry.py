@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
-import pkgutil
 import sys
 from pathlib import Path
 
@@ -37,6 +36,19 @@ def rules_folders() -> tuple[str, ...]:
     return tuple(os.path.abspath(path) for path in _rules_package().__path__)
 
 
+def _module_names(folders) -> list[str]:
+    """The rule modules: every `.py` file of the package's folders, sorted (pkgutil would import `typing`, 2 ms
+    of a warm run)."""
+    names = set()
+    for folder in folders:
+        try:
+            names.update(entry[:-3] for entry in os.listdir(folder)
+                         if entry.endswith(".py") and entry[:-3].isidentifier() and entry != "__init__.py")
+        except OSError:
+            continue
+    return sorted(names)
+
+
 class Registry:
     def __init__(self):
         self._rules: dict[str, Rule] | None = None
@@ -50,8 +62,8 @@ class Registry:
     def _load(self) -> dict[str, Rule]:
         package = _rules_package()
         found: dict[str, Rule] = {}
-        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-            module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for name in _module_names(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{name}")
             for value in vars(module).values():
                 if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and value.code:
                     if value.__module__ != module.__name__:

@@ -1,7 +1,7 @@
 """Reading JSON Schemas in specs: properties through allOf/oneOf/anyOf, and nested walks, safe on cycles."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from .refs import Node
 
