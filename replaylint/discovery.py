@@ -53,7 +53,6 @@ class Ignorer:
         self._paths = any("/" in g for g in globs)  # only then do root-relative paths need matching
         self.gitignore = config.respect_gitignore
         self._git_rules: dict[str, list] = {}
-        self._dirs: dict[str, list[str]] = {}
         self._active: dict[str, list] = {}
         self._listed: dict[str, tuple[bool, bool]] = {}  # folder -> (has .gitignore, has .git), from the walk
 
@@ -106,26 +105,20 @@ class Ignorer:
         return ignored
 
     def _active_rules(self, directory: str) -> list[tuple[str, list]]:
-        """(folder, rules) of the .gitignore files that apply in `directory`, top down; cached per folder."""
+        """(folder, rules) of the .gitignore files that apply in `directory`, top down: its parent's, then its
+        own; cached per folder. The chain stops at the repository's top (a `.git` entry), else at the project
+        root when it is in no repository."""
         cached = self._active.get(directory)
-        if cached is None:
-            cached = [(d, rules) for d in self._gitignore_dirs(directory) if (rules := self._rules_in(d))]
-            self._active[directory] = cached
-        return cached
-
-    def _gitignore_dirs(self, directory: str) -> list[str]:
-        cached = self._dirs.get(directory)
         if cached is None:
             parent = os.path.dirname(directory)
             listed = self._listed.get(directory)
             has_git = listed[1] if listed is not None else os.path.exists(os.path.join(directory, ".git"))
-            if has_git or parent == directory:
-                cached = [directory]
-            elif directory == self.root and not _inside_repository(parent):
-                cached = [directory]  # no repository: the project root is the top
-            else:
-                cached = [*self._gitignore_dirs(parent), directory]
-            self._dirs[directory] = cached
+            top = has_git or parent == directory or (directory == self.root and not _inside_repository(parent))
+            cached = [] if top else self._active_rules(parent)
+            rules = self._rules_in(directory)
+            if rules:
+                cached = [*cached, (directory, rules)]
+            self._active[directory] = cached
         return cached
 
     def _rules_in(self, directory: str) -> list:

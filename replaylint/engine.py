@@ -32,10 +32,11 @@ class RunResult:
     files_analysed: int = 0
 
 
-def display_path(path: str) -> str:
-    """Paths as the user should see them: relative to the working directory when below it."""
-    absolute = os.path.abspath(path)
-    cwd = os.getcwd()
+def display_path(path: str, cwd: str | None = None) -> str:
+    """Paths as the user should see them: relative to the working directory (`cwd` when the caller knows it)
+    when below it."""
+    cwd = cwd or os.getcwd()
+    absolute = os.path.normpath(os.path.join(cwd, path))
     prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
     return absolute[len(prefix):] if absolute.startswith(prefix) else absolute
 
@@ -291,10 +292,11 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
     results: list = [None] * len(tasks)
     keys: list = [None] * len(tasks)
     pending = []
+    cwd = os.getcwd()
     for index, task in enumerate(tasks):
         cache = caches.get(task[0])
         if cache is not None:
-            keys[index] = cache.key(task[0], display_path(task[1]), files.digests[task[1]])
+            keys[index] = cache.key(task[0], display_path(task[1], cwd), files.digests[task[1]])
             results[index] = cache.load(keys[index])
         if results[index] is None:
             text = files.text(task[1])
