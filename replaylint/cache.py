@@ -166,7 +166,10 @@ class Listings:
     per folder instead of listing it. Only folders below the project root whose relevant entries hold no
     symbolic link are kept (a link's target can change without its folder noticing), and only when their
     mtime is older than the run by a margin (a change in the same clock tick would go unseen, as in git's
-    "racy" index entries). Exclusions and `.gitignore` rules are still applied to every entry on every run."""
+    "racy" index entries). Exclusions and `.gitignore` rules are still applied to every entry on every run.
+
+    Each folder's record is one string, "inode/mtime/flags//sub-folders//files" with names joined by "/"
+    (the one character no name can hold): strings load from JSON in a third of the time of nested lists."""
 
     RACY_NS = 2_000_000_000
 
@@ -179,7 +182,7 @@ class Listings:
             self._known = data if isinstance(data, dict) else {}
         except (OSError, ValueError):
             self._known = {}
-        self._seen: dict[str, list] = {}
+        self._seen: dict[str, str] = {}
         self._tops: list[str] = []
         self._settled_before = time.time_ns() - self.RACY_NS
 
@@ -196,18 +199,20 @@ class Listings:
             stat = os.stat(directory)
         except OSError:
             return None, None
-        stamp = [stat.st_ino, stat.st_mtime_ns]
+        stamp = f"{stat.st_ino}/{stat.st_mtime_ns}/"
         record = self._known.get(directory)
-        if isinstance(record, list) and len(record) == 6 and record[:2] == stamp and _names(record[2]) and \
-                _names(record[3]):
-            self._seen[directory] = record
-            return record[2:], stamp
+        if isinstance(record, str) and record.startswith(stamp):
+            listing = _parse_listing(record[len(stamp):])
+            if listing is not None:
+                self._seen[directory] = record
+                return listing, stamp
         return None, (stamp if stat.st_mtime_ns < self._settled_before else None)
 
     def record(self, directory: str, stamp, subdirectories: list[str], files: list[str], has_gitignore: bool,
                has_git: bool) -> None:
         if stamp is not None:
-            self._seen[directory] = [*stamp, subdirectories, files, has_gitignore, has_git]
+            flags = int(has_gitignore) + 2 * int(has_git)
+            self._seen[directory] = f"{stamp}{flags}//{'/'.join(subdirectories)}//{'/'.join(files)}"
 
     def save(self) -> None:
         tops = tuple(top + os.sep for top in self._tops)
@@ -223,15 +228,21 @@ class Listings:
             pass
 
 
-def _names(value) -> bool:
-    """A list of plain entry names (the cache file lives in the project: never trusted to name a path)."""
-    if not isinstance(value, list):
-        return False
-    try:
-        joined = "\0".join(value)
-    except TypeError:
-        return False
-    return os.sep not in joined and "" not in value and "." not in value and ".." not in value
+@lru_cache(maxsize=4096)
+def _parse_listing(text: str):
+    """(sub-folders, files, has .gitignore, has .git) from "flags//sub-folders//files", or None when the
+    text is damaged (the cache file lives in the project: a name is never trusted to be a path). Memoised:
+    most folders of a big tree share a body ("0////", "0//LC_MESSAGES//")."""
+    parts = text.split("//")
+    if len(parts) != 3 or parts[0] not in ("0", "1", "2", "3") or "\0" in text or (os.sep != "/" and os.sep in text):
+        return None
+    subdirectories = tuple(parts[1].split("/")) if parts[1] else ()
+    files = tuple(parts[2].split("/")) if parts[2] else ()
+    for names in (subdirectories, files):
+        if "" in names or "." in names or ".." in names:
+            return None
+    flags = int(parts[0])
+    return subdirectories, files, bool(flags & 1), bool(flags & 2)
 
 
 def _ensure_folder(folder: Path) -> None:
