@@ -234,15 +234,15 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
 class Listing:
     """The entries of one folder that matter to a walk. (A plain class: `typing` costs a warm run 2 ms.)"""
 
-    __slots__ = ("subdirectories", "files", "has_gitignore", "has_git", "links")
+    __slots__ = ("subdirectories", "files", "has_gitignore", "has_git", "links", "holds_links")
 
-    def __init__(self, subdirectories: list[str], files: list[str], has_gitignore: bool, has_git: bool,
-                 links=()):
+    def __init__(self, subdirectories, files, has_gitignore: bool, has_git: bool, links=(), holds_links=False):
         self.subdirectories = subdirectories
         self.files = files  # regular files named like an input
         self.has_gitignore = has_gitignore
         self.has_git = has_git
         self.links = links  # (path, resolved target, "dir" | "file" | "broken"): resolved on every walk
+        self.holds_links = holds_links  # any link, even one named like no input: its target may become a folder
 
 
 def _walk(top: Path, ignorer: Ignorer, add, inputs: Inputs, listings=None) -> None:
@@ -263,7 +263,7 @@ def _walk(top: Path, ignorer: Ignorer, add, inputs: Inputs, listings=None) -> No
         listing = Listing(*known) if known is not None else _list(directory, via_link, inputs, relative_to)
         if listing is None:
             continue
-        if known is None and listings is not None and not listing.links and not via_link:
+        if known is None and listings is not None and not listing.holds_links and not via_link:
             listings.record(directory, stamp, listing.subdirectories, listing.files, listing.has_gitignore,
                             listing.has_git)
         ignorer.note_listing(directory, listing.has_gitignore, listing.has_git)
@@ -296,10 +296,10 @@ def _list(directory: str, via_link: bool, inputs: Inputs, relative_to: str) -> L
                                                                       f"{exc.strerror or exc}"))
         return None
     subdirectories, files, links = [], [], []
-    names = set()
     suffixes = (*SPEC_SUFFIXES, *PYTHON_SUFFIXES)
+    holds_links = False
     for entry in entries:
-        names.add(entry.name)
+        holds_links = holds_links or entry.is_symlink()
         try:
             is_dir = entry.is_dir()
         except OSError:  # a symlink loop
@@ -318,7 +318,8 @@ def _list(directory: str, via_link: bool, inputs: Inputs, relative_to: str) -> L
             subdirectories.append(entry.name)
         elif is_file:
             files.append(entry.name)
-    return Listing(subdirectories, files, ".gitignore" in names, ".git" in names, links)
+    names = {entry.name for entry in entries}
+    return Listing(subdirectories, files, ".gitignore" in names, ".git" in names, links, holds_links)
 
 
 def _shown(path: str, relative_to: str) -> str:

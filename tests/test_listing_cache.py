@@ -126,3 +126,18 @@ def test_a_damaged_listing_file_is_ignored(tree, damage):
     damage = damage.replace("DIR", str(tree / "app")).replace("STAMP", f"{stat.st_ino}/{stat.st_mtime_ns}/")
     listings.file.write_text(damage)
     assert walk(tree)[0] == fresh(tree)
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_a_link_named_like_no_input_still_keeps_its_folder_listed(tree, tmp_path_factory):
+    """A link whose target turns from a file into a folder changes nothing in the link's own folder."""
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "target").write_text("not a folder yet\n")
+    os.symlink(outside / "target", tree / "lib" / "vendor")
+    os.utime(tree / "lib", (OLD, OLD))
+    walk(tree)
+    (outside / "target").unlink()
+    (outside / "target").mkdir()
+    (outside / "target" / "client.py").write_text("x = 1\n")
+    warm, _ = walk(tree)
+    assert warm == fresh(tree) and "lib/vendor/client.py" in warm
