@@ -91,6 +91,20 @@ async def set_language(language: str):
 async def count_view(page: str):
     return {}
 """, filename="example.py"),
+        Example("""
+from fastapi import Depends, FastAPI, Header
+
+app = FastAPI()
+
+
+def intent_key(idempotency_key: str = Header(..., alias="Idempotency-Key")) -> str:
+    return idempotency_key
+
+
+@app.post("/payments")
+async def create_payment(amount: int, key: str = Depends(intent_key)):
+    return await payments.charge_once(key, amount)
+""", filename="example.py"),
     )
 
     def check(self, ctx):

@@ -447,3 +447,91 @@ app.router.add_post("/listen", listen)
 """)
     _, found = lint(["bot.py"])
     assert ("RPL301" in {code for code, *_ in found}) is flagged
+
+
+DEPENDENCIES = '''from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header
+
+app = FastAPI()
+IntentKey = Annotated[str, Header(alias="Idempotency-Key")]
+
+
+class RequireKey:
+    def __call__(self, token: str = Header(None, alias="Idempotency-Key")):
+        return token
+
+
+def intent_key(idempotency_key: str = Header(...)) -> str:
+    return idempotency_key
+
+
+def order_context(key: str = Depends(intent_key)):
+    return {"key": key}
+
+
+def save(order, idempotency_key=None):
+    return order
+
+
+@app.post("/a")
+def by_alias(amount: int, key: IntentKey):
+    return amount
+
+
+@app.post("/b", dependencies=[Depends(RequireKey())])
+def by_route_dependency(amount: int):
+    return amount
+
+
+@app.post("/c")
+def by_sub_dependency(amount: int, context=Depends(order_context)):
+    return amount
+
+
+@app.post("/d")
+def calls_a_helper_without_the_key(amount: int):
+    return save(amount)
+'''
+
+
+def test_keys_injected_by_dependencies_count_and_helpers_parameters_do_not(project):
+    write(project, "api.py", DEPENDENCIES)
+    _, found = lint(["api.py"])
+    assert [(code, line) for code, line, *_ in found] == [("RPL301", DEPENDENCIES.splitlines().index("def calls_a_helper_without_the_key(amount: int):") + 1)]
+
+
+def test_routes_on_a_router_carry_its_prefix(project):
+    from replaylint.python.handlers import find_handlers
+    from replaylint.python.lazy import cst
+    from replaylint.python.model import build_model
+
+    text = '''from fastapi import APIRouter
+from flask import Blueprint
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+bp = Blueprint("shop", __name__, url_prefix="/shop/")
+plain = APIRouter()
+
+
+@router.post("")
+def create_order(item: str):
+    pass
+
+
+@router.post("/{order_id}/refunds")
+def refund(order_id: str):
+    pass
+
+
+@bp.route("/carts", methods=["POST"])
+def add_cart():
+    pass
+
+
+@plain.post("/x")
+def x():
+    pass
+'''
+    handlers = find_handlers(build_model(cst.parse_module(text), "api"))
+    assert sorted(h.path for h in handlers) == ["/orders", "/orders/{order_id}/refunds", "/shop/carts", "/x"]

@@ -408,6 +408,8 @@ def _decorated_handler(model: ModuleModel, info: FunctionInfo) -> Handler | None
         path = ""
         if call is not None:
             path = _path_argument(call)
+            if path:
+                path = _join_paths(_router_prefix(model, call), path)
         if last in HTTP_VERBS and (path or _is_framework(qualified)) and (call is not None or _is_framework(qualified)):
             methods = {HTTP_VERBS[last]}
         elif last in ("route", "api_route", "add_route") and call is not None:
@@ -469,6 +471,30 @@ def _path_argument(call: cst.Call) -> str:
             if arg.keyword is None:
                 break
     return ""
+
+
+ROUTER_FACTORIES = ("APIRouter", "Blueprint", "Router", "RouteTableDef", "Namespace")
+PREFIX_KEYWORDS = ("prefix", "url_prefix", "path")
+
+
+def _router_prefix(model: ModuleModel, call: cst.Call) -> str:
+    """The prefix of the router a route is declared on, when this module makes it: `router =
+    APIRouter(prefix="/orders")`, `bp = Blueprint("shop", __name__, url_prefix="/shop")`."""
+    router = call.func.value if isinstance(call.func, cst.Attribute) else None
+    factory = model.constants.get(router.value) if isinstance(router, cst.Name) else None
+    if not isinstance(factory, cst.Call) or not (dotted(factory.func) or "").endswith(ROUTER_FACTORIES):
+        return ""
+    for arg in factory.args:
+        if arg.keyword is not None and arg.keyword.value in PREFIX_KEYWORDS:
+            text = string_value(arg.value)
+            return text if text and text.startswith("/") else ""
+    return ""
+
+
+def _join_paths(prefix: str, path: str) -> str:
+    if not prefix:
+        return path
+    return prefix.rstrip("/") + ("" if path == "/" else "/" + path.lstrip("/")) or "/"
 
 
 def _methods_keyword(call: cst.Call, default: set[str]) -> set[str]:
@@ -572,25 +598,55 @@ class KeyEvidence(Visitor):
 def reads_key(model: ModuleModel, handler: Handler, extra=frozenset(), key_models=frozenset()) -> bool:
     if handler.info is None:
         return False
-    evidence = KeyEvidence(extra)
-    fast_visit(handler.info.node.params, evidence)
-    fast_visit(handler.info.node.body, evidence)
-    if evidence.found is not None:
+    if _key_evidence(extra, handler.info.node.params, handler.info.node.body):
         return True
     functions = model.module_functions()
     for name in _called_names(handler.info.node.body):  # `key = _idem(request)`: a helper that reads it
         helper = functions.get(name)
-        if helper is not None and helper is not handler.info:
-            evidence = KeyEvidence(extra)
-            fast_visit(helper.node.body, evidence)
-            if evidence.found is not None:
-                return True
+        if helper is not None and helper is not handler.info and _key_evidence(extra, helper.node.body):
+            return True
+    if _injects_key(model, handler, extra):
+        return True
     for param in handler.info.params:  # a body model of this module that carries the key
         annotation = param.annotation.annotation if param.annotation else None
         for name in _names_in(annotation):
             cls = model.classes.get(name)
             if (cls is not None and class_has_key_field(cls, extra)) or (cls is None and name in key_models):
                 return True
+    return False
+
+
+def _key_evidence(extra, *nodes) -> bool:
+    evidence = KeyEvidence(extra)
+    for node in nodes:
+        fast_visit(node, evidence)
+    return evidence.found is not None
+
+
+def _injects_key(model: ModuleModel, handler: Handler, extra=frozenset()) -> bool:
+    """A dependency of this module that reads the key, injected by the framework: `key: str =
+    Depends(intent_key)`, `key: IntentKey` (an `Annotated[str, Header(...)]` alias), or `dependencies=
+    [Depends(require_key)]` on the route; dependencies of dependencies too. A dependency reads its headers
+    through its own parameters, so they count (a helper called in the body does not: its parameters are
+    what the handler passes)."""
+    functions = model.module_functions()
+    methods = {(f.cls.name, f.name): f for f in model.functions if f.cls is not None and f.parent is None}
+    decorators = [d.decorator for _, d in handler.info.decorators if isinstance(d.decorator, cst.Call)]
+    pending = [*_names_in(handler.info.node.params), *(n for d in decorators for n in _names_in(d))]
+    seen = {handler.info.name}
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        readers = [functions.get(name), methods.get((name, "__call__")), methods.get((name, "__init__"))]
+        for reader in filter(None, readers):
+            if _key_evidence(extra, reader.node.params, reader.node.body):
+                return True
+            pending += _names_in(reader.node.params)
+        alias = model.constants.get(name)
+        if alias is not None and _key_evidence(extra, alias):
+            return True
     return False
 
 
