@@ -20,8 +20,8 @@ class StatusModelWithoutTerminalStates(Rule):
     summary = "A Python Enum, Literal or Django choices used as a status lacks success or failure states"
     what = """
         Flags a Python `Enum` / `StrEnum` / `IntEnum`, a Django `TextChoices` / `IntegerChoices`, or a
-        `Literal[...]` annotation, whose name (or the field it types) says status, state, phase, stage or
-        outcome, whose values are lifecycle words, and which has no success state or no failure-or-cancel
+        `Literal[...]` annotation or alias, whose name (or the field it types, as in `status: Lifecycle`)
+        says status, state, phase, stage or outcome, whose values are lifecycle words, and which has no success state or no failure-or-cancel
         state. Resource states whose only success is a resting word (`active`) are not flagged. The vocabulary
         is the spec rules' (RPL109), extended by `[states]` in config.
     """
@@ -58,6 +58,17 @@ from pydantic import BaseModel
 class Job(BaseModel):
     id: str
     state: Literal["queued", "running", "failed"]
+""", filename="example.py"),
+        Example("""
+from typing import Literal, Optional
+
+from pydantic import BaseModel
+
+Lifecycle = Literal["queued", "running", "completed"]
+
+
+class Export(BaseModel):
+    status: Optional[Lifecycle] = None
 """, filename="example.py"),
     )
     good = (
@@ -109,24 +120,60 @@ JobPhase = Literal["queued", "running", "completed", "error"]
 
 
 def _status_declarations(body, scope: str):
-    """(node to report, name, values, anchor) for status-named Enum/Choices classes and Literal declarations,
-    at module level and in class bodies."""
+    """(node to report, name, values, anchor) for Enum/Choices classes and Literal declarations that are
+    named like a status, or that type a status-named field (`status: JobPhase`, `state: Lifecycle | None`),
+    at module level and in class bodies; each once."""
+    named: dict[str, tuple] = {}  # Enum/Choices classes and Literal aliases of the module, by name
+    fields: list[tuple] = []  # (declaration, its annotation or value) of status-named fields and aliases
+    _collect(body, scope, named, fields)
+    reported = set()
+    for declaration, name, expr, anchor in fields:
+        values = _literal_values(expr)
+        if values:
+            yield declaration, name, values, anchor
+            continue
+        typed = named.get(_typed_name(expr))
+        if typed is not None and id(typed) not in reported:
+            reported.add(id(typed))
+            yield typed
+    for typed in named.values():
+        if id(typed) not in reported and is_status_name(typed[1]):
+            reported.add(id(typed))
+            yield typed
+
+
+def _collect(body, scope: str, named: dict, fields: list) -> None:
     for statement in body:
         if isinstance(statement, ast.ClassDef):
             qualname = f"{scope}.{statement.name}" if scope else statement.name
-            if is_status_name(statement.name) and any(_is_enum_base(base) for base in statement.bases):
-                yield _name_node(statement), statement.name, _enum_values(statement), qualname
-            yield from _status_declarations(statement.body, qualname)
+            if any(_is_enum_base(base) for base in statement.bases):
+                named[statement.name] = (_name_node(statement), statement.name, _enum_values(statement), qualname)
+            _collect(statement.body, qualname, named, fields)
         elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
             if is_status_name(statement.target.id):
-                values = _literal_values(statement.annotation)
-                if values:
-                    yield statement.target, statement.target.id, values, scope or "<module>"
+                fields.append((statement.target, statement.target.id, statement.annotation, scope or "<module>"))
         elif isinstance(statement, ast.Assign) and len(statement.targets) == 1 and \
-                isinstance(statement.targets[0], ast.Name) and is_status_name(statement.targets[0].id):
+                isinstance(statement.targets[0], ast.Name):
+            target = statement.targets[0]
             values = _literal_values(statement.value)
-            if values:
-                yield statement.targets[0], statement.targets[0].id, values, scope or "<module>"
+            if values and not is_status_name(target.id):
+                named[target.id] = (target, target.id, values, scope or "<module>")  # `Lifecycle = Literal[...]`
+            elif is_status_name(target.id):
+                fields.append((target, target.id, statement.value, scope or "<module>"))
+
+
+def _typed_name(expr) -> str:
+    """The one name an annotation refers to: `JobPhase`, `Optional[JobPhase]`, `JobPhase | None`,
+    `Annotated[JobPhase, ...]`, `models.JobPhase`."""
+    if isinstance(expr, ast.Subscript) and _dotted(expr.value).rsplit(".", 1)[-1] in ("Optional", "Annotated"):
+        inner = expr.slice
+        return _typed_name(inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner)
+    if isinstance(expr, ast.BinOp):
+        left, right = _typed_name(expr.left), _typed_name(expr.right)
+        return left if right in ("", "None") else right if left in ("", "None") else ""
+    if isinstance(expr, ast.Constant) and expr.value is None:
+        return "None"
+    return _dotted(expr).rsplit(".", 1)[-1]
 
 
 def _dotted(expr) -> str:

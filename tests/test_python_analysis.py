@@ -535,3 +535,40 @@ def x():
 '''
     handlers = find_handlers(build_model(cst.parse_module(text), "api"))
     assert sorted(h.path for h in handlers) == ["/orders", "/orders/{order_id}/refunds", "/shop/carts", "/x"]
+
+
+STATUS_TYPES = '''import enum
+from typing import Literal, Optional
+
+from pydantic import BaseModel
+
+Lifecycle = Literal["queued", "running"]
+
+
+class Kind(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Job(BaseModel):
+    status: Lifecycle
+    phase: Optional[Kind] = None
+    state: Kind | None = None
+    colour: Colour
+'''
+
+
+def test_status_fields_are_judged_by_the_alias_or_enum_they_name(project):
+    """`status: Lifecycle` judges the alias; an enum typing two status fields is reported once, at itself."""
+    write(project, "models.py", STATUS_TYPES)
+    _, found = lint(["models.py"], select=["RPL304"])
+    lines = STATUS_TYPES.splitlines()
+    assert [(code, line) for code, line, *_ in found] == [
+        ("RPL304", lines.index('Lifecycle = Literal["queued", "running"]') + 1),
+        ("RPL304", lines.index("class Kind(str, enum.Enum):") + 1)]
