@@ -160,6 +160,45 @@ paths:
     assert reason in result.problems[0].message
 
 
+@pytest.mark.parametrize("body", [
+    # Swagger 2.0 body parameter
+    """swagger: "2.0"
+info: {title: t, version: "1"}
+paths:
+  /payments:
+    post:
+      parameters: [{name: body, in: body, schema: {$ref: "#/definitions/Missing"}}]
+      responses: {'200': {description: ok}}
+definitions: {}
+""",
+    # a property nested in the body, and a combiner branch in another file
+    """openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /payments:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {item: {$ref: "#/components/schemas/Missing"}}}
+      responses: {'200': {description: ok}}
+  /refunds:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {allOf: [{$ref: "./missing.yaml#/Base"}]}
+      responses: {'200': {description: ok}}
+""",
+])
+def test_broken_refs_inside_a_body_leave_the_key_unknown(project, body):
+    """The key may be the field behind the broken reference: no RPL101 guessed, the reference named."""
+    write(project, "api.yaml", body)
+    result, found = findings(["api.yaml"])
+    assert found == [] and result.problems
+    assert all(p.path == "api.yaml" and "$ref" in p.message for p in result.problems)
+
+
 def test_walk_finds_specs_by_content_and_skips_fragments(project):
     write(project, "specs/api.yaml", 'openapi: 3.0.3\ninfo: {title: t, version: "1"}\npaths:\n  /t:\n    post: {responses: {}}\n')
     write(project, "specs/fragment.yaml", "components: {}\n")

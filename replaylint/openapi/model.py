@@ -9,6 +9,7 @@ from functools import cached_property, lru_cache
 
 from ..lazy import LazyRegex
 from .refs import Node
+from .schemas import has_broken_ref
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -105,10 +106,10 @@ class Operation:
         resolved = body.deref() if body is not None else None
         content = resolved.get("content") if resolved is not None and resolved.is_map() else None
         for _, media in content.items() if content is not None else ():
-            raw = media.child("schema") if media.is_map() else None
-            if raw is not None and raw.deref() is None:
+            if media.is_map() and has_broken_ref(media.child("schema")):
                 return True
-        return False
+        return any(param.value.get("in") == "body" and has_broken_ref(param.child("schema"))
+                   for param in self.parameters)  # Swagger 2.0
 
     @cached_property
     def body_schemas(self) -> list[Node]:

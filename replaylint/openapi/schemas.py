@@ -41,6 +41,38 @@ def _properties(schema: Node, seen: set) -> Iterator[tuple[str, Node, bool]]:
                 yield from _properties(branch, seen)
 
 
+def has_broken_ref(schema: Node | None, max_depth: int = 6) -> bool:
+    """Does a schema, or one nested in it through properties, items and combiners, go through a `$ref` that
+    cannot be followed? Then what the schema accepts is unknown (the reference is reported where written)."""
+    stack, seen = [(schema, 0)], set()
+    while stack:
+        raw, depth = stack.pop()
+        if raw is None or depth > max_depth:
+            continue
+        node = raw.deref()
+        if node is None:
+            return True
+        if not node.is_map() or node.identity in seen:
+            continue
+        seen.add(node.identity)
+        for key in WALKED_KEYS:
+            child = node.child(key)
+            if child is None:
+                continue
+            if key in COMBINERS:
+                stack.extend((child.child(i), depth) for i in range(len(child.value))) \
+                    if isinstance(child.value, list) else None
+            elif key == "properties":
+                props = child.deref()
+                if props is None:
+                    return True
+                if props.is_map():
+                    stack.extend((props.child(name), depth + 1) for name in props.value)
+            else:  # items, additionalProperties
+                stack.append((child, depth + 1))
+    return False
+
+
 def nested_objects(schema: Node, max_depth: int = 6, seen: dict | None = None) -> Iterator[Node]:
     """Every object schema reachable from `schema` through properties, items and combiners, each once.
 
