@@ -16,7 +16,7 @@ from .model import Problem
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 PYTHON_SUFFIXES = (".py", ".pyi")
-_SPEC_MARKER = re.compile(rb'^[{\s]*["\']?(?:openapi|swagger)["\']?\s*:', re.M)
+_SPEC_MARKER = re.compile(rb'^(?:\xef\xbb\xbf)?[{\s]*["\']?(?:openapi|swagger)["\']?\s*:', re.M)
 _JSON_MARKER = re.compile(rb'"(?:openapi|swagger)"\s*:')  # minified JSON keeps every key on one line
 
 

@@ -209,3 +209,26 @@ def test_source_window_clamps_a_column_past_the_line_end():
 
     assert source_window("x" * 400, 1000)[1] <= 162
     assert source_window("short", 40) == ("short", 6)
+
+
+def test_a_spec_starting_with_a_byte_order_mark_is_found_by_walking(project, capsys):
+    (project / "bom.yaml").write_bytes(b"\xef\xbb\xbf" + GOOD_SPEC.encode())
+    code, out, _ = check(capsys, ".")
+    assert code == 1 and "bom.yaml:5:5: RPL101" in out
+
+
+@pytest.mark.parametrize("cookie,body,analysed,reason", [
+    (b"# -*- coding: latin-1 -*-\n", b'NAME = "caf\xe9"\n', True, None),
+    (b"#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\n", b'NAME = "\x80"\n', True, None),
+    (b"# coding: no-such-codec\n", b'NAME = "caf\xe9"\n', False, "unknown encoding 'no-such-codec'"),
+    (b"", b'NAME = "caf\xe9"\n', False, "not UTF-8"),
+    (b"\n\n# coding: latin-1\n", b'NAME = "caf\xe9"\n', False, "not UTF-8"),  # only the first two lines count
+])
+def test_python_files_are_read_in_the_encoding_they_declare(project, capsys, cookie, body, analysed, reason):
+    (project / "legacy.py").write_bytes(cookie + body)
+    code, out, err = check(capsys, "legacy.py")
+    assert "Traceback" not in err
+    if analysed:
+        assert code == 0 and not err
+    else:
+        assert code == 2 and f"legacy.py: not analysed: " in err and reason in err
