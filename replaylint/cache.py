@@ -72,7 +72,7 @@ class Cache:
             with open(self.file, encoding="utf-8") as handle:
                 data = json.load(handle)
             return data if isinstance(data, dict) else {}
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # damaged: as good as absent
             return {}
 
     def load(self, key: str) -> FileResult | None:
@@ -127,7 +127,7 @@ class FileStates:
             with open(self.file, encoding="utf-8") as handle:
                 data = json.load(handle)
             self._known = data if isinstance(data, dict) else {}
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # damaged: as good as absent
             self._known = {}
         self._seen: dict[str, list] = {}
 
@@ -168,7 +168,7 @@ class Listings:
     mtime is older than the run by a margin (a change in the same clock tick would go unseen, as in git's
     "racy" index entries). Exclusions and `.gitignore` rules are still applied to every entry on every run.
 
-    Each folder's record is one string, "inode/mtime/flags//sub-folders//files" with names joined by "/"
+    Each folder's record is one string, "inode/mtime.ctime/flags//sub-folders//files", names joined by "/"
     (the one character no name can hold): strings load from JSON in a third of the time of nested lists."""
 
     RACY_NS = 2_000_000_000
@@ -176,15 +176,18 @@ class Listings:
     def __init__(self, root: Path):
         self.file = Path(root) / FOLDER / generation() / "listings.json"
         self.root = os.path.realpath(root)
-        try:
-            with open(self.file, encoding="utf-8") as handle:
-                data = json.load(handle)
-            self._known = data if isinstance(data, dict) else {}
-        except (OSError, ValueError):
-            self._known = {}
+        self._known: dict | None = None  # read on the first lookup: a run on named files never needs it
         self._seen: dict[str, str] = {}
         self._tops: list[str] = []
         self._settled_before = time.time_ns() - self.RACY_NS
+
+    def _load(self) -> dict:
+        try:
+            with open(self.file, encoding="utf-8") as handle:
+                data = json.load(handle)
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError, RecursionError):  # damaged: as good as absent
+            return {}
 
     def walking(self, top: str) -> None:
         """A walk starts at `top`: folders below it that it does not reach are gone or excluded now."""
@@ -192,21 +195,28 @@ class Listings:
 
     def lookup(self, directory: str):
         """(listing or None, stamp): the listing ([sub-folders], [files], has .gitignore, has .git) when
-        `directory` is unchanged; the stamp to `record` a fresh listing with (None: not to be kept)."""
+        `directory` is unchanged; the stamp to `record` a fresh listing with (None: not to be kept).
+
+        The stamp holds the inode, the mtime (an entry added, removed or renamed) and the ctime: the mtime
+        alone misses a folder whose permissions changed, or whose mtime was set back (`tar -x`, `rsync -a`)
+        after a change; setting it back moves the ctime."""
         if not directory.startswith(self.root + os.sep) and directory != self.root:
             return None, None
         try:
             stat = os.stat(directory)
         except OSError:
             return None, None
-        stamp = f"{stat.st_ino}/{stat.st_mtime_ns}/"
+        if self._known is None:
+            self._known = self._load()
+        stamp = f"{stat.st_ino}/{stat.st_mtime_ns}.{stat.st_ctime_ns}/"
         record = self._known.get(directory)
         if isinstance(record, str) and record.startswith(stamp):
             listing = _parse_listing(record[len(stamp):])
             if listing is not None:
                 self._seen[directory] = record
                 return listing, stamp
-        return None, (stamp if stat.st_mtime_ns < self._settled_before else None)
+        settled = max(stat.st_mtime_ns, stat.st_ctime_ns) < self._settled_before
+        return None, (stamp if settled else None)
 
     def record(self, directory: str, stamp, subdirectories: list[str], files: list[str], has_gitignore: bool,
                has_git: bool) -> None:
@@ -215,6 +225,8 @@ class Listings:
             self._seen[directory] = f"{stamp}{flags}//{'/'.join(subdirectories)}//{'/'.join(files)}"
 
     def save(self) -> None:
+        if self._known is None:
+            return  # no folder of the project was walked
         tops = tuple(top + os.sep for top in self._tops)
         kept = {directory: record for directory, record in self._known.items()
                 if directory not in self._tops and not directory.startswith(tops)}

@@ -30,11 +30,13 @@ class _Formatter(argparse.HelpFormatter):
         try:
             columns = int(os.environ["COLUMNS"])
         except (KeyError, ValueError):
+            columns = 0
+        if columns <= 0:
             try:
                 columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
             except (AttributeError, ValueError, OSError):
-                columns = 80
-        super().__init__(prog, width=columns - 2)
+                columns = 0
+        super().__init__(prog, width=(columns or 80) - 2)  # a terminal of no size (`script` in CI): 80
 
 
 class _Parser(argparse.ArgumentParser):

@@ -24,11 +24,14 @@ class LazyRegex:
         self._source = (pattern, flags)
 
     def __getattr__(self, attr: str):
-        if attr.startswith("__"):  # copy, pickle and friends probe for hooks: not the pattern's
+        if attr.startswith("_"):  # hooks that copy and pickle probe for, and `_source` itself: not the pattern's
             raise AttributeError(attr)
         value = getattr(re.compile(*self._source), attr)
         setattr(self, attr, value)
         return value
+
+    def __reduce__(self):
+        return LazyRegex, self._source
 
     def __repr__(self) -> str:
         return f"LazyRegex({self._source[0]!r})"

@@ -1,6 +1,7 @@
 """The command line: formats, exit codes, options, rule docs. Assertions are about codes and places."""
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -192,3 +193,38 @@ def test_python_api(project):
     write(project, "api.yaml", BAD)
     found = replaylint.check(["api.yaml"], config={"select": ["RPL101"]})
     assert [(f.code, f.span.line) for f in found] == [("RPL101", 5), ("RPL101", 9)]
+
+
+def test_help_on_a_terminal_of_no_width_wraps_at_80(monkeypatch, capsys):
+    """`script` in CI gives a terminal of zero columns; shutil would fall back to 80, and so do we."""
+    def help_at(columns: str) -> str:
+        monkeypatch.setenv("COLUMNS", columns)
+        with pytest.raises(SystemExit):
+            main(["check", "--help"])
+        return capsys.readouterr().out
+
+    assert help_at("0") == help_at("80") != help_at("200")
+
+
+def test_rule_modules_are_found_in_a_zip_too(tmp_path):
+    """Outside a folder install (a zip, a .pyc-only install) the registry asks pkgutil."""
+    import zipfile
+
+    from replaylint.registry import _module_names
+
+    archive = tmp_path / "rules.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("rules/__init__.py", "")
+        zipped.writestr("rules/rpl999_example.py", "")
+    assert _module_names([str(archive / "rules")]) == ["rpl999_example"]
+
+
+def test_lazy_patterns_behave_like_compiled_ones():
+    import pickle
+
+    from replaylint.lazy import LazyRegex
+
+    lazy = LazyRegex(r"(?P<verb>post|patch)\(", re.I)
+    assert lazy.search("app.POST(").group("verb") == "POST"
+    assert lazy.groupindex["verb"] == 1 and lazy.pattern == r"(?P<verb>post|patch)\("
+    assert pickle.loads(pickle.dumps(lazy)).findall("post( patch(") == ["post", "patch"]
