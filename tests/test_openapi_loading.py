@@ -285,6 +285,10 @@ def test_an_analysed_spec_is_freed_as_soon_as_its_analysis_ends(project, monkeyp
     ("set-off-debt", True),
     ("setAndChargeCard", True),  # ... and so does a mutating verb after `set`
     ("createFollowUp", True),  # a state verb's noun: `follow-ups` are made
+    ("LinkCustomerToGiftCard", False),
+    ("PostLinkAccountSessions", True),  # `link_account_sessions` are made
+    ("BulkDeleteCustomers", False),  # deleting again leaves them deleted, as DELETE does
+    ("deleteAndRefundOrder", True),
 ])
 def test_operations_named_as_setting_a_value(project, operation_id, flagged):
     op = {"post": {"operationId": operation_id, "responses": {"200": {"description": "done"}}}}
@@ -301,6 +305,9 @@ def test_operations_named_as_setting_a_value(project, operation_id, flagged):
     ("/accounts", "post-createAccount", True),
     ("/onboarding/get-started", "", True),  # kebab-case `get-` is a noun phrase, not an RPC read
     ("/marketplace/list-product", "", True),
+    ("/us_zip_lookups", "", False),  # a read verb's plural noun names a collection of reads
+    ("/audio/translations", "", False),
+    ("/responses/input_tokens?beta=true", "", False),  # a variant marked with a query: the same route
 ])
 def test_read_style_posts(project, path, operation_id, flagged):
     op = {"post": {"responses": {"200": {"description": "done"}}}}

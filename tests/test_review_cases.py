@@ -3,7 +3,7 @@ import json
 import os
 import subprocess
 
-from conftest import write
+from conftest import run_in, write
 from replaylint.config import Config, config_from_mapping
 from replaylint.engine import run
 
@@ -240,3 +240,26 @@ def charge(request):
     return render(request, "form.html", {})
 ''')
     assert anchors(["."])[0] == [("RPL301", "api.close_session"), ("RPL301", "views.charge")]
+
+
+def test_posts_answered_by_an_idempotent_method_are_not_flagged(project):
+    """Django's DeleteView forms POST to `post`, which calls `self.delete`: a repeat finds nothing to delete."""
+    write(project, "views.py", """from django.views.generic import DeleteView, View
+
+
+class ProductDeleteView(DeleteView):
+    def post(self, request, *args, **kwargs):
+        return self.delete(request, *args, **kwargs)
+
+
+class RefreshView(View):
+    def post(self, request):
+        return super().get(request)
+
+
+class OrderView(View):
+    def post(self, request):
+        return self.place_order(request)
+""")
+    result = run_in(project)
+    assert [(f.code, f.span.line) for f in result.findings] == [("RPL301", 15)]

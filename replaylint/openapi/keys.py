@@ -10,12 +10,17 @@ Kinds of key input:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from ..lazy import LazyRegex
 from ..vocabulary import describes_key, is_intent_field, is_intent_header, is_tracing_name, squash, words
 from .model import Operation, is_param_segment, normalise_path, path_segments
 from .refs import Node
 from .schemas import nested_objects, properties
+
+
+KEY_IN_WORDS = LazyRegex(r"idempotency[-_ ]?keys?\b", re.I)  # "each key is an idempotency-key"
 
 VERSION_FIELDS = {squash(n) for n in ("version", "version_token", "etag", "expected_version", "lock_version",
                                       "if_match", "revision")}
@@ -114,7 +119,7 @@ class KeyFinder:
             return [KeyInput(name, "body", "intent", required, prop, prop)]
         if is_tracing_name(name):
             return [KeyInput(name, "body", "intent" if describes_key(description) else "tracing", required, prop, prop)]
-        if is_intent_field(name) or (isinstance(description, str) and "idempotency key" in description.lower()):
+        if is_intent_field(name) or (isinstance(description, str) and KEY_IN_WORDS.search(description)):
             return [KeyInput(name, "body", "intent", required, prop, prop)]
         if squashed == "metadata" and op.method == "POST":
             meta = {n: (p, r) for n, p, r in properties(prop)}

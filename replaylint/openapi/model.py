@@ -32,12 +32,18 @@ def spec_version(data) -> str | None:
 
 @lru_cache(maxsize=8192)  # every rule asks for the routes of every operation
 def normalise_path(path: str) -> str:
-    """`/orders/{orderId}` and `/orders/{id}` are the same route."""
-    return _TEMPLATE_PARAM.sub("{}", path.rstrip("/") or "/")
+    """`/orders/{orderId}` and `/orders/{id}` are the same route; `/responses?beta=true` is `/responses`."""
+    return _TEMPLATE_PARAM.sub("{}", _route(path).rstrip("/") or "/")
 
 
 def path_segments(path: str) -> list[str]:
-    return [segment for segment in path.split("/") if segment]
+    return [segment for segment in _route(path).split("/") if segment]
+
+
+def _route(path: str) -> str:
+    """A path key without the query or fragment some specs add to tell variants apart (not OpenAPI, but
+    seen: `/responses/input_tokens?beta=true`)."""
+    return path.split("?", 1)[0].split("#", 1)[0]
 
 
 def is_param_segment(segment: str) -> bool:

@@ -20,8 +20,13 @@ READ_VERBS = frozenset(
     login logout signin signout authenticate authorize token tokens introspection userinfo
     classify detect analyze analyse tokenize detokenize embed embeddings moderate moderations transcribe
     transcriptions translate summarize summarise recognize parse rerank infer inference predict extract completions
-    completion generations speech inputtokens counttokens compact ask textgen""".split()
+    completion generations speech inputtokens counttokens compact ask textgen autocompletion translation
+    transcription classification detection""".split()
 )
+# Nouns that end a segment naming a collection of reads: `/us_zip_lookups`, `/tax_calculations`.
+READ_NOUNS = frozenset("""lookups searches queries estimates calculations simulations validations previews
+    translations transcriptions classifications detections predictions suggestions autocompletions
+    completions embeddings moderations inferences""".split())
 # Verbs that, anywhere after a read verb, make the operation a write (`validate-and-charge`).
 MUTATING_VERBS = frozenset("create charge pay send submit place book capture refund transfer update delete apply "
                            "confirm execute cancel approve publish import upload add remove set".split())
@@ -76,7 +81,8 @@ def is_read_like(op: Operation) -> bool:
     leading = _leading_verb(segment_words)
     if MUTATING_VERBS & set(segment_words[1:]):
         return False  # `/validate-and-charge` charges
-    if segment_words and (squash(segment) in READ_VERBS or leading in READ_VERBS):
+    if segment_words and (_is_read_word(squash(segment)) or _is_read_word(leading) or
+                          segment_words[-1] in READ_NOUNS):
         # `/search`, `/search-users`, `/bulk-retrieve`, `/token`, RPC-style `/getAccountHolder`; not
         # `/get-started`, `/list-product` or `/matches-...`
         rpc_style = not any(c in segment for c in "-_")
@@ -85,6 +91,11 @@ def is_read_like(op: Operation) -> bool:
     op_words = words(op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
     leading = _leading_verb(op_words)
     return leading in READ_VERBS and leading != "match"
+
+
+def _is_read_word(word: str) -> bool:
+    """A read verb, or its noun in the plural as a collection names it (`/zip_lookups`, `/translations`)."""
+    return word in READ_VERBS or (word.endswith("s") and word[:-1] in READ_VERBS)
 
 
 def _leading_verb(name_words: tuple[str, ...]) -> str:
@@ -137,18 +148,27 @@ PHRASAL_PARTICLES = frozenset("up off aside out apart forth about".split())
 
 # Verbs that put a thing into a state (on a list, on or off): doing it again leaves the same state.
 STATE_VERBS = frozenset("""follow unfollow like unlike star unstar pin unpin mute unmute block unblock watch
-    unwatch favorite unfavorite favourite unfavourite enable disable archive unarchive""".split())
+    unwatch favorite unfavorite favourite unfavourite enable disable archive unarchive link unlink attach detach
+    assign unassign""".split())
+# Verbs that remove: done again, the things are gone all the same (as DELETE is idempotent), even in bulk.
+DELETION_VERBS = frozenset("delete destroy purge erase".split())
 
 
 def sets_a_state(name_words: tuple[str, ...]) -> bool:
     """`set-lfs-preference`, `setLanguage`, `follow_user`, `/unfollow`: an assignment, which leaves the same
     state however often it is repeated (like a PUT). Not a phrasal verb (`set up`, `follow-ups`), not
-    `set-and-charge`, and a state verb only alone or with one object (`watch-lists` are things made)."""
+    `set-and-charge`, and a state verb only alone or before a singular object (`watch-lists` are things made).
+    A deletion too, even in bulk: done again, the things are gone all the same (as DELETE is idempotent)."""
+    verb = _leading_verb(name_words)
+    if verb in DELETION_VERBS:  # `delete-customers`, `BulkDeleteCustomers`
+        rest = name_words[name_words.index(verb) + 1:]
+        return not (MUTATING_VERBS - DELETION_VERBS) & set(rest)
     if not name_words or MUTATING_VERBS & set(name_words[1:]) or \
             (len(name_words) >= 2 and name_words[1] in PHRASAL_PARTICLES | {"ups"}):
         return False
-    if name_words[0] in STATE_VERBS:
-        return len(name_words) == 1 or (len(name_words) == 2 and not name_words[1].endswith("s"))
+    if name_words[0] in STATE_VERBS:  # `link-customer-to-gift-card`; not `watch-lists` nor `link-account-
+        # sessions`: a plural names things made
+        return len(name_words) == 1 or not (name_words[1].endswith("s") or name_words[-1].endswith("s"))
     return len(name_words) >= 2 and name_words[0] == "set"
 
 
@@ -161,7 +181,7 @@ def is_assignment(op: Operation) -> bool:
     segment = "" if is_param_segment(tail[0]) else tail[0].split(":")[0]
     names = [words(name) for name in (op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1], custom_verb(op),
                                       segment) if name]
-    if any(_leading_verb(n) in MUTATING_VERBS - {"set"} for n in names):
+    if any(_leading_verb(n) in MUTATING_VERBS - {"set"} - DELETION_VERBS for n in names):
         return False
     return any(sets_a_state(n) for n in names)
 

@@ -448,14 +448,23 @@ def _verifies_a_sender(node: cst.FunctionDef) -> bool:
     return finder.found
 
 
-def _delegates_to_get(node: cst.FunctionDef) -> bool:
-    """`def post(self, request): return self.get(request)`: a POST answered like a GET."""
+IDEMPOTENT_METHODS = ("get", "head", "delete", "put")
+
+
+def _delegates_to_idempotent(node: cst.FunctionDef) -> bool:
+    """`def post(self, request): return self.get(request)` (or `self.delete(...)`, as Django's DeleteView
+    forms do): a POST answered like a GET, DELETE or PUT, which a repeat cannot do twice."""
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
     if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
         return False
     statement = body[0].body[0]
     value = statement.value if isinstance(statement, (cst.Return, cst.Expr)) else None
-    return isinstance(value, cst.Call) and dotted(value.func) in ("self.get", "super.get")
+    func = value.func if isinstance(value, cst.Call) else None
+    if not isinstance(func, cst.Attribute) or func.attr.value not in IDEMPOTENT_METHODS:
+        return False
+    owner = func.value
+    return (isinstance(owner, cst.Name) and owner.value == "self") or \
+        (isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name) and owner.func.value == "super")
 
 
 def _is_framework(qualified: str) -> bool:
@@ -531,7 +540,8 @@ def is_read_or_receiver(handler: Handler) -> bool:
     owner_words = words(handler.cls.name) if handler.cls else []
     if AUTH_WORDS & (set(owner_words) | set(words(name))) or (owner_words and owner_words[0] in READ_VERBS):
         return True
-    if handler.info is not None and (_delegates_to_get(handler.info.node) or _verifies_a_sender(handler.info.node)):
+    if handler.info is not None and (_delegates_to_idempotent(handler.info.node) or
+                                     _verifies_a_sender(handler.info.node)):
         return True
     segments = [s for s in handler.path.split("/") if s and not s.startswith(("{", "<", ":"))]
     last = segments[-1] if segments else ""
