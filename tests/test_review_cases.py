@@ -263,3 +263,28 @@ class OrderView(View):
 """)
     result = run_in(project)
     assert [(f.code, f.span.line) for f in result.findings] == [("RPL301", 15)]
+
+
+def test_a_random_key_stored_in_a_model_record_is_not_retry_only(project):
+    """A record of a `models` module made with the key is stored before anything is sent: a retry after a
+    crash reads the stored key. A request object of any other module is still a fresh key per call."""
+    write(project, "billing.py", """import uuid
+
+import requests
+
+from shop.models import PaymentEvent
+from shop.requests import ChargeRequest
+
+
+def refund(payment):
+    event = PaymentEvent(payment=payment, idempotency_key=str(uuid.uuid4()))
+    event.save()
+    return event
+
+
+def charge(payment):
+    request = ChargeRequest(amount=payment.amount, idempotency_key=str(uuid.uuid4()))
+    return requests.post("https://pay.example.com/charges", json=request.to_dict())
+""")
+    result = run_in(project)
+    assert [(f.code, f.span.line) for f in result.findings] == [("RPL201", 16)]

@@ -95,6 +95,15 @@ def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict:
     return helpers
 
 
+def _is_model_record(qualified: str | None) -> bool:
+    """`TransactionEvent(idempotency_key=...)` with the class from a `models` module: a database record made
+    with the key, stored before anything is sent (Django and SQLAlchemy apps keep models in `models`)."""
+    if not qualified or "." not in qualified:
+        return False
+    *modules, name = qualified.split(".")
+    return name[:1].isupper() and "models" in modules
+
+
 def _saves(method: str) -> bool:
     """`save`, `persist`, `commit`, `store_key`, ...: a method of an object that stores the object itself."""
     return method.lower().startswith(("save", "persist", "store", "commit", "flush"))
@@ -277,12 +286,13 @@ class _Flow(Visitor):
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else \
             (node.func.value if isinstance(node.func, cst.Name) else "")
         client_call = bool(qualified and CLIENT_FACTORIES.search(qualified))
+        record = _is_model_record(qualified)
         for arg in node.args:
             if arg.keyword is None:
                 continue
             keyword = arg.keyword.value
             if is_key_name(keyword, self.extra_keys) or KEYWORD_SINKS_BY_METHOD.get(method) == keyword:
-                self._sink(arg.value, keyword, client_default=client_call, where=arg.value)
+                self._sink(arg.value, keyword, client_default=client_call, where=arg.value, stored=record)
             elif client_call and keyword in ("headers", "default_headers") and isinstance(arg.value, cst.Dict):
                 for element in arg.value.elements:
                     if isinstance(element, cst.DictElement):
@@ -318,7 +328,7 @@ class _Flow(Visitor):
                 if key is not None and is_key_name(key, self.extra_keys):
                     self._sink(element.value, key, where=element.value)
 
-    def _sink(self, value, key: str, client_default: bool = False, where=None) -> None:
+    def _sink(self, value, key: str, client_default: bool = False, where=None, stored: bool = False) -> None:
         if any(s.node is where for s in self.result.sinks):
             return  # the same value seen through a keyword and its dict
         taint = self.taint(value)
@@ -326,6 +336,8 @@ class _Flow(Visitor):
             static = self._static(value)
             if static is not None:
                 taint = Taint("static", static, value)
+        if taint is not None and stored:
+            taint.persisted = True  # a later send of the record's key sends the stored one
         self.result.sinks.append(KeySink(where or value, key, taint, self._loop_ids(), client_default,
                                          bool(taint and taint.persisted)))
 
