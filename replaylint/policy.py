@@ -20,6 +20,11 @@ HIGH_HARM_NOUNS = frozenset(
     bookings reservation reservations purchase purchases disbursement disbursements remittance remittances
     sms message messages call calls fax faxes""".split()
 )
+# Words that make a harm noun plumbing: a webhook or event `subscription` bills nobody, a `message` queue or
+# `call` back delivers to a machine, not a person.
+PLUMBING_WORDS = frozenset("webhook webhooks event events notification notifications topic topics hook hooks "
+                           "queue queues callback callbacks".split())
+PLUMBING_NOUNS = frozenset("subscription subscriptions message messages call calls".split())
 HIGH_HARM_VERBS = frozenset("pay charge capture refund transfer withdraw send notify email text dispatch "
                             "purchase book reserve order checkout disburse remit".split())
 
@@ -61,8 +66,12 @@ def word_harm(operation_id: str, segment: str, tags=()) -> Harm | None:
     """High when the operation's names talk about money or messages to people."""
     op_words = words(operation_id.rsplit("/", 1)[-1])
     segment_words = words(segment)
-    for name_words in (op_words, segment_words, *(words(tag) for tag in tags)):
+    names = (op_words, segment_words, *(words(tag) for tag in tags))
+    plumbing = any(PLUMBING_WORDS.intersection(name_words) for name_words in names)
+    for name_words in names:
         hits = HIGH_HARM_NOUNS.intersection(name_words)
+        if plumbing:
+            hits -= PLUMBING_NOUNS
         if hits:
             return Harm("high", f"its name mentions {sorted(hits)[0]!r}", "words")
     for name_words in (op_words, segment_words):

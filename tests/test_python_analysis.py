@@ -572,3 +572,17 @@ def test_status_fields_are_judged_by_the_alias_or_enum_they_name(project):
     assert [(code, line) for code, line, *_ in found] == [
         ("RPL304", lines.index('Lifecycle = Literal["queued", "running"]') + 1),
         ("RPL304", lines.index("class Kind(str, enum.Enum):") + 1)]
+
+
+@pytest.mark.parametrize("operation_id, segment, level", [
+    ("CreateWebhookSubscription", "subscriptions", None),  # plumbing: bills nobody
+    ("createSubscription", "subscriptions", "high"),
+    ("publishEventMessage", "messages", None),
+    ("sendMessage", "messages", "high"),
+    ("createWebhookPayment", "payments", "high"),  # money stays money
+])
+def test_harm_words_in_plumbing_names(operation_id, segment, level):
+    from replaylint.policy import word_harm
+
+    harm = word_harm(operation_id, segment)
+    assert (harm.level if harm else None) == level
