@@ -161,12 +161,12 @@ class FileStates:
 
 
 class Listings:
-    """What the last walk found in each folder of the project, kept while the folder's inode and mtime are
-    unchanged: adding, removing or renaming an entry changes its folder's mtime, so a warm walk makes one stat
-    per folder instead of listing it. Only folders below the project root whose relevant entries hold no
-    symbolic link are kept (a link's target can change without its folder noticing), and only when their
-    mtime is older than the run by a margin (a change in the same clock tick would go unseen, as in git's
-    "racy" index entries). Exclusions and `.gitignore` rules are still applied to every entry on every run.
+    """What the last walk found in each folder of the project, kept while the folder's inode, mtime and ctime
+    are unchanged: adding, removing or renaming an entry changes its folder's mtime, so a warm walk makes one
+    stat per folder instead of listing it. Only folders below the project root that hold no symbolic link are
+    kept (a link's target can change without its folder noticing), and only when their last change is older
+    than the run by a margin (a change in the same clock tick would go unseen, as in git's "racy" index
+    entries). Exclusions and `.gitignore` rules are still applied to every entry on every run.
 
     Each folder's record is one string, "inode/mtime.ctime/flags//sub-folders//files", names joined by "/"
     (the one character no name can hold): strings load from JSON in a third of the time of nested lists."""
