@@ -70,8 +70,11 @@ def is_intent_header(name: str, extra: set[str] = frozenset()) -> bool:
 
 
 def is_intent_field(name: str, extra: set[str] = frozenset()) -> bool:
+    """A body or query field named like a key, or like a key header (Azure's `repeatabilityRequestId`); not
+    `operation_id`, which as a field names a long-running operation."""
     key = squash(name)
-    return "idempoten" in key or "dedup" in key or key in INTENT_FIELDS or key in extra
+    return "idempoten" in key or "dedup" in key or key in INTENT_FIELDS or key in extra or \
+        (key in INTENT_HEADERS and key != "operationid")
 
 
 def is_tracing_name(name: str) -> bool:
@@ -87,14 +90,15 @@ def describes_key(description) -> bool:
 
 STATE_WORDS = {
     "not-started": """notstarted pending queued submitted accepted received scheduled created new open waiting
-        validating draft initialized initialised requested enqueued registered unprocessed""",
+        validating draft initialized initialised requested enqueued unprocessed""",
     "in-progress": """running inprogress processing started executing active creating updating deleting
         provisioning finalizing finalising intransit retry retrying cancelling canceling pendingredrive
         suspending working sending receiving inflight ongoing building deploying starting stopping
         transferring uploading importing exporting""",
     "succeeded": """succeeded success successful completed complete done finished fulfilled paid settled
         approved captured delivered successcriteriamet sent available published built deployed merged
-        applied verified posted ready connected passed fixed authorised authorized valid won""",
+        applied verified posted ready connected passed fixed authorised authorized valid won processed ok
+        signed provisioned registered""",
     "failed": """failed failure error errored declined rejected timedout timeout terminated aborted
         failuretarget undelivered bounced reversed returned refused denied dismissed invalidated unverified
         incomplete invalid lost""",
@@ -129,10 +133,9 @@ class StateVocabulary:
         for value, word in normalised.items():
             if word in INDETERMINATE:
                 continue
-            for kind, vocabulary in self.kinds.items():
-                if word in vocabulary or (kind == "not-started" and word.startswith("requires")):
-                    found.setdefault(kind, []).append(str(value))
-                    break
+            kind = self._kind(word) or self._compound_kind(str(value))
+            if kind:
+                found.setdefault(kind, []).append(str(value))
         # An approval lifecycle (pending -> accepted | declined): "accepted" is its success.
         accepted = [v for v in found.get("not-started", []) if squash(v) == "accepted"]
         if accepted and "succeeded" not in found and {"declined", "rejected", "denied", "refused"} & {squash(v) for v in values
@@ -156,6 +159,20 @@ class StateVocabulary:
                 del found["in-progress"]
             found["succeeded"] = active
         return found
+
+    def _kind(self, word: str) -> str | None:
+        for kind, vocabulary in self.kinds.items():
+            if word in vocabulary or (kind == "not-started" and word.startswith("requires")):
+                return kind
+        return None
+
+    def _compound_kind(self, value: str) -> str | None:
+        """`ACTION_FAILED`, `INTERNAL_ERROR`, `provisioning-failed`: the state a compound's last word says,
+        else its first (`failed_retryable`, `pending_review`)."""
+        parts = words(value)
+        if len(parts) < 2 or parts[0] in ("not", "non", "un"):
+            return None
+        return self._kind(parts[-1]) or self._kind(parts[0])
 
     @staticmethod
     def missing_terminals(classified: dict[str, list[str]]) -> list[str]:

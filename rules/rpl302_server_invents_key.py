@@ -165,8 +165,10 @@ class _Inventions(Visitor):
     def visit_BooleanOperation(self, node):
         if isinstance(node.operator, cst.Or):
             key = key_string_in(node.left, self.ctx.extra_keys)
-            if key is None and isinstance(node.left, cst.Name) and is_key_name(node.left.value, self.ctx.extra_keys):
-                key = node.left.value  # `idempotency_key or str(uuid4())` on a key parameter
+            if key is None and isinstance(node.left, cst.Name) and is_key_name(node.left.value, self.ctx.extra_keys) \
+                    and self.ctx.is_server_module:
+                key = node.left.value  # `idempotency_key or str(uuid4())` on a key parameter; in a client
+                # library the same line is the SDK's fallback for callers (RPL201's and RPL203's business)
             source = mentions_random(self.ctx, node.right)
             if key and source:
                 self.found.append((node.right, f"{source}()", key, self.scope[-1]))

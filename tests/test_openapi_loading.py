@@ -353,3 +353,45 @@ def test_state_verbs_in_paths(project, segment, flagged):
                                            "paths": {f"/users/{{id}}/{segment}": op}}))
     _, found = findings(["api.json"], select=["RPL101"])
     assert bool(found) is flagged
+
+
+@pytest.mark.parametrize("values, missing", [
+    (["IN_PROGRESS", "COMPLETED", "ACTION_FAILED"], []),  # compounds say their state in a word
+    (["pending", "provisioning", "provisioned", "provisioning-failed"], []),
+    (["QUEUED", "RUNNING", "INTERNAL_ERROR"], ["success"]),
+    (["pending-registration", "registered", "registration-failure"], []),
+])
+def test_compound_status_values(values, missing):
+    from replaylint.vocabulary import StateVocabulary
+
+    states = StateVocabulary()
+    assert states.missing_terminals(states.classify(values)) == missing
+
+
+def test_an_id_wrapped_in_the_accepted_body_is_a_way_to_follow_the_work(project):
+    """DigitalOcean answers 202 with `{"firewall": {"id": ...}}` and serves GET /firewalls/{id}."""
+    wrapped = {"type": "object", "properties": {"firewall": {"type": "object", "properties": {
+        "id": {"type": "string"}, "status": {"type": "string"}}}}}
+    accepted = {"202": {"description": "accepted", "content": {"application/json": {"schema": wrapped}}}}
+    spec = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+        "/firewalls": {"post": {"operationId": "createFirewall", "responses": accepted}},
+        "/firewalls/{id}": {"get": {"responses": {"200": {"description": "ok"}}}}}}
+    write(project, "api.json", json.dumps(spec))
+    _, found = findings(["api.json"], select=["RPL108"])
+    assert found == []
+    del spec["paths"]["/firewalls/{id}"]
+    write(project, "api.json", json.dumps(spec))
+    _, found = findings(["api.json"], select=["RPL108"])
+    assert [f[0] for f in found] == ["RPL108"]
+
+
+def test_a_key_header_name_used_as_a_body_field_is_a_key(project):
+    """Azure SMS sends `repeatabilityRequestId` in the body: the Repeatability-Request-ID header's name."""
+    body = {"type": "object", "properties": {"message": {"type": "string"},
+                                             "repeatabilityRequestId": {"type": "string"}}}
+    spec = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/sms": {"post": {
+        "operationId": "sendSms", "requestBody": {"content": {"application/json": {"schema": body}}},
+        "responses": {"200": {"description": "sent"}}}}}}
+    write(project, "api.json", json.dumps(spec))
+    _, found = findings(["api.json"], select=["RPL101", "RPL102"])
+    assert [f[0] for f in found] == ["RPL102"]  # a key, if optional

@@ -586,3 +586,42 @@ def test_harm_words_in_plumbing_names(operation_id, segment, level):
 
     harm = word_harm(operation_id, segment)
     assert (harm.level if harm else None) == level
+
+
+def test_stacked_route_decorators_add_up_and_foreign_model_viewsets_are_not_drf(project):
+    write(project, "api.py", """from fastapi import APIRouter
+from mylib.registry import ModelViewSet
+from rest_framework import viewsets
+
+r = APIRouter()
+
+
+@r.put("/payments")
+@r.post("/payments")
+def pay(data: dict):
+    return data
+
+
+class LocaleViewSet(ModelViewSet):
+    pass
+
+
+class OrderViewSet(viewsets.ModelViewSet):
+    queryset = None
+""")
+    _, found = lint(["api.py"])
+    assert [(code, line) for code, line, *_ in found] == [("RPL301", 10), ("RPL301", 18)]
+
+
+def test_a_client_librarys_key_fallback_is_not_a_server_inventing_keys(project):
+    write(project, "client.py", """import uuid
+
+import requests
+
+
+def create_payment(data, idempotency_key=None):
+    idempotency_key = idempotency_key or str(uuid.uuid4())
+    return requests.post("https://api.example.com/payments", json=data, headers={"Idempotency-Key": idempotency_key})
+""")
+    _, found = lint(["client.py"])
+    assert [code for code, *_ in found] == ["RPL201"]

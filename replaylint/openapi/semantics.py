@@ -229,7 +229,9 @@ def has_monitor(op: Operation, response, keys=()) -> bool:
     if any(key.kind == "client-id" for key in keys) and _has_item_get(op):
         return True
     for schema in op.response_schemas(response):
-        names = [name for name, _, _ in properties(schema)]
+        fields = properties(schema)
+        # the id at the top, or in the one object the body wraps it in (`{"firewall": {"id": ...}}`)
+        names = [name for name, _, _ in fields] + [name for _, prop, _ in fields for name, _, _ in properties(prop)]
         if any(ID_PROPERTY.search(name) for name in names) and _has_related_get(op):
             return True
     return False

@@ -208,7 +208,7 @@ def find_handlers(model: ModuleModel, registered: dict | None = None) -> list[Ha
             handlers.append(Handler(info, None, methods, path, info.node.name))
     for name, cls in view_classes.items():
         defined = {f.name for f in model.functions if f.cls is cls}
-        if any(IMPLICIT_CREATE.search(base) for base in cls.bases) and not defined & {"post", "create"} \
+        if any(_creates_implicitly(base) for base in cls.bases) and not defined & {"post", "create"} \
                 and not IMPLICIT_CREATE.search(cls.name):
             handlers.append(Handler(None, cls, {"POST"}, "", cls.node.name))
     return handlers
@@ -395,37 +395,55 @@ def _is_abstract_view(model: ModuleModel, cls: ClassInfo) -> bool:
     return any(base.split(".")[-1] == cls.name for other in model.classes.values() for base in other.bases)
 
 
+def _creates_implicitly(base: str) -> bool:
+    """DRF's and Django's generic create views (a `ModelViewSet` of another library is not DRF's); a bare
+    name is one this module's imports do not explain (a star import): taken at its word."""
+    return bool(IMPLICIT_CREATE.search(base)) and ("." not in base or base.startswith(("rest_framework.",
+                                                                                         "django.")))
+
+
 def _is_view_base(base: str) -> bool:
     return bool(VIEW_BASES.match(base)) or base.split(".")[-1].endswith(VIEW_SUFFIXES)
 
 
 def _decorated_handler(model: ModuleModel, info: FunctionInfo) -> Handler | None:
-    for qualified, decorator in info.decorators:
-        expr = decorator.decorator
-        call = expr if isinstance(expr, cst.Call) else None
-        last = qualified.split(".")[-1]
-        methods: set[str] = set()
-        path = ""
+    """A function under route decorators; stacked ones (`@r.put("/acl")` over `@r.patch("/acl")`) add up."""
+    found = [handler for qualified, decorator in info.decorators
+             if (handler := _route_decorator(model, info, qualified, decorator)) is not None]
+    if not found:
+        return None
+    methods = set().union(*(handler.methods for handler in found))
+    path = next((handler.path for handler in found if handler.path), "")
+    return Handler(info, info.cls, methods, path, info.node.name)
+
+
+def _route_decorator(model: ModuleModel, info: FunctionInfo, qualified: str, decorator) -> Handler | None:
+    """The route one decorator declares (`@app.post("/x")`, `@require_POST`, DRF's `@api_view`), or None."""
+    expr = decorator.decorator
+    call = expr if isinstance(expr, cst.Call) else None
+    last = qualified.split(".")[-1]
+    methods: set[str] = set()
+    path = ""
+    if call is not None:
+        path = _path_argument(call)
+        if path:
+            path = _join_paths(_router_prefix(model, call), path)
+    if last in HTTP_VERBS and (path or _is_framework(qualified)) and (call is not None or _is_framework(qualified)):
+        methods = {HTTP_VERBS[last]}
+    elif last in ("route", "api_route", "add_route") and call is not None:
+        methods = _methods_keyword(call, default={"GET"})
+    elif last == "require_POST" or qualified.endswith("require_POST"):
+        methods = {"POST"}
+    elif last == "require_http_methods" and call is not None and call.args:
+        methods = _string_list(call.args[0].value)
+    elif last == "api_view" and qualified.startswith(("rest_framework", "api_view")):
+        methods = _string_list(call.args[0].value) if call is not None and call.args else {"GET"}
         if call is not None:
-            path = _path_argument(call)
-            if path:
-                path = _join_paths(_router_prefix(model, call), path)
-        if last in HTTP_VERBS and (path or _is_framework(qualified)) and (call is not None or _is_framework(qualified)):
-            methods = {HTTP_VERBS[last]}
-        elif last in ("route", "api_route", "add_route") and call is not None:
-            methods = _methods_keyword(call, default={"GET"})
-        elif last == "require_POST" or qualified.endswith("require_POST"):
-            methods = {"POST"}
-        elif last == "require_http_methods" and call is not None and call.args:
-            methods = _string_list(call.args[0].value)
-        elif last == "api_view" and qualified.startswith(("rest_framework", "api_view")):
-            methods = _string_list(call.args[0].value) if call is not None and call.args else {"GET"}
-            if call is not None:
-                methods |= _methods_keyword(call, default=set())
-        elif last == "action" and qualified.startswith(("rest_framework", "action")) and call is not None:
-            methods = _methods_keyword(call, default={"GET"})
-        if methods:
-            return Handler(info, info.cls, methods, path, info.node.name)
+            methods |= _methods_keyword(call, default=set())
+    elif last == "action" and qualified.startswith(("rest_framework", "action")) and call is not None:
+        methods = _methods_keyword(call, default={"GET"})
+    if methods:
+        return Handler(info, info.cls, methods, path, info.node.name)
     return None
 
 
