@@ -308,6 +308,9 @@ def test_operations_named_as_setting_a_value(project, operation_id, flagged):
     ("/us_zip_lookups", "", False),  # a read verb's plural noun names a collection of reads
     ("/audio/translations", "", False),
     ("/responses/input_tokens?beta=true", "", False),  # a variant marked with a query: the same route
+    ("/institutions/get_by_id", "", False),
+    ("/payments/decode", "", False),
+    ("/transfer/event/sync", "", False),
 ])
 def test_read_style_posts(project, path, operation_id, flagged):
     op = {"post": {"responses": {"200": {"description": "done"}}}}

@@ -47,7 +47,12 @@ def _route(path: str) -> str:
 
 
 def is_param_segment(segment: str) -> bool:
-    return segment.startswith("{") and segment.endswith("}")
+    """`{orderId}`, and Twilio's `{CallSid}.json` (a parameter with a format suffix)."""
+    if not segment.startswith("{"):
+        return False
+    end = segment.find("}")
+    return end == len(segment) - 1 or (end > 0 and segment[end + 1:end + 2] == "." and
+                                       segment[end + 2:].isalnum())
 
 
 @dataclass

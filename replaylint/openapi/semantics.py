@@ -21,7 +21,7 @@ READ_VERBS = frozenset(
     classify detect analyze analyse tokenize detokenize embed embeddings moderate moderations transcribe
     transcriptions translate summarize summarise recognize parse rerank infer inference predict extract completions
     completion generations speech inputtokens counttokens compact ask textgen autocompletion translation
-    transcription classification detection""".split()
+    transcription classification detection decode download sync""".split()
 )
 # Nouns that end a segment naming a collection of reads: `/us_zip_lookups`, `/tax_calculations`.
 READ_NOUNS = frozenset("""lookups searches queries estimates calculations simulations validations previews
@@ -88,6 +88,8 @@ def is_read_like(op: Operation) -> bool:
         rpc_style = not any(c in segment for c in "-_")
         if len(segment_words) == 1 or leading not in ("get", "list", "match") or (rpc_style and leading != "match"):
             return True
+        if leading == "get" and segment_words[segment_words.index("get") + 1:][:1] in (("by",), ("all",), ("many",)):
+            return True  # `/institutions/get_by_id`, `/get-all`
     op_words = words(op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
     leading = _leading_verb(op_words)
     return leading in READ_VERBS and leading != "match"
