@@ -40,6 +40,12 @@ def looks_like_spec(path: str) -> bool:
     return bool(marker.search(text))
 
 
+def _named_as_spec(path: str) -> bool:
+    """`openapi.yaml`, `swagger.json`: a file that says by its name it is a spec, whatever it holds."""
+    stem = os.path.basename(path).lower().rsplit(".", 1)[0]
+    return stem in ("openapi", "swagger")
+
+
 class Ignorer:
     """exclude globs (Ruff-style: matched against the name and the root-relative path) and .gitignore files.
     Paths are plain absolute strings: this runs for every file of a walk."""
@@ -206,8 +212,10 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
             if explicit:  # named: read and parsed, so the reason it is not a spec can be precise
                 inputs.specs.append(path)
                 inputs.explicit.add(path)
-            elif looks_like_spec(path):
+            elif looks_like_spec(path) or _named_as_spec(path):
                 inputs.specs.append(path)
+                if _named_as_spec(path):
+                    inputs.explicit.add(path)  # `openapi.yaml` is meant as a spec: analysed or reported
         elif explicit:
             inputs.problems.append(Problem(path, "not analysed: not a file replaylint reads "
                                                  "(expected .py, .yaml, .yml or .json)"))

@@ -84,6 +84,14 @@ def analyse_spec_file(path: str, text: str, config: Config, rules, explicit: boo
         return _analyse_spec_file(path, text, config, rules, explicit)
 
 
+def _why_not_a_spec(data) -> str:
+    if data is None:
+        return "the file is empty"
+    if not isinstance(data, dict):
+        return f"the top level is {'a list' if isinstance(data, list) else 'a scalar'}, not a mapping"
+    return "no top-level openapi or swagger key"
+
+
 def _analyse_spec_file(path: str, text: str, config: Config, rules, explicit: bool):
     shown = display_path(path)
     absolute = os.path.abspath(path)
@@ -96,8 +104,8 @@ def _analyse_spec_file(path: str, text: str, config: Config, rules, explicit: bo
     if spec_version(doc.data) is None:
         if not explicit:
             return None  # a YAML/JSON file met while walking that is not a spec: not an input
-        return FileResult(shown, problems=[Problem(shown, "not analysed: not an OpenAPI document "
-                                                          "(no top-level openapi or swagger key)")], analysed=False)
+        return FileResult(shown, problems=[Problem(shown, f"not analysed: not an OpenAPI document "
+                                                          f"({_why_not_a_spec(doc.data)})")], analysed=False)
     spec_rules = [rule for rule in rules if rule.target == "openapi"]
     result = analyse_spec(doc, config, spec_rules, ref_root(path), display_path)
     if config.validate:

@@ -51,7 +51,12 @@ _NEEDS_PYYAML = LazyRegex(r"<<\s*:|^(?:---|\.\.\.)(?:\s|$)", re.M)  # merge keys
 def parse_yaml(path: str, text: str) -> Document:
     _check_yaml_shape(text)
     if yaml_rs is not None and not _NEEDS_PYYAML.search(text, 1):
-        data = _load_yaml_rs(text)
+        try:
+            data = _load_yaml_rs(text)
+        except DocumentError as exc:
+            if exc.line is None and "duplicate" in exc.message:
+                return _parse_yaml_pyyaml(path, text)  # raises the same error, with the key's line
+            raise
         return Document(path, text, data, SourceMap(text, _YamlNodeLocator(text).locate))
     return _parse_yaml_pyyaml(path, text)
 
@@ -117,6 +122,8 @@ def _check_depth(root) -> None:
             raise DocumentError(f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(node, yaml.MappingNode):
             children = [value for pair in node.value for value in pair]
+            if not done:
+                _refuse_duplicate_keys(node)
         elif isinstance(node, yaml.SequenceNode):
             children = node.value
         else:
@@ -132,6 +139,18 @@ def _check_depth(root) -> None:
         sizes[id(node)] = 1  # in progress: a recursive alias counts once
         stack.append((node, depth, True))
         stack.extend((child, depth + 1, False) for child in children if id(child) not in sizes)
+
+
+def _refuse_duplicate_keys(node) -> None:
+    """YAML keys are unique (as the Rust loader enforces): a second `/orders:` is an error named where it
+    is, never a silent choice of which one counts. Merge keys (`<<`) may repeat what they merge."""
+    seen = set()
+    for key, _ in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+            if key.value in seen:
+                raise DocumentError(f"invalid YAML: duplicate mapping key: {key.value!r}", key.start_mark.line + 1,
+                                    key.start_mark.column + 1)
+            seen.add(key.value)
 
 
 class _YamlSourceMap:

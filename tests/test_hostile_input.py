@@ -232,3 +232,28 @@ def test_python_files_are_read_in_the_encoding_they_declare(project, capsys, coo
         assert code == 0 and not err
     else:
         assert code == 2 and f"legacy.py: not analysed: " in err and reason in err
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("openapi.json", b"[1, 2]", "the top level is a list"),
+    ("swagger.yaml", b"", "the file is empty"),
+    ("openapi.yml", b'"just text"\n', "the top level is a scalar"),
+])
+def test_a_file_named_as_a_spec_is_analysed_or_named_when_walking(project, capsys, name, content, reason):
+    write(project, "good.yaml", GOOD_SPEC)
+    write(project, "settings.yaml", "debug: true\n")  # any other YAML met while walking is not an input
+    (project / name).write_bytes(content)
+    code, out, err = check(capsys, ".")
+    assert_named(code, out, err, name, reason)
+    assert "settings.yaml" not in err
+
+
+@pytest.mark.parametrize("use_rust_loader", [True, False])
+def test_a_duplicate_yaml_key_is_named_with_its_line(project, capsys, monkeypatch, use_rust_loader):
+    from replaylint import yaml_documents
+
+    if not use_rust_loader:
+        monkeypatch.setattr(yaml_documents, "yaml_rs", None)
+    write(project, "good.yaml", GOOD_SPEC)
+    write(project, "dup.yaml", GOOD_SPEC + "  /orders:\n    get: {responses: {}}\n")
+    assert_named(*check(capsys, "good.yaml", "dup.yaml"), "dup.yaml", "duplicate mapping key: '/orders'", line=6)
