@@ -398,3 +398,14 @@ def test_a_key_header_name_used_as_a_body_field_is_a_key(project):
     write(project, "api.json", json.dumps(spec))
     _, found = findings(["api.json"], select=["RPL101", "RPL102"])
     assert [f[0] for f in found] == ["RPL102"]  # a key, if optional
+
+
+def test_a_boolean_named_like_a_key_is_not_a_key(project):
+    """Plaid's `is_idempotent: true` says something of the request; it names no intent."""
+    body = {"type": "object", "properties": {"is_idempotent": {"type": "boolean"}, "amount": {"type": "integer"}}}
+    spec = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/transfers": {"post": {
+        "operationId": "createTransfer", "requestBody": {"content": {"application/json": {"schema": body}}},
+        "responses": {"200": {"description": "done"}}}}}}
+    write(project, "api.json", json.dumps(spec))
+    _, found = findings(["api.json"], select=["RPL101", "RPL102", "RPL106"])
+    assert [f[0] for f in found] == ["RPL101"]

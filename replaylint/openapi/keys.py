@@ -114,6 +114,8 @@ class KeyFinder:
 
     def _body_property(self, op: Operation, name: str, prop: Node, required: bool) -> list[KeyInput]:
         description = prop.value.get("description") if prop.is_map() else None
+        if prop.is_map() and prop.value.get("type") == "boolean":
+            return []  # `is_idempotent: true` says something of the request; a key is a value
         squashed = squash(name)
         if squashed in self.extra_fields:
             return [KeyInput(name, "body", "intent", required, prop, prop)]
