@@ -66,12 +66,11 @@ paths:
 
     def check(self, spec):
         for op in spec.operations:
-            if op.method not in ("POST", "PATCH") or not spec.needs_key(op) or spec.harm(op).level == "none" \
-                    or op.unresolved_inputs:
+            if op.method not in ("POST", "PATCH") or not spec.needs_key(op) or spec.harm(op).level == "none":
                 continue
             keys = spec.keys(op)
             tracing = [key for key in keys if key.kind == "tracing"]
-            if tracing and not intent_keys(keys):
+            if tracing and not intent_keys(keys) and not op.unresolved_inputs:
                 key = tracing[0]
                 spec.report(
                     self, key.node,
