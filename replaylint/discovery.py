@@ -25,6 +25,7 @@ class Inputs:
     specs: list[str] = field(default_factory=list)
     python: list[str] = field(default_factory=list)
     explicit: set[str] = field(default_factory=set)  # named on the command line: must be analysed or reported
+    named_only: set[str] = field(default_factory=set)  # walked, a spec by its file name only (`openapi.yaml`)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -212,10 +213,11 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
             if explicit:  # named: read and parsed, so the reason it is not a spec can be precise
                 inputs.specs.append(path)
                 inputs.explicit.add(path)
-            elif looks_like_spec(path) or _named_as_spec(path):
+            elif looks_like_spec(path):
                 inputs.specs.append(path)
-                if _named_as_spec(path):
-                    inputs.explicit.add(path)  # `openapi.yaml` is meant as a spec: analysed or reported
+            elif _named_as_spec(path):  # `openapi.yaml` is meant as a spec: analysed, or a note says why not
+                inputs.specs.append(path)
+                inputs.named_only.add(path)
         elif explicit:
             inputs.problems.append(Problem(path, "not analysed: not a file replaylint reads "
                                                  "(expected .py, .yaml, .yml or .json)"))

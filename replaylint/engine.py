@@ -78,10 +78,18 @@ def gc_paused():
             gc.enable()
 
 
-def analyse_spec_file(path: str, text: str, config: Config, rules, explicit: bool = True):
-    """Analyse one spec file; every failure becomes a Problem naming the file. None: not a spec after all."""
+def analyse_spec_file(path: str, text: str, config: Config, rules, explicit: bool = True,
+                      named_only: bool = False):
+    """Analyse one spec file; every failure becomes a Problem naming the file. None: not a spec after all.
+    `named_only`: met while walking, a spec by its name alone (`openapi.yaml`): if it is not one (a Helm
+    template, a swagger-ui config), a note says so, and the run does not fail for it."""
     with gc_paused():
-        return _analyse_spec_file(path, text, config, rules, explicit)
+        result = _analyse_spec_file(path, text, config, rules, explicit or named_only)
+    if named_only and result is not None and not result.analysed:
+        return FileResult(result.path, notes=[Note(p.path, p.message.replace(
+            "not analysed: ", "not analysed (a spec by its name only): ", 1), p.line, p.column)
+            for p in result.problems], analysed=False)
+    return result
 
 
 def _why_not_a_spec(data) -> str:
@@ -89,6 +97,9 @@ def _why_not_a_spec(data) -> str:
         return "the file is empty"
     if not isinstance(data, dict):
         return f"the top level is {'a list' if isinstance(data, list) else 'a scalar'}, not a mapping"
+    for key in ("openapi", "swagger"):
+        if key in data:
+            return f"its `{key}` field is not a version number"
     return "no top-level openapi or swagger key"
 
 
@@ -292,7 +303,8 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
     failed = files.prepare(inputs.specs, MAX_FILE_BYTES, facts=False) + \
         files.prepare(inputs.python, MAX_READ_BYTES, facts=True)
     facts, facts_fingerprint = _facts_fingerprint(inputs.python, files, config, states)
-    tasks = [("spec", path, None, path in inputs.explicit) for path in inputs.specs if path in files.digests]
+    tasks = [("spec", path, None, path in inputs.explicit, path in inputs.named_only) for path in inputs.specs
+             if path in files.digests]
     tasks += [("python", path, None) for path in inputs.python if path in files.digests]
     caches = {"spec": Cache(config.root, config, rules), "python": Cache(config.root, config, rules,
                                                                         extra=facts_fingerprint)} \

@@ -66,11 +66,9 @@ def word_harm(operation_id: str, segment: str, tags=()) -> Harm | None:
     """High when the operation's names talk about money or messages to people."""
     op_words = words(operation_id.rsplit("/", 1)[-1])
     segment_words = words(segment)
-    names = (op_words, segment_words, *(words(tag) for tag in tags))
-    plumbing = any(PLUMBING_WORDS.intersection(name_words) for name_words in names)
-    for name_words in names:
+    for name_words in (op_words, segment_words, *(words(tag) for tag in tags)):
         hits = HIGH_HARM_NOUNS.intersection(name_words)
-        if plumbing:
+        if PLUMBING_WORDS.intersection(name_words):  # in the same name: `CreateWebhookSubscription`
             hits -= PLUMBING_NOUNS
         if hits:
             return Harm("high", f"its name mentions {sorted(hits)[0]!r}", "words")

@@ -104,6 +104,7 @@ STATE_WORDS = {
         incomplete invalid lost""",
     "cancelled": """canceled cancelled revoked voided void expired deleted withdrawn superseded""",
 }
+COMPOUND_QUALIFIERS = {"not", "non", "un", "pre", "partially", "partial"}
 JOB_WORDS = {"queued", "scheduled", "submitted", "enqueued", "waiting"}  # these make `ready` the end of a job
 TERMINAL_EXAMPLES = {"success": "a success state (succeeded)", "failure": "failure states (failed, cancelled)"}
 RESTING_SUCCESS = {"active", "available", "enabled", "ready", "connected"}
@@ -167,12 +168,14 @@ class StateVocabulary:
         return None
 
     def _compound_kind(self, value: str) -> str | None:
-        """`ACTION_FAILED`, `INTERNAL_ERROR`, `provisioning-failed`: the state a compound's last word says,
-        else its first (`failed_retryable`, `pending_review`)."""
+        """`ACTION_FAILED`, `INTERNAL_ERROR`, `provisioning-failed`: the state a compound's last word says;
+        its first only for a failure or a wait (`failed_retryable`, `pending_review`). Not `partially_paid`
+        nor `ready_for_review`, which are on the way, nor negations."""
         parts = words(value)
-        if len(parts) < 2 or parts[0] in ("not", "non", "un"):
+        if len(parts) < 2 or parts[0] in COMPOUND_QUALIFIERS:
             return None
-        return self._kind(parts[-1]) or self._kind(parts[0])
+        first = self._kind(parts[0])
+        return self._kind(parts[-1]) or (first if first in ("failed", "cancelled", "not-started") else None)
 
     @staticmethod
     def missing_terminals(classified: dict[str, list[str]]) -> list[str]:

@@ -147,10 +147,10 @@ def _refuse_duplicate_keys(node) -> None:
     seen = set()
     for key, _ in node.value:
         if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
-            if key.value in seen:
+            if (key.tag, key.value) in seen:  # `200:` and `"200":` are two keys (an int and a string)
                 raise DocumentError(f"invalid YAML: duplicate mapping key: {key.value!r}", key.start_mark.line + 1,
                                     key.start_mark.column + 1)
-            seen.add(key.value)
+            seen.add((key.tag, key.value))
 
 
 class _YamlSourceMap:

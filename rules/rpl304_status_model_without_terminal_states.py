@@ -21,9 +21,10 @@ class StatusModelWithoutTerminalStates(Rule):
     what = """
         Flags a Python `Enum` / `StrEnum` / `IntEnum`, a Django `TextChoices` / `IntegerChoices`, or a
         `Literal[...]` annotation or alias, whose name (or the field it types, as in `status: Lifecycle`)
-        says status, state, phase, stage or outcome, whose values are lifecycle words, and which has no success state or no failure-or-cancel
-        state. Resource states whose only success is a resting word (`active`) are not flagged. The vocabulary
-        is the spec rules' (RPL109), extended by `[states]` in config.
+        says status, state, phase, stage or outcome, whose values are lifecycle words, and which has no
+        success state or no failure-or-cancel state. Resource states whose only success is a resting word
+        (`active`) are not flagged. The vocabulary is the spec rules' (RPL109), extended by `[states]` in
+        config.
     """
     why = """
         A caller that comes back to ask how its work went needs an answer that ends the question; a status
@@ -123,7 +124,7 @@ def _status_declarations(body, scope: str):
     """(node to report, name, values, anchor) for Enum/Choices classes and Literal declarations that are
     named like a status, or that type a status-named field (`status: JobPhase`, `state: Lifecycle | None`),
     at module level and in class bodies; each once."""
-    named: dict[str, tuple] = {}  # Enum/Choices classes and Literal aliases of the module, by name
+    named: dict[str, list] = {}  # Enum/Choices classes and Literal aliases of the module, by (bare) name
     fields: list[tuple] = []  # (declaration, its annotation or value) of status-named fields and aliases
     _collect(body, scope, named, fields)
     reported = set()
@@ -132,11 +133,11 @@ def _status_declarations(body, scope: str):
         if values:
             yield declaration, name, values, anchor
             continue
-        typed = named.get(_typed_name(expr))
-        if typed is not None and id(typed) not in reported:
-            reported.add(id(typed))
-            yield typed
-    for typed in named.values():
+        for typed in named.get(_typed_name(expr), ()):  # every class of that name: which one is meant, the
+            if id(typed) not in reported:               # names alone cannot say
+                reported.add(id(typed))
+                yield typed
+    for typed in (typed for same_name in named.values() for typed in same_name):
         if id(typed) not in reported and is_status_name(typed[1]):
             reported.add(id(typed))
             yield typed
@@ -147,7 +148,8 @@ def _collect(body, scope: str, named: dict, fields: list) -> None:
         if isinstance(statement, ast.ClassDef):
             qualname = f"{scope}.{statement.name}" if scope else statement.name
             if any(_is_enum_base(base) for base in statement.bases):
-                named[statement.name] = (_name_node(statement), statement.name, _enum_values(statement), qualname)
+                named.setdefault(statement.name, []).append(
+                    (_name_node(statement), statement.name, _enum_values(statement), qualname))
             _collect(statement.body, qualname, named, fields)
         elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
             if is_status_name(statement.target.id):
@@ -157,7 +159,7 @@ def _collect(body, scope: str, named: dict, fields: list) -> None:
             target = statement.targets[0]
             values = _literal_values(statement.value)
             if values and not is_status_name(target.id):
-                named[target.id] = (target, target.id, values, scope or "<module>")  # `Lifecycle = Literal[...]`
+                named.setdefault(target.id, []).append((target, target.id, values, scope or "<module>"))  # alias
             elif is_status_name(target.id):
                 fields.append((target, target.id, statement.value, scope or "<module>"))
 

@@ -310,7 +310,12 @@ def test_operations_named_as_setting_a_value(project, operation_id, flagged):
     ("/responses/input_tokens?beta=true", "", False),  # a variant marked with a query: the same route
     ("/institutions/get_by_id", "", False),
     ("/payments/decode", "", False),
-    ("/transfer/event/sync", "", False),
+    ("/lists", "createList", True),  # a read verb's plural is not a read noun
+    ("/filters", "createFilter", True),
+    ("/v1/predictions", "createPrediction", True),
+    ("/create-estimates", "", True),
+    ("/invoices/{id}/send-previews", "", True),
+    ("/payments/sync", "", True),  # syncing may take a payment (Adyen Terminal)
 ])
 def test_read_style_posts(project, path, operation_id, flagged):
     op = {"post": {"responses": {"200": {"description": "done"}}}}
@@ -409,3 +414,14 @@ def test_a_boolean_named_like_a_key_is_not_a_key(project):
     write(project, "api.json", json.dumps(spec))
     _, found = findings(["api.json"], select=["RPL101", "RPL102", "RPL106"])
     assert [f[0] for f in found] == ["RPL101"]
+
+
+@pytest.mark.parametrize("value, kind", [
+    ("ready_for_review", None), ("partially_paid", None), ("pending_review", "not-started"),
+    ("failed_retryable", "failed"), ("not_paid", None),
+])
+def test_compound_values_on_the_way_are_not_terminal(value, kind):
+    from replaylint.vocabulary import StateVocabulary
+
+    found = StateVocabulary().classify([value])
+    assert (next(iter(found)) if found else None) == kind

@@ -574,17 +574,18 @@ def test_status_fields_are_judged_by_the_alias_or_enum_they_name(project):
         ("RPL304", lines.index("class Kind(str, enum.Enum):") + 1)]
 
 
-@pytest.mark.parametrize("operation_id, segment, level", [
-    ("CreateWebhookSubscription", "subscriptions", None),  # plumbing: bills nobody
-    ("createSubscription", "subscriptions", "high"),
-    ("publishEventMessage", "messages", None),
-    ("sendMessage", "messages", "high"),
-    ("createWebhookPayment", "payments", "high"),  # money stays money
+@pytest.mark.parametrize("operation_id, segment, tags, level", [
+    ("CreateWebhookSubscription", "webhook-subscriptions", (), None),  # plumbing: bills nobody
+    ("createSubscription", "subscriptions", (), "high"),
+    ("createSubscription", "subscriptions", ("Notifications",), "high"),  # a tag says nothing of this name
+    ("publishEventMessage", "event-messages", (), None),
+    ("sendMessage", "messages", (), "high"),
+    ("createWebhookPayment", "payments", (), "high"),  # money stays money
 ])
-def test_harm_words_in_plumbing_names(operation_id, segment, level):
+def test_harm_words_in_plumbing_names(operation_id, segment, tags, level):
     from replaylint.policy import word_harm
 
-    harm = word_harm(operation_id, segment)
+    harm = word_harm(operation_id, segment, tags)
     assert (harm.level if harm else None) == level
 
 
@@ -625,3 +626,40 @@ def create_payment(data, idempotency_key=None):
 """)
     _, found = lint(["client.py"])
     assert [code for code, *_ in found] == ["RPL201"]
+
+
+def test_a_class_named_in_an_annotation_is_not_a_dependency(project):
+    """`gateway: Gateway` is an outbound client the handler is given, not a reader of the request's key."""
+    write(project, "api.py", """from fastapi import FastAPI
+
+app = FastAPI()
+
+
+class Gateway:
+    def __init__(self, idempotency_key_factory=None):
+        self.factory = idempotency_key_factory
+
+
+@app.post("/payments")
+def pay(amount: int, gateway: Gateway):
+    return gateway
+""")
+    _, found = lint(["api.py"])
+    assert [(code, line) for code, line, *_ in found] == [("RPL301", 12)]
+
+
+def test_a_handler_on_two_paths_is_judged_on_each(project):
+    """`@app.post("/orders/search")` over `@app.post("/orders")`: the search is a read, the other is not."""
+    for first, second in (('"/orders/search"', '"/orders"'), ('"/orders"', '"/orders/search"')):
+        write(project, "api.py", f"""from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post({first})
+@app.post({second})
+def orders(body: dict):
+    return body
+""")
+        _, found = lint(["api.py"])
+        assert [(code, line) for code, line, *_ in found] == [("RPL301", 8)]

@@ -266,14 +266,16 @@ class OrderView(View):
 
 
 def test_a_random_key_stored_in_a_model_record_is_not_retry_only(project):
-    """A record of a `models` module made with the key is stored before anything is sent: a retry after a
-    crash reads the stored key. A request object of any other module is still a fresh key per call."""
-    write(project, "billing.py", """import uuid
+    """A record of this project's `models` made with the key, or a row made by a Django manager, is stored
+    before anything is sent: a retry after a crash reads the stored key. An SDK's request model is sent."""
+    write(project, "shop/__init__.py", "")
+    write(project, "shop/billing.py", """import uuid
 
 import requests
+import stripe
+from square.models import CreatePaymentRequest
 
-from shop.models import PaymentEvent
-from shop.requests import ChargeRequest
+from .models import Payment, PaymentEvent
 
 
 def refund(payment):
@@ -282,9 +284,15 @@ def refund(payment):
     return event
 
 
-def charge(payment):
-    request = ChargeRequest(amount=payment.amount, idempotency_key=str(uuid.uuid4()))
-    return requests.post("https://pay.example.com/charges", json=request.to_dict())
+def charge(order):
+    key = str(uuid.uuid4())
+    Payment.objects.create(order=order, idempotency_key=key)
+    return stripe.PaymentIntent.create(amount=order.total, idempotency_key=key)
+
+
+def charge_with_square(client, order):
+    request = CreatePaymentRequest(amount=order.total, idempotency_key=str(uuid.uuid4()))
+    return client.payments.create_payment(request)
 """)
     result = run_in(project)
-    assert [(f.code, f.span.line) for f in result.findings] == [("RPL201", 16)]
+    assert [(f.code, f.span.line) for f in result.findings] == [("RPL201", 23)]

@@ -21,6 +21,7 @@ from .schemas import nested_objects, properties
 
 
 KEY_IN_WORDS = LazyRegex(r"idempotency[-_ ]?keys?\b", re.I)  # "each key is an idempotency-key"
+NEGATION = LazyRegex(r"\b(not|no|never|instead of|unlike|other than)\b|n't\b")
 
 VERSION_FIELDS = {squash(n) for n in ("version", "version_token", "etag", "expected_version", "lock_version",
                                       "if_match", "revision")}
@@ -70,6 +71,8 @@ class KeyFinder:
         squashed = squash(name)
         if squashed in self.extra_headers or squashed in self.extra_fields:
             return [KeyInput(name, location, "intent", required, param, schema)]
+        if _is_boolean(schema if schema is not None else param):  # 2.0 puts `type` on the parameter
+            return []
         if location == "header":
             if squashed in ("ifmatch", "ifnonematch"):
                 return [KeyInput(name, location, "precondition", required, param, schema)]
@@ -114,14 +117,14 @@ class KeyFinder:
 
     def _body_property(self, op: Operation, name: str, prop: Node, required: bool) -> list[KeyInput]:
         description = prop.value.get("description") if prop.is_map() else None
-        if prop.is_map() and prop.value.get("type") == "boolean":
+        if _is_boolean(prop):
             return []  # `is_idempotent: true` says something of the request; a key is a value
         squashed = squash(name)
         if squashed in self.extra_fields:
             return [KeyInput(name, "body", "intent", required, prop, prop)]
         if is_tracing_name(name):
             return [KeyInput(name, "body", "intent" if describes_key(description) else "tracing", required, prop, prop)]
-        if is_intent_field(name) or (isinstance(description, str) and KEY_IN_WORDS.search(description)):
+        if is_intent_field(name) or _described_as_the_key(description):
             return [KeyInput(name, "body", "intent", required, prop, prop)]
         if squashed == "metadata" and op.method == "POST":
             meta = {n: (p, r) for n, p, r in properties(prop)}
@@ -136,11 +139,29 @@ class KeyFinder:
         # a POST that creates (201) at an address the GET of the same path reads: the client chose the address
         addressed = op.method == "PUT" or (op.method == "POST" and "201" in op.responses and op.spec.has_get(op.path))
         if addressed and segments and is_param_segment(segments[-1]):
-            name = segments[-1][1:-1]
+            name = segments[-1][1:segments[-1].index("}")]  # `{name}`, `{name}.json`
             param = next((p for p in op.parameters if p.value.get("name") == name and p.value.get("in") == "path"),
                          None)
             return [KeyInput(name, "path", "client-id", True, param or op.node)]
         return []
+
+
+def _is_boolean(schema: Node | None) -> bool:
+    """`type: boolean`, or 3.1's `type: [boolean, "null"]`."""
+    kind = schema.value.get("type") if schema is not None and schema.is_map() else None
+    return kind == "boolean" or (isinstance(kind, list) and "boolean" in kind and
+                                 all(k in ("boolean", "null") for k in kind))
+
+
+def _described_as_the_key(description) -> bool:
+    """"Each key is an idempotency-key", not "this is not the Idempotency-Key (send that as a header)"."""
+    if not isinstance(description, str):
+        return False
+    for match in KEY_IN_WORDS.finditer(description):
+        before = description[max(0, match.start() - 24):match.start()].lower()
+        if not NEGATION.search(before):
+            return True
+    return False
 
 
 def _is_id_like(schema: Node) -> bool:

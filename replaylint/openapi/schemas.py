@@ -41,10 +41,12 @@ def _properties(schema: Node, seen: set) -> Iterator[tuple[str, Node, bool]]:
                 yield from _properties(branch, seen)
 
 
-def has_broken_ref(schema: Node | None, max_depth: int = 6) -> bool:
-    """Does a schema, or one nested in it through properties, items and combiners, go through a `$ref` that
-    cannot be followed? Then what the schema accepts is unknown (the reference is reported where written)."""
-    stack, seen = [(schema, 0)], set()
+def has_broken_ref(schema: Node | None, max_depth: int = 3) -> bool:
+    """Does a schema, or one nested in it through properties, items and combiners as deep as keys are looked
+    for (keys.py), go through a `$ref` that cannot be followed? Then whether it takes a key is unknown (the
+    reference is reported where written). A schema met again nearer the top is walked again, so the answer
+    does not depend on the order of properties."""
+    stack, seen = [(schema, 0)], {}
     while stack:
         raw, depth = stack.pop()
         if raw is None or depth > max_depth:
@@ -52,9 +54,9 @@ def has_broken_ref(schema: Node | None, max_depth: int = 6) -> bool:
         node = raw.deref()
         if node is None:
             return True
-        if not node.is_map() or node.identity in seen:
+        if not node.is_map() or seen.get(node.identity, max_depth + 1) <= depth:
             continue
-        seen.add(node.identity)
+        seen[node.identity] = depth
         for key in WALKED_KEYS:
             child = node.child(key)
             if child is None:

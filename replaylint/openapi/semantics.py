@@ -21,12 +21,11 @@ READ_VERBS = frozenset(
     classify detect analyze analyse tokenize detokenize embed embeddings moderate moderations transcribe
     transcriptions translate summarize summarise recognize parse rerank infer inference predict extract completions
     completion generations speech inputtokens counttokens compact ask textgen autocompletion translation
-    transcription classification detection decode download sync""".split()
+    transcription translations classification detection decode download""".split()
 )
 # Nouns that end a segment naming a collection of reads: `/us_zip_lookups`, `/tax_calculations`.
 READ_NOUNS = frozenset("""lookups searches queries estimates calculations simulations validations previews
-    translations transcriptions classifications detections predictions suggestions autocompletions
-    completions embeddings moderations inferences""".split())
+    translations transcriptions classifications detections suggestions autocompletions""".split())
 # Verbs that, anywhere after a read verb, make the operation a write (`validate-and-charge`).
 MUTATING_VERBS = frozenset("create charge pay send submit place book capture refund transfer update delete apply "
                            "confirm execute cancel approve publish import upload add remove set".split())
@@ -79,10 +78,13 @@ def is_read_like(op: Operation) -> bool:
         return True  # issuing or revoking credentials
     segment_words = words(segment)
     leading = _leading_verb(segment_words)
+    op_words = words(op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
     if MUTATING_VERBS & set(segment_words[1:]):
         return False  # `/validate-and-charge` charges
-    if segment_words and (_is_read_word(squash(segment)) or _is_read_word(leading) or
-                          segment_words[-1] in READ_NOUNS):
+    if len(segment_words) > 1 and segment_words[-1] in READ_NOUNS and leading not in MUTATING_VERBS and \
+            _leading_verb(op_words) not in MUTATING_VERBS:
+        return True  # `/us_zip_lookups`, `/tax/calculations`; not `/create-estimates` nor `createPrediction`
+    if segment_words and (squash(segment) in READ_VERBS or leading in READ_VERBS):
         # `/search`, `/search-users`, `/bulk-retrieve`, `/token`, RPC-style `/getAccountHolder`; not
         # `/get-started`, `/list-product` or `/matches-...`
         rpc_style = not any(c in segment for c in "-_")
@@ -90,14 +92,8 @@ def is_read_like(op: Operation) -> bool:
             return True
         if leading == "get" and segment_words[segment_words.index("get") + 1:][:1] in (("by",), ("all",), ("many",)):
             return True  # `/institutions/get_by_id`, `/get-all`
-    op_words = words(op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
     leading = _leading_verb(op_words)
     return leading in READ_VERBS and leading != "match"
-
-
-def _is_read_word(word: str) -> bool:
-    """A read verb, or its noun in the plural as a collection names it (`/zip_lookups`, `/translations`)."""
-    return word in READ_VERBS or (word.endswith("s") and word[:-1] in READ_VERBS)
 
 
 def _leading_verb(name_words: tuple[str, ...]) -> str:
@@ -232,8 +228,9 @@ def has_monitor(op: Operation, response, keys=()) -> bool:
         return True
     for schema in op.response_schemas(response):
         fields = properties(schema)
-        # the id at the top, or in the one object the body wraps it in (`{"firewall": {"id": ...}}`)
-        names = [name for name, _, _ in fields] + [name for _, prop, _ in fields for name, _, _ in properties(prop)]
+        names = [name for name, _, _ in fields]
+        if len(fields) == 1:  # the one object the body wraps the work in (`{"firewall": {"id": ...}}`)
+            names += [name for name, _, _ in properties(fields[0][1])]
         if any(ID_PROPERTY.search(name) for name in names) and _has_related_get(op):
             return True
     return False

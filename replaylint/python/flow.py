@@ -95,13 +95,21 @@ def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict:
     return helpers
 
 
-def _is_model_record(qualified: str | None) -> bool:
-    """`TransactionEvent(idempotency_key=...)` with the class from a `models` module: a database record made
-    with the key, stored before anything is sent (Django and SQLAlchemy apps keep models in `models`)."""
+def _is_model_record(qualified: str | None, module: str) -> bool:
+    """`TransactionEvent(idempotency_key=...)` with the class from a `models` module of this project: a
+    database record made with the key, stored before anything is sent (Django and SQLAlchemy apps keep models
+    in `models`). Not an SDK's request model (`square.models.CreatePaymentRequest`): that is sent."""
     if not qualified or "." not in qualified:
         return False
     *modules, name = qualified.split(".")
-    return name[:1].isupper() and "models" in modules
+    local = qualified.startswith(".") or (bool(module) and modules[0] == module.split(".")[0])
+    return local and name[:1].isupper() and "models" in modules
+
+
+def _is_manager_write(func) -> bool:
+    """`Payment.objects.create(idempotency_key=...)`: Django's manager stores the key with the row."""
+    return isinstance(func, cst.Attribute) and func.attr.value in ("create", "get_or_create", "update_or_create") \
+        and isinstance(func.value, cst.Attribute) and func.value.attr.value == "objects"
 
 
 def _saves(method: str) -> bool:
@@ -286,7 +294,7 @@ class _Flow(Visitor):
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else \
             (node.func.value if isinstance(node.func, cst.Name) else "")
         client_call = bool(qualified and CLIENT_FACTORIES.search(qualified))
-        record = _is_model_record(qualified)
+        record = _is_model_record(qualified, self.model.name) or _is_manager_write(node.func)
         for arg in node.args:
             if arg.keyword is None:
                 continue

@@ -176,7 +176,9 @@ def find_handlers(model: ModuleModel, registered: dict | None = None) -> list[Ha
     handlers: list[Handler] = []
     view_classes = {name: cls for name, cls in _view_classes(model).items() if not _is_abstract_view(model, cls)}
     for info in model.functions:
-        handler = _decorated_handler(model, info)
+        decorated = _decorated_handlers(model, info)
+        handlers.extend(decorated[1:])
+        handler = decorated[0] if decorated else None
         if handler is None and info.cls is not None and info.cls.name in view_classes and info.parent is None:
             method = METHOD_NAMES.get(info.name)
             if method:
@@ -406,15 +408,18 @@ def _is_view_base(base: str) -> bool:
     return bool(VIEW_BASES.match(base)) or base.split(".")[-1].endswith(VIEW_SUFFIXES)
 
 
-def _decorated_handler(model: ModuleModel, info: FunctionInfo) -> Handler | None:
-    """A function under route decorators; stacked ones (`@r.put("/acl")` over `@r.patch("/acl")`) add up."""
-    found = [handler for qualified, decorator in info.decorators
-             if (handler := _route_decorator(model, info, qualified, decorator)) is not None]
-    if not found:
-        return None
-    methods = set().union(*(handler.methods for handler in found))
-    path = next((handler.path for handler in found if handler.path), "")
-    return Handler(info, info.cls, methods, path, info.node.name)
+def _decorated_handlers(model: ModuleModel, info: FunctionInfo) -> list[Handler]:
+    """A function under route decorators: one handler per path, the methods of stacked decorators added up
+    (`@r.put("/acl")` over `@r.patch("/acl")`); a route without a path joins the first path."""
+    by_path: dict[str, set[str]] = {}
+    for qualified, decorator in info.decorators:
+        route = _route_decorator(model, info, qualified, decorator)
+        if route is not None:
+            by_path.setdefault(route.path, set()).update(route.methods)
+    if "" in by_path and len(by_path) > 1:
+        pathless = by_path.pop("")
+        by_path[next(iter(by_path))].update(pathless)
+    return [Handler(info, info.cls, methods, path, info.node.name) for path, methods in by_path.items()]
 
 
 def _route_decorator(model: ModuleModel, info: FunctionInfo, qualified: str, decorator) -> Handler | None:
@@ -656,11 +661,20 @@ def _injects_key(model: ModuleModel, handler: Handler, extra=frozenset()) -> boo
     Depends(intent_key)`, `key: IntentKey` (an `Annotated[str, Header(...)]` alias), or `dependencies=
     [Depends(require_key)]` on the route; dependencies of dependencies too. A dependency reads its headers
     through its own parameters, so they count (a helper called in the body does not: its parameters are
-    what the handler passes)."""
+    what the handler passes, and neither does a class merely named in an annotation)."""
     functions = model.module_functions()
     methods = {(f.cls.name, f.name): f for f in model.functions if f.cls is not None and f.parent is None}
+    node = handler.info.node
     decorators = [d.decorator for _, d in handler.info.decorators if isinstance(d.decorator, cst.Call)]
-    pending = [*_names_in(handler.info.node.params), *(n for d in decorators for n in _names_in(d))]
+    for param in [*node.params.params, *node.params.kwonly_params]:
+        annotation = param.annotation.annotation if param.annotation else None
+        for name in _names_in(annotation):  # `key: IntentKey`, an alias of this module
+            alias = model.constants.get(name)
+            if alias is not None and _key_evidence(extra, alias):
+                return True
+    pending = [*_dependency_targets(node.params), *(n for d in decorators for n in _dependency_targets(d))]
+    pending += [n for name in _names_in(node.params) if (alias := model.constants.get(name)) is not None
+                for n in _dependency_targets(alias)]
     seen = {handler.info.name}
     while pending:
         name = pending.pop()
@@ -671,11 +685,28 @@ def _injects_key(model: ModuleModel, handler: Handler, extra=frozenset()) -> boo
         for reader in filter(None, readers):
             if _key_evidence(extra, reader.node.params, reader.node.body):
                 return True
-            pending += _names_in(reader.node.params)
-        alias = model.constants.get(name)
-        if alias is not None and _key_evidence(extra, alias):
-            return True
+            pending += _dependency_targets(reader.node.params)
     return False
+
+
+DEPENDENCY_MARKERS = ("Depends", "Security", "Provide", "Inject")
+
+
+def _dependency_targets(expr) -> list[str]:
+    """Names a framework injects: `Depends(intent_key)`, `Depends(RequireKey())`, `Security(...)`."""
+    targets = []
+
+    class _Markers(Visitor):
+        def visit_Call(self, call):
+            if (dotted(call.func) or "").split(".")[-1] in DEPENDENCY_MARKERS and call.args:
+                target = call.args[0].value
+                target = target.func if isinstance(target, cst.Call) else target
+                if isinstance(target, cst.Name):
+                    targets.append(target.value)
+
+    if expr is not None:
+        fast_visit(expr, _Markers())
+    return targets
 
 
 def _called_names(body) -> set[str]:
@@ -704,9 +735,11 @@ def _names_in(expr) -> list[str]:
 
 
 def class_has_key_field(cls: ClassInfo, extra=frozenset()) -> bool:
+    """A field named like a key, and not a flag (`is_idempotent: bool` says something of the request)."""
     for statement in _class_statements(cls):
         if isinstance(statement, cst.AnnAssign) and isinstance(statement.target, cst.Name):
-            if is_key_field_name(statement.target.value, extra):
+            flag = dotted(statement.annotation.annotation) in ("bool", "typing.Optional[bool]")
+            if is_key_field_name(statement.target.value, extra) and not flag:
                 return True
     return False
 
