@@ -7,7 +7,7 @@ from replaylint.python.lazy import cst
 
 from replaylint.python.flow import constructor_of
 from replaylint.python.model import dotted, string_value
-from replaylint.python.sources import BOTO3_TOKENS, STRIPE_MUTATIONS, is_key_name
+from replaylint.python.sources import BOTO3_MANUAL_TOKENS, BOTO3_TOKENS, STRIPE_MUTATIONS, is_key_name
 from replaylint.rule import Example, Rule
 
 
@@ -108,17 +108,18 @@ def list_charges():
                 missing = _missing_key(ctx.model, call, qualified or "", bindings, flow.dict_keys)
                 if missing is None:
                     continue
-                what, key = missing
+                what, key, filled = missing
+                why = "the SDK makes a new key per call" if filled else "nothing tells a repeat from new work"
                 ctx.report(
                     self, call,
-                    f"{what} is called without `{key}`: the SDK makes a new key per call, so a repeat after a "
-                    "restart does the work again",
+                    f"{what} is called without `{key}`: {why}, so a repeat after a restart does the work again",
                     f"pass `{key}=` with a value that names the intent (e.g. built from the order id)",
                     info.qualname, detail=what,
                 )
 
 
-def _missing_key(model, call: cst.Call, qualified: str, bindings, dict_keys=None) -> tuple[str, str] | None:
+def _missing_key(model, call: cst.Call, qualified: str, bindings, dict_keys=None) -> tuple[str, str, bool] | None:
+    """(the call, the key it leaves out, whether the SDK fills one in per call), or None."""
     if not isinstance(call.func, cst.Attribute):
         return None
     method = call.func.attr.value
@@ -139,15 +140,15 @@ def _missing_key(model, call: cst.Call, qualified: str, bindings, dict_keys=None
         bindings = {receiver: root_binding}
     if qualified.startswith("stripe.") and method in STRIPE_MUTATIONS and qualified.count(".") >= 2:
         if not _passes_key(call):
-            return qualified, "idempotency_key"
+            return qualified, "idempotency_key", True
     elif root_binding and root_binding[0].endswith("StripeClient") and method in STRIPE_MUTATIONS:
         if not _passes_key(call):
-            return f"{receiver}.{method}", "idempotency_key"
+            return f"{receiver}.{method}", "idempotency_key", True
     elif root_binding and root_binding[0].split(".")[-1] in ("client", "resource") and receiver in bindings:
         token = BOTO3_TOKENS.get(root_binding[1], {}).get(method)
         if token and token not in spread and \
                 not any(arg.keyword is not None and arg.keyword.value == token for arg in call.args):
-            return f"{root_binding[1]}.{method}", token
+            return f"{root_binding[1]}.{method}", token, (root_binding[1], method) not in BOTO3_MANUAL_TOKENS
     return None
 
 

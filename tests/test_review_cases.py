@@ -296,3 +296,24 @@ def charge_with_square(client, order):
 """)
     result = run_in(project)
     assert [(f.code, f.span.line) for f in result.findings] == [("RPL201", 23)]
+
+
+def test_queue_settings_are_not_keys_and_aws_calls_say_whether_the_sdk_fills_the_token(project):
+    """`ContentBasedDeduplication: "true"` is a FIFO queue setting; botocore fills `ClientToken` for
+    RunInstances but not for CloudFormation's CreateStack; CreateSnapshots takes none at all."""
+    write(project, "infra.py", """import boto3
+
+sqs = boto3.client("sqs")
+ec2 = boto3.client("ec2")
+cfn = boto3.client("cloudformation")
+
+
+def setup(name, stack):
+    sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})
+    ec2.create_snapshots(InstanceSpecification={"InstanceId": "i-1"})
+    ec2.run_instances(ImageId="ami-1", MinCount=1, MaxCount=1)
+    cfn.create_stack(StackName=stack, TemplateBody="{}")
+""")
+    result = run_in(project)
+    found = [(f.code, f.span.line, "fills" if "makes a new key" in f.message else "none") for f in result.findings]
+    assert found == [("RPL203", 11, "fills"), ("RPL203", 12, "none")]

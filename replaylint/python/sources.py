@@ -87,7 +87,8 @@ def is_key_name(name: str, extra=frozenset()) -> bool:
 
 
 NAMING_SUFFIXES = ("header", "headerkey", "headername", "keyname", "fieldname", "ttl", "expiry", "expires",
-                   "enabled", "required", "length", "prefix", "store", "storage", "cache", "backend")
+                   "enabled", "required", "length", "prefix", "store", "storage", "cache", "backend",
+                   "deduplication", "scope", "window", "mode", "policy", "strategy", "seconds")  # settings
 
 
 def header_name(text: str) -> str:
@@ -112,9 +113,8 @@ BOTO3_TOKENS = {
             "create_nat_gateway": "ClientToken", "create_vpc_endpoint": "ClientToken",
             "request_spot_instances": "ClientToken", "create_capacity_reservation": "ClientToken",
             "allocate_hosts": "ClientToken", "copy_image": "ClientToken", "create_network_interface": "ClientToken",
-            "create_volume": "ClientToken", "create_snapshots": "ClientToken",
-            "create_instances": "ClientToken"},
-    "ecs": {"create_service": "clientToken", "run_task": "clientToken", "start_task": "clientToken"},
+            "create_volume": "ClientToken", "create_instances": "ClientToken"},
+    "ecs": {"create_service": "clientToken", "run_task": "clientToken"},
     "cloudformation": {"create_stack": "ClientRequestToken", "update_stack": "ClientRequestToken",
                        "delete_stack": "ClientRequestToken", "execute_change_set": "ClientRequestToken"},
     "dynamodb": {"transact_write_items": "ClientRequestToken"},
@@ -124,6 +124,15 @@ BOTO3_TOKENS = {
     "efs": {"create_file_system": "CreationToken"},
     "emr-containers": {"start_job_run": "clientToken"},
 }
+# The calls whose token botocore does not fill in when it is left out (no `idempotencyToken` trait in the
+# service model, botocore 1.44): without it, AWS cannot tell a repeat at all.
+BOTO3_MANUAL_TOKENS = frozenset({
+    ("ec2", "create_vpc_endpoint"), ("ec2", "request_spot_instances"), ("ec2", "create_capacity_reservation"),
+    ("ec2", "allocate_hosts"), ("ecs", "create_service"), ("cloudformation", "create_stack"),
+    ("cloudformation", "update_stack"), ("cloudformation", "delete_stack"), ("cloudformation", "execute_change_set"),
+    ("acm", "request_certificate"), ("acm-pca", "issue_certificate"), ("acm-pca", "create_certificate_authority"),
+    ("stepfunctions", "start_execution"),
+})
 # Stripe calls that create, move money or send, per object method name.
 STRIPE_MUTATIONS = frozenset("""create confirm capture refund pay cancel finalize_invoice send_invoice void_invoice
     increment_authorization apply_customer_balance reverse verify_microdeposits attach detach""".split())
