@@ -425,3 +425,30 @@ def test_compound_values_on_the_way_are_not_terminal(value, kind):
 
     found = StateVocabulary().classify([value])
     assert (next(iter(found)) if found else None) == kind
+
+
+def test_a_put_that_says_it_replaces_the_collection_creates_nothing(project):
+    created = {"201": {"description": "created"}}
+    spec = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+        "/issues/{n}/labels": {"put": {"summary": "Replace all labels for an issue", "responses": created}},
+        "/issues/{n}/labels/{name}": {"get": {"responses": {"200": {"description": "ok"}}}},
+        "/issues/{n}/comments": {"put": {"summary": "Add a comment", "responses": created}},
+        "/issues/{n}/comments/{id}": {"get": {"responses": {"200": {"description": "ok"}}}}}}
+    write(project, "api.json", json.dumps(spec))
+    _, found = findings(["api.json"], select=["RPL107"])
+    assert [f[0] for f in found] == ["RPL107"] and len(found) == 1
+
+
+@pytest.mark.parametrize("description, keyed", [
+    ("Unique identifier of the event. It is crucial for ensuring idempotency.", True),
+    ("The id of the event. Creating events is not idempotent.", False),
+])
+def test_an_id_field_described_as_deduplicating_is_a_key(project, description, keyed):
+    body = {"type": "object", "required": ["transaction_id"], "properties": {
+        "transaction_id": {"type": "string", "description": description}, "code": {"type": "string"}}}
+    spec = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/events": {"post": {
+        "operationId": "createEvent", "requestBody": {"content": {"application/json": {"schema": body}}},
+        "responses": {"200": {"description": "done"}}}}}}
+    write(project, "api.json", json.dumps(spec))
+    _, found = findings(["api.json"], select=["RPL101"])
+    assert (found == []) is keyed

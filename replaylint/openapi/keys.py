@@ -21,6 +21,7 @@ from .schemas import nested_objects, properties
 
 
 KEY_IN_WORDS = LazyRegex(r"idempotency[-_ ]?keys?\b", re.I)  # "each key is an idempotency-key"
+DEDUPE_WORDS = LazyRegex(r"idempoten|de-?dup", re.I)
 NEGATION = LazyRegex(r"\b(not|no|never|instead of|unlike|other than)\b|n't\b")
 
 VERSION_FIELDS = {squash(n) for n in ("version", "version_token", "etag", "expected_version", "lock_version",
@@ -124,7 +125,8 @@ class KeyFinder:
             return [KeyInput(name, "body", "intent", required, prop, prop)]
         if is_tracing_name(name):
             return [KeyInput(name, "body", "intent" if describes_key(description) else "tracing", required, prop, prop)]
-        if is_intent_field(name) or _described_as_the_key(description):
+        if is_intent_field(name) or _described_as_the_key(description) or \
+                (squashed.endswith(("id", "key", "token", "reference")) and _said_to_dedupe(description)):
             return [KeyInput(name, "body", "intent", required, prop, prop)]
         if squashed == "metadata" and op.method == "POST":
             meta = {n: (p, r) for n, p, r in properties(prop)}
@@ -160,6 +162,16 @@ def _described_as_the_key(description) -> bool:
     for match in KEY_IN_WORDS.finditer(description):
         before = description[max(0, match.start() - 24):match.start()].lower()
         if not NEGATION.search(before):
+            return True
+    return False
+
+
+def _said_to_dedupe(description) -> bool:
+    """Lago's `transaction_id`: "unique ... crucial for ensuring idempotency"; not "is not idempotent"."""
+    if not isinstance(description, str):
+        return False
+    for match in DEDUPE_WORDS.finditer(description):
+        if not NEGATION.search(description[max(0, match.start() - 24):match.start()].lower()):
             return True
     return False
 

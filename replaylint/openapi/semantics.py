@@ -50,6 +50,7 @@ REPLAY_TEXT = LazyRegex(
     r"|(replay|replays|replayed)\b|return(s|ed)?\s+the\s+(existing|original)",
     re.I,
 )
+REPLACES_TEXT = LazyRegex(r"\b(replace|replaces|overwrite|overwrites)\b", re.I)
 MONITOR_SEGMENTS = frozenset("operations operation operationresults operationstatuses status statuses jobs job "
                              "tasks task".split())
 ID_PROPERTY = LazyRegex(r"^(id|name|uuid|key|href|url|self|links?|location|monitor|operation)$|(id|url|uri)$",
@@ -137,6 +138,8 @@ def creates_with_server_id(op: Operation) -> bool:
     segments = path_segments(op.path)
     if not segments or is_param_segment(segments[-1]) or "201" not in op.responses:
         return False
+    if REPLACES_TEXT.search(op.text):
+        return False  # "Replace all labels for an issue": the whole collection, set again to the same list
     return any(route.startswith(normalise_path(op.path) + "/{}") for route in op.spec.routes)
 
 
