@@ -14,8 +14,9 @@ class KeyRegeneratedPerAttempt(Rule):
     what = """
         Flags a random or clock key made inside the loop that retries the request (`for attempt in range(3)`
         or `while` with `try`/`except`, `continue` or `break`), or inside a function decorated with tenacity's
-        `@retry`, `backoff.on_exception` or `stamina.retry`. Loops over different intents (`for order in
-        orders:`) are not retries.
+        `@retry`, `backoff.on_exception` or `stamina.retry`, and a key made from the retry loop's attempt
+        counter (`f"{invoice.id}-{attempt}"`). Loops over different intents (`for order in orders:`) are not
+        retries.
     """
     why = """
         This breaks even plain retry: every attempt carries a new key, so when the first attempt reached the
@@ -60,6 +61,17 @@ def send_payout(payout):
     return requests.post("https://api.example.com/payouts", json=payout,
                          headers={"Idempotency-Key": str(uuid.uuid4())}, timeout=10)
 """, filename="example.py"),
+        Example("""
+import stripe
+
+
+def pay(invoice):
+    for attempt in range(3):
+        try:
+            return stripe.Invoice.pay(invoice.id, idempotency_key=f"{invoice.id}-{attempt}")
+        except stripe.error.APIConnectionError:
+            continue
+""", filename="example.py"),
     )
     good = (
         Example("""
@@ -85,7 +97,8 @@ def send_payout(payout, key):
     def check(self, ctx):
         for info, flow, sink in key_sinks(ctx):
             taint = sink.taint
-            if taint is None or taint.kind not in ("random", "clock") or sink.client_default or sink.persisted:
+            if taint is None or taint.kind not in ("random", "clock", "attempt") or sink.client_default or \
+                    sink.persisted:
                 continue
             why = regenerated_per_attempt(ctx, info, flow, sink)
             if why is None or ctx.harm(info.qualname, info.name).level == "none":

@@ -22,7 +22,7 @@ from ..vocabulary import squash
 
 @dataclass
 class Taint:
-    kind: str  # random | clock | tracing | static
+    kind: str  # random | clock | attempt | tracing | static
     source: str  # what it came from, for messages ("uuid.uuid4()", "the X-Request-Id header")
     node: cst.CSTNode
     loops: tuple = ()  # ids of the loops around the place it was made
@@ -168,6 +168,9 @@ class _Flow(Visitor):
         self.loops.append(Loop(id(node), _is_retry_for(node, self.model)))
         if self.loops[-1].retry:
             self.result.retry_loops.add(id(node))
+            if isinstance(node.target, cst.Name):  # `for attempt in range(3)`: new on every attempt
+                self.env[node.target.value] = Taint("attempt", f"the attempt counter `{node.target.value}`",
+                                                    node.target, self._loop_ids())
 
     def leave_For(self, original_node) -> None:
         self.loops.pop()
