@@ -2,7 +2,10 @@
 import re
 
 from replaylint.lazy import LazyRegex
+from replaylint.python.lazy import Visitor, cst
+from replaylint.python.model import dotted
 from replaylint.python.sources import RETRY_DECORATORS, mentions_key_name
+from replaylint.python.walk import fast_visit
 
 # Text shapes of a key sink: a key-named keyword or variable assigned (`idempotency_key=`), a key-named string
 # used as a dict key or subscript (`"Idempotency-Key": `, `["Idempotency-Key"] =`), a header added by call, or
@@ -40,13 +43,37 @@ def regenerated_per_attempt(ctx, info, flow, sink) -> str | None:
     if set(taint.loops) & set(sink.loops) & flow.retry_loops:
         return "inside the retry loop that sends it"
     local = ctx.model.module_functions()
-    for qualified, _ in info.decorators:
+    for qualified, decorator in info.decorators:
         if qualified in RETRY_DECORATORS or (qualified in local and "retry" in qualified.lower()):
             return f"inside a function retried by @{qualified}"
+        if _retried_task(qualified, decorator, info):
+            return f"inside a task that @{qualified} runs again on failure"
     for caller in ctx.model.functions:
         if caller is not info and info.name in ctx.flow(caller).retried_calls:
             return f"in `{info.name}`, which `{caller.name}` calls from its retry loop"
     return None
+
+
+def _retried_task(qualified: str, decorator, info) -> bool:
+    """A Celery task run again on failure: `@shared_task(autoretry_for=...)`, or one that calls
+    `self.retry(...)` (each run makes its key again)."""
+    if qualified.split(".")[-1] not in ("task", "shared_task"):
+        return False
+    call = decorator.decorator
+    if isinstance(call, cst.Call) and any(arg.keyword is not None and arg.keyword.value == "autoretry_for"
+                                          for arg in call.args):
+        return True
+    finder = _RetryCall()
+    fast_visit(info.node.body, finder)
+    return finder.found
+
+
+class _RetryCall(Visitor):
+    found = False
+
+    def visit_Call(self, node) -> None:
+        if dotted(node.func) == "self.retry":
+            self.found = True
 
 
 def line_of(ctx, node) -> int:

@@ -163,7 +163,8 @@ def _binding(receiver: str, bindings):
 
 def _passes_key(call: cst.Call) -> bool:
     for arg in call.args:
-        if arg.keyword is not None and is_key_name(arg.keyword.value):
+        if arg.keyword is not None and is_key_name(arg.keyword.value) and \
+                not (isinstance(arg.value, cst.Name) and arg.value.value == "None"):  # `idempotency_key=None`
             return True
         if isinstance(arg.value, cst.Dict):
             for element in arg.value.elements:

@@ -317,3 +317,33 @@ def setup(name, stack):
     result = run_in(project)
     found = [(f.code, f.span.line, "fills" if "makes a new key" in f.message else "none") for f in result.findings]
     assert found == [("RPL203", 11, "fills"), ("RPL203", 12, "none")]
+
+
+def test_celery_retries_and_a_key_of_none(project):
+    write(project, "tasks.py", """import uuid
+
+import requests
+import stripe
+from celery import shared_task
+
+
+@shared_task(autoretry_for=(requests.RequestException,), max_retries=5)
+def send_payout(payout):
+    return requests.post("https://api.example.com/payouts", json=payout,
+                         headers={"Idempotency-Key": str(uuid.uuid4())}, timeout=10)
+
+
+@shared_task(bind=True)
+def send_refund(self, refund):
+    try:
+        return requests.post("https://api.example.com/refunds", json=refund,
+                             headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=10)
+    except requests.RequestException as exc:
+        raise self.retry(exc=exc)
+
+
+def charge(order):
+    return stripe.PaymentIntent.create(amount=order.total, idempotency_key=None)
+""")
+    result = run_in(project)
+    assert [(f.code, f.span.line) for f in result.findings] == [("RPL202", 11), ("RPL202", 18), ("RPL203", 24)]
