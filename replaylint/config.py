@@ -109,8 +109,9 @@ def _read_raw(path: Path) -> dict:
         else:
             with open(path, "rb") as handle:
                 raw = tomllib.load(handle)
-            if path.name == "pyproject.toml":
-                raw = raw.get("tool", {}).get("replaylint", {})
+            if path.name == "pyproject.toml" or (set(raw) == {"tool"} and isinstance(raw["tool"], dict) and
+                                                 "replaylint" in raw["tool"]):
+                raw = raw.get("tool", {}).get("replaylint", {})  # also a pyproject-style file under another name
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except OSError as exc:

@@ -45,6 +45,7 @@ INTENT_HEADERS = {squash(h) for h in INTENT_HEADER_NAMES}
 INTENT_FIELD_NAMES = (
     "idempotency_key", "idempotencyToken", "client_token", "clientToken", "client_request_token",
     "ClientRequestToken", "caller_reference", "CallerReference", "unique_request_id", "operation_id_key",
+    "client_order_id", "newClientOrderId",  # trading APIs (Binance, Coinbase): the client's id dedupes the order
 )
 INTENT_FIELDS = {squash(f) for f in INTENT_FIELD_NAMES}
 # Names that are tracing or correlation ids: never intent keys, whatever they are called.
@@ -99,7 +100,7 @@ STATE_WORDS = {
         approved captured delivered successcriteriamet sent available published built deployed merged
         applied verified posted ready connected passed fixed authorised authorized valid won processed ok
         signed provisioned registered""",
-    "failed": """failed failure error errored declined rejected timedout timeout terminated aborted
+    "failed": """failed failure error errored declined decline rejected timedout timeout terminated aborted
         failuretarget undelivered bounced reversed returned refused denied dismissed invalidated unverified
         incomplete invalid lost""",
     "cancelled": """canceled cancelled revoked voided void expired deleted withdrawn superseded""",

@@ -14,7 +14,7 @@ from replaylint.python.walk import fast_visit
 SINK_CALLS = ("add_header", "putheader", "add_unredirected_header", "start_workflow", "start_execution")
 _KEY_NAME = (r"(?:idempoten|de[-_]?dup|client[-_]?(?:request[-_]?)?token|request[-_]?token|creation[-_]?token|"
              r"caller[-_]?reference|paypal[-_]?request[-_]?id|unique[-_]?(?:request|transaction)[-_]?id|"
-             r"operation[-_]?id|repeatability[-_]?request)")
+             r"operation[-_]?id|repeatability[-_]?request|client[-_]?order[-_]?id)")
 _SINK_SHAPE = LazyRegex(
     _KEY_NAME + r"\w*\s*=(?!=)|"  # idempotency_key=..., client_token = ...
     + _KEY_NAME + r"[\w-]*[\"']\s*(?::|\]\s*=)|"  # {"Idempotency-Key": ...}, headers["X-Client-Token"] = ...

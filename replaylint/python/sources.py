@@ -58,7 +58,8 @@ REQUEST_LIKE = frozenset({"request", "req", "g", "ctx", "context", "span", "stat
 # Squashed stems (lower case, no `-` or `_`) of every built-in intent-key name: `X-Client-Token`,
 # `client_token` and `CLIENTTOKEN` all hold `clienttoken`. A test checks each name of the vocabulary holds one.
 KEY_NAME_STEMS = ("idempoten", "dedup", "clienttoken", "requesttoken", "creationtoken", "paypalrequestid",
-                  "repeatabilityrequest", "uniquetransaction", "uniquerequest", "operationid", "callerreference")
+                  "repeatabilityrequest", "uniquetransaction", "uniquerequest", "operationid", "callerreference",
+                  "clientorderid")
 _last_answer: tuple = (None, False)  # the text asked about last, and the answer (one tuple: read at once)
 
 
