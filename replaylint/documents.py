@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import re
 
 from .lazy import LazyRegex
 from .positions import JsonScanner, SourceMap

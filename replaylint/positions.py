@@ -11,7 +11,6 @@ Specs are loaded into plain data by the fastest loader available; positions come
 """
 from __future__ import annotations
 
-import bisect
 import json
 import re
 

@@ -231,7 +231,7 @@ def test_python_files_are_read_in_the_encoding_they_declare(project, capsys, coo
     if analysed:
         assert code == 0 and not err
     else:
-        assert code == 2 and f"legacy.py: not analysed: " in err and reason in err
+        assert code == 2 and "legacy.py: not analysed: " in err and reason in err
 
 
 @pytest.mark.parametrize("name, content, reason", [

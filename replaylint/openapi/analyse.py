@@ -5,7 +5,7 @@ from functools import cached_property
 
 from ..documents import Document
 from ..exemptions import Exemption, spec_exemptions
-from ..model import FileResult, Finding, Note, Problem
+from ..model import FileResult, Finding, Note
 from ..policy import SEVERITY_BY_HARM, Harm, config_harm, default_harm, word_harm
 from ..rule import run_checks
 from ..vocabulary import StateVocabulary
