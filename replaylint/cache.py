@@ -68,12 +68,7 @@ class Cache:
         return key
 
     def _read(self) -> dict:
-        try:
-            with open(self.file, encoding="utf-8") as handle:
-                data = json.load(handle)
-            return data if isinstance(data, dict) else {}
-        except (OSError, ValueError, RecursionError):  # damaged: as good as absent
-            return {}
+        return _read_object(self.file)
 
     def load(self, key: str) -> FileResult | None:
         if self._entries is None:
@@ -123,12 +118,7 @@ class FileStates:
 
     def __init__(self, root: Path):
         self.file = Path(root) / FOLDER / generation() / "files.json"
-        try:
-            with open(self.file, encoding="utf-8") as handle:
-                data = json.load(handle)
-            self._known = data if isinstance(data, dict) else {}
-        except (OSError, ValueError, RecursionError):  # damaged: as good as absent
-            self._known = {}
+        self._known = _read_object(self.file)
         self._seen: dict[str, list] = {}
 
     def lookup(self, path: str, stat) -> tuple[str, bool] | None:
@@ -181,14 +171,6 @@ class Listings:
         self._tops: list[str] = []
         self._settled_before = time.time_ns() - self.RACY_NS
 
-    def _load(self) -> dict:
-        try:
-            with open(self.file, encoding="utf-8") as handle:
-                data = json.load(handle)
-            return data if isinstance(data, dict) else {}
-        except (OSError, ValueError, RecursionError):  # damaged: as good as absent
-            return {}
-
     def walking(self, top: str) -> None:
         """A walk starts at `top`: folders below it that it does not reach are gone or excluded now."""
         self._tops.append(top)
@@ -207,7 +189,7 @@ class Listings:
         except OSError:
             return None, None
         if self._known is None:
-            self._known = self._load()
+            self._known = _read_object(self.file)
         stamp = f"{stat.st_ino}/{stat.st_mtime_ns}.{stat.st_ctime_ns}/"
         record = self._known.get(directory)
         if isinstance(record, str) and record.startswith(stamp):
@@ -255,6 +237,16 @@ def _parse_listing(text: str):
             return None
     flags = int(parts[0])
     return subdirectories, files, bool(flags & 1), bool(flags & 2)
+
+
+def _read_object(path: Path) -> dict:
+    """A cache file's JSON object; a missing or damaged file is as good as an empty one."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError, RecursionError):
+        return {}
 
 
 def _ensure_folder(folder: Path) -> None:
