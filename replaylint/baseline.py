@@ -33,10 +33,19 @@ def entry_keys(findings, root: Path) -> list[str]:
     return [key for finding, key in zip(findings, semantic_keys(findings, root)) if not finding.exempted]
 
 
-def write_baseline(path: str, findings, root: Path, keep_only: set[str] | None = None) -> int:
+def key_path(key: str) -> str:
+    """The file an entry is about (keys are `code|path|anchor|detail|occurrence`)."""
+    parts = key.split("|")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def write_baseline(path: str, findings, root: Path, keep_only: set[str] | None = None, others=()) -> int:
+    """Write today's findings (those in `keep_only`, when given) and `others`: entries about files this run did
+    not analyse, which it cannot judge and so keeps."""
     keys = entry_keys(findings, root)
     if keep_only is not None:
         keys = [key for key in keys if key in keep_only]
+    keys = [*keys, *others]
     entries = []
     for key in sorted(set(keys)):
         code, file, anchor, detail, occurrence = key.rsplit("|", 4) if key.count("|") >= 4 else (key, "", "", "", "0")
@@ -71,8 +80,10 @@ def read_baseline(path: str) -> list[str]:
     return keys
 
 
-def apply_baseline(findings, keys: list[str], root: Path) -> BaselineMatch:
-    """Drop findings whose key is in the baseline; exempted findings pass through untouched."""
+def apply_baseline(findings, keys: list[str], root: Path, covered: set[str] | None = None) -> BaselineMatch:
+    """Drop findings whose key is in the baseline; exempted findings pass through untouched. An entry is stale
+    only if its file was analysed (`covered`, root-relative; None: every file): a run on some files (a
+    pre-commit hook) cannot tell whether the others' entries still match."""
     remaining = Counter(keys)
     match = BaselineMatch()
     for finding, key in zip(findings, semantic_keys(findings, root)):
@@ -81,5 +92,6 @@ def apply_baseline(findings, keys: list[str], root: Path) -> BaselineMatch:
             match.matched += 1
         else:
             match.kept.append(finding)
-    match.stale = sorted(key for key, count in remaining.items() for _ in range(count))
+    match.stale = sorted(key for key, count in remaining.items() for _ in range(count)
+                         if covered is None or key_path(key) in covered)
     return match

@@ -77,10 +77,13 @@ class Cache:
         if not isinstance(data, dict):
             return None
         try:
-            for dependency, expected in data.get("dependencies", {}).items():
+            dependencies = data.get("dependencies", {})
+            for dependency, expected in dependencies.items():
                 if _file_digest(dependency) != expected:
                     return None
-            return _result_from(data)
+            result = _result_from(data)
+            result.dependencies = list(dependencies)
+            return result
         except (OSError, ValueError, KeyError, TypeError):
             return None
 

@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--extend-select", type=_comma_list, default=[])
     check.add_argument("--ignore", type=_comma_list, default=[])
     check.add_argument("--fail-on", choices=("error", "warning", "info", "never"))
-    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail (2 still means an input was not analysed)")
     check.add_argument("--config", metavar="FILE", help="use this config file instead of discovering one")
     check.add_argument("--statistics", action="store_true", help="print counts by rule instead of findings")
     check.add_argument("--show-exempted", action="store_true", help="also print exempted findings")
@@ -165,7 +165,8 @@ def _check(args) -> int:
         from .fingerprint import project_root
 
         try:
-            match = apply_baseline(result.findings, read_baseline(baseline_file), project_root())
+            root = project_root()
+            match = apply_baseline(result.findings, read_baseline(baseline_file), root, _covered(result, root))
         except BaselineError as exc:
             return _fail(str(exc))
         result.findings = match.kept
@@ -201,7 +202,7 @@ def _check(args) -> int:
 
 
 def _baseline(args) -> int:
-    from .baseline import BaselineError, apply_baseline, read_baseline, write_baseline
+    from .baseline import BaselineError, apply_baseline, key_path, read_baseline, write_baseline
     from .config import ConfigError, load_config
     from .engine import run
     from .fingerprint import project_root
@@ -213,16 +214,20 @@ def _baseline(args) -> int:
     output = args.output or config.baseline or "replaylint-baseline.json"
     result = run(args.paths, config, use_cache=not args.no_cache)
     root = project_root()
+    covered = _covered(result, root)
     try:
+        existing = read_baseline(output) if args.prune or os.path.exists(output) else []
+        others = [key for key in existing if key_path(key) not in covered]  # files this run did not analyse
         if args.prune:
-            match = apply_baseline(result.findings, read_baseline(output), root)
-            still = set(read_baseline(output)) - set(match.stale)
-            count = write_baseline(output, result.findings, root, keep_only=still)
+            match = apply_baseline(result.findings, existing, root, covered)
+            still = set(existing) - set(match.stale)
+            count = write_baseline(output, result.findings, root, keep_only=still, others=others)
             print(f"{output}: removed {len(match.stale)} stale entr{'y' if len(match.stale) == 1 else 'ies'}, "
                   f"{count} kept")
         else:
-            count = write_baseline(output, result.findings, root)
-            print(f"{output}: recorded {count} finding{'s' if count != 1 else ''}")
+            count = write_baseline(output, result.findings, root, others=others)
+            print(f"{output}: recorded {count} finding{'s' if count != 1 else ''}"
+                  f"{f' (and kept {len(others)} of files not analysed now)' if others else ''}")
     except BaselineError as exc:
         return _fail(str(exc))
     from .report.escape import terminal_safe
@@ -232,12 +237,19 @@ def _baseline(args) -> int:
     return EXIT_ERROR if result.problems else EXIT_CLEAN
 
 
+def _covered(result, root) -> set[str]:
+    """The root-relative files a run analysed: only their baseline entries can be judged stale."""
+    from .fingerprint import relative_path
+
+    return {relative_path(path, root) for path in result.covered}
+
+
 def exit_code(result, fail_on: str, exit_zero: bool = False) -> int:
-    if exit_zero:
-        return EXIT_CLEAN
+    """2 when an input could not be analysed, whatever else (as Ruff's --exit-zero still exits 2 on errors):
+    an advisory job must still learn that the tool could not do its job."""
     if result.problems:
         return EXIT_ERROR
-    if fail_on == "never":
+    if exit_zero or fail_on == "never":
         return EXIT_CLEAN
     threshold = SEVERITY_RANK[fail_on]
     failing = any(not f.exempted and SEVERITY_RANK[f.severity] >= threshold for f in result.findings)

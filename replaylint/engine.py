@@ -30,6 +30,7 @@ class RunResult:
     problems: list[Problem] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     files_analysed: int = 0
+    covered: set[str] = field(default_factory=set)  # files analysed, and the files their `$ref`s read
 
 
 def display_path(path: str, cwd: str | None = None) -> str:
@@ -341,6 +342,8 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
         out.files_analysed += result.analysed
         out.problems.extend(result.problems)
         out.notes.extend(result.notes)
+        if result.analysed:
+            out.covered.update([result.path, *result.dependencies])
     out.findings = apply_filters(results, config, {rule.code for rule in rules})
     out.problems.sort(key=Problem.sort_key)
     return out

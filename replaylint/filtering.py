@@ -68,7 +68,14 @@ def _meta_findings(exemptions, enabled: set[str]) -> list[Finding]:
                 "say why repeating it is harmless, e.g. reason: \"appends a log line; duplicates are fine\"",
                 exemption.span, anchor, exemption.selector,
             ))
-        if exemption.kind == "allow" and not exemption.used and REGISTRY.expand(exemption.selector) & enabled:
+        named = REGISTRY.expand(exemption.selector) if exemption.kind == "allow" else set()
+        if exemption.kind == "allow" and not exemption.used and not named:  # a typo must not pass as silence
+            out.append(Finding(
+                "RPL002", "warning", f"the exemption of {exemption.selector} names no rule",
+                "use a rule's code (RPL201) or name (retry-only-key): `replaylint rules` lists them",
+                exemption.span, anchor, exemption.selector,
+            ))
+        elif exemption.kind == "allow" and not exemption.used and named & enabled:
             out.append(Finding(
                 "RPL002", "warning", f"the exemption of {exemption.selector} matches no finding",
                 "remove the exemption: the rule it silences no longer fires here",

@@ -88,6 +88,24 @@ def test_stale_entries_are_reported_and_pruned(project, capsys):
     assert [e["anchor"] for e in json.loads((project / "baseline.json").read_text())["entries"]] == ["POST /orders"]
 
 
+def test_a_run_on_some_files_judges_only_their_entries(project, capsys):
+    """pre-commit passes the changed files: the other files' entries are neither stale nor pruned, and a
+    baseline written for some files keeps the others' entries."""
+    write(project, "api.yaml", SPEC)
+    write(project, "client.py", CLIENT)
+    make_baseline(capsys, "api.yaml", "client.py")
+    code, found, _ = check(capsys, "client.py", "--baseline", "baseline.json")
+    assert (code, found) == (0, [])
+    main(["check", "--no-cache", "client.py", "--baseline", "baseline.json"])
+    assert "no longer match" not in capsys.readouterr().err
+    assert main(["baseline", "--no-cache", "--prune", "-o", "baseline.json", "client.py"]) == 0
+    assert "removed 0 stale entries, 4 kept" in capsys.readouterr().out
+    assert main(["baseline", "--no-cache", "-o", "baseline.json", "client.py"]) == 0
+    assert "kept 2 of files not analysed now" in capsys.readouterr().out
+    paths = sorted({e["path"] for e in json.loads((project / "baseline.json").read_text())["entries"]})
+    assert paths == ["api.yaml", "client.py"]
+
+
 def test_bad_baseline_file_is_a_one_line_error(project, capsys):
     write(project, "api.yaml", SPEC)
     write(project, "baseline.json", "{not json")

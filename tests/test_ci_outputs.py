@@ -109,3 +109,15 @@ def test_action_passes_inputs_through_the_environment_only():
     action = yaml.safe_load((Path(__file__).resolve().parent.parent / "action.yml").read_text())
     for step in action["runs"]["steps"]:
         assert "${{" not in step.get("run", ""), f"step {step.get('name')} pastes an expression into its script"
+
+
+def test_github_and_sarif_outputs_are_safe_with_hostile_names(project, capsys):
+    """An ESC sequence from a linted file must not reach GitHub's log viewer; a `#` in a file name must not
+    turn the rest of a SARIF URI into a fragment."""
+    write(project, "v2 #1.yaml", SPEC.replace("operationId: createOrder", 'operationId: "create\\e[31mOrder\\a"'))
+    _, out, _ = report(capsys, "github", "v2 #1.yaml")
+    assert "\x1b" not in out and "\x07" not in out and "create\\x1b[31mOrder\\x07" in out
+    _, out, _ = report(capsys, "sarif", "v2 #1.yaml")
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in json.loads(out)["runs"][0]["results"]}
+    assert uris == {"v2%20%231.yaml"}

@@ -84,6 +84,7 @@ def test_exit_codes(project, capsys):
     assert cli(capsys, "check", "bad.yaml", "--ignore", "RPL101")[0] == 0
     assert cli(capsys, "check", "bad.yaml", "--select", "RPL108,RPL109")[0] == 0
     assert cli(capsys, "check", "nope.yaml")[0] == 2
+    assert cli(capsys, "check", "nope.yaml", "--exit-zero")[0] == 2  # the tool could not do its job
 
 
 def test_fail_on_error_passes_warnings(project, capsys):

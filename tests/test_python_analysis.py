@@ -663,3 +663,10 @@ def orders(body: dict):
 """)
         _, found = lint(["api.py"])
         assert [(code, line) for code, line, *_ in found] == [("RPL301", 8)]
+
+
+def test_an_exemption_naming_no_rule_is_reported(project):
+    """A typo in an exemption must not pass as silence: RPL002 says the selector names no rule."""
+    write(project, "a.py", "x = 1  # replaylint: allow[RPL2011] -- typo\ny = 2  # replaylint: allow[retry-only-kee] -- typo\n")
+    _, found = lint(["a.py"])
+    assert [(code, line) for code, line, *_ in found] == [("RPL002", 1), ("RPL002", 2)]

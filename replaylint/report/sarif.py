@@ -13,6 +13,13 @@ from .docs import help_uri, rule_markdown
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
+def _uri(path: str, root) -> str:
+    """A URI reference (SARIF 3.4.3): `v2 #1.py` would otherwise read as path `v2 ` and fragment `1.py`."""
+    from urllib.parse import quote
+
+    return quote(relative_path(path, root), safe="/")
+
+
 def render(result, context) -> str:
     rules = list(REGISTRY)
     index = {rule.code: i for i, rule in enumerate(rules)}
@@ -27,7 +34,7 @@ def render(result, context) -> str:
             "message": {"text": f"{finding.message}. Fix: {finding.fix}"},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": relative_path(span.path, root), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": {"uri": _uri(span.path, root), "uriBaseId": "%SRCROOT%"},
                     "region": {"startLine": span.line, "startColumn": span.column,
                                "endLine": max(span.end_line, span.line),
                                "endColumn": span.end_column if span.end_line > span.line else
@@ -44,7 +51,7 @@ def render(result, context) -> str:
         "level": "error",
         "message": {"text": problem.message},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": relative_path(problem.path, root), "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": {"uri": _uri(problem.path, root), "uriBaseId": "%SRCROOT%"},
             **({"region": {"startLine": problem.line, "startColumn": problem.column or 1}} if problem.line else {}),
         }}],
     } for problem in result.problems]
