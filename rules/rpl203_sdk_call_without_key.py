@@ -123,6 +123,7 @@ def _missing_key(model, call: cst.Call, qualified: str, bindings, dict_keys=None
     if not isinstance(call.func, cst.Attribute):
         return None
     method = call.func.attr.value
+    method = method[:-len("_async")] if method.endswith("_async") else method  # stripe's `create_async`
     spread: set[str] = set()
     for arg in call.args:
         if arg.star == "**":  # `**params`: known only when params is a dict built right here

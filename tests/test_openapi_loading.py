@@ -286,6 +286,7 @@ def test_an_analysed_spec_is_freed_as_soon_as_its_analysis_ends(project, monkeyp
     ("setAndChargeCard", True),  # ... and so does a mutating verb after `set`
     ("createFollowUp", True),  # a state verb's noun: `follow-ups` are made
     ("LinkCustomerToGiftCard", False),
+    ("removeMember", False),  # removing again leaves it removed
     ("PostLinkAccountSessions", True),  # `link_account_sessions` are made
     ("BulkDeleteCustomers", False),  # deleting again leaves them deleted, as DELETE does
     ("deleteAndRefundOrder", True),
@@ -316,6 +317,10 @@ def test_operations_named_as_setting_a_value(project, operation_id, flagged):
     ("/create-estimates", "", True),
     ("/invoices/{id}/send-previews", "", True),
     ("/payments/sync", "", True),  # syncing may take a payment (Adyen Terminal)
+    ("/conversations.list", "", False),  # Slack-style RPC: the method follows the last dot
+    ("/chat.postMessage", "", True),
+    ("/auth/customer/{provider}/callback", "", False),  # signing in
+    ("/checkout/sessions", "", True),  # a session that is not a sign-in
 ])
 def test_read_style_posts(project, path, operation_id, flagged):
     op = {"post": {"responses": {"200": {"description": "done"}}}}
@@ -452,3 +457,23 @@ def test_an_id_field_described_as_deduplicating_is_a_key(project, description, k
     write(project, "api.json", json.dumps(spec))
     _, found = findings(["api.json"], select=["RPL101"])
     assert (found == []) is keyed
+
+
+def test_put_with_the_member_id_in_the_body_and_ids_in_a_wrapped_list(project):
+    """PUT /pets with a required `id` that addresses /pets/{id} is client-named (no RPL107); a 202 whose body
+    wraps a list of items with ids, readable by GET /statements/{id}, can be followed (no RPL108)."""
+    pet = {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}
+    listed = {"type": "object", "properties": {"items": {"type": "array", "items": {
+        "type": "object", "properties": {"id": {"type": "string"}}}}}}
+    ok = {"200": {"description": "ok"}}
+    spec = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+        "/pets": {"put": {"requestBody": {"content": {"application/json": {"schema": pet}}},
+                          "responses": {"201": {"description": "created"}}}},
+        "/pets/{id}": {"get": {"responses": ok}},
+        "/statements": {"post": {"operationId": "createStatements", "parameters": [
+            {"name": "Idempotency-Key", "in": "header", "required": True}], "responses": {
+            "202": {"description": "accepted", "content": {"application/json": {"schema": listed}}}}}},
+        "/statements/{id}": {"get": {"responses": ok}}}}
+    write(project, "api.json", json.dumps(spec))
+    _, found = findings(["api.json"], select=["RPL107", "RPL108"])
+    assert found == []

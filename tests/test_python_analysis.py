@@ -147,7 +147,7 @@ def test_linted_code_is_never_imported_or_run(project):
 def test_every_built_in_key_name_passes_the_key_prefilters():
     """The text prefilter must not drop a file that names a key in any spelling is_key_name accepts."""
     from replaylint.python.sources import mentions_key_name
-    from replaylint.vocabulary import INTENT_FIELD_NAMES, INTENT_HEADER_NAMES, words
+    from replaylint.vocabulary import INTENT_FIELD_NAMES, INTENT_HEADER_NAMES, squash, words
 
     for name in (*INTENT_HEADER_NAMES, *INTENT_FIELD_NAMES, "Idempotency-Key", "idempotencyKey", "De-Dup-Key"):
         parts = words(name)
@@ -156,7 +156,8 @@ def test_every_built_in_key_name_passes_the_key_prefilters():
                      parts[0] + "".join(part.title() for part in parts[1:]),
                      parts[0] + "".join(part.upper() if part == "id" else part.title() for part in parts[1:])}
         for written in spellings:
-            assert is_key_name(written), written
+            if squash(name) != "operationid" or "-" in written:  # an `operation_id` field names an operation
+                assert is_key_name(written), written
             assert mentions_key_name(f"headers = {{{written!r}: value}}\n"), written
     assert not mentions_key_name("request_id = uuid4()  # a tracing id\n")
 

@@ -347,3 +347,17 @@ def charge(order):
 """)
     result = run_in(project)
     assert [(f.code, f.span.line) for f in result.findings] == [("RPL202", 11), ("RPL202", 18), ("RPL203", 24)]
+
+
+def test_settings_named_like_keys_and_async_stripe_calls(project):
+    write(project, "conf.py", """import stripe
+
+PRODUCER = {"enable.idempotence": "true", "acks": "all"}
+SPEC = {"operationId": "Swagger specifications"}
+
+
+async def refund(charge):
+    return await stripe.Refund.create_async(charge=charge)
+""")
+    result = run_in(project)
+    assert [(f.code, f.span.line) for f in result.findings] == [("RPL203", 8)]

@@ -33,6 +33,8 @@ MUTATING_VERBS = frozenset("create charge pay send submit place book capture ref
 VERB_PREFIXES = frozenset("batch bulk multi execute run perform post".split())  # `post-getAccountHolder`
 AUTH_SEGMENTS = frozenset("oauth oauth2 auth authentication openid connect".split())
 AUTH_NAMES = frozenset("revoke clientsecrets clientsecret authorizationcode accesstoken accesstokens".split())
+# Under an auth segment only (`/auth/session`, `/auth/customer/{provider}/callback`; not `/checkout/sessions`).
+AUTH_ONLY_NAMES = frozenset("callback session sessions refresh".split())
 READ_DESCRIPTION = LazyRegex(r"\bGET with (a |the )?(payload|body|request body)\b|\bread-only (operation|request|"
                               r"endpoint)\b", re.I)
 IDEMPOTENT_DESCRIPTION = LazyRegex(r"\b(is|are|operation is|call is|request is|endpoint is|method is)\s+"
@@ -73,10 +75,11 @@ def is_read_like(op: Operation) -> bool:
     if READ_DESCRIPTION.search(op.text):
         return True
     segments = {squash(s) for s in path_segments(op.path) if not is_param_segment(s)}
-    tail = path_segments(op.path)[-1:] or [""]
-    segment = "" if is_param_segment(tail[0]) else tail[0].split(":")[0]  # the verb only counts at the end
+    segment = _last_segment(op)  # the verb only counts at the end
     if squash(segment) in AUTH_NAMES and (segments & AUTH_SEGMENTS or squash(segment) != "revoke"):
         return True  # issuing or revoking credentials
+    if squash(segment) in AUTH_ONLY_NAMES and segments & AUTH_SEGMENTS:
+        return True  # signing in: a second session or token is no harm
     segment_words = words(segment)
     leading = _leading_verb(segment_words)
     op_words = words(op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
@@ -95,6 +98,21 @@ def is_read_like(op: Operation) -> bool:
             return True  # `/institutions/get_by_id`, `/get-all`
     leading = _leading_verb(op_words)
     return leading in READ_VERBS and leading != "match"
+
+
+FORMAT_SUFFIXES = frozenset("json xml yaml yml csv txt html pdf".split())
+
+
+def _last_segment(op: Operation) -> str:
+    """The path's last literal segment, where a verb names what a POST does: `search` in `/orders/search`,
+    `orders` in `/orders:batchGet`, and the method of Slack-style RPC paths (`delete` in `/chat.delete`,
+    `setPresence` in `/users.setPresence`); empty when the path ends in a parameter."""
+    tail = path_segments(op.path)[-1:] or [""]
+    if is_param_segment(tail[0]):
+        return ""
+    segment = tail[0].split(":")[0]
+    head, dot, method = segment.rpartition(".")
+    return method if dot and head and method and method.lower() not in FORMAT_SUFFIXES else segment
 
 
 def _leading_verb(name_words: tuple[str, ...]) -> str:
@@ -140,6 +158,10 @@ def creates_with_server_id(op: Operation) -> bool:
         return False
     if REPLACES_TEXT.search(op.text):
         return False  # "Replace all labels for an issue": the whole collection, set again to the same list
+    item_params = op.spec.item_params.get(normalise_path(op.path), set())
+    if any(required and squash(name) in item_params for schema in op.body_schemas
+           for name, _, required in properties(schema)):
+        return False  # the body names the member (`{"id": ...}` addressing /pets/{id}): the client chose it
     return any(route.startswith(normalise_path(op.path) + "/{}") for route in op.spec.routes)
 
 
@@ -152,7 +174,7 @@ STATE_VERBS = frozenset("""follow unfollow like unlike star unstar pin unpin mut
     unwatch favorite unfavorite favourite unfavourite enable disable archive unarchive link unlink attach detach
     assign unassign""".split())
 # Verbs that remove: done again, the things are gone all the same (as DELETE is idempotent), even in bulk.
-DELETION_VERBS = frozenset("delete destroy purge erase".split())
+DELETION_VERBS = frozenset("delete destroy purge erase remove".split())
 
 
 def sets_a_state(name_words: tuple[str, ...]) -> bool:
@@ -178,8 +200,7 @@ def is_assignment(op: Operation) -> bool:
     and none of them says it makes something (`/follow-up` with `createFollowUp` makes a follow-up)."""
     if op.method not in ("POST", "PATCH"):
         return False
-    tail = path_segments(op.path)[-1:] or [""]
-    segment = "" if is_param_segment(tail[0]) else tail[0].split(":")[0]
+    segment = _last_segment(op)
     names = [words(name) for name in (op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1], custom_verb(op),
                                       segment) if name]
     if any(_leading_verb(n) in MUTATING_VERBS - {"set"} - DELETION_VERBS for n in names):
@@ -232,8 +253,10 @@ def has_monitor(op: Operation, response, keys=()) -> bool:
     for schema in op.response_schemas(response):
         fields = properties(schema)
         names = [name for name, _, _ in fields]
-        if len(fields) == 1:  # the one object the body wraps the work in (`{"firewall": {"id": ...}}`)
-            names += [name for name, _, _ in properties(fields[0][1])]
+        if len(fields) == 1:  # the one object (or list) the body wraps the work in: `{"firewall": {"id"}}`
+            wrapped = fields[0][1]
+            items = wrapped.get("items") if wrapped.is_map() and wrapped.value.get("type") == "array" else None
+            names += [name for name, _, _ in properties(items if items is not None else wrapped)]
         if any(ID_PROPERTY.search(name) for name in names) and _has_related_get(op):
             return True
     return False

@@ -84,12 +84,15 @@ def is_key_name(name: str, extra=frozenset()) -> bool:
     key = squash(name)
     if "replay" in key or key.endswith(NAMING_SUFFIXES):
         return False  # `Idempotent-Replayed` answers; `idempotency_header_key=` names the header, it is no key
+    if key == "operationid" and "-" not in name:
+        return False  # Azure's `Operation-Id` header is a key; an `operationId` field names an operation
     return is_intent_header(name, extra) or is_intent_field(name, extra)
 
 
 NAMING_SUFFIXES = ("header", "headerkey", "headername", "keyname", "fieldname", "ttl", "expiry", "expires",
                    "enabled", "required", "length", "prefix", "store", "storage", "cache", "backend",
-                   "deduplication", "scope", "window", "mode", "policy", "strategy", "seconds")  # settings
+                   "deduplication", "scope", "window", "mode", "policy", "strategy", "seconds",  # settings
+                   "idempotence", "idempotent")  # `enable.idempotence` (Kafka), `idempotent=True`: flags
 
 
 def header_name(text: str) -> str:
