@@ -361,3 +361,26 @@ async def refund(charge):
 """)
     result = run_in(project)
     assert [(f.code, f.span.line) for f in result.findings] == [("RPL203", 8)]
+
+
+def test_helpers_that_take_the_request_are_not_django_views(project):
+    write(project, "views.py", """from django import forms
+from django.shortcuts import redirect, render
+
+from .models import Order
+
+
+def create_title_form(request, thread):
+    if request.method == "POST":
+        return forms.Form(request.POST)
+    return forms.Form()
+
+
+def place_order(request):
+    if request.method == "POST":
+        Order.objects.create(item=request.POST["item"])
+        return redirect("orders")
+    return render(request, "order.html")
+""")
+    result = run_in(project)
+    assert [(f.code, f.span.line) for f in result.findings] == [("RPL301", 14)]

@@ -351,9 +351,31 @@ FALCON_RESPONDERS = frozenset({"on_get", "on_post", "on_put", "on_patch", "on_de
 
 
 def _django_style(model: ModuleModel, info: FunctionInfo) -> bool:
-    """A plain function view: Django imported, and `request` as the first parameter."""
+    """A plain function view: Django imported, `request` as the first parameter, and a response returned or a
+    view decorator (`@login_required`); not a helper that takes the request (a form factory, a path cleaner)."""
     params = info.params
-    return bool(params) and params[0].name.value == "request" and framework_of(model) in DJANGO_FRAMEWORKS
+    if not params or params[0].name.value != "request" or framework_of(model) not in DJANGO_FRAMEWORKS:
+        return False
+    return bool(info.decorators) or _returns_a_response(info.node)
+
+
+RESPONSE_CALLS = ("render", "redirect", "render_to_response", "Response", "JsonResponse", "TemplateResponse",
+                  "FileResponse", "StreamingHttpResponse")
+
+
+def _returns_a_response(node: cst.FunctionDef) -> bool:
+    class _Returns(Visitor):
+        found = False
+
+        def visit_Return(self, ret) -> None:
+            value = ret.value.func if isinstance(ret.value, cst.Call) else None
+            name = (dotted(value) or "").split(".")[-1] if value is not None else ""
+            if name in RESPONSE_CALLS or name.startswith("HttpResponse"):
+                self.found = True
+
+    finder = _Returns()
+    fast_visit(node.body, finder)
+    return finder.found
 
 
 def _checked_methods(info: FunctionInfo) -> set[str]:
