@@ -383,4 +383,4 @@ def place_order(request):
     return render(request, "order.html")
 """)
     result = run_in(project)
-    assert [(f.code, f.span.line) for f in result.findings] == [("RPL301", 14)]
+    assert [(f.code, f.span.line) for f in result.findings] == [("RPL301", 13)]
