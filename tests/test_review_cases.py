@@ -384,3 +384,34 @@ def place_order(request):
 """)
     result = run_in(project)
     assert [(f.code, f.span.line) for f in result.findings] == [("RPL301", 13)]
+
+
+def test_a_handler_a_subclass_inherits_is_reported_where_it_is_written(project):
+    """Misago's StartView.post serves its subclasses' routes too; a base whose handler every subclass
+    redefines stays abstract."""
+    write(project, "views.py", """from django.http import JsonResponse
+from django.views import View
+
+
+class StartView(View):
+    def post(self, request):
+        thread = create_thread(request.POST)
+        return JsonResponse({"id": thread.id})
+
+
+class StartPrivateThreadView(StartView):
+    template = "private.html"
+
+
+class ReplyBase(View):
+    def post(self, request):
+        return JsonResponse({})
+
+
+class ReplyView(ReplyBase):
+    def post(self, request):
+        reply = create_reply(request.POST)
+        return JsonResponse({"id": reply.id})
+""")
+    result = run_in(project)
+    assert [(f.code, f.span.line) for f in result.findings] == [("RPL301", 6), ("RPL301", 21)]

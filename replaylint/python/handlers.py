@@ -413,10 +413,20 @@ def _view_classes(model: ModuleModel) -> dict[str, ClassInfo]:
 
 def _is_abstract_view(model: ModuleModel, cls: ClassInfo) -> bool:
     """Framework-style base views (`BaseCreateView`, `*Mixin`, a view other classes here extend) declare
-    behaviour for subclasses; the routes are the subclasses."""
+    behaviour for subclasses; the routes are the subclasses. But a handler method a subclass inherits
+    without redefining it serves that subclass's route: the base is reported, where the code is written."""
     if cls.name.startswith(("Base", "Abstract", "Generic")) or cls.name.endswith("Mixin"):
         return True
-    return any(base.split(".")[-1] == cls.name for other in model.classes.values() for base in other.bases)
+    subclasses = [other for other in model.classes.values()
+                  if any(base.split(".")[-1] == cls.name for base in other.bases)]
+    if not subclasses:
+        return False
+    methods = {}
+    for info in model.functions:
+        if info.cls is not None and info.parent is None and info.name in METHOD_NAMES:
+            methods.setdefault(id(info.cls), set()).add(info.name)
+    own = methods.get(id(cls), set())
+    return not any(own - methods.get(id(sub), set()) for sub in subclasses)
 
 
 def _creates_implicitly(base: str) -> bool:
