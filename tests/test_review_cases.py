@@ -415,3 +415,22 @@ class ReplyView(ReplyBase):
 """)
     result = run_in(project)
     assert [(f.code, f.span.line) for f in result.findings] == [("RPL301", 6), ("RPL301", 21)]
+
+
+def test_a_handler_named_for_a_read_at_its_end_is_a_read(project):
+    write(project, "api.py", """from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/cron")
+def cron_preview(expression: str):
+    return {"next": expression}
+
+
+@app.post("/orders")
+def order_list(body: dict):
+    return body
+""")
+    result = run_in(project)
+    assert [(f.code, f.span.line) for f in result.findings] == [("RPL301", 12)]

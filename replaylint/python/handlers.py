@@ -588,6 +588,11 @@ def handler_sets_a_state(handler: Handler) -> bool:
     return sets_a_state(words(name)) or bool(segments and sets_a_state(words(segments[-1])))
 
 
+# Read words that also name a read when they end a handler's name (`cron_preview`).
+TRAILING_READS = frozenset("""preview search lookup validate validation estimate calculate calculation simulate
+    simulation render compare diff lint suggest suggestions autocomplete parse decode translate""".split())
+
+
 def is_read_or_receiver(handler: Handler) -> bool:
     """Searches, logins, validations and webhook receivers (by name, or by the sender's signature they
     check): POST handlers that are not replay-relevant."""
@@ -607,6 +612,8 @@ def is_read_or_receiver(handler: Handler) -> bool:
         return True
     if name_words and name_words[0] in READ_VERBS and not MUTATING_VERBS & set(name_words[1:]):
         return True
+    if len(name_words) > 1 and name_words[-1] in TRAILING_READS and not MUTATING_VERBS & set(name_words):
+        return True  # `cron_preview`, `address_lookup`; not `order_list` (a Django list view creates on POST)
     everything = set(name_words) | {squash(s) for s in segments}
     return bool(everything & (INBOUND_SEGMENTS | {"webhook", "webhooks", "callback", "callbacks"}))
 
