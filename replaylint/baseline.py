@@ -93,5 +93,11 @@ def apply_baseline(findings, keys: list[str], root: Path, covered: set[str] | No
         else:
             match.kept.append(finding)
     match.stale = sorted(key for key, count in remaining.items() for _ in range(count)
-                         if covered is None or key_path(key) in covered)
+                         if covered is None or judged(key, covered, root))
     return match
+
+
+def judged(key: str, covered: set[str], root: Path) -> bool:
+    """Can this run tell whether the entry still matches: its file was analysed, or no longer exists."""
+    path = key_path(key)
+    return path in covered or not (root / path).exists()

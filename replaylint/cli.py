@@ -202,7 +202,7 @@ def _check(args) -> int:
 
 
 def _baseline(args) -> int:
-    from .baseline import BaselineError, apply_baseline, key_path, read_baseline, write_baseline
+    from .baseline import BaselineError, apply_baseline, judged, read_baseline, write_baseline
     from .config import ConfigError, load_config
     from .engine import run
     from .fingerprint import project_root
@@ -217,7 +217,7 @@ def _baseline(args) -> int:
     covered = _covered(result, root)
     try:
         existing = read_baseline(output) if args.prune or os.path.exists(output) else []
-        others = [key for key in existing if key_path(key) not in covered]  # files this run did not analyse
+        others = [key for key in existing if not judged(key, covered, root)]  # files this run did not analyse
         if args.prune:
             match = apply_baseline(result.findings, existing, root, covered)
             still = set(existing) - set(match.stale)

@@ -104,6 +104,9 @@ def test_a_run_on_some_files_judges_only_their_entries(project, capsys):
     assert "kept 2 of files not analysed now" in capsys.readouterr().out
     paths = sorted({e["path"] for e in json.loads((project / "baseline.json").read_text())["entries"]})
     assert paths == ["api.yaml", "client.py"]
+    (project / "api.yaml").unlink()  # a deleted file's entries can be judged: they are stale
+    main(["check", "--no-cache", "client.py", "--baseline", "baseline.json"])
+    assert "2 baseline entries no longer match" in capsys.readouterr().err
 
 
 def test_bad_baseline_file_is_a_one_line_error(project, capsys):
