@@ -100,4 +100,9 @@ def apply_baseline(findings, keys: list[str], root: Path, covered: set[str] | No
 def judged(key: str, covered: set[str], root: Path) -> bool:
     """Can this run tell whether the entry still matches: its file was analysed, or no longer exists."""
     path = key_path(key)
-    return path in covered or not (root / path).exists()
+    if path in covered:
+        return True
+    try:
+        return not (root / path).exists()
+    except (OSError, ValueError):  # a name the file system refuses: no file of the project
+        return False

@@ -292,7 +292,10 @@ def _check_rule_selectors(check: _Checker, cfg: Config) -> None:
 
 def relative_to_root(path: str, root: Path) -> str:
     """A POSIX path relative to the config root when the file is under it (for globs)."""
-    try:
-        return Path(os.path.abspath(path)).relative_to(root.resolve()).as_posix()
+    try:  # both sides resolved: a root reached through a symbolic link names the same files
+        return Path(os.path.realpath(path)).relative_to(root.resolve()).as_posix()
     except ValueError:
-        return Path(path).as_posix()
+        try:
+            return Path(os.path.abspath(path)).relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return Path(path).as_posix()

@@ -286,7 +286,7 @@ def test_an_analysed_spec_is_freed_as_soon_as_its_analysis_ends(project, monkeyp
     ("setAndChargeCard", True),  # ... and so does a mutating verb after `set`
     ("createFollowUp", True),  # a state verb's noun: `follow-ups` are made
     ("LinkCustomerToGiftCard", False),
-    ("removeMember", False),  # removing again leaves it removed
+    ("removeFunds", True),  # `remove` may take an amount away: not a deletion
     ("PostLinkAccountSessions", True),  # `link_account_sessions` are made
     ("BulkDeleteCustomers", False),  # deleting again leaves them deleted, as DELETE does
     ("deleteAndRefundOrder", True),
@@ -446,7 +446,9 @@ def test_a_put_that_says_it_replaces_the_collection_creates_nothing(project):
 
 @pytest.mark.parametrize("description, keyed", [
     ("Unique identifier of the event. It is crucial for ensuring idempotency.", True),
+    ("Used to deduplicate events sent twice.", True),
     ("The id of the event. Creating events is not idempotent.", False),
+    ("The order. See https://docs.example.com/idempotency for retries.", False),
 ])
 def test_an_id_field_described_as_deduplicating_is_a_key(project, description, keyed):
     body = {"type": "object", "required": ["transaction_id"], "properties": {

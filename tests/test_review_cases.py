@@ -434,3 +434,67 @@ def order_list(body: dict):
 """)
     result = run_in(project)
     assert [(f.code, f.span.line) for f in result.findings] == [("RPL301", 12)]
+
+
+def test_third_review_cases(project):
+    """Views returning a helper's response are views; a numbered loop is not an attempt counter; an empty
+    Depends() injects the annotation's class; a sibling app's model record, saved, stores its key."""
+    write(project, "shop/__init__.py", "")
+    write(project, "shop/views.py", """import uuid
+
+import stripe
+from django.http import JsonResponse
+from fastapi import Depends, FastAPI, Header
+
+from orders.models import PaymentAttempt
+
+app = FastAPI()
+
+
+def order_json(order):
+    return JsonResponse({"id": order.id})
+
+
+def place_order(request):
+    if request.method == "POST":
+        order = create_order(request.POST)
+        return order_json(order)
+    response = JsonResponse({})
+    return response
+
+
+def pay_installments(plan):
+    for n in range(plan.count):
+        try:
+            stripe.PaymentIntent.create(amount=plan.amount, idempotency_key=f"{plan.id}-installment-{n}")
+        except stripe.error.CardError:
+            continue
+
+
+def charge(order):
+    attempt = PaymentAttempt(idempotency_key=str(uuid.uuid4()))
+    attempt.save()
+    return stripe.PaymentIntent.create(amount=order.total, idempotency_key=attempt.idempotency_key)
+
+
+class Intent:
+    def __init__(self, idempotency_key: str = Header(..., alias="Idempotency-Key")):
+        self.key = idempotency_key
+
+
+@app.post("/payments")
+def create_payment(amount: int, intent: Intent = Depends()):
+    return amount
+""")
+    result = run_in(project)
+    assert [(f.code, f.span.line) for f in result.findings] == [("RPL301", 16)]
+
+
+def test_a_baseline_entry_naming_an_impossible_path_is_no_crash(project, capsys):
+    from replaylint.cli import main
+
+    write(project, "client.py", "x = 1\n")
+    (project / "baseline.json").write_text(json.dumps({"format": "replaylint-baseline/1", "entries": [
+        {"code": "RPL201", "path": "a" * 5000, "anchor": "x", "detail": "", "occurrence": 0}]}))
+    assert main(["check", "--no-cache", "client.py", "--baseline", "baseline.json"]) == 0
+    assert "internal error" not in capsys.readouterr().err

@@ -21,7 +21,9 @@ from .schemas import nested_objects, properties
 
 
 KEY_IN_WORDS = LazyRegex(r"idempotency[-_ ]?keys?\b", re.I)  # "each key is an idempotency-key"
-DEDUPE_WORDS = LazyRegex(r"idempoten|de-?dup", re.I)
+DEDUPE_WORDS = LazyRegex(r"\b(ensur\w*|guarantee\w*|provid\w*|enabl\w*|for|allow\w*)\s+(the\s+)?"
+                         r"(idempoten\w*|de-?dup\w*)|\bused\s+(to|for)\s+(de-?dup\w*|idempoten\w*)", re.I)
+URL = LazyRegex(r"https?://\S+|\b[\w.-]+\.[a-z]{2,}/\S*", re.I)
 NEGATION = LazyRegex(r"\b(not|no|never|instead of|unlike|other than)\b|n't\b")
 
 VERSION_FIELDS = {squash(n) for n in ("version", "version_token", "etag", "expected_version", "lock_version",
@@ -126,7 +128,7 @@ class KeyFinder:
         if is_tracing_name(name):
             return [KeyInput(name, "body", "intent" if describes_key(description) else "tracing", required, prop, prop)]
         if is_intent_field(name) or _described_as_the_key(description) or \
-                (squashed.endswith(("id", "key", "token", "reference")) and _said_to_dedupe(description)):
+                (words(name)[-1:] in (("id",), ("key",), ("token",), ("reference",)) and _said_to_dedupe(description)):
             return [KeyInput(name, "body", "intent", required, prop, prop)]
         if squashed == "metadata" and op.method == "POST":
             meta = {n: (p, r) for n, p, r in properties(prop)}
@@ -167,11 +169,13 @@ def _described_as_the_key(description) -> bool:
 
 
 def _said_to_dedupe(description) -> bool:
-    """Lago's `transaction_id`: "unique ... crucial for ensuring idempotency"; not "is not idempotent"."""
+    """Lago's `transaction_id`: "crucial for ensuring idempotency", "used to deduplicate events"; not a link
+    to an idempotency guide, nor "is not idempotent"."""
     if not isinstance(description, str):
         return False
-    for match in DEDUPE_WORDS.finditer(description):
-        if not NEGATION.search(description[max(0, match.start() - 24):match.start()].lower()):
+    text = URL.sub(" ", description)
+    for match in DEDUPE_WORDS.finditer(text):
+        if not NEGATION.search(text[max(0, match.start() - 24):match.start()].lower()):
             return True
     return False
 

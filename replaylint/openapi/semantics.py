@@ -78,8 +78,9 @@ def is_read_like(op: Operation) -> bool:
     segment = _last_segment(op)  # the verb only counts at the end
     if squash(segment) in AUTH_NAMES and (segments & AUTH_SEGMENTS or squash(segment) != "revoke"):
         return True  # issuing or revoking credentials
-    if squash(segment) in AUTH_ONLY_NAMES and segments & AUTH_SEGMENTS:
-        return True  # signing in: a second session or token is no harm
+    if squash(segment) in AUTH_ONLY_NAMES and segments & AUTH_SEGMENTS and \
+            _leading_verb(words(op.operation_id)) not in MUTATING_VERBS:
+        return True  # signing in: a second session or token is no harm (not `createAccountSession`)
     segment_words = words(segment)
     leading = _leading_verb(segment_words)
     op_words = words(op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
@@ -174,7 +175,7 @@ STATE_VERBS = frozenset("""follow unfollow like unlike star unstar pin unpin mut
     unwatch favorite unfavorite favourite unfavourite enable disable archive unarchive link unlink attach detach
     assign unassign""".split())
 # Verbs that remove: done again, the things are gone all the same (as DELETE is idempotent), even in bulk.
-DELETION_VERBS = frozenset("delete destroy purge erase remove".split())
+DELETION_VERBS = frozenset("delete destroy purge erase".split())  # not `remove`: remove-funds, remove-fee
 
 
 def sets_a_state(name_words: tuple[str, ...]) -> bool:

@@ -17,7 +17,7 @@ from .model import FunctionInfo, ModuleModel, dotted, string_value
 from .sources import (CALL_SINKS, CLIENT_FACTORIES, CLOCK_SOURCES, DAY_METHODS, KEYWORD_SINKS_BY_METHOD,
                       PERSIST_VERBS, RANDOM_SOURCES, TIME_FORMAT, header_name, is_key_name, is_tracing_attribute,
                       is_tracing_header)
-from ..vocabulary import squash
+from ..vocabulary import squash, words
 
 
 @dataclass
@@ -95,15 +95,23 @@ def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict:
     return helpers
 
 
+ATTEMPT_WORDS = frozenset("attempt attempts try tries retry retries n_try".split())
+
+
 def _is_model_record(qualified: str | None, module: str) -> bool:
-    """`TransactionEvent(idempotency_key=...)` with the class from a `models` module of this project: a
-    database record made with the key, stored before anything is sent (Django and SQLAlchemy apps keep models
-    in `models`). Not an SDK's request model (`square.models.CreatePaymentRequest`): that is sent."""
+    """`TransactionEvent(idempotency_key=...)` with the class from a `models` module: a database record made
+    with the key, stored before anything is sent (Django and SQLAlchemy apps keep models in `models`). Not an
+    SDK's request model (`square.models.CreatePaymentRequest`) unless this project's own: that is sent."""
     if not qualified or "." not in qualified:
         return False
     *modules, name = qualified.split(".")
+    if not name[:1].isupper() or "models" not in modules:
+        return False
     local = qualified.startswith(".") or (bool(module) and modules[0] == module.split(".")[0])
-    return local and name[:1].isupper() and "models" in modules
+    return local or not name.endswith(REQUEST_SHAPES)  # `orders.models.PaymentAttempt` of a sibling app
+
+
+REQUEST_SHAPES = ("Request", "Params", "Parameters", "Body", "Input", "Options", "Payload", "Args")
 
 
 def _is_manager_write(func) -> bool:
@@ -168,7 +176,8 @@ class _Flow(Visitor):
         self.loops.append(Loop(id(node), _is_retry_for(node, self.model)))
         if self.loops[-1].retry:
             self.result.retry_loops.add(id(node))
-            if isinstance(node.target, cst.Name):  # `for attempt in range(3)`: new on every attempt
+            if isinstance(node.target, cst.Name) and ATTEMPT_WORDS & set(words(node.target.value)):
+                # `for attempt in range(3)`: new on every attempt (`for n in range(plan.count)` may number intents)
                 self.env[node.target.value] = Taint("attempt", f"the attempt counter `{node.target.value}`",
                                                     node.target, self._loop_ids())
 
@@ -326,6 +335,9 @@ class _Flow(Visitor):
             for arg in original_node.args:
                 for taint in self._taints_in(arg.value):
                     taint.persisted = True
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value != "self" \
+                and _saves(method) and self.env.get(func.value.value) is not None:
+            self.env[func.value.value].persisted = True  # `attempt.save()`: the record and its key are stored
         if isinstance(func, cst.Attribute) and dotted(func.value) == "self" and _saves(method):
             self.saved_self = True  # self.save(): the object's fields are stored with it
             for name, taint in self.env.items():

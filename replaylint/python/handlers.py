@@ -351,31 +351,36 @@ FALCON_RESPONDERS = frozenset({"on_get", "on_post", "on_put", "on_patch", "on_de
 
 
 def _django_style(model: ModuleModel, info: FunctionInfo) -> bool:
-    """A plain function view: Django imported, `request` as the first parameter, and a response returned or a
-    view decorator (`@login_required`); not a helper that takes the request (a form factory, a path cleaner)."""
+    """A plain function view: Django imported, `request` as the first parameter; not a helper that takes the
+    request and plainly returns no response (a form factory, a path cleaner)."""
     params = info.params
     if not params or params[0].name.value != "request" or framework_of(model) not in DJANGO_FRAMEWORKS:
         return False
-    return bool(info.decorators) or _returns_a_response(info.node)
+    return bool(info.decorators) or not _returns_no_response(info.node)
 
 
-RESPONSE_CALLS = ("render", "redirect", "render_to_response", "Response", "JsonResponse", "TemplateResponse",
-                  "FileResponse", "StreamingHttpResponse")
-
-
-def _returns_a_response(node: cst.FunctionDef) -> bool:
+def _returns_no_response(node: cst.FunctionDef) -> bool:
+    """Every `return` gives nothing, a literal, or a form (`forms.Form(...)`, `TitleForm(request.POST)`)."""
     class _Returns(Visitor):
-        found = False
+        returns = 0
+        plain = 0
+
+        def visit_FunctionDef(self, inner) -> bool:
+            return False  # a nested function's returns are its own
 
         def visit_Return(self, ret) -> None:
-            value = ret.value.func if isinstance(ret.value, cst.Call) else None
-            name = (dotted(value) or "").split(".")[-1] if value is not None else ""
-            if name in RESPONSE_CALLS or name.startswith("HttpResponse"):
-                self.found = True
+            self.returns += 1
+            value = ret.value
+            func = (dotted(value.func) or "").split(".")[-1] if isinstance(value, cst.Call) else None
+            if value is None or isinstance(value, (cst.SimpleString, cst.Integer, cst.ConcatenatedString,
+                                                   cst.FormattedString)) or \
+                    (isinstance(value, cst.Name) and value.value in ("None", "True", "False")) or \
+                    (func is not None and func.lower().endswith("form")):
+                self.plain += 1
 
     finder = _Returns()
     fast_visit(node.body, finder)
-    return finder.found
+    return finder.returns == finder.plain
 
 
 def _checked_methods(info: FunctionInfo) -> set[str]:
@@ -697,25 +702,18 @@ def _key_evidence(extra, *nodes) -> bool:
 
 def _injects_key(model: ModuleModel, handler: Handler, extra=frozenset()) -> bool:
     """A dependency of this module that reads the key, injected by the framework: `key: str =
-    Depends(intent_key)`, `key: IntentKey` (an `Annotated[str, Header(...)]` alias), or `dependencies=
-    [Depends(require_key)]` on the route; dependencies of dependencies too. A dependency reads its headers
-    through its own parameters, so they count (a helper called in the body does not: its parameters are
-    what the handler passes, and neither does a class merely named in an annotation)."""
+    Depends(intent_key)`, `ctx: Intent = Depends()`, `key: IntentKey` (an `Annotated[str, Header(...)]`
+    alias), or `dependencies=[Depends(require_key)]` on the route; dependencies of dependencies too. A
+    dependency reads its headers through its own parameters, so they count (a helper called in the body does
+    not: its parameters are what the handler passes, and neither does a class merely named in an annotation)."""
     functions = model.module_functions()
     methods = {(f.cls.name, f.name): f for f in model.functions if f.cls is not None and f.parent is None}
     node = handler.info.node
+    found, pending = _injected_by(model, node.params, extra)
     decorators = [d.decorator for _, d in handler.info.decorators if isinstance(d.decorator, cst.Call)]
-    for param in [*node.params.params, *node.params.kwonly_params]:
-        annotation = param.annotation.annotation if param.annotation else None
-        for name in _names_in(annotation):  # `key: IntentKey`, an alias of this module
-            alias = model.constants.get(name)
-            if alias is not None and _key_evidence(extra, alias):
-                return True
-    pending = [*_dependency_targets(node.params), *(n for d in decorators for n in _dependency_targets(d))]
-    pending += [n for name in _names_in(node.params) if (alias := model.constants.get(name)) is not None
-                for n in _dependency_targets(alias)]
+    pending += [name for decorator in decorators for name in _dependency_targets(decorator)]
     seen = {handler.info.name}
-    while pending:
+    while pending and not found:
         name = pending.pop()
         if name in seen:
             continue
@@ -724,8 +722,41 @@ def _injects_key(model: ModuleModel, handler: Handler, extra=frozenset()) -> boo
         for reader in filter(None, readers):
             if _key_evidence(extra, reader.node.params, reader.node.body):
                 return True
-            pending += _dependency_targets(reader.node.params)
-    return False
+            found, more = _injected_by(model, reader.node.params, extra)
+            pending += more
+    return found
+
+
+def _injected_by(model: ModuleModel, params, extra) -> tuple[bool, list[str]]:
+    """(whether an `Annotated` alias of this module in the parameters reads the key, the names the parameters
+    have injected: `Depends(intent_key)`, and the class of `ctx: Intent = Depends()`)."""
+    targets = _dependency_targets(params)
+    for param in [*params.params, *params.kwonly_params]:
+        annotation = param.annotation.annotation if param.annotation else None
+        names = _names_in(annotation)
+        for name in names:
+            alias = model.constants.get(name)
+            if alias is not None:
+                if _key_evidence(extra, alias):
+                    return True, []
+                targets += _dependency_targets(alias)
+        if _bare_dependency(param.default) or _bare_dependency(annotation):
+            targets += [name for name in names if name in model.classes]
+    return False, targets
+
+
+def _bare_dependency(expr) -> bool:
+    """`Depends()` with nothing to call: FastAPI injects the annotation's class."""
+    found = []
+
+    class _Bare(Visitor):
+        def visit_Call(self, call):
+            if (dotted(call.func) or "").split(".")[-1] in DEPENDENCY_MARKERS and not call.args:
+                found.append(call)
+
+    if expr is not None:
+        fast_visit(expr, _Bare())
+    return bool(found)
 
 
 DEPENDENCY_MARKERS = ("Depends", "Security", "Provide", "Inject")
