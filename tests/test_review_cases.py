@@ -498,3 +498,20 @@ def test_a_baseline_entry_naming_an_impossible_path_is_no_crash(project, capsys)
         {"code": "RPL201", "path": "a" * 5000, "anchor": "x", "detail": "", "occurrence": 0}]}))
     assert main(["check", "--no-cache", "client.py", "--baseline", "baseline.json"]) == 0
     assert "internal error" not in capsys.readouterr().err
+
+
+def test_a_handler_only_abstract_subclasses_inherit_stays_abstract(project):
+    """Django's own ProcessFormView.post serves BaseFormView: library bases, not routes."""
+    write(project, "views.py", """from django.http import JsonResponse
+from django.views import View
+
+
+class ProcessFormView(View):
+    def post(self, request):
+        return JsonResponse({})
+
+
+class BaseFormView(ProcessFormView):
+    template = "form.html"
+""")
+    assert run_in(project).findings == []

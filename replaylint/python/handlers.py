@@ -420,10 +420,10 @@ def _is_abstract_view(model: ModuleModel, cls: ClassInfo) -> bool:
     """Framework-style base views (`BaseCreateView`, `*Mixin`, a view other classes here extend) declare
     behaviour for subclasses; the routes are the subclasses. But a handler method a subclass inherits
     without redefining it serves that subclass's route: the base is reported, where the code is written."""
-    if cls.name.startswith(("Base", "Abstract", "Generic")) or cls.name.endswith("Mixin"):
-        return True
-    subclasses = [other for other in model.classes.values()
-                  if any(base.split(".")[-1] == cls.name for base in other.bases)]
+    if _abstract_by_name(cls) or model.name.split(".")[0] in FRAMEWORK_PACKAGES:
+        return True  # a framework's own views (Django's `ProcessFormView`) serve the apps built on it
+    subclasses = [other for other in model.classes.values() if not _abstract_by_name(other) and
+                  any(base.split(".")[-1] == cls.name for base in other.bases)]
     if not subclasses:
         return False
     methods = {}
@@ -439,6 +439,14 @@ def _creates_implicitly(base: str) -> bool:
     name is one this module's imports do not explain (a star import): taken at its word."""
     return bool(IMPLICIT_CREATE.search(base)) and ("." not in base or base.startswith(("rest_framework.",
                                                                                          "django.")))
+
+
+FRAMEWORK_PACKAGES = frozenset({*DJANGO_FRAMEWORKS, *ASGI_FRAMEWORKS, "flask", "flask_restful", "flask_restx",
+                                "aiohttp", "falcon", "tornado"})
+
+
+def _abstract_by_name(cls: ClassInfo) -> bool:
+    return cls.name.startswith(("Base", "Abstract", "Generic")) or cls.name.endswith("Mixin")
 
 
 def _is_view_base(base: str) -> bool:
