@@ -422,10 +422,11 @@ def _is_abstract_view(model: ModuleModel, cls: ClassInfo) -> bool:
     without redefining it serves that subclass's route: the base is reported, where the code is written."""
     if _abstract_by_name(cls) or model.name.split(".")[0] in FRAMEWORK_PACKAGES:
         return True  # a framework's own views (Django's `ProcessFormView`) serve the apps built on it
-    subclasses = [other for other in model.classes.values() if not _abstract_by_name(other) and
-                  any(base.split(".")[-1] == cls.name for base in other.bases)]
-    if not subclasses:
-        return False
+    extended_by = [other for other in model.classes.values()
+                   if any(base.split(".")[-1] == cls.name for base in other.bases)]
+    if not extended_by:
+        return False  # a view of its own
+    subclasses = [other for other in extended_by if not _abstract_by_name(other)]
     methods = {}
     for info in model.functions:
         if info.cls is not None and info.parent is None and info.name in METHOD_NAMES:
