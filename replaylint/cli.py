@@ -216,7 +216,7 @@ def _baseline(args) -> int:
     root = project_root()
     covered = _covered(result, root)
     try:
-        existing = read_baseline(output) if args.prune or os.path.exists(output) else []
+        existing = read_baseline(output) if args.prune else _previous_baseline(output)
         others = [key for key in existing if not judged(key, covered, root)]  # files this run did not analyse
         if args.prune:
             match = apply_baseline(result.findings, existing, root, covered)
@@ -225,9 +225,9 @@ def _baseline(args) -> int:
             print(f"{output}: removed {len(match.stale)} stale entr{'y' if len(match.stale) == 1 else 'ies'}, "
                   f"{count} kept")
         else:
-            count = write_baseline(output, result.findings, root, others=others)
+            count = write_baseline(output, result.findings, root, others=others) - len(set(others))
             print(f"{output}: recorded {count} finding{'s' if count != 1 else ''}"
-                  f"{f' (and kept {len(others)} of files not analysed now)' if others else ''}")
+                  f"{f' (and kept {len(set(others))} of files not analysed now)' if others else ''}")
     except BaselineError as exc:
         return _fail(str(exc))
     from .report.escape import terminal_safe
@@ -235,6 +235,17 @@ def _baseline(args) -> int:
     for problem in result.problems:
         print(f"{terminal_safe(problem.path)}: {terminal_safe(problem.message)}", file=sys.stderr)
     return EXIT_ERROR if result.problems else EXIT_CLEAN
+
+
+def _previous_baseline(path: str) -> list[str]:
+    """The entries of the baseline a new one replaces; none when there is none, or it is not one (a new
+    baseline may always overwrite a broken file)."""
+    from .baseline import BaselineError, read_baseline
+
+    try:
+        return read_baseline(path) if os.path.exists(path) else []
+    except BaselineError:
+        return []
 
 
 def _covered(result, root) -> set[str]:

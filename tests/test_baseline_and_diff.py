@@ -263,3 +263,9 @@ def test_a_warm_run_reuses_the_facts_and_a_changed_fact_file_renews_them(project
     write(project, "settings.py", "MIDDLEWARE = ['idempotency_key.middleware.IdempotencyKeyMiddleware']\n")
     assert main(["check", "."]) == 0  # the middleware now covers the view
     assert found
+
+
+def test_a_new_baseline_replaces_a_broken_file(project, capsys):
+    write(project, "api.yaml", SPEC)
+    (project / "baseline.json").write_text("{half")
+    assert "recorded 2 findings" in make_baseline(capsys, "api.yaml")
