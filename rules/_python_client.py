@@ -2,10 +2,10 @@
 import re
 
 from replaylint.lazy import LazyRegex
-from replaylint.python.lazy import Visitor, cst
+from replaylint.python.lazy import cst
 from replaylint.python.model import dotted
 from replaylint.python.sources import RETRY_DECORATORS, mentions_key_name
-from replaylint.python.walk import fast_visit
+from replaylint.python.walk import calls_in
 
 # Text shapes of a key sink: a key-named keyword or variable assigned (`idempotency_key=`), a key-named string
 # used as a dict key or subscript (`"Idempotency-Key": `, `["Idempotency-Key"] =`), a header added by call, or
@@ -63,17 +63,7 @@ def _retried_task(qualified: str, decorator, info) -> bool:
     if isinstance(call, cst.Call) and any(arg.keyword is not None and arg.keyword.value == "autoretry_for"
                                           for arg in call.args):
         return True
-    finder = _RetryCall()
-    fast_visit(info.node.body, finder)
-    return finder.found
-
-
-class _RetryCall(Visitor):
-    found = False
-
-    def visit_Call(self, node) -> None:
-        if dotted(node.func) == "self.retry":
-            self.found = True
+    return any(dotted(found.func) == "self.retry" for found in calls_in(info.node.body))
 
 
 def line_of(ctx, node) -> int:

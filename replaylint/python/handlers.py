@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..lazy import LazyRegex
 from .lazy import Visitor, cst
 
-from .walk import fast_visit
+from .walk import calls_in, fast_visit
 
 from ..openapi.semantics import INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS, sets_a_state
 from ..vocabulary import squash, words
@@ -174,7 +174,7 @@ def find_handlers(model: ModuleModel, registered: dict | None = None) -> list[Ha
     """Route handlers of the module: decorated, class views, Django function views, and functions registered by
     a call, here or (`registered`, from the project facts) in another module."""
     handlers: list[Handler] = []
-    view_classes = {name: cls for name, cls in _view_classes(model).items() if not _is_abstract_view(model, cls)}
+    view_classes = _concrete_views(model, _view_classes(model))
     for info in model.functions:
         decorated = _decorated_handlers(model, info)
         handlers.extend(decorated[1:])
@@ -416,23 +416,29 @@ def _view_classes(model: ModuleModel) -> dict[str, ClassInfo]:
     return views
 
 
-def _is_abstract_view(model: ModuleModel, cls: ClassInfo) -> bool:
-    """Framework-style base views (`BaseCreateView`, `*Mixin`, a view other classes here extend) declare
-    behaviour for subclasses; the routes are the subclasses. But a handler method a subclass inherits
-    without redefining it serves that subclass's route: the base is reported, where the code is written."""
-    if _abstract_by_name(cls) or model.name.split(".")[0] in FRAMEWORK_PACKAGES:
-        return True  # a framework's own views (Django's `ProcessFormView`) serve the apps built on it
-    extended_by = [other for other in model.classes.values()
-                   if any(base.split(".")[-1] == cls.name for base in other.bases)]
-    if not extended_by:
-        return False  # a view of its own
-    subclasses = [other for other in extended_by if not _abstract_by_name(other)]
-    methods = {}
+def _concrete_views(model: ModuleModel, views: dict[str, ClassInfo]) -> dict[str, ClassInfo]:
+    """The views that are routes. Framework-style base views (`BaseCreateView`, `*Mixin`, a view other classes
+    here extend) declare behaviour for subclasses; the routes are the subclasses. But a handler method a
+    concrete subclass inherits without redefining it serves that subclass's route: the base is kept, and
+    reported where the code is written. A framework's own views (Django's `ProcessFormView`) serve the apps
+    built on it. One pass over the module's classes and methods, whatever their number."""
+    if model.name.split(".")[0] in FRAMEWORK_PACKAGES:
+        return {}
+    extended_by: dict[str, list[ClassInfo]] = {}
+    for other in model.classes.values():
+        for base in {base.split(".")[-1] for base in other.bases}:
+            extended_by.setdefault(base, []).append(other)
+    handlers: dict[int, set[str]] = {}
     for info in model.functions:
         if info.cls is not None and info.parent is None and info.name in METHOD_NAMES:
-            methods.setdefault(id(info.cls), set()).add(info.name)
-    own = methods.get(id(cls), set())
-    return not any(own - methods.get(id(sub), set()) for sub in subclasses)
+            handlers.setdefault(id(info.cls), set()).add(info.name)
+
+    def inherited(cls: ClassInfo) -> bool:
+        own = handlers.get(id(cls), set())
+        return any(own - handlers.get(id(sub), set()) for sub in extended_by[cls.name] if not _abstract_by_name(sub))
+
+    return {name: cls for name, cls in views.items()
+            if not _abstract_by_name(cls) and (cls.name not in extended_by or inherited(cls))}
 
 
 def _creates_implicitly(base: str) -> bool:
@@ -732,6 +738,8 @@ def _injects_key(model: ModuleModel, handler: Handler, extra=frozenset()) -> boo
             if _key_evidence(extra, reader.node.params, reader.node.body):
                 return True
             found, more = _injected_by(model, reader.node.params, extra)
+            if found:
+                return True
             pending += more
     return found
 
@@ -756,48 +764,30 @@ def _injected_by(model: ModuleModel, params, extra) -> tuple[bool, list[str]]:
 
 def _bare_dependency(expr) -> bool:
     """`Depends()` with nothing to call: FastAPI injects the annotation's class."""
-    found = []
-
-    class _Bare(Visitor):
-        def visit_Call(self, call):
-            if (dotted(call.func) or "").split(".")[-1] in DEPENDENCY_MARKERS and not call.args:
-                found.append(call)
-
-    if expr is not None:
-        fast_visit(expr, _Bare())
-    return bool(found)
+    return any(_is_dependency_marker(call) and not call.args for call in calls_in(expr))
 
 
 DEPENDENCY_MARKERS = ("Depends", "Security", "Provide", "Inject")
 
 
+def _is_dependency_marker(call: cst.Call) -> bool:
+    return (dotted(call.func) or "").split(".")[-1] in DEPENDENCY_MARKERS
+
+
 def _dependency_targets(expr) -> list[str]:
     """Names a framework injects: `Depends(intent_key)`, `Depends(RequireKey())`, `Security(...)`."""
     targets = []
-
-    class _Markers(Visitor):
-        def visit_Call(self, call):
-            if (dotted(call.func) or "").split(".")[-1] in DEPENDENCY_MARKERS and call.args:
-                target = call.args[0].value
-                target = target.func if isinstance(target, cst.Call) else target
-                if isinstance(target, cst.Name):
-                    targets.append(target.value)
-
-    if expr is not None:
-        fast_visit(expr, _Markers())
+    for call in calls_in(expr):
+        if _is_dependency_marker(call) and call.args:
+            target = call.args[0].value
+            target = target.func if isinstance(target, cst.Call) else target
+            if isinstance(target, cst.Name):
+                targets.append(target.value)
     return targets
 
 
 def _called_names(body) -> set[str]:
-    names: set[str] = set()
-
-    class _Calls(Visitor):
-        def visit_Call(self, node):
-            if isinstance(node.func, cst.Name):
-                names.add(node.func.value)
-
-    fast_visit(body, _Calls())
-    return names
+    return {call.func.value for call in calls_in(body) if isinstance(call.func, cst.Name)}
 
 
 def _names_in(expr) -> list[str]:

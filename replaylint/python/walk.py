@@ -60,3 +60,21 @@ def fast_visit(node: cst.CSTNode, visitor) -> None:
             stack.append((current, True))
         if visit is None or visit(visitor, current) is not False:
             stack.extend((child, False) for child in reversed(list(children(current))))
+
+
+class _Calls:
+    def __init__(self):
+        self.found: list = []
+
+    def visit_Call(self, node) -> None:
+        self.found.append(node)
+
+
+def calls_in(node) -> list:
+    """Every call below `node` (itself included), in walk order: what the small "is there a call to ..."
+    questions of the recognisers ask."""
+    if node is None:
+        return []
+    finder = _Calls()
+    fast_visit(node, finder)
+    return finder.found
