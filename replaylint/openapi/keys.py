@@ -159,25 +159,21 @@ def _is_boolean(schema: Node | None) -> bool:
 
 def _described_as_the_key(description) -> bool:
     """"Each key is an idempotency-key", not "this is not the Idempotency-Key (send that as a header)"."""
-    if not isinstance(description, str):
-        return False
-    for match in KEY_IN_WORDS.finditer(description):
-        before = description[max(0, match.start() - 24):match.start()].lower()
-        if not NEGATION.search(before):
-            return True
-    return False
+    return _said(KEY_IN_WORDS, description)
 
 
 def _said_to_dedupe(description) -> bool:
     """Lago's `transaction_id`: "crucial for ensuring idempotency", "used to deduplicate events"; not a link
     to an idempotency guide, nor "is not idempotent"."""
-    if not isinstance(description, str):
+    return _said(DEDUPE_WORDS, URL.sub(" ", description) if isinstance(description, str) else None)
+
+
+def _said(pattern, text) -> bool:
+    """`pattern` occurs in the text with no negation in the few words before it."""
+    if not isinstance(text, str):
         return False
-    text = URL.sub(" ", description)
-    for match in DEDUPE_WORDS.finditer(text):
-        if not NEGATION.search(text[max(0, match.start() - 24):match.start()].lower()):
-            return True
-    return False
+    return any(not NEGATION.search(text[max(0, match.start() - 24):match.start()].lower())
+               for match in pattern.finditer(text))
 
 
 def _is_id_like(schema: Node) -> bool:

@@ -76,14 +76,14 @@ def is_read_like(op: Operation) -> bool:
         return True
     segments = {squash(s) for s in path_segments(op.path) if not is_param_segment(s)}
     segment = _last_segment(op)  # the verb only counts at the end
+    op_words = _operation_words(op)
     if squash(segment) in AUTH_NAMES and (segments & AUTH_SEGMENTS or squash(segment) != "revoke"):
         return True  # issuing or revoking credentials
     if squash(segment) in AUTH_ONLY_NAMES and segments & AUTH_SEGMENTS and \
-            _leading_verb(words(op.operation_id)) not in MUTATING_VERBS:
+            _leading_verb(op_words) not in MUTATING_VERBS:
         return True  # signing in: a second session or token is no harm (not `createAccountSession`)
     segment_words = words(segment)
     leading = _leading_verb(segment_words)
-    op_words = words(op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
     if MUTATING_VERBS & set(segment_words[1:]):
         return False  # `/validate-and-charge` charges
     if len(segment_words) > 1 and segment_words[-1] in READ_NOUNS and leading not in MUTATING_VERBS and \
@@ -99,6 +99,11 @@ def is_read_like(op: Operation) -> bool:
             return True  # `/institutions/get_by_id`, `/get-all`
     leading = _leading_verb(op_words)
     return leading in READ_VERBS and leading != "match"
+
+
+def _operation_words(op: Operation) -> tuple[str, ...]:
+    """The words of the operationId's last part (`repos/create-release` -> create, release)."""
+    return words(op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
 
 
 FORMAT_SUFFIXES = frozenset("json xml yaml yml csv txt html pdf".split())
@@ -202,8 +207,8 @@ def is_assignment(op: Operation) -> bool:
     if op.method not in ("POST", "PATCH"):
         return False
     segment = _last_segment(op)
-    names = [words(name) for name in (op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1], custom_verb(op),
-                                      segment) if name]
+    names = [name_words for name_words in (_operation_words(op), words(custom_verb(op)), words(segment))
+             if name_words]
     if any(_leading_verb(n) in MUTATING_VERBS - {"set"} - DELETION_VERBS for n in names):
         return False
     return any(sets_a_state(n) for n in names)
