@@ -68,7 +68,7 @@ class Cache:
         return key
 
     def _read(self) -> dict:
-        return _read_object(self.file)
+        return read_object(self.file)
 
     def load(self, key: str) -> FileResult | None:
         if self._entries is None:
@@ -79,17 +79,21 @@ class Cache:
         try:
             dependencies = data.get("dependencies", {})
             for dependency, expected in dependencies.items():
-                if _file_digest(dependency) != expected:
+                if file_digest(dependency) != expected:
                     return None
             result = _result_from(data)
-            result.dependencies = list(dependencies)
+            consulted = set(data.get("consulted", ()))
+            result.dependencies = [path for path in dependencies if path not in consulted]
+            result.consulted = sorted(consulted)
             return result
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def store(self, key: str, result: FileResult, dependencies=()) -> None:
+        """`dependencies` ($ref targets) and the modules the result consulted must be unchanged to use it."""
         data = _result_to(result)
-        data["dependencies"] = {path: _file_digest(path) for path in dependencies}
+        data["dependencies"] = {path: file_digest(path) for path in [*dependencies, *result.consulted]}
+        data["consulted"] = list(result.consulted)
         self._new[key] = data
 
     def flush(self) -> None:
@@ -97,7 +101,7 @@ class Cache:
         if not self._new:
             return
         try:
-            _ensure_folder(self.folder)
+            ensure_folder(self.folder)
             merged = self._read()
             current = set(self._paths.values())
             merged = {k: v for k, v in merged.items() if not (isinstance(v, dict) and
@@ -121,7 +125,7 @@ class FileStates:
 
     def __init__(self, root: Path):
         self.file = Path(root) / FOLDER / generation() / "files.json"
-        self._known = _read_object(self.file)
+        self._known = read_object(self.file)
         self._seen: dict[str, list] = {}
 
     def lookup(self, path: str, stat) -> tuple[str, bool] | None:
@@ -147,7 +151,7 @@ class FileStates:
         if all(self._known.get(path) == record for path, record in self._seen.items()):
             return
         try:
-            _ensure_folder(self.file.parent)
+            ensure_folder(self.file.parent)
             _write(self.file, json.dumps({**self._known, **self._seen}, separators=(",", ":")))
         except OSError:
             pass
@@ -192,7 +196,7 @@ class Listings:
         except OSError:
             return None, None
         if self._known is None:
-            self._known = _read_object(self.file)
+            self._known = read_object(self.file)
         stamp = f"{stat.st_ino}/{stat.st_mtime_ns}.{stat.st_ctime_ns}/"
         record = self._known.get(directory)
         if isinstance(record, str) and record.startswith(stamp):
@@ -219,7 +223,7 @@ class Listings:
                 all(self._known.get(directory) is record for directory, record in self._seen.items()):
             return  # nothing new, nothing gone
         try:
-            _ensure_folder(self.file.parent)
+            ensure_folder(self.file.parent)
             _write(self.file, json.dumps({**kept, **self._seen}, separators=(",", ":")))
         except OSError:
             pass
@@ -242,7 +246,7 @@ def _parse_listing(text: str):
     return subdirectories, files, bool(flags & 1), bool(flags & 2)
 
 
-def _read_object(path: Path) -> dict:
+def read_object(path: Path) -> dict:
     """A cache file's JSON object; a missing or damaged file is as good as an empty one."""
     try:
         with open(path, encoding="utf-8") as handle:
@@ -252,7 +256,7 @@ def _read_object(path: Path) -> dict:
         return {}
 
 
-def _ensure_folder(folder: Path) -> None:
+def ensure_folder(folder: Path) -> None:
     """This generation's folder, made on first use (older generations can never be read again: removed), in
     a cache folder that git and backup tools know to skip."""
     top = folder.parent
@@ -271,7 +275,7 @@ def _ensure_folder(folder: Path) -> None:
         tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# replaylint cache\n", encoding="utf-8")
 
 
-def _file_digest(path: str) -> str | None:
+def file_digest(path: str) -> str | None:
     try:
         with open(path, "rb") as handle:
             return _hash(handle.read(), digest_size=32).hexdigest()

@@ -127,10 +127,10 @@ def _analyse_spec_file(path: str, text: str, config: Config, rules, explicit: bo
     return result
 
 
-def analyse_python_file(path: str, text: str, config: Config, rules, facts):
+def analyse_python_file(path: str, text: str, config: Config, rules, facts, index=None):
     from .python.analyse import analyse_python  # libcst and the Python analysis load only for Python inputs
 
-    return analyse_python(path, text, config, rules, facts, display_path(path), module_name(path, config))
+    return analyse_python(path, text, config, rules, facts, display_path(path), module_name(path, config), index)
 
 
 def module_name(path: str, config: Config) -> str:
@@ -255,9 +255,18 @@ PARALLEL_MIN_FILES = 24  # below this, starting worker processes costs more than
 _WORKER: dict = {}  # per-process state of the analysis workers (set by _start_worker)
 
 
-def _start_worker(config: Config, codes: list[str], facts) -> None:
+def _start_worker(config: Config, codes: list[str], facts, use_cache: bool = False) -> None:
     rules = [REGISTRY.rules[code] for code in codes]
-    _WORKER.update(config=config, rules=rules, python_rules=[r for r in rules if r.target == "python"], facts=facts)
+    _WORKER.update(config=config, rules=rules, python_rules=[r for r in rules if r.target == "python"], facts=facts,
+                   index=project_index(config, use_cache))
+
+
+def project_index(config: Config, use_cache: bool):
+    """This process's project index (module summaries on demand), persisted in the cache when it is on."""
+    from .python.index import ProjectIndex, SummaryStore
+
+    root = key_root(Path(config.root))
+    return ProjectIndex(str(root), config, SummaryStore(config.root) if use_cache else None)
 
 
 def _analyse_task(task) -> FileResult | None:
@@ -266,12 +275,12 @@ def _analyse_task(task) -> FileResult | None:
     w = _WORKER
     if kind == "spec":
         return _guarded(analyse_spec_file, path, text, w["config"], w["rules"], *explicit)
-    return _guarded(analyse_python_file, path, text, w["config"], w["python_rules"], w["facts"])
+    return _guarded(analyse_python_file, path, text, w["config"], w["python_rules"], w["facts"], w["index"])
 
 
-def _analyse_all(tasks: list, config: Config, rules, facts, jobs: int) -> list:
+def _analyse_all(tasks: list, config: Config, rules, facts, jobs: int, use_cache: bool = False) -> list:
     """Every task's result, in task order (so output never depends on scheduling), in `jobs` processes."""
-    setup = (config, [rule.code for rule in rules], facts)
+    setup = (config, [rule.code for rule in rules], facts, use_cache)
     if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES:
         _start_worker(*setup)
         return [_analyse_task(task) for task in tasks]
@@ -328,12 +337,22 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
                 pending.append(index)
     if facts is None and any(tasks[index][0] == "python" for index in pending):
         facts = _project_facts(inputs.python, files, config)
-    for index, result in zip(pending, _analyse_all([tasks[i] for i in pending], config, rules, facts, jobs)):
+    summaries = {}
+    for index, result in zip(pending, _analyse_all([tasks[i] for i in pending], config, rules, facts, jobs,
+                                                   use_cache)):
         results[index] = result
+        if result is not None:
+            summaries.update(result.summaries)
         if use_cache and _cacheable(result):
             caches[tasks[index][0]].store(keys[index], result, result.dependencies)
     for cache in caches.values():
         cache.flush()
+    if use_cache and summaries:
+        from .python.index import SummaryStore
+
+        store = SummaryStore(config.root)
+        store.add(summaries)
+        store.save()
     if states is not None:
         states.save()
         listings.save()

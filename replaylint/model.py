@@ -86,3 +86,5 @@ class FileResult:
     exemptions: list = field(default_factory=list)
     analysed: bool = True
     dependencies: list = field(default_factory=list)  # other files read to analyse this one ($ref targets)
+    consulted: list = field(default_factory=list)  # files read only for facts (imported modules): none reported
+    summaries: dict = field(default_factory=dict)  # project-index summaries made meanwhile, for its store

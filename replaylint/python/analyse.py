@@ -3,6 +3,7 @@ Python rules, and compute positions only for what they report."""
 from __future__ import annotations
 
 import ast
+import os
 import re
 import warnings
 from functools import cached_property
@@ -111,10 +112,24 @@ class AstAnalysis:
 
 
 def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, shown: str,
-                   name: str | None = None) -> FileResult:
+                   name: str | None = None, index=None) -> FileResult:
     """Prefilter, check the syntax with `ast`, run the `ast` rules, then parse with libcst only if a libcst rule
-    can still match."""
+    can still match. What the project index was asked (`index`: the modules this one imports) becomes the
+    result's `consulted` files."""
     result = FileResult(shown)
+    if index is not None:
+        index.begin()
+        try:
+            return _analyse_python(result, path, text, config, rules, facts, shown, name, index)
+        finally:
+            own = os.path.realpath(path)
+            result.consulted = sorted(p for p in index.consulted if p != own)
+            result.summaries, index.made = index.made, {}
+    return _analyse_python(result, path, text, config, rules, facts, shown, name, index)
+
+
+def _analyse_python(result: FileResult, path: str, text: str, config, rules, facts: ProjectFacts, shown: str,
+                    name: str | None, index) -> FileResult:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_PYTHON_BYTES:
         return _not_analysed(result, f"larger than {MAX_PYTHON_BYTES // (1024 * 1024)} MB (the size cap for Python "
                                      f"files)")
@@ -149,6 +164,7 @@ def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, sho
             return _not_analysed(result, "nested too deeply to parse")
         if cst_rules:
             model = build_model(module, module_name)
+            model.path, model.index = os.path.abspath(path), index
             harm_notes = [e for e in exemptions if e.kind == "harm" and not e.problems]
             ctx = PythonAnalysis(model, config, text, facts,
                                  lambda line: next((e for e in harm_notes if line in e.scope[1]), None))

@@ -60,7 +60,8 @@ def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict:
     (`def new_key(): return str(uuid4())`), module functions by name, methods as `.name` (called on `self`,
     `cls` or their class); and attributes a method sets to one (`self.key = uuid4()` in `__init__`) as
     ("self", class qualname, attribute) -> (kind, where it comes from), unless the class saves it or also
-    sets it from elsewhere."""
+    sets it from elsewhere. Methods are also kept as `Class.name`, for the project index. Helpers of other
+    modules are asked of the project index (`model.index`)."""
     helpers: dict = {}
     methods = [f for f in model.functions if f.cls is not None and f.parent is None]
     functions = [*((f".{f.name}", f) for f in methods), *model.module_functions().items()]
@@ -74,9 +75,11 @@ def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict:
             flow = flows[id(info.node)] = _Flow(model, info, helpers, extra_random, frozenset(),
                                                 collect_returns=True)
             fast_visit(info.node.body, flow)
-            kinds = [t.kind for t in flow.returns if t is not None and t.kind in ("random", "clock")]
+            kinds = [t.kind for t in flow.returns if t is not None and _fresh(t.kind)]
             if kinds:
                 helpers[name] = kinds[0]
+                if info.cls is not None:
+                    helpers[f"{info.cls.name}.{info.name}"] = kinds[0]
     random_attributes: dict[tuple, tuple[str, str]] = {}  # key -> (kind, where the value comes from)
     other_attributes: set[tuple] = set()
     for info in methods:
@@ -86,13 +89,19 @@ def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict:
         saved = _saves(info.name)
         for attribute, taint in flow.self_attributes.items():
             key = ("self", info.cls.qualname, attribute)
-            if taint is not None and taint.kind in ("random", "clock") and not (saved or taint.persisted):
+            if taint is not None and _fresh(taint.kind) and not (saved or taint.persisted):
                 random_attributes.setdefault(key, (taint.kind, f"{taint.source} (set in `{info.name}`, "
                                                                f"kept in `self.{attribute}`)"))
             else:
                 other_attributes.add(key)
     helpers.update((key, origin) for key, origin in random_attributes.items() if key not in other_attributes)
     return helpers
+
+
+def _fresh(kind: str) -> bool:
+    """New on every call: random, the clock, or (in a module's summary) another module's helper, which the
+    project index follows when asked."""
+    return kind in ("random", "clock") or kind.startswith("ref:")
 
 
 ATTEMPT_WORDS = frozenset("attempt attempts try tries retry retries n_try".split())
@@ -136,6 +145,7 @@ def analyse_function(model: ModuleModel, info: FunctionInfo, helpers: dict, extr
 class _Flow(Visitor):
     def __init__(self, model, info, helpers, extra_random, stable, collect_returns=False, extra_keys=frozenset()):
         self.model = model
+        self.index = model.index  # the project index: helpers of other modules
         self.info = info
         self.helpers = helpers
         self.extra_random = extra_random
@@ -397,7 +407,7 @@ class _Flow(Visitor):
                 name = f"self.{expr.attr.value}"
                 if name in self.env:
                     return self.env[name]
-                origin = self.helpers.get(("self", self.info.cls.qualname, expr.attr.value))
+                origin = self._kept_on_instance(self.info.cls, expr.attr.value)
                 if origin is not None:  # set once per object elsewhere: a new object (a new process) has a new one
                     taint = Taint(origin[0], origin[1], expr, persisted=self.saved_self)
                     self.env[name] = taint  # one value: a later save of it marks every use
@@ -428,6 +438,30 @@ class _Flow(Visitor):
                     return taint
         return None
 
+    def _kept_on_instance(self, cls, attribute: str, depth: int = 0):
+        """(kind, origin) when the class, or a base of it here or in another module, keeps a random value in
+        `self.<attribute>` (set once per object: a new object, a new process, has a new one)."""
+        origin = self.helpers.get(("self", cls.qualname, attribute))
+        if origin is not None or depth > 4:
+            return origin
+        for base in cls.bases:
+            local = self.model.classes.get(base)
+            if local is not None and local is not cls:
+                origin = self._kept_on_instance(local, attribute, depth + 1)
+            elif self.index is not None and base:
+                origin = self.index.attribute(self.model.path, base, attribute)
+            if origin is not None:
+                return tuple(origin)
+        return None
+
+    def _imported_kind(self, call: cst.Call, qualified: str) -> str | None:
+        """"random" or "clock" for a call of a function another module of the project defines to return a new
+        value every time (`from app.utils import new_key`, re-exports followed)."""
+        head = (dotted(call.func) or "").split(".")[0]
+        if self.index is None or not qualified or head not in self.model.imports:
+            return None
+        return self.index.call_kind(self.model.path, qualified)
+
     def _call_taint(self, call: cst.Call) -> Taint | None:
         qualified = self.model.qualify(call.func) or ""
         if qualified in self.stable:
@@ -456,6 +490,9 @@ class _Flow(Visitor):
             taint = self.taint(arg.value)
             if taint is not None:
                 return taint
+        imported = self._imported_kind(call, qualified)
+        if imported is not None:  # a helper of another module of the project
+            return Taint(imported, f"{qualified.lstrip('.')}()", call, self._loop_ids())
         if isinstance(call.func, cst.Attribute):  # methods of a tainted value: key.upper(), "{}".format(...)
             return self.taint(call.func.value)
         return None

@@ -413,7 +413,19 @@ def _view_classes(model: ModuleModel) -> dict[str, ClassInfo]:
             if any(_is_view_base(base) or base.split(".")[-1] in views for base in cls.bases):
                 views[name] = cls
                 changed = True
+    candidates = {f.cls.name for f in model.functions if f.cls is not None and f.name in METHOD_NAMES}
+    for name in candidates - set(views):  # a view whose base view is written in another module of the project
+        cls = model.classes.get(name)
+        if cls is not None and any(_view_elsewhere(model.index, model.path, base) for base in cls.bases
+                                   if _imported(model, base.split(".")[0]) or base.startswith(".")):
+            views[name] = cls
     return views
+
+
+def _view_elsewhere(index, importer: str, base: str) -> bool:
+    """An imported class that extends a framework view, through bases written in other modules of the project."""
+    return index is not None and any(_is_view_base(written) for *_, bases in index.ancestors(importer, base)
+                                     for written in bases)
 
 
 def _concrete_views(model: ModuleModel, views: dict[str, ClassInfo]) -> dict[str, ClassInfo]:
@@ -697,15 +709,40 @@ def reads_key(model: ModuleModel, handler: Handler, extra=frozenset(), key_model
         helper = functions.get(name)
         if helper is not None and helper is not handler.info and _key_evidence(extra, helper.node.body):
             return True
+    if any(_imported_reads_key(model, call.func) for call in calls_in(handler.info.node.body)):
+        return True  # `key = utils.idempotency_key(request)`: a helper of another module
     if _injects_key(model, handler, extra):
         return True
-    for param in handler.info.params:  # a body model of this module that carries the key
+    for param in handler.info.params:  # a body model (here or imported) that carries the key
         annotation = param.annotation.annotation if param.annotation else None
         for name in _names_in(annotation):
             cls = model.classes.get(name)
             if (cls is not None and class_has_key_field(cls, extra)) or (cls is None and name in key_models):
                 return True
+            if cls is None and _imported(model, name) and model.index.is_key_model(model.path, model.imports[name]):
+                return True
     return False
+
+
+def function_reads_key(info: FunctionInfo, extra=frozenset()) -> bool:
+    """A function (a helper, a dependency, a decorator and its wrapper) whose parameters or code read a key."""
+    return not isinstance(info.node, cst.Module) and _key_evidence(extra, info.node.params, info.node.body)
+
+
+def _imported(model: ModuleModel, name: str) -> bool:
+    """A local name an import gives, with a project index to ask about it."""
+    return model.index is not None and name in model.imports
+
+
+def _imported_reads_key(model: ModuleModel, expr) -> bool:
+    """A callable of another module of the project that reads a key (`Depends(get_idempotency_key)`, an
+    imported decorator, a dependency class's `__call__`/`__init__`)."""
+    name = dotted(expr)
+    if name is None or not _imported(model, name.split(".")[0]):
+        return False
+    qualified = model.qualify(expr)
+    return any(model.index.reads_key(model.path, target)
+               for target in (qualified, f"{qualified}.__call__", f"{qualified}.__init__"))
 
 
 def _key_evidence(extra, *nodes) -> bool:
@@ -734,6 +771,8 @@ def _injects_key(model: ModuleModel, handler: Handler, extra=frozenset()) -> boo
             continue
         seen.add(name)
         readers = [functions.get(name), methods.get((name, "__call__")), methods.get((name, "__init__"))]
+        if not any(readers) and _imported_reads_key(model, cst.Name(name)):
+            return True
         for reader in filter(None, readers):
             if _key_evidence(extra, reader.node.params, reader.node.body):
                 return True
@@ -845,6 +884,9 @@ def covered_by_library(model: ModuleModel, handler: Handler, facts: ProjectFacts
             local = model.module_functions().get(qualified)
             if local is None or _reads_key_anywhere(local.node.body):
                 return True  # imported from elsewhere, or defined here and reading a key
+        target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        if _imported_reads_key(model, target):
+            return True  # a decorator of another module of the project that reads the key
         if qualified.endswith("method_decorator") and isinstance(decorator.decorator, cst.Call):
             inner = decorator.decorator.args[0].value if decorator.decorator.args else None
             if "idempoten" in (dotted(inner) or "").lower():

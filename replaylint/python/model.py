@@ -74,6 +74,8 @@ class ModuleModel:
     classes: dict[str, ClassInfo] = field(default_factory=dict)  # local class name -> info (last wins)
     functions: list[FunctionInfo] = field(default_factory=list)
     constants: dict[str, cst.BaseExpression] = field(default_factory=dict)  # module-level NAME = value
+    path: str = ""  # the file, where the project index resolves this module's imports from
+    index: object = None  # the project index (python/index.py) that answers for imported names; None: not asked
 
     def qualify(self, expr) -> str | None:
         """The qualified name an expression refers to through the imports (`u.uuid4` -> `uuid.uuid4`)."""

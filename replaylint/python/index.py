@@ -1,0 +1,274 @@
+"""The project index: what the other modules of a project say about the names a module imports.
+
+A key is often minted in a helper of another module (`from app.utils import new_key`, re-exported through a
+package's `__init__`), a handler reads its key through an imported helper or dependency, and a view extends a
+base class written elsewhere. The index answers those questions by reading the imported module itself: the
+import is resolved to a file of the project (relative imports from the importing file's folder, absolute ones
+from the nearest folder above it that holds the package, never outside the project root), and that module is
+summarised once from its own content.
+
+A summary depends only on the module's text and on the summaries of the modules it imports, so a file's
+findings never depend on the order files are visited, and a one-file run sees the same facts as a whole-project
+run. Summaries are made on demand (only the modules a question reaches are read), kept in memory for the run,
+and persisted by content in the cache, so a pre-commit run on one file reads no other module's code twice. The
+files a result consulted are recorded as its dependencies: its cache entry is used only while they are
+unchanged.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from ..atomic import write_atomically
+from ..cache import FOLDER, ensure_folder, file_digest, generation, read_object
+
+MAX_DEPTH = 6  # re-exports and helpers of helpers followed this far
+SUMMARY_FIELDS = ("functions", "methods", "attributes", "imports", "classes", "key_readers", "key_models")
+
+
+class ProjectIndex:
+    """Per process: module summaries by file, the store they persist in, and what the current file consulted."""
+
+    def __init__(self, root: str, config, store: "SummaryStore | None" = None):
+        self.root = os.path.realpath(root)
+        self.config = config
+        self.store = store
+        self._summaries: dict[str, dict] = {}  # real path -> summary (with its own dependencies)
+        self._located: dict[tuple, tuple | None] = {}
+        self.consulted: set[str] = set()  # files read for the file being analysed
+        self.made: dict[str, list] = {}  # summaries made by this process: path -> [content digest, summary]
+
+    def begin(self) -> None:
+        self.consulted = set()
+
+    # --- finding modules -------------------------------------------------------------------------------
+
+    def locate(self, importer: str, qualified: str) -> tuple[str, list[str]] | None:
+        """(file of the module, the names after it) for a name an import gives (`app.utils.new_key`,
+        `.utils.new_key`) as seen from the file `importer`; None when no file of the project holds it."""
+        key = (os.path.dirname(importer), qualified)
+        if key not in self._located:
+            self._located[key] = self._locate(importer, qualified)
+        return self._located[key]
+
+    def _locate(self, importer: str, qualified: str) -> tuple[str, list[str]] | None:
+        dots = len(qualified) - len(qualified.lstrip("."))
+        parts = [p for p in qualified[dots:].split(".") if p]
+        folder = os.path.dirname(os.path.realpath(importer))
+        if dots:
+            for _ in range(dots - 1):
+                folder = os.path.dirname(folder)
+            bases = [folder]
+        else:
+            bases = []
+            while folder == self.root or folder.startswith(self.root + os.sep):
+                bases.append(folder)
+                folder = os.path.dirname(folder)
+            bases += [os.path.join(self.root, extra) for extra in ("src", "lib")]
+        for base in bases:
+            for length in range(len(parts), -1 if dots else 0, -1):  # `.` alone is the package itself
+                stem = os.path.join(base, *parts[:length])
+                candidates = (stem + ".py", os.path.join(stem, "__init__.py")) if length else \
+                    (os.path.join(base, "__init__.py"),)
+                for candidate in candidates:
+                    if self._inside(candidate) and os.path.isfile(candidate):
+                        return candidate, parts[length:]
+        return None
+
+    def _inside(self, path: str) -> bool:
+        real = os.path.realpath(path)
+        return real.startswith(self.root + os.sep)
+
+    # --- questions -------------------------------------------------------------------------------------
+
+    def lookup(self, importer: str, qualified: str, depth: int = 0) -> tuple[dict, str, list[str]] | None:
+        """(summary of the module that defines a name, that module's file, the name's parts in it), following
+        re-exports (`from .utils import new_key` in a package's `__init__`)."""
+        if depth > MAX_DEPTH:
+            return None
+        found = self.locate(importer, qualified)
+        if found is None:
+            return None
+        path, names = found
+        if not names:
+            return None
+        summary = self.summary(path)
+        head = names[0]
+        if head in summary["imports"] and head not in summary["functions"] and head not in summary["classes"]:
+            target = summary["imports"][head]
+            rest = ".".join(names[1:])
+            return self.lookup(path, f"{target}.{rest}" if rest else target, depth + 1)
+        return summary, path, names
+
+    def call_kind(self, importer: str, qualified: str, seen: frozenset = frozenset()) -> str | None:
+        """"random" or "clock" when an imported function (or a class's static method) returns a new value on
+        every call; a helper that returns another module's helper is followed (`seen`: no cycle twice)."""
+        found = self.lookup(importer, qualified)
+        if found is None:
+            return None
+        summary, path, names = found
+        kind = summary["functions"].get(names[0]) if len(names) == 1 else \
+            summary["methods"].get(".".join(names)) if len(names) == 2 else None
+        return self.resolve_kind(path, kind, seen | {(path, ".".join(names))})
+
+    def resolve_kind(self, path: str, kind: str | None, seen: frozenset = frozenset()) -> str | None:
+        """A summary's kind as it is: "random", "clock", or a reference (`ref:app.ids.new_id`) to a helper the
+        module imports, followed now, so that a summary never depends on another module's."""
+        if kind is None or not kind.startswith(REF):
+            return kind
+        target = kind[len(REF):]
+        if len(seen) > MAX_DEPTH or any(s[0] == path and s[1] == target for s in seen):
+            return None
+        return self.call_kind(path, target, seen)
+
+    def reads_key(self, importer: str, qualified: str) -> bool:
+        """An imported function (a helper, a dependency, a decorator) whose code reads an intent key."""
+        found = self.lookup(importer, qualified)
+        return found is not None and ".".join(found[2]) in found[0]["key_readers"]
+
+    def is_key_model(self, importer: str, qualified: str) -> bool:
+        found = self.lookup(importer, qualified)
+        return found is not None and ".".join(found[2]) in found[0]["key_models"]
+
+    def ancestors(self, importer: str, qualified: str):
+        """(file, summary, class name, its bases as written) for an imported class and every class it extends
+        in modules of the project, nearest first (bases of the same module, then of the modules they come from)."""
+        found = self.lookup(importer, qualified)
+        if found is None or len(found[2]) != 1 or found[2][0] not in found[0]["classes"]:
+            return
+        queue, seen = [(found[1], found[0], found[2][0])], set()
+        while queue and len(seen) <= 4 * MAX_DEPTH:
+            path, summary, cls = queue.pop(0)
+            if (path, cls) in seen:
+                continue
+            seen.add((path, cls))
+            bases = summary["classes"].get(cls, [])
+            yield path, summary, cls, bases
+            for base in bases:
+                if base in summary["classes"]:
+                    queue.append((path, summary, base))
+                elif (more := self.lookup(path, base)) is not None and len(more[2]) == 1 and \
+                        more[2][0] in more[0]["classes"]:
+                    queue.append((more[1], more[0], more[2][0]))
+
+    def attribute(self, importer: str, qualified: str, name: str) -> list | None:
+        """[kind, origin] when an imported class (or one of its bases) keeps a random value in `self.<name>`."""
+        for path, summary, cls, _ in self.ancestors(importer, qualified):
+            origin = summary["attributes"].get(f"{cls}.{name}")
+            if origin is not None:
+                kind = self.resolve_kind(path, origin[0])
+                return [kind, origin[1]] if kind in ("random", "clock") else None
+        return None
+
+    # --- summaries -------------------------------------------------------------------------------------
+
+    def summary(self, path: str) -> dict:
+        real = os.path.realpath(path)
+        if real not in self._summaries:
+            self._summaries[real] = self._summarise(real)
+        self.consulted.add(real)
+        return self._summaries[real]
+
+    def _summarise(self, real: str) -> dict:
+        content = file_digest(real)
+        if content is None:
+            return EMPTY
+        stored = self.store.get(real, content) if self.store is not None else None
+        if stored is not None:
+            return stored
+        summary = summarise(real, self.config)
+        self.made[real] = [content, summary]
+        return summary
+
+
+REF = "ref:"  # a summary's kind that names another module's helper, resolved when asked
+
+
+class DeferredIndex:
+    """What a module's own summary asks about its imports: never another module's summary (that would make a
+    summary depend on the order modules are read), only a reference that `ProjectIndex` follows when asked."""
+
+    def call_kind(self, importer: str, qualified: str) -> str:
+        return REF + qualified
+
+    def attribute(self, importer: str, qualified: str, name: str) -> None:
+        return None
+
+
+EMPTY = {name: {} for name in SUMMARY_FIELDS} | {"key_readers": [], "key_models": []}
+
+
+def summarise(path: str, config) -> dict:
+    """What one module offers its importers. Files the analysis would not parse (too big, generated, broken)
+    offer nothing: they are named when they are linted themselves."""
+    from .analyse import GENERATED, MAX_PYTHON_BYTES, ast_check, parse
+    from .flow import random_helpers
+    from .handlers import class_has_key_field, function_reads_key
+    from .model import build_model
+    from ..documents import DocumentError, read_text
+
+    summary = {name: {} for name in SUMMARY_FIELDS} | {"key_readers": [], "key_models": []}
+    try:
+        text = read_text(path, MAX_PYTHON_BYTES)
+    except DocumentError:
+        return summary
+    if GENERATED.search(text[:2048]) or ast_check(text)[0] != "ok":
+        return summary
+    try:
+        model = build_model(parse(text), "")
+    except Exception:  # noqa: BLE001 - a fact not found costs a finding, never the run
+        return summary
+    model.path, model.index = path, DeferredIndex()
+    helpers = random_helpers(model, frozenset(config.random_factories))
+    for name, value in helpers.items():
+        if isinstance(name, tuple):  # ("self", class, attribute): a value kept on the instance
+            summary["attributes"][f"{name[1]}.{name[2]}"] = list(value)
+        elif "." in name and not name.startswith("."):
+            summary["methods"][name] = value
+        elif not name.startswith("."):
+            summary["functions"][name] = value
+    summary["imports"] = {local: qualified for local, qualified in model.imports.items()}
+    summary["classes"] = {name: cls.bases for name, cls in model.classes.items()}
+    summary["key_models"] = sorted(name for name, cls in model.classes.items() if class_has_key_field(cls))
+    summary["key_readers"] = sorted(
+        f"{info.cls.name}.{info.name}" if info.cls else info.name for info in model.functions
+        if info.parent is None and function_reads_key(info))
+    return summary
+
+
+class SummaryStore:
+    """Summaries persisted by file and content in the cache folder (JSON, never pickle: the folder lives in the
+    linted project), each used only while its file is unchanged."""
+
+    def __init__(self, root):
+        self.file = os.path.join(str(root), FOLDER, generation(), "index.json")
+        self._entries: dict | None = None
+        self._new: dict[str, list] = {}
+
+    def get(self, path: str, content: str) -> dict | None:
+        if self._entries is None:
+            self._entries = read_object(self.file)
+        entry = self._entries.get(path)
+        try:
+            stored_digest, summary = entry
+            if stored_digest != content or not all(isinstance(summary.get(name), (dict, list))
+                                                   for name in SUMMARY_FIELDS):
+                return None
+            return summary
+        except (TypeError, ValueError, AttributeError):
+            return None
+
+    def add(self, made: dict) -> None:
+        self._new.update(made)
+
+    def save(self) -> None:
+        if not self._new:
+            return
+        entries = {**read_object(self.file), **self._new}
+        try:
+            ensure_folder(Path(self.file).parent)
+            write_atomically(self.file, json.dumps(entries, separators=(",", ":")))
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+        self._new = {}
