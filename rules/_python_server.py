@@ -66,9 +66,18 @@ def mentions_random(ctx, expr) -> str | None:
                 found.append(qualified)
             elif isinstance(node, cst.Name) and node.value in ctx.helpers:
                 found.append(node.value)  # a helper of this module that returns a random value
+            elif _imported_helper(ctx.model, node, qualified):
+                found.append(qualified)  # a helper of another module of the project
 
     fast_visit(expr, _Finder())
     return found[0] if found else None
+
+
+def _imported_helper(model, node, qualified: str) -> bool:
+    index = model.index
+    head = (dotted(node) or "").split(".")[0]
+    return index is not None and bool(qualified) and head in model.imports and \
+        index.call_kind(model.path, qualified) in ("random", "clock")
 
 
 def key_string_in(expr, extra=frozenset()) -> str | None:

@@ -95,6 +95,7 @@ def random_helpers(model: ModuleModel, extra_random=frozenset()) -> dict:
             else:
                 other_attributes.add(key)
     helpers.update((key, origin) for key, origin in random_attributes.items() if key not in other_attributes)
+    helpers.update((key, None) for key in other_attributes)  # set from elsewhere: a base's random one is replaced
     return helpers
 
 
@@ -441,9 +442,9 @@ class _Flow(Visitor):
     def _kept_on_instance(self, cls, attribute: str, depth: int = 0):
         """(kind, origin) when the class, or a base of it here or in another module, keeps a random value in
         `self.<attribute>` (set once per object: a new object, a new process, has a new one)."""
-        origin = self.helpers.get(("self", cls.qualname, attribute))
-        if origin is not None or depth > 4:
-            return origin
+        key = ("self", cls.qualname, attribute)
+        if key in self.helpers or depth > 4:
+            return self.helpers.get(key)
         for base in cls.bases:
             local = self.model.classes.get(base)
             if local is not None and local is not cls:

@@ -108,6 +108,8 @@ class ProjectIndex:
         if found is None:
             return None
         summary, path, names = found
+        if (path, ".".join(names)) in seen or len(seen) > MAX_DEPTH:
+            return None  # an import cycle, or a chain too long to follow
         kind = summary["functions"].get(names[0]) if len(names) == 1 else \
             summary["methods"].get(".".join(names)) if len(names) == 2 else None
         return self.resolve_kind(path, kind, seen | {(path, ".".join(names))})
@@ -117,10 +119,7 @@ class ProjectIndex:
         module imports, followed now, so that a summary never depends on another module's."""
         if kind is None or not kind.startswith(REF):
             return kind
-        target = kind[len(REF):]
-        if len(seen) > MAX_DEPTH or any(s[0] == path and s[1] == target for s in seen):
-            return None
-        return self.call_kind(path, target, seen)
+        return self.call_kind(path, kind[len(REF):], seen)
 
     def reads_key(self, importer: str, qualified: str) -> bool:
         """An imported function (a helper, a dependency, a decorator) whose code reads an intent key."""
@@ -155,10 +154,13 @@ class ProjectIndex:
     def attribute(self, importer: str, qualified: str, name: str) -> list | None:
         """[kind, origin] when an imported class (or one of its bases) keeps a random value in `self.<name>`."""
         for path, summary, cls, _ in self.ancestors(importer, qualified):
-            origin = summary["attributes"].get(f"{cls}.{name}")
+            if f"{cls}.{name}" not in summary["attributes"]:
+                continue
+            origin = summary["attributes"][f"{cls}.{name}"]  # None: set from something stable there
             if origin is not None:
                 kind = self.resolve_kind(path, origin[0])
                 return [kind, origin[1]] if kind in ("random", "clock") else None
+            return None
         return None
 
     # --- summaries -------------------------------------------------------------------------------------
@@ -222,8 +224,8 @@ def summarise(path: str, config) -> dict:
     model.path, model.index = path, DeferredIndex()
     helpers = random_helpers(model, frozenset(config.random_factories))
     for name, value in helpers.items():
-        if isinstance(name, tuple):  # ("self", class, attribute): a value kept on the instance
-            summary["attributes"][f"{name[1]}.{name[2]}"] = list(value)
+        if isinstance(name, tuple):  # ("self", class, attribute): a value kept on the instance (None: stable)
+            summary["attributes"][f"{name[1]}.{name[2]}"] = list(value) if value is not None else None
         elif "." in name and not name.startswith("."):
             summary["methods"][name] = value
         elif not name.startswith("."):
