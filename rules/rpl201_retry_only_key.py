@@ -17,9 +17,17 @@ class RetryOnlyKey(Rule):
         same module that return them, and `random-factories` from config) through assignments, f-strings,
         `str()`, `.hex`, `format` and concatenation to key sinks: `idempotency_key=`-style keywords,
         `Idempotency-Key`-style header values, `headers[...] =`, SDK options (Stripe `idempotency_key`, boto3
-        `ClientToken`, ...). Keys from parameters, loaded objects, configured `factories`, `uuid5`/`uuid3` or
-        hashes of intent fields are stable. A random key saved before it is sent is not flagged. A key kept on
-        `self` (`self.key = uuid4()` in `__init__`) is as new as the object: flagged, unless the class saves it.
+        `ClientToken`, ...). Helpers count wherever they are written: in this module, or in another module of
+        the project (`from app.utils import new_key`, also re-exported by a package `__init__`), found through
+        the project index. Keys from parameters, loaded objects, configured `factories`, `uuid5`/`uuid3` or
+        hashes of intent fields are stable. A key kept on `self` (`self.key = uuid4()` in `__init__`, also of a
+        base class in another module) is as new as the object: flagged, unless the class saves it.
+
+        Saving is not enough: a key saved with a new record, or by a persistence call, and sent is still new on
+        every run (a rerun makes a new record with a new key). It is stable only when it is found again by the
+        intent: read back from a record looked up by the intent (`get_or_create(order=...)`, `filter(...).first()
+        or create(...)`), or minted only when such a lookup found none (`if attempt is None:`,
+        `cache.get(intent) or ...`).
     """
     why = """
         A key made inside the function that sends it is new on every call. It protects against a transport
@@ -28,8 +36,8 @@ class RetryOnlyKey(Rule):
     """
     fix = """
         Take the key as a parameter chosen where the intent is chosen, derive it from the intent
-        (`uuid5(NAMESPACE, f"order-{order.id}-capture")`), or generate it once and save it with the intent
-        before the first send.
+        (`uuid5(NAMESPACE, f"order-{order.id}-capture")`), or look the intent's record up first and mint the key
+        only when there is none (`Attempt.objects.get_or_create(order=order, defaults={"key": uuid4()})`).
     """
     exempt = """
         `# replaylint: allow[RPL201] -- reason` on the line or the line above.
@@ -79,6 +87,23 @@ class Checkout:
         return requests.post("https://api.example.com/orders", json={"cart": self.cart.id},
                              headers={"Idempotency-Key": self.idempotency_key})
 """, filename="example.py"),
+        Example("""
+import uuid
+
+import requests
+
+
+def create_order_saved_key(cart, db):
+    key = str(uuid.uuid4())
+    db.save_pending_order(cart.id, key)  # saved, but never looked up: a rerun saves another
+    return requests.post("https://api.example.com/orders", json={"cart": cart.id}, headers={"Idempotency-Key": key})
+
+
+def refund(order):
+    attempt = RefundAttempt.objects.create(order=order, idempotency_key=uuid.uuid4())  # a new row every run
+    return requests.post("https://api.example.com/refunds", json={"order": order.id},
+                         headers={"Idempotency-Key": str(attempt.idempotency_key)})
+""", filename="example.py"),
     )
     good = (
         Example("""
@@ -99,10 +124,18 @@ def create_order_for_cart(cart):
     return requests.post("https://api.example.com/orders", json={"cart": cart.id}, headers={"Idempotency-Key": key})
 
 
-def create_order_saved_key(cart, db):
-    key = str(uuid.uuid4())
-    db.save_pending_order(cart.id, key)
+def create_order_found_again(cart, cache):
+    key = cache.get(f"order-key:{cart.id}")
+    if not key:  # minted once per cart: a rerun finds the first one
+        key = str(uuid.uuid4())
+        cache.set(f"order-key:{cart.id}", key)
     return requests.post("https://api.example.com/orders", json={"cart": cart.id}, headers={"Idempotency-Key": key})
+
+
+def refund_once(order):
+    attempt, _ = RefundAttempt.objects.get_or_create(order=order, defaults={"idempotency_key": uuid.uuid4()})
+    return requests.post("https://api.example.com/refunds", json={"order": order.id},
+                         headers={"Idempotency-Key": str(attempt.idempotency_key)})
 
 
 class PendingOrder(Model):
@@ -129,11 +162,12 @@ class PendingOrder(Model):
                 continue
             made = "" if taint.node is sink.node or line_of(ctx, taint.node) == line_of(ctx, sink.node) else \
                 f" on line {line_of(ctx, taint.node)}"
+            saved = " and saved without a lookup first (a rerun saves a new one)" if sink.saved_fresh else ""
             ctx.report(
                 self, sink.node,
-                f"`{sink.key}` is made from {taint.source}{made} in `{info.name}`: a caller that forgets and calls "
-                "again sends a new key, so the work is done twice",
-                "take the key as a parameter, derive it from the intent (uuid5 over stable ids), or save it "
-                "before the first send",
+                f"`{sink.key}` is made from {taint.source}{made}{saved} in `{info.name}`: a caller that forgets and "
+                "calls again sends a new key, so the work is done twice",
+                "take the key as a parameter, derive it from the intent (uuid5 over stable ids), or look the "
+                "intent's record up first and mint a key only when there is none",
                 info.qualname, detail=sink.key, severity=ctx.severity_for(harm),
             )

@@ -398,8 +398,8 @@ class Checkout:
 
 @pytest.mark.parametrize("extra, before, flagged", [
     ("", "", True),  # a None placeholder does not make the key stable
-    ("", "        self.db.save_pending(self.cart, self.key)\n", False),  # saved before it is sent
-    ("", "        self.save()\n", False),
+    ("", "        self.db.save_pending(self.cart, self.key)\n", True),  # saved, never looked up: a new object saves another
+    ("", "        self.save()\n", True),  # saved with the object, but `prepare` mints anew on every run
     ("", "        self.update_totals()\n", True),  # `update` stores nothing of the key
     ("\n    def restore(self, key):\n        self.key = key\n", "", False),  # also set from a stable value
 ])

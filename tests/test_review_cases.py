@@ -265,9 +265,10 @@ class OrderView(View):
     assert [(f.code, f.span.line) for f in result.findings] == [("RPL301", 15)]
 
 
-def test_a_random_key_stored_in_a_model_record_is_not_retry_only(project):
-    """A record of this project's `models` made with the key, or a row made by a Django manager, is stored
-    before anything is sent: a retry after a crash reads the stored key. An SDK's request model is sent."""
+def test_a_random_key_stored_in_a_new_record_is_still_retry_only(project):
+    """A record made with a fresh key stores it, but a rerun makes a new record with a new key: the key is
+    sent fresh (issue 11). A record that is only stored and never sent is no finding; an SDK's request model
+    is sent."""
     write(project, "shop/__init__.py", "")
     write(project, "shop/billing.py", """import uuid
 
@@ -295,7 +296,7 @@ def charge_with_square(client, order):
     return client.payments.create_payment(request)
 """)
     result = run_in(project)
-    assert [(f.code, f.span.line) for f in result.findings] == [("RPL201", 23)]
+    assert [(f.code, f.span.line) for f in result.findings] == [("RPL201", 19), ("RPL201", 23)]
 
 
 def test_queue_settings_are_not_keys_and_aws_calls_say_whether_the_sdk_fills_the_token(project):
@@ -438,7 +439,8 @@ def order_list(body: dict):
 
 def test_third_review_cases(project):
     """Views returning a helper's response are views; a numbered loop is not an attempt counter; an empty
-    Depends() injects the annotation's class; a sibling app's model record, saved, stores its key."""
+    Depends() injects the annotation's class; a sibling app's model record made with a fresh key and sent is
+    still retry-only (a rerun makes another record)."""
     write(project, "shop/__init__.py", "")
     write(project, "shop/views.py", """import uuid
 
@@ -487,7 +489,7 @@ def create_payment(amount: int, intent: Intent = Depends()):
     return amount
 """)
     result = run_in(project)
-    assert [(f.code, f.span.line) for f in result.findings] == [("RPL301", 16)]
+    assert [(f.code, f.span.line) for f in result.findings] == [("RPL301", 16), ("RPL201", 35)]
 
 
 def test_a_baseline_entry_naming_an_impossible_path_is_no_crash(project, capsys):

@@ -2,11 +2,15 @@
 values) through assignments, f-strings, `str()`, `.hex`, concatenation and calls, to key sinks
 (`idempotency_key=`, `{"Idempotency-Key": ...}`, `headers[...] =`, `add_header(...)`).
 
-Intraprocedural, like Semgrep OSS taint mode; helper functions of the same module that return random values
-count as sources. A random key handed to a persistence call before it is sent is marked persisted.
+Intraprocedural, like Semgrep OSS taint mode; helper functions that return random values count as sources
+(of the same module, or of another module of the project through the project index). A random key is stable
+only when it is found again by the intent: saved (on a record, by a persistence call) and minted only when a
+lookup found none (`if not attempt: ...`, `existing.key or uuid4()`). A fresh key saved on a new record is
+still fresh: a rerun makes a new record with a new key.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from .lazy import Visitor, cst
@@ -26,7 +30,8 @@ class Taint:
     source: str  # what it came from, for messages ("uuid.uuid4()", "the X-Request-Id header")
     node: cst.CSTNode
     loops: tuple = ()  # ids of the loops around the place it was made
-    persisted: bool = False
+    persisted: bool = False  # saved (on a record, or by a persistence call)
+    guarded: bool = False  # made only when a lookup (by the intent) found none
 
 
 @dataclass
@@ -36,7 +41,8 @@ class KeySink:
     taint: Taint | None
     loops: tuple  # ids of the loops around the sink
     client_default: bool = False  # a session/client default header: shared by every request
-    persisted: bool = False
+    persisted: bool = False  # stable: the sink stores the key, or the key was found again by the intent
+    saved_fresh: bool = False  # saved, but minted without a lookup: a rerun saves a new one
 
 
 @dataclass
@@ -160,6 +166,8 @@ class _Flow(Visitor):
         self.collect_returns = collect_returns
         self.self_attributes: dict[str, Taint | None] = {}  # attributes of `self` set here, with their values
         self.saved_self = False  # `self.save()` was called here
+        self.guards: list[bool] = []  # per enclosing `if`: whether its test asks a lookup's answer
+        self.lookups: set[str] = set()  # names bound to what a lookup returned (`attempt = ....first()`)
 
     # --- scope -------------------------------------------------------------------------------------------
 
@@ -209,8 +217,35 @@ class _Flow(Visitor):
 
     # --- bindings ----------------------------------------------------------------------------------------
 
+    # --- lookups before minting --------------------------------------------------------------------------
+
+    def visit_If(self, node: cst.If) -> None:
+        self.guards.append(self._asks_lookup(node.test))
+
+    def leave_If(self, original_node) -> None:
+        self.guards.pop()
+
+    def _asks_lookup(self, expr) -> bool:
+        """A test (or the left of `or`) that asks what a lookup found: a name bound to a lookup's answer, a
+        key-named attribute (`if not order.idempotency_key`), or a lookup call itself (`.exists()`)."""
+        if expr is None:
+            return False
+        finder = _LookupNames(self.lookups, self.extra_keys)
+        fast_visit(expr, finder)
+        return finder.found
+
+    def _note_lookup(self, targets, value) -> None:
+        inner = value.expression if isinstance(value, cst.Await) else value
+        found = _is_lookup_call(inner) or (isinstance(inner, cst.BooleanOperation) and _is_lookup_call(inner.left))
+        for target in targets:
+            if isinstance(target, cst.Name):
+                (self.lookups.add if found else self.lookups.discard)(target.value)
+            elif isinstance(target, (cst.Tuple, cst.List)) and found:  # obj, created = get_or_create(...)
+                self.lookups.update(e.value.value for e in target.elements if isinstance(e.value, cst.Name))
+
     def leave_Assign(self, original_node: cst.Assign) -> None:
         value = original_node.value
+        self._note_lookup([t.target for t in original_node.targets], value)
         taint = self.taint(value)
         constructor = self._constructor(value)
         for target in original_node.targets:
@@ -322,6 +357,11 @@ class _Flow(Visitor):
             if arg.keyword is None:
                 continue
             keyword = arg.keyword.value
+            if record and isinstance(arg.value, cst.Dict):  # `defaults={"idempotency_key": ...}`: stored, not sent
+                for element in arg.value.elements:
+                    name = string_value(element.key) if isinstance(element, cst.DictElement) else None
+                    if name is not None and is_key_name(name, self.extra_keys):
+                        self._sink(element.value, name, where=element.value, stored=True)
             if is_key_name(keyword, self.extra_keys) or KEYWORD_SINKS_BY_METHOD.get(method) == keyword:
                 self._sink(arg.value, keyword, client_default=client_call, where=arg.value, stored=record)
             elif client_call and keyword in ("headers", "default_headers") and isinstance(arg.value, cst.Dict):
@@ -372,8 +412,9 @@ class _Flow(Visitor):
                 taint = Taint("static", static, value)
         if taint is not None and stored:
             taint.persisted = True  # a later send of the record's key sends the stored one
+        found_again = bool(taint and taint.persisted and taint.guarded)
         self.result.sinks.append(KeySink(where or value, key, taint, self._loop_ids(), client_default,
-                                         bool(taint and taint.persisted)))
+                                         stored or found_again, bool(taint and taint.persisted) and not found_again))
 
     def _static(self, value) -> str | None:
         text = string_value(value)
@@ -429,9 +470,15 @@ class _Flow(Visitor):
         if isinstance(expr, cst.BinaryOperation):
             return self.taint(expr.left) or self.taint(expr.right)
         if isinstance(expr, cst.BooleanOperation):
-            return self.taint(expr.left) or self.taint(expr.right)
+            left = self.taint(expr.left)
+            if left is None and isinstance(expr.operator, cst.Or) and self._asks_lookup(expr.left):
+                return _guarded(self.taint(expr.right))  # `found.key or uuid4()`: minted only when none was found
+            return left or self.taint(expr.right)
         if isinstance(expr, cst.IfExp):
-            return self.taint(expr.body) or self.taint(expr.orelse)
+            body = self.taint(expr.body)
+            if body is None and self._asks_lookup(expr.test):
+                return _guarded(self.taint(expr.orelse))
+            return body or self.taint(expr.orelse)
         if isinstance(expr, (cst.Tuple, cst.List)):
             for element in expr.elements:
                 taint = self.taint(element.value)
@@ -464,6 +511,15 @@ class _Flow(Visitor):
         return self.index.call_kind(self.model.path, qualified)
 
     def _call_taint(self, call: cst.Call) -> Taint | None:
+        taint = self._call_taint_unguarded(call)
+        if taint is not None and taint.node is call and _fresh(taint.kind) and any(self.guards):
+            taint.guarded = True  # made inside `if not attempt:`: only when the lookup found none
+        if taint is not None and (_is_model_record(self.model.qualify(call.func), self.model.name)
+                                  or _is_manager_write(call.func)):
+            taint = dataclasses.replace(taint, persisted=True)  # the new record holds the key
+        return taint
+
+    def _call_taint_unguarded(self, call: cst.Call) -> Taint | None:
         qualified = self.model.qualify(call.func) or ""
         if qualified in self.stable:
             return None
@@ -520,6 +576,47 @@ class _Flow(Visitor):
                 if isinstance(element, cst.DictElement):
                     found.extend(self._taints_in(element.value))
         return found
+
+
+def _guarded(taint: Taint | None) -> Taint | None:
+    return dataclasses.replace(taint, guarded=True) if taint is not None and _fresh(taint.kind) else taint
+
+
+LOOKUP_METHODS = frozenset("""get first last one one_or_none scalar scalar_one_or_none scalars find find_one
+    find_first get_or_none get_or_create update_or_create exists filter filter_by where select fetch fetchone
+    fetch_one lookup load hget hgetall get_item query""".split())
+
+
+def _is_lookup_call(expr) -> bool:
+    """`Attempt.objects.filter(order=o).first()`, `cache.get(k)`, `session.scalar(select(...))`: reads that
+    find what an earlier run saved."""
+    while isinstance(expr, cst.Call):
+        func = expr.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name)
+                                                                         else "")
+        if name in LOOKUP_METHODS or name.startswith(("get_", "find_", "fetch_", "lookup_", "load_")):
+            return True
+        expr = func.value if isinstance(func, cst.Attribute) else None
+    return False
+
+
+class _LookupNames(Visitor):
+    def __init__(self, lookups: set[str], extra_keys):
+        self.lookups = lookups
+        self.extra_keys = extra_keys
+        self.found = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self.lookups or is_key_name(node.value, self.extra_keys):
+            self.found = True
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if is_key_name(node.attr.value, self.extra_keys):
+            self.found = True
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if _is_lookup_call(node):
+            self.found = True
 
 
 def constructor_of(model: ModuleModel, value) -> tuple | None:
