@@ -23,7 +23,12 @@ _SINK_SHAPE = LazyRegex(
     re.I)
 
 
+_AIP155 = LazyRegex(r"\brequest_id\s*=(?!=)")  # Google Cloud's idempotency key on its request types
+
+
 def key_prefilter(text: str) -> bool:
+    if "google" in text and "request_id" in text and _AIP155.search(text) is not None:
+        return True
     return (mentions_key_name(text) or any(call in text for call in SINK_CALLS)) and \
         _SINK_SHAPE.search(text) is not None
 

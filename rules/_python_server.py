@@ -6,7 +6,9 @@ from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import fast_visit
 
-from replaylint.python.handlers import MUTATING, handler_sets_a_state, is_logging_call, is_read_or_receiver
+from replaylint.python.handlers import (MUTATING, changes_relatively, handler_deletes_or_sets_status,
+                                        handler_sets_a_state, is_logging_call,
+                                        is_read_or_receiver)
 from replaylint.python.model import dotted, string_value
 from replaylint.python.sources import CLOCK_SOURCES, RANDOM_SOURCES, header_name, is_key_name
 
@@ -29,6 +31,10 @@ def mutating_handlers(ctx) -> list:
 def _mutating_handlers(ctx):
     for handler in ctx.handlers:
         if not handler.methods & MUTATING or is_read_or_receiver(handler):
+            continue
+        if handler.methods & MUTATING == {"PATCH"} and not changes_relatively(handler):
+            continue  # assigns fields of an addressed resource: a repeat leaves the same state
+        if handler_deletes_or_sets_status(handler):
             continue
         def_line = ctx.positions.of(handler.node)[0][0]
         name = handler.info.name if handler.info else handler.cls.name

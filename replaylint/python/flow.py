@@ -324,6 +324,15 @@ class _Flow(Visitor):
                     self._is_client(owner.value)
                 self._sink(value, key, client_default=client_default, where=value)
 
+    def _google_call(self, call: cst.Call, qualified: str | None) -> bool:
+        """A Google Cloud request type or client method (`compute_v1.InsertInstanceRequest(...)`,
+        `client.insert(...)` on a `google.cloud` client): its `request_id` is the AIP-155 idempotency key."""
+        if qualified and qualified.startswith(GOOGLE_CLIENTS):
+            return True
+        owner = dotted(call.func.value) if isinstance(call.func, cst.Attribute) else None
+        constructor = self.result.bindings.get(owner, ("", ""))[0] if owner else ""
+        return constructor.startswith(GOOGLE_CLIENTS)
+
     def _constructor(self, value) -> tuple | None:
         return constructor_of(self.model, value)
 
@@ -362,7 +371,8 @@ class _Flow(Visitor):
                     name = string_value(element.key) if isinstance(element, cst.DictElement) else None
                     if name is not None and is_key_name(name, self.extra_keys):
                         self._sink(element.value, name, where=element.value, stored=True)
-            if is_key_name(keyword, self.extra_keys) or KEYWORD_SINKS_BY_METHOD.get(method) == keyword:
+            if is_key_name(keyword, self.extra_keys) or KEYWORD_SINKS_BY_METHOD.get(method) == keyword or \
+                    (keyword == "request_id" and self._google_call(node, qualified)):
                 self._sink(arg.value, keyword, client_default=client_call, where=arg.value, stored=record)
             elif client_call and keyword in ("headers", "default_headers") and isinstance(arg.value, cst.Dict):
                 for element in arg.value.elements:
@@ -576,6 +586,9 @@ class _Flow(Visitor):
                 if isinstance(element, cst.DictElement):
                     found.extend(self._taints_in(element.value))
         return found
+
+
+GOOGLE_CLIENTS = ("google.cloud.", "google.api_core.")  # AIP-155 `request_id` on their requests and methods
 
 
 def _guarded(taint: Taint | None) -> Taint | None:

@@ -11,7 +11,7 @@ from .lazy import Visitor, cst
 
 from .walk import calls_in, fast_visit
 
-from ..openapi.semantics import INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS, sets_a_state
+from ..openapi.semantics import DELETION_VERBS, INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS, sets_a_state
 from ..vocabulary import squash, words
 from .model import ClassInfo, FunctionInfo, ModuleModel, build_model, dotted, string_value
 from .sources import header_name, is_key_name
@@ -613,16 +613,97 @@ def _string_list(expr) -> set[str]:
 AUTH_WORDS = frozenset("login logout signin signout token authtoken authenticate oauth".split())
 
 
+def handler_deletes_or_sets_status(handler: Handler) -> bool:
+    """`OrderItemDeleteView.post`, `UpdateOrderStatus.post`, `change_status`: done again, the thing is gone or in
+    the state all the same, whatever the harm of the resource (an order set to shipped twice is shipped)."""
+    return any((_leading_deletion(name) and not (MUTATING_VERBS - DELETION_VERBS) & set(name[1:]))
+               or _changes_a_status(name) for name in _handler_names(handler))
+
+
+def _leading_deletion(name: tuple) -> bool:
+    return bool(name) and name[0] in DELETION_VERBS
+
+
 def handler_sets_a_state(handler: Handler) -> bool:
-    """Named as setting a value or a state (`set_language`, `/unfollow`); only a hint, so callers weigh harm."""
-    name = handler.info.name if handler.info else handler.cls.name
+    """Named as setting a value or a state (`set_language`, `/unfollow`, `OrderChangeStatusView.post`,
+    `OrderItemDeleteView.post`); only a hint, so callers weigh harm. A class view's method is named by its
+    class."""
     segments = [s for s in handler.path.split("/") if s and not s.startswith(("{", "<", ":"))]
-    return sets_a_state(words(name)) or bool(segments and sets_a_state(words(segments[-1])))
+    return any(sets_a_state(name) or _changes_a_status(name) for name in _handler_names(handler)) or \
+        bool(segments and sets_a_state(words(segments[-1])))
+
+
+VIEW_WORDS = frozenset("view views viewset api apiview endpoint handler resource controller".split())
+STATUS_WORDS = frozenset("status state stage phase".split())
+
+
+def _handler_names(handler: Handler) -> list[tuple]:
+    """The words that name what a handler does: its function's name, and for a method named after an HTTP
+    verb (`post`, `create`) its class's name without the view words (`OrderItemDeleteView` -> order item
+    delete)."""
+    names = []
+    if handler.info is not None:
+        names.append(tuple(words(handler.info.name)))
+    if handler.cls is not None and (handler.info is None or handler.info.name in METHOD_NAMES):
+        own = tuple(w for w in words(handler.cls.name) if w not in VIEW_WORDS)
+        names.append(own)
+        verb = next((i for i, w in enumerate(own) if w in MUTATING_VERBS or w in READ_VERBS or
+                     w in ("change", "mark")), None)
+        if verb:  # `OrderItemDelete`: the verb after its object
+            names.append(own[verb:])
+    return [n for n in names if n]
+
+
+def _changes_a_status(name: tuple) -> bool:
+    """`change_status`, `UpdateOrderStatus`, `mark_state`: an assignment of a state (a repeat finds it set)."""
+    return bool(set(name) & STATUS_WORDS) and bool(set(name) & {"change", "update", "set", "mark"}) and \
+        not set(name) & {"create", "add", "send", "pay", "charge", "transfer", "refund", "capture"}
 
 
 # Read words that also name a read when they end a handler's name (`cron_preview`).
 TRAILING_READS = frozenset("""preview search lookup validate validation estimate calculate calculation simulate
     simulation render compare diff lint suggest suggestions autocomplete parse decode translate""".split())
+
+
+RELATIVE_CALLS = frozenset("""bulk_create get_or_create send_mail sendmail delay apply_async incrby""".split())
+RELATIVE_VERBS = frozenset("""create add append extend insert send push enqueue increment incr charge pay transfer
+    refund capture redeem book place submit""".split())  # the first word of a call's name: `add_extras`
+
+
+def changes_relatively(handler: Handler) -> bool:
+    """A PATCH that does more than assign fields: increments (`+=`, `F("n") + 1`), appends, adds to a
+    relation, creates a sub-resource, sends or enqueues. A PATCH that only assigns leaves the same state
+    however often it is repeated, as a PUT does."""
+    if handler.info is None:
+        return False  # DRF's own `update`/`partial_update`: the serializer assigns the fields
+    segments = [s for s in handler.path.split("/") if s]
+    if segments and not segments[-1].startswith(("{", "<", ":")) and \
+            any(s.startswith(("{", "<", ":")) for s in segments[:-1]):
+        return True  # `PATCH /vouchers/{code}/redemptions`: the body makes a member of a sub-collection
+
+    class _Relative(Visitor):
+        found = False
+
+        def visit_AugAssign(self, node) -> None:
+            self.found = True
+
+        def visit_Call(self, node) -> None:
+            name = node.func.attr.value if isinstance(node.func, cst.Attribute) else \
+                (node.func.value if isinstance(node.func, cst.Name) else "")
+            if name in RELATIVE_CALLS or (words(name) or [""])[0] in RELATIVE_VERBS:
+                self.found = True
+
+        def visit_BinaryOperation(self, node) -> None:
+            if any(isinstance(side, cst.Call) and (dotted(side.func) or "").split(".")[-1] == "F"
+                   for side in (node.left, node.right)):
+                self.found = True  # `F("quantity") + 1`: relative to what is stored
+
+    finder = _Relative()
+    fast_visit(handler.info.node.body, finder)
+    return finder.found
+
+
+RECEIVER_WORDS = frozenset("webhook webhooks hook hooks callback callbacks".split())
 
 
 def is_read_or_receiver(handler: Handler) -> bool:
@@ -632,6 +713,8 @@ def is_read_or_receiver(handler: Handler) -> bool:
     owner_words = words(handler.cls.name) if handler.cls else []
     if AUTH_WORDS & (set(owner_words) | set(words(name))) or (owner_words and owner_words[0] in READ_VERBS):
         return True
+    if set(owner_words) & RECEIVER_WORDS or set(words(name)) & RECEIVER_WORDS:
+        return True  # `PaymentWebhook.post`, `mailgun_unsubscribe_hook`, `USSDCallbackView.post`
     if handler.info is not None and (_delegates_to_idempotent(handler.info.node) or
                                      _verifies_a_sender(handler.info.node)):
         return True
