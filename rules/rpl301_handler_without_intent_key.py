@@ -23,8 +23,13 @@ class HandlerWithoutIntentKey(Rule):
         of `request.headers[...]` or `request.META["HTTP_IDEMPOTENCY_KEY"]`, and no coverage by
         django-idempotency-key (decorators or middleware), asgi-idempotency-header middleware or
         aws-lambda-powertools `@idempotent`. Searches, logins, webhook receivers (by name, or by the sender's
-        signature header they check), assignments that are not high-harm (`set_language`, `follow_user`: the
-        same value set twice is the same state) and apps declared in test code are not flagged. Errors on
+        signature header they check, or by their class: `PaymentWebhook.post`), assignments that are not
+        high-harm (`set_language`, `follow_user`: the same value set twice is the same state), deletions and
+        status changes (`OrderItemDeleteView.post`, `UpdateOrderStatus.post`: done again, the thing is gone or
+        in that state all the same), PATCH handlers that only assign fields of the addressed resource (a PATCH
+        is reported when it increments, appends, adds, sends, enqueues or creates a member of a
+        sub-collection) and apps declared in test code are not flagged. A view whose base class is written in
+        another module of the project (`class OrderCreate(ServiceHandler)`) is a view when that base is one. Errors on
         high-harm handlers, warnings otherwise.
     """
     why = """

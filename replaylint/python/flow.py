@@ -503,6 +503,7 @@ class _Flow(Visitor):
         if key in self.helpers or depth > 4:
             return self.helpers.get(key)
         for base in cls.bases:
+            origin = None
             local = self.model.classes.get(base)
             if local is not None and local is not cls:
                 origin = self._kept_on_instance(local, attribute, depth + 1)
