@@ -258,7 +258,7 @@ _WORKER: dict = {}  # per-process state of the analysis workers (set by _start_w
 def _start_worker(config: Config, codes: list[str], facts, use_cache: bool = False) -> None:
     rules = [REGISTRY.rules[code] for code in codes]
     _WORKER.update(config=config, rules=rules, python_rules=[r for r in rules if r.target == "python"], facts=facts,
-                   index=project_index(config, use_cache))
+                   use_cache=use_cache, index=None)
 
 
 def project_index(config: Config, use_cache: bool):
@@ -275,6 +275,8 @@ def _analyse_task(task) -> FileResult | None:
     w = _WORKER
     if kind == "spec":
         return _guarded(analyse_spec_file, path, text, w["config"], w["rules"], *explicit)
+    if w["index"] is None:  # made on the first Python input: spec-only runs never load the Python analysis
+        w["index"] = project_index(w["config"], w["use_cache"])
     return _guarded(analyse_python_file, path, text, w["config"], w["python_rules"], w["facts"], w["index"])
 
 

@@ -9,6 +9,7 @@ from replaylint.python.walk import fast_visit
 from replaylint.python.handlers import (MUTATING, changes_relatively, handler_deletes_or_sets_status,
                                         handler_sets_a_state, is_logging_call,
                                         is_read_or_receiver)
+from replaylint.python.index import imported_kind
 from replaylint.python.model import dotted, string_value
 from replaylint.python.sources import CLOCK_SOURCES, RANDOM_SOURCES, header_name, is_key_name
 
@@ -72,18 +73,11 @@ def mentions_random(ctx, expr) -> str | None:
                 found.append(qualified)
             elif isinstance(node, cst.Name) and node.value in ctx.helpers:
                 found.append(node.value)  # a helper of this module that returns a random value
-            elif _imported_helper(ctx.model, node, qualified):
+            elif imported_kind(ctx.model, node, qualified) in ("random", "clock"):
                 found.append(qualified)  # a helper of another module of the project
 
     fast_visit(expr, _Finder())
     return found[0] if found else None
-
-
-def _imported_helper(model, node, qualified: str) -> bool:
-    index = model.index
-    head = (dotted(node) or "").split(".")[0]
-    return index is not None and bool(qualified) and head in model.imports and \
-        index.call_kind(model.path, qualified) in ("random", "clock")
 
 
 def key_string_in(expr, extra=frozenset()) -> str | None:

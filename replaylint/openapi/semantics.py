@@ -183,15 +183,22 @@ STATE_VERBS = frozenset("""follow unfollow like unlike star unstar pin unpin mut
 DELETION_VERBS = frozenset("delete destroy purge erase".split())  # not `remove`: remove-funds, remove-fee
 
 
+def is_deletion(name_words: tuple[str, ...]) -> bool:
+    """Named as removing things and nothing else (`delete-customers`, `BulkDeleteCustomers`; not
+    `delete-and-refund`): done again, the things are gone all the same."""
+    verb = _leading_verb(name_words)
+    if verb not in DELETION_VERBS:
+        return False
+    return not (MUTATING_VERBS - DELETION_VERBS) & set(name_words[name_words.index(verb) + 1:])
+
+
 def sets_a_state(name_words: tuple[str, ...]) -> bool:
     """`set-lfs-preference`, `setLanguage`, `follow_user`, `/unfollow`: an assignment, which leaves the same
     state however often it is repeated (like a PUT). Not a phrasal verb (`set up`, `follow-ups`), not
     `set-and-charge`, and a state verb only alone or before a singular object (`watch-lists` are things made).
     A deletion too, even in bulk: done again, the things are gone all the same (as DELETE is idempotent)."""
-    verb = _leading_verb(name_words)
-    if verb in DELETION_VERBS:  # `delete-customers`, `BulkDeleteCustomers`
-        rest = name_words[name_words.index(verb) + 1:]
-        return not (MUTATING_VERBS - DELETION_VERBS) & set(rest)
+    if _leading_verb(name_words) in DELETION_VERBS:  # `delete-customers`, `BulkDeleteCustomers`
+        return is_deletion(name_words)
     if not name_words or MUTATING_VERBS & set(name_words[1:]) or \
             (len(name_words) >= 2 and name_words[1] in PHRASAL_PARTICLES | {"ups"}):
         return False

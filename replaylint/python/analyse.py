@@ -119,13 +119,13 @@ def analyse_python(path: str, text: str, config, rules, facts: ProjectFacts, sho
     result = FileResult(shown)
     if index is not None:
         index.begin()
-        try:
-            return _analyse_python(result, path, text, config, rules, facts, shown, name, index)
-        finally:
+    try:
+        return _analyse_python(result, path, text, config, rules, facts, shown, name, index)
+    finally:
+        if index is not None:
             own = os.path.realpath(path)
             result.consulted = sorted(p for p in index.consulted if p != own)
             result.summaries, index.made = index.made, {}
-    return _analyse_python(result, path, text, config, rules, facts, shown, name, index)
 
 
 def _analyse_python(result: FileResult, path: str, text: str, config, rules, facts: ProjectFacts, shown: str,

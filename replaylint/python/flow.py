@@ -17,7 +17,8 @@ from .lazy import Visitor, cst
 
 from .walk import fast_visit
 
-from .model import FunctionInfo, ModuleModel, dotted, string_value
+from .index import imported_kind
+from .model import FunctionInfo, ModuleModel, call_name, dotted, string_value
 from .sources import (CALL_SINKS, CLIENT_FACTORIES, CLOCK_SOURCES, DAY_METHODS, KEYWORD_SINKS_BY_METHOD,
                       PERSIST_VERBS, RANDOM_SOURCES, TIME_FORMAT, header_name, is_key_name, is_tracing_attribute,
                       is_tracing_header)
@@ -134,6 +135,11 @@ def _is_manager_write(func) -> bool:
     """`Payment.objects.create(idempotency_key=...)`: Django's manager stores the key with the row."""
     return isinstance(func, cst.Attribute) and func.attr.value in ("create", "get_or_create", "update_or_create") \
         and isinstance(func.value, cst.Attribute) and func.value.attr.value == "objects"
+
+
+def _makes_record(model: ModuleModel, call: cst.Call) -> bool:
+    """A database record made by the call (a model of the project, or a Django manager write)."""
+    return _is_model_record(model.qualify(call.func), model.name) or _is_manager_write(call.func)
 
 
 def _saves(method: str) -> bool:
@@ -354,14 +360,11 @@ class _Flow(Visitor):
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("update", "setdefault") and \
                 dotted(node.func.value) in self.result.dict_keys:
             self.result.dict_keys[dotted(node.func.value)] = None  # grown by code we do not follow
+        method = call_name(node)
         if any(loop.retry for loop in self.loops):
-            callee = node.func.attr.value if isinstance(node.func, cst.Attribute) else \
-                (node.func.value if isinstance(node.func, cst.Name) else "")
-            self.result.retried_calls.add(callee)
-        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else \
-            (node.func.value if isinstance(node.func, cst.Name) else "")
+            self.result.retried_calls.add(method)
         client_call = bool(qualified and CLIENT_FACTORIES.search(qualified))
-        record = _is_model_record(qualified, self.model.name) or _is_manager_write(node.func)
+        record = _makes_record(self.model, node)
         for arg in node.args:
             if arg.keyword is None:
                 continue
@@ -390,8 +393,7 @@ class _Flow(Visitor):
 
     def leave_Call(self, original_node: cst.Call) -> None:
         func = original_node.func
-        method = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name)
-                                                                            else "")
+        method = call_name(original_node)
         if method.lower() in PERSIST_VERBS or method.lower().startswith(("save", "store", "persist", "insert")):
             for arg in original_node.args:
                 for taint in self._taints_in(arg.value):
@@ -513,20 +515,11 @@ class _Flow(Visitor):
                 return tuple(origin)
         return None
 
-    def _imported_kind(self, call: cst.Call, qualified: str) -> str | None:
-        """"random" or "clock" for a call of a function another module of the project defines to return a new
-        value every time (`from app.utils import new_key`, re-exports followed)."""
-        head = (dotted(call.func) or "").split(".")[0]
-        if self.index is None or not qualified or head not in self.model.imports:
-            return None
-        return self.index.call_kind(self.model.path, qualified)
-
     def _call_taint(self, call: cst.Call) -> Taint | None:
         taint = self._call_taint_unguarded(call)
         if taint is not None and taint.node is call and _fresh(taint.kind) and any(self.guards):
             taint.guarded = True  # made inside `if not attempt:`: only when the lookup found none
-        if taint is not None and (_is_model_record(self.model.qualify(call.func), self.model.name)
-                                  or _is_manager_write(call.func)):
+        if taint is not None and _makes_record(self.model, call):
             taint = dataclasses.replace(taint, persisted=True)  # the new record holds the key
         return taint
 
@@ -558,7 +551,7 @@ class _Flow(Visitor):
             taint = self.taint(arg.value)
             if taint is not None:
                 return taint
-        imported = self._imported_kind(call, qualified)
+        imported = imported_kind(self.model, call.func, qualified)
         if imported is not None:  # a helper of another module of the project
             return Taint(imported, f"{qualified.lstrip('.')}()", call, self._loop_ids())
         if isinstance(call.func, cst.Attribute):  # methods of a tainted value: key.upper(), "{}".format(...)
@@ -606,8 +599,7 @@ def _is_lookup_call(expr) -> bool:
     find what an earlier run saved."""
     while isinstance(expr, cst.Call):
         func = expr.func
-        name = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name)
-                                                                         else "")
+        name = call_name(expr)
         if name in LOOKUP_METHODS or name.startswith(("get_", "find_", "fetch_", "lookup_", "load_")):
             return True
         expr = func.value if isinstance(func, cst.Attribute) else None

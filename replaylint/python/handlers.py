@@ -11,9 +11,9 @@ from .lazy import Visitor, cst
 
 from .walk import calls_in, fast_visit
 
-from ..openapi.semantics import DELETION_VERBS, INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS, sets_a_state
+from ..openapi.semantics import INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS, is_deletion, sets_a_state
 from ..vocabulary import squash, words
-from .model import ClassInfo, FunctionInfo, ModuleModel, build_model, dotted, string_value
+from .model import ClassInfo, FunctionInfo, ModuleModel, build_model, call_name, dotted, string_value
 from .sources import header_name, is_key_name
 
 HTTP_VERBS = {"post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE", "get": "GET"}
@@ -616,20 +616,14 @@ AUTH_WORDS = frozenset("login logout signin signout token authtoken authenticate
 def handler_deletes_or_sets_status(handler: Handler) -> bool:
     """`OrderItemDeleteView.post`, `UpdateOrderStatus.post`, `change_status`: done again, the thing is gone or in
     the state all the same, whatever the harm of the resource (an order set to shipped twice is shipped)."""
-    return any((_leading_deletion(name) and not (MUTATING_VERBS - DELETION_VERBS) & set(name[1:]))
-               or _changes_a_status(name) for name in _handler_names(handler))
-
-
-def _leading_deletion(name: tuple) -> bool:
-    return bool(name) and name[0] in DELETION_VERBS
+    return any(is_deletion(name) or _changes_a_status(name) for name in _handler_names(handler))
 
 
 def handler_sets_a_state(handler: Handler) -> bool:
-    """Named as setting a value or a state (`set_language`, `/unfollow`, `OrderChangeStatusView.post`,
-    `OrderItemDeleteView.post`); only a hint, so callers weigh harm. A class view's method is named by its
-    class."""
+    """Named as setting a value or a state (`set_language`, `/unfollow`, `FollowUserView.post`); only a hint,
+    so callers weigh harm. A class view's method is named by its class."""
     segments = [s for s in handler.path.split("/") if s and not s.startswith(("{", "<", ":"))]
-    return any(sets_a_state(name) or _changes_a_status(name) for name in _handler_names(handler)) or \
+    return any(sets_a_state(name) for name in _handler_names(handler)) or \
         bool(segments and sets_a_state(words(segments[-1])))
 
 
@@ -649,7 +643,7 @@ def _handler_names(handler: Handler) -> list[tuple]:
         names.append(own)
         verb = next((i for i, w in enumerate(own) if w in MUTATING_VERBS or w in READ_VERBS or
                      w in ("change", "mark")), None)
-        if verb:  # `OrderItemDelete`: the verb after its object
+        if verb is not None and verb > 0:  # `OrderItemDelete`: the verb after its object
             names.append(own[verb:])
     return [n for n in names if n]
 
@@ -688,8 +682,7 @@ def changes_relatively(handler: Handler) -> bool:
             self.found = True
 
         def visit_Call(self, node) -> None:
-            name = node.func.attr.value if isinstance(node.func, cst.Attribute) else \
-                (node.func.value if isinstance(node.func, cst.Name) else "")
+            name = call_name(node)
             if name in RELATIVE_CALLS or (words(name) or [""])[0] in RELATIVE_VERBS:
                 self.found = True
 

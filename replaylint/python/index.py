@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 
 from ..atomic import write_atomically
-from ..lazy import LazyRegex
+from .model import dotted
 from ..cache import FOLDER, ensure_folder, file_digest, generation, read_object
 
 MAX_DEPTH = 6  # re-exports and helpers of helpers followed this far
@@ -177,13 +177,22 @@ class ProjectIndex:
     def _summarise(self, real: str) -> dict:
         content = file_digest(real)
         if content is None:
-            return EMPTY
+            return empty_summary()
         stored = self.store.get(real, content) if self.store is not None else None
         if stored is not None:
             return stored
         summary = summarise(real, self.config)
         self.made[real] = [content, summary]
         return summary
+
+
+def imported_kind(model, expr, qualified: str) -> str | None:
+    """"random" or "clock" when `expr` names a function another module of the project defines to return a new
+    value on every call (`from app.utils import new_key`, re-exports followed); None without an index."""
+    head = (dotted(expr) or "").split(".")[0]
+    if model.index is None or not qualified or head not in model.imports:
+        return None
+    return model.index.call_kind(model.path, qualified)
 
 
 REF = "ref:"  # a summary's kind that names another module's helper, resolved when asked
@@ -200,7 +209,8 @@ class DeferredIndex:
         return None
 
 
-EMPTY = {name: {} for name in SUMMARY_FIELDS} | {"key_readers": [], "key_models": []}
+def empty_summary() -> dict:
+    return {name: {} for name in SUMMARY_FIELDS} | {"key_readers": [], "key_models": []}
 
 
 def summarise(path: str, config) -> dict:
@@ -210,10 +220,10 @@ def summarise(path: str, config) -> dict:
     from .flow import random_helpers
     from .handlers import class_has_key_field, function_reads_key
     from .model import build_model
-    from .sources import mentions_key_name
+    from .sources import FRESH_TOKENS, mentions_key_name
     from ..documents import DocumentError, read_text
 
-    summary = {name: {} for name in SUMMARY_FIELDS} | {"key_readers": [], "key_models": []}
+    summary = empty_summary()
     try:
         text = read_text(path, MAX_PYTHON_BYTES)
     except DocumentError:
@@ -248,11 +258,6 @@ def summarise(path: str, config) -> dict:
     return summary
 
 
-# Words without which a module can neither mint a value nor read a key (the random and clock sources' modules
-# and names): the module is then outlined from Python's own `ast`, ten times cheaper than libcst.
-FRESH_TOKENS = LazyRegex(r"\b(?:uuid[1-8]|secrets|random|rand\w*|urandom|getrandom|ULID|ulid|nanoid|shortuuid|ksuid|"
-                         r"Ksuid|ObjectId|cuid\w*|get_random_string|time\.time\w*|monotonic\w*|perf_counter\w*|"
-                         r"now|utcnow|today)\b")
 
 
 def outline(tree, summary: dict) -> dict:

@@ -25,6 +25,14 @@ def dotted(expr) -> str | None:
     return None
 
 
+def call_name(call) -> str:
+    """The name a call is made by: `save` of `order.save()`, `uuid4` of `uuid4()`, "" for anything else."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else ""
+
+
 def string_value(expr) -> str | None:
     """The value of a plain (non-f) string literal, or None."""
     if isinstance(expr, cst.SimpleString):

@@ -24,6 +24,12 @@ CLOCK_SOURCES = frozenset("""
     datetime.datetime.now datetime.datetime.utcnow datetime.datetime.today
     django.utils.timezone.now arrow.now arrow.utcnow pendulum.now
 """.split())
+# The distinctive names of the sources above: a module holding none of them cannot mint a value itself (the
+# project index then outlines it with `ast` instead of parsing it with libcst). Kept next to the sources.
+FRESH_TOKENS = LazyRegex(r"\b(?:uuid[1-8]|secrets|random|rand\w*|urandom|getrandom|ULID|ulid|nanoid|shortuuid|ksuid|"
+                         r"Ksuid|ObjectId|cuid\w*|get_random_string|time\.time\w*|monotonic\w*|perf_counter\w*|"
+                         r"now|utcnow|today)\b")
+
 # A calendar day names an intent ("the payout of April 24th"); only finer clock readings name an attempt.
 # `date.today()` is therefore no source, and `.date()` / a date-only `strftime` of a clock reading is stable.
 DAY_METHODS = frozenset({"date", "isocalendar", "toordinal", "weekday", "isoweekday"})
