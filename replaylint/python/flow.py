@@ -553,7 +553,9 @@ class _Flow(Visitor):
                 return taint
         imported = imported_kind(self.model, call.func, qualified)
         if imported is not None:  # a helper of another module of the project
-            return Taint(imported, f"{qualified.lstrip('.')}()", call, self._loop_ids())
+            made = "a new random value" if imported == "random" else "the clock's reading"
+            return Taint(imported, f"{qualified.lstrip('.')}() (it returns {made} on every call)", call,
+                         self._loop_ids())
         if isinstance(call.func, cst.Attribute):  # methods of a tainted value: key.upper(), "{}".format(...)
             return self.taint(call.func.value)
         return None
