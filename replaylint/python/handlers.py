@@ -29,7 +29,8 @@ VIEW_SUFFIXES = ("View", "ViewSet", "APIView", "Endpoint", "RequestHandler", "Me
 IMPLICIT_CREATE = LazyRegex(r"(^|\.)(CreateAPIView|ListCreateAPIView|ModelViewSet|CreateModelMixin|CreateView)$")
 METHOD_NAMES = {"post": "POST", "patch": "PATCH", "put": "PUT", "delete": "DELETE", "create": "POST",
                 "partial_update": "PATCH", "update": "PUT", "destroy": "DELETE", "on_post": "POST",
-                "on_patch": "PATCH", "on_put": "PUT", "on_delete": "DELETE"}
+                "on_patch": "PATCH", "on_put": "PUT", "on_delete": "DELETE", "do_POST": "POST", "do_PATCH": "PATCH",
+                "do_PUT": "PUT", "do_DELETE": "DELETE"}  # do_*: the standard library's BaseHTTPRequestHandler
 LIBRARY_DECORATORS = LazyRegex(r"^(idempotency_key\.decorators\.(idempotency_key|idempotency_key_manual)|"
                                 r"aws_lambda_powertools\.utilities\.idempotency\.\w*idempotent\w*)$")
 EXEMPT_DECORATORS = LazyRegex(r"(^|\.)idempotency_key_exempt$")
@@ -185,7 +186,8 @@ def find_handlers(model: ModuleModel, registered: dict | None = None) -> list[Ha
                 # DRF's `update` serves PATCH too (partial_update calls it)
                 methods = {"PUT", "PATCH"} if info.name == "update" else {method}
                 handler = Handler(info, info.cls, methods, "", info.node.name)
-        if handler is None and info.cls is None and info.parent is None and _django_style(model, info):
+        if handler is None and info.cls is None and info.parent is None and \
+                (_django_style(model, info) or _wsgi_style(info)):
             methods = _checked_methods(info)
             if methods:
                 handler = Handler(info, None, methods, "", info.node.name)
@@ -359,6 +361,12 @@ def _django_style(model: ModuleModel, info: FunctionInfo) -> bool:
     return bool(info.decorators) or not _returns_no_response(info.node)
 
 
+def _wsgi_style(info: FunctionInfo) -> bool:
+    """A raw WSGI application, `def app(environ, start_response)`, which serves what its method tests name."""
+    names = [param.name.value for param in info.params[:2]]
+    return len(names) == 2 and names[0] == "environ" and names[1] == "start_response"
+
+
 def _returns_no_response(node: cst.FunctionDef) -> bool:
     """Every `return` gives nothing, a literal, or a form (`forms.Form(...)`, `TitleForm(request.POST)`)."""
     class _Returns(Visitor):
@@ -384,12 +392,13 @@ def _returns_no_response(node: cst.FunctionDef) -> bool:
 
 
 def _checked_methods(info: FunctionInfo) -> set[str]:
-    """Methods a view branches on: `if request.method == "POST":`, `request.method in ("POST", "PATCH")`."""
+    """Methods a view branches on: `if request.method == "POST":`, `request.method in ("POST", "PATCH")`, and
+    WSGI's `environ["REQUEST_METHOD"]` (also through `.get`)."""
     found: set[str] = set()
 
     class _Checks(Visitor):
         def visit_Comparison(self, node):
-            if dotted(node.left) != "request.method":
+            if dotted(node.left) != "request.method" and not _wsgi_method(node.left):
                 return
             for target in node.comparisons:
                 if isinstance(target.operator, (cst.Equal, cst.In)):
@@ -397,6 +406,14 @@ def _checked_methods(info: FunctionInfo) -> set[str]:
 
     fast_visit(info.node.body, _Checks())
     return found
+
+
+def _wsgi_method(expr) -> bool:
+    if isinstance(expr, cst.Subscript) and dotted(expr.value) == "environ" and len(expr.slice) == 1:
+        index = expr.slice[0].slice
+        return isinstance(index, cst.Index) and string_value(index.value) == "REQUEST_METHOD"
+    return isinstance(expr, cst.Call) and dotted(expr.func) == "environ.get" and bool(expr.args) and \
+        string_value(expr.args[0].value) == "REQUEST_METHOD"
 
 
 def _view_classes(model: ModuleModel) -> dict[str, ClassInfo]:
