@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from replaylint.lazy import LazyRegex
 from replaylint.rule import Example, Rule
 from replaylint.vocabulary import TERMINAL_EXAMPLES, is_status_name
 
@@ -23,8 +24,11 @@ class StatusModelWithoutTerminalStates(Rule):
         `Literal[...]` annotation or alias, whose name (or the field it types, as in `status: Lifecycle`)
         says status, state, phase, stage or outcome, whose values are lifecycle words, and which has no
         success state or no failure-or-cancel state. Resource states whose only success is a resting word
-        (`active`) are not flagged. The vocabulary is the spec rules' (RPL109), extended by `[states]` in
-        config.
+        (`active`) are not flagged, nor an enum whose docstring (or the string under the field) says it is
+        the sub-state of something still running: the parent status carries the outcome. A terminal word
+        that says neither success nor failure (`ended`, `closed`) leaves the outcome unknown and is
+        flagged; domain success words (`chargeable`, `consumed`, `redeemed`, `won`, `verified`) count as
+        success. The vocabulary is the spec rules' (RPL109), extended by `[states]` in config.
     """
     why = """
         A caller that comes back to ask how its work went needs an answer that ends the question; a status
@@ -144,15 +148,17 @@ def _status_declarations(body, scope: str):
 
 
 def _collect(body, scope: str, named: dict, fields: list) -> None:
-    for statement in body:
+    for position, statement in enumerate(body):
         if isinstance(statement, ast.ClassDef):
             qualname = f"{scope}.{statement.name}" if scope else statement.name
-            if any(_is_enum_base(base) for base in statement.bases):
+            if any(_is_enum_base(base) for base in statement.bases) and \
+                    not describes_a_sub_state(ast.get_docstring(statement)):
                 named.setdefault(statement.name, []).append(
                     (_name_node(statement), statement.name, _enum_values(statement), qualname))
             _collect(statement.body, qualname, named, fields)
         elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
-            if is_status_name(statement.target.id):
+            if is_status_name(statement.target.id) and \
+                    not describes_a_sub_state(_field_docstring(body, position)):
                 fields.append((statement.target, statement.target.id, statement.annotation, scope or "<module>"))
         elif isinstance(statement, ast.Assign) and len(statement.targets) == 1 and \
                 isinstance(statement.targets[0], ast.Name):
@@ -162,6 +168,27 @@ def _collect(body, scope: str, named: dict, fields: list) -> None:
                 named.setdefault(target.id, []).append((target, target.id, values, scope or "<module>"))  # alias
             elif is_status_name(target.id):
                 fields.append((target, target.id, statement.value, scope or "<module>"))
+
+
+SUB_STATE = LazyRegex(
+    r"(?i)\bsub-?(state|status)(es)?\b|\bwhile (it|the \w+) (is|are) (still )?(running|in[- ]progress|processing)\b|"
+    r"\b(that|which) is (still )?(running|in[- ]progress)\b")
+
+
+def describes_a_sub_state(doc) -> bool:
+    """A docstring that says the enum details a state that is itself in progress (which step a running
+    activity is in): its values are not a lifecycle, the parent status carries the outcome."""
+    return isinstance(doc, str) and bool(SUB_STATE.search(doc))
+
+
+def _field_docstring(body, position: int):
+    """The string under a field (`status: Literal[...]` then `\"\"\"The status of ...\"\"\"`), as generated
+    SDK models document their fields."""
+    following = body[position + 1] if position + 1 < len(body) else None
+    if isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant) and \
+            isinstance(following.value.value, str):
+        return following.value.value
+    return None
 
 
 def _typed_name(expr) -> str:
