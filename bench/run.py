@@ -292,13 +292,20 @@ def main() -> int:
                         count_replaylint, cwd=tree, before=drop_cache(tree))
             warm = Case("replaylint, warm (cache, nothing changed)", name,
                         replaylint(".", "--output-format", "json", "--exit-zero"), count_replaylint, cwd=tree)
-            one = next(tree.rglob("views/generic/edit.py"), None) or next(tree.rglob("*.py"))
+            one = next(tree.rglob("views/generic/edit.py"), None) or \
+                next(tree.rglob("lib/streaming/agents/_streams.py"), None) or next(tree.rglob("*.py"))
             single = Case("replaylint, one file (pre-commit)", name,
                           replaylint(str(one.relative_to(tree)), "--output-format", "json", "--exit-zero"),
                           count_replaylint, cwd=tree)
+            no_index = Case("replaylint, cold, no project index", name,
+                            replaylint(".", "--no-cache", "--output-format", "json", "--exit-zero"), count_replaylint,
+                            cwd=tree, env={**os.environ, "REPLAYLINT_NO_INDEX": "1"})
+            single_cold = Case("replaylint, one file, no cache (index read from source)", name,
+                               replaylint(str(one.relative_to(tree)), "--no-cache", "--output-format", "json",
+                                          "--exit-zero"), count_replaylint, cwd=tree)
             serial = Case("replaylint, cold, -j 1", name, replaylint(".", "-j", "1", "--no-cache", "--output-format",
                                                                       "json", "--exit-zero"), count_replaylint, cwd=tree)
-            groups[name][0:0] = [cold, serial, warm, single]
+            groups[name][0:0] = [cold, serial, no_index, warm, single, single_cold]
         if not args.no_scale and SPECS["stripe"].exists():
             for factor in (1, 2, 4, 8):
                 spec = make_spec(SPECS["stripe"], work / f"stripe-x{factor}.json", factor)

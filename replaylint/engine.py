@@ -262,9 +262,12 @@ def _start_worker(config: Config, codes: list[str], facts, use_cache: bool = Fal
 
 
 def project_index(config: Config, use_cache: bool):
-    """This process's project index (module summaries on demand), persisted in the cache when it is on."""
+    """This process's project index (module summaries on demand), persisted in the cache when it is on.
+    REPLAYLINT_NO_INDEX=1 turns it off, so the benchmark can show what it costs."""
     from .python.index import ProjectIndex, SummaryStore
 
+    if os.environ.get("REPLAYLINT_NO_INDEX") == "1":
+        return None
     root = key_root(Path(config.root))
     return ProjectIndex(str(root), config, SummaryStore(config.root) if use_cache else None)
 
