@@ -14,7 +14,11 @@ class StatusWithoutTerminalStates(Rule):
         success state (`succeeded`, `completed`, `done`, ...) or no failure-or-cancel state (`failed`, `error`,
         `cancelled`, `expired`, ...). A sibling enum of the same object (`conclusion`, `result`) or an `error`
         field supplies missing terminal states. Enums that are not lifecycles (`priority`, `open/closed`) are
-        ignored. Extra words come from config (`[states]`).
+        ignored. An enum is judged on the operation it belongs to: the answer itself, its list items, and
+        properties that wrap it (`data`, `result`, `operation`) or name its resource (`order` for POST
+        /orders); a nested `customer` is judged where customers are the answer. A monitor is a GET below
+        a 202 operation's path or beside its action (`POST /reports/generate` and `GET /reports/{id}`), or
+        one named like one (`/operations/{id}`). Extra words come from config (`[states]`).
     """
     why = """
         A caller that comes back to ask "how did it go?" needs an answer that ends the question. If the work

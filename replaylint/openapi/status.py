@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..vocabulary import is_status_name, squash
-from .model import MUTATING, Operation, normalise_path, path_segments
+from ..vocabulary import is_status_name, squash, words
+from .model import MUTATING, Operation, is_param_segment, normalise_path, path_segments
 from .refs import Node
-from .schemas import enum_values, nested_objects, properties
+from .schemas import COMBINERS, enum_values, properties
 from .semantics import MONITOR_SEGMENTS, accepted_responses
 
 # Sibling fields that carry the failure of the work, so the status itself need not (AIP-151 `error`, GitHub's
@@ -36,12 +36,51 @@ def find_status_enums(spec) -> list[StatusEnum]:
         monitor = op.method == "GET" and normalise_path(op.path) in monitors
         if op.method in MUTATING or monitor:
             targets.extend((monitor or code == "202", op, code) for code in op.responses if code.startswith("2"))
-    seen: dict = {}  # object schemas already walked, shared by every operation
     for asynchronous, op, code in sorted(targets, key=lambda t: not t[0]):
+        own = _resource_words(op)
         for schema in op.response_schemas(op.responses[code]):
-            for obj in nested_objects(schema, seen=seen):
+            for obj in own_objects(schema, own):
                 _collect(spec, obj, op, asynchronous, found)
     return list(found.values())
+
+
+# Properties that wrap the operation's own result rather than name another resource.
+WRAPPERS = frozenset("data result results item items value values operation job task run response payload "
+                     "record entity resource body".split())
+
+
+def own_objects(schema: Node, own_words: frozenset, depth: int = 0, seen: set | None = None):
+    """The object schemas that describe what the operation itself made or reports on: the response, its list
+    items and combiners, and properties that wrap it (`data`, `result`, `operation`) or name its resource
+    (`order` in the answer of POST /orders). A nested `customer` or `payment_method` is another resource: its
+    status is judged where that resource is the answer, not here."""
+    seen = set() if seen is None else seen
+    if schema is None or not schema.is_map() or depth > 4 or schema.identity in seen:
+        return
+    seen.add(schema.identity)
+    yield schema
+    value = schema.value
+    for key in (*COMBINERS, "items", "additionalProperties"):
+        child = schema.get(key) if key in value else None
+        if child is None:
+            continue
+        for branch in (child.elements() if key in COMBINERS else [child]):
+            yield from own_objects(branch, own_words, depth, seen)
+    for name, prop, _ in properties(schema):
+        if squash(name) in WRAPPERS or squash(name) in own_words:
+            yield from own_objects(prop, own_words, depth + 1, seen)
+
+
+def _resource_words(op: Operation) -> frozenset:
+    """`order`, `orders` for POST /orders and POST /orders/{id}/cancel: the last literal noun of the path."""
+    found = set()
+    for segment in reversed([s for s in path_segments(op.path) if not is_param_segment(s)]):
+        for word in words(segment.split(":")[0].split(".")[0]):
+            found.update((word, word[:-1] if word.endswith("s") else word, word[:-3] + "y" if word.endswith("ies")
+                          else word))
+        if len(found) >= 2:
+            break
+    return frozenset(squash(w) for w in found)
 
 
 def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict) -> None:
@@ -75,7 +114,14 @@ def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict) ->
 def _monitor_routes(spec) -> set[str]:
     """GET routes that report on started work: below an operation that answers 202, or named like a monitor."""
     routes = set()
-    async_bases = {normalise_path(op.path) for op in spec.operations if accepted_responses(op)}
+    async_bases = set()
+    for op in spec.operations:
+        if accepted_responses(op):
+            base = normalise_path(op.path)
+            async_bases.add(base)
+            parent, _, last = base.rpartition("/")
+            if parent and not last.startswith("{}"):  # POST /reports/generate answers 202: GET /reports/{id}
+                async_bases.add(parent)
     for route, methods in spec.routes.items():
         if "GET" not in methods:
             continue
