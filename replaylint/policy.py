@@ -33,7 +33,7 @@ HIGH_HARM_VERBS = frozenset("pay charge capture refund transfer withdraw send no
 class Harm:
     level: str  # none | measurable | high
     reason: str = ""
-    source: str = "default"  # default | words | config | annotation
+    source: str = "default"  # default | words | code (what a handler's body calls) | config | annotation
 
 
 def pattern_matches(pattern: str, anchor: str, operation_id: str = "", tags: tuple = ()) -> bool:

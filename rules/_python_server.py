@@ -8,13 +8,15 @@ from replaylint.python.walk import fast_visit
 
 from replaylint.python.handlers import (MUTATING, changes_relatively, handler_deletes_or_sets_status,
                                         handler_sets_a_state, is_logging_call,
-                                        is_read_or_receiver)
+                                        is_read_by_name, is_receiver, body_makes_harm)
 from replaylint.python.index import imported_kind
+from replaylint.policy import Harm
 from replaylint.python.model import dotted, string_value
 from replaylint.python.sources import CLOCK_SOURCES, RANDOM_SOURCES, header_name, is_key_name
 
 # A route can only be declared if one of these is written in the file.
-ROUTE_NEEDLES = LazyRegex(r"@[\w.]+\.(post|patch|route|api_route)\(|def (post|patch|on_post|on_patch)\(|"
+ROUTE_NEEDLES = LazyRegex(r"@[\w.]+\.(post|patch|route|api_route)\(|"
+                           r"def (post|patch|on_post|on_patch|do_POST|do_PATCH)\(|REQUEST_METHOD|"
                            r"require_POST|require_http_methods|api_view|@action|@post|@patch|ViewSet|APIView|"
                            r"CreateView|CreateModelMixin|RequestHandler|MethodView|HTTPEndpoint|Route\(|"
                            r"add_url_rule|add_(?:post|patch|route|api_route)\(|web\.(?:post|patch)\(|"
@@ -31,7 +33,10 @@ def mutating_handlers(ctx) -> list:
 
 def _mutating_handlers(ctx):
     for handler in ctx.handlers:
-        if not handler.methods & MUTATING or is_read_or_receiver(handler):
+        if not handler.methods & MUTATING or is_receiver(handler):
+            continue
+        harmful = body_makes_harm(handler)  # money moved or an order made: a mutation, whatever its name
+        if harmful is None and is_read_by_name(handler):
             continue
         if handler.methods & MUTATING == {"PATCH"} and not changes_relatively(handler):
             continue  # assigns fields of an addressed resource: a repeat leaves the same state
@@ -42,6 +47,8 @@ def _mutating_handlers(ctx):
         if handler.cls is not None and handler.info is not None:
             name = f"{handler.cls.name}.{name}"  # `TransferView.post`: the class says what the method does
         harm = ctx.harm(handler.qualname, name, handler, def_line)
+        if harmful is not None and harm.source in ("words", "default") and harm.level != "high":
+            harm = Harm("high", f"it calls {harmful}", "code")
         if harm.level == "none" or (harm.level != "high" and handler_sets_a_state(handler)):
             continue  # cheap, or `set_language`: setting the same value twice is the same state
         yield handler, harm

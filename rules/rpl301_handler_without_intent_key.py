@@ -17,7 +17,8 @@ class HandlerWithoutIntentKey(Rule):
         `api_route(methods=...)`), Flask (`route(methods=...)`, `MethodView`), Django (`require_POST`,
         `require_http_methods`, class views' `post`/`patch`), DRF (`APIView`, `ViewSet.create` and
         `partial_update`, `@api_view`, `@action(methods=...)`, `CreateAPIView` without its own `create`),
-        aiohttp, Litestar, Falcon and Tornado (also when a route table in another module registers the handler:
+        aiohttp, Litestar, Falcon, Tornado, the standard library's `BaseHTTPRequestHandler.do_POST` and raw
+        WSGI apps that test `environ["REQUEST_METHOD"]` (also when a route table in another module registers the handler:
         `app.router.add_post("/orders", views.create_order)`, Starlette `Route(...)` lists) that take no
         intent key: no `Header` parameter or body field named like `Idempotency-Key`/`idempotency_key`, no read
         of `request.headers[...]` or `request.META["HTTP_IDEMPOTENCY_KEY"]`, and no coverage by
@@ -29,8 +30,10 @@ class HandlerWithoutIntentKey(Rule):
         in that state all the same), PATCH handlers that only assign fields of the addressed resource (a PATCH
         is reported when it increments, appends, adds, sends, enqueues or creates a member of a
         sub-collection) and apps declared in test code are not flagged. A view whose base class is written in
-        another module of the project (`class OrderCreate(ServiceHandler)`) is a view when that base is one. Errors on
-        high-harm handlers, warnings otherwise.
+        another module of the project (`class OrderCreate(ServiceHandler)`) is a view when that base is one. A
+        name is only a hint: a handler named like a read or a token endpoint whose body moves money or makes an
+        order-like record (`stripe.PaymentIntent.create`, `Payment.objects.create`, `db.session.add(Order(...))`)
+        is flagged, with high harm. Errors on high-harm handlers, warnings otherwise.
     """
     why = """
         A client that timed out cannot tell whether its order was placed. Without a key naming its intent,

@@ -14,6 +14,7 @@ from .walk import calls_in, fast_visit
 from ..openapi.semantics import INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS, is_deletion, sets_a_state
 from ..vocabulary import squash, words
 from .model import ClassInfo, FunctionInfo, ModuleModel, build_model, call_name, dotted, string_value
+from ..policy import HIGH_HARM_NOUNS
 from .sources import header_name, is_key_name
 
 HTTP_VERBS = {"post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE", "get": "GET"}
@@ -719,14 +720,26 @@ RECEIVER_WORDS = frozenset("webhook webhooks hook hooks callback callbacks".spli
 def is_read_or_receiver(handler: Handler) -> bool:
     """Searches, logins, validations and webhook receivers (by name, or by the sender's signature they
     check): POST handlers that are not replay-relevant."""
+    return is_receiver(handler) or is_read_by_name(handler)
+
+
+def is_receiver(handler: Handler) -> bool:
+    """A webhook or callback receiver, or a handler that hands the work to an idempotent method: the sender's
+    event id, not a caller's key, is what a repeat carries."""
+    name = handler.info.name if handler.info else handler.cls.name
+    owner_words = words(handler.cls.name) if handler.cls else []
+    if set(owner_words) & RECEIVER_WORDS or set(words(name)) & RECEIVER_WORDS:
+        return True  # `PaymentWebhook.post`, `mailgun_unsubscribe_hook`, `USSDCallbackView.post`
+    return handler.info is not None and (_delegates_to_idempotent(handler.info.node) or
+                                         _verifies_a_sender(handler.info.node))
+
+
+def is_read_by_name(handler: Handler) -> bool:
+    """Named as a search, a login, a token, a preview or a validation: only a hint, which what the body does
+    (`body_makes_harm`) overrules."""
     name = handler.info.name if handler.info else handler.cls.name
     owner_words = words(handler.cls.name) if handler.cls else []
     if AUTH_WORDS & (set(owner_words) | set(words(name))) or (owner_words and owner_words[0] in READ_VERBS):
-        return True
-    if set(owner_words) & RECEIVER_WORDS or set(words(name)) & RECEIVER_WORDS:
-        return True  # `PaymentWebhook.post`, `mailgun_unsubscribe_hook`, `USSDCallbackView.post`
-    if handler.info is not None and (_delegates_to_idempotent(handler.info.node) or
-                                     _verifies_a_sender(handler.info.node)):
         return True
     segments = [s for s in handler.path.split("/") if s and not s.startswith(("{", "<", ":"))]
     last = segments[-1] if segments else ""
@@ -741,6 +754,32 @@ def is_read_or_receiver(handler: Handler) -> bool:
         return True  # `cron_preview`, `address_lookup`; not `order_list` (a Django list view creates on POST)
     everything = set(name_words) | {squash(s) for s in segments}
     return bool(everything & (INBOUND_SEGMENTS | {"webhook", "webhooks", "callback", "callbacks"}))
+
+
+# Money and order nouns (not messages: `client.messages.create` is also how an LLM is asked), and the verbs that
+# make one: the body's calls that make a handler a mutation of high harm whatever its name says.
+MONEY_NOUNS = HIGH_HARM_NOUNS - {"sms", "message", "messages", "call", "calls", "fax", "faxes"}
+MAKING_VERBS = frozenset("create charge capture transfer pay refund place submit add save insert".split())
+
+
+def body_makes_harm(handler: Handler) -> str | None:
+    """The first call of a handler's own body that moves money or makes an order-like record
+    (`stripe.PaymentIntent.create(...)`, `Payment.objects.create(...)`, `db.session.add(Order(...))`), as
+    written; None when there is none."""
+    if handler.info is None:
+        return None
+    for call in calls_in(handler.info.node.body):
+        verb = (words(call_name(call)) or ("",))[0]
+        if verb not in MAKING_VERBS:
+            continue
+        named = dotted(call.func) or ""
+        made = [dotted(arg.value.func) or "" for arg in call.args if isinstance(arg.value, cst.Call)]
+        if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Call):
+            made.append(dotted(call.func.value.func) or "")  # `Payment(...).save()`
+        for text in (named.rsplit(".", 1)[0] if "." in named else "", *made):
+            if MONEY_NOUNS & set(words(text.replace(".", "_"))):
+                return f"{named or call_name(call)}()"
+    return None
 
 
 def _names_a_key(text: str, extra=frozenset()) -> bool:
