@@ -138,6 +138,12 @@ class FileStates:
     def record(self, path: str, stat, content_digest: str, fact_source: bool) -> None:
         self._seen[path] = [stat.st_size, stat.st_mtime_ns, content_digest, fact_source]
 
+    def fact_sources(self) -> list[str]:
+        """The files the last runs found holding project facts (route tables, middleware, key models): a run
+        on a few files reads its facts from them too, so its findings and cache entries are the whole run's."""
+        return sorted(path for path, record in self._known.items()
+                      if isinstance(record, list) and len(record) == 4 and record[3] is True)
+
     def facts_fingerprint(self, sources_digest: str) -> str | None:
         known = self._seen.get(FACTS_ENTRY, self._known.get(FACTS_ENTRY))
         return known.get(sources_digest) if isinstance(known, dict) else None

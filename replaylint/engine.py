@@ -172,6 +172,18 @@ def _project_facts(paths: list[str], files, config: Config):
     return ProjectFacts.from_texts(texts, frozenset(packages))
 
 
+def _fact_paths(python: list[str], files, states) -> list[str]:
+    """The Python inputs, and the project's other fact sources that earlier runs recorded and that still
+    exist (a pre-commit run on one view still knows the `urls.py` that routes it); sorted, so the facts'
+    fingerprint does not depend on the order of the inputs."""
+    if not python or states is None:
+        return python
+    given = {os.path.abspath(path) for path in python}
+    others = [path for path in states.fact_sources() if os.path.abspath(path) not in given]
+    files.prepare(others, MAX_READ_BYTES, facts=True)  # not inputs: one that is gone is not a problem
+    return sorted({*python, *(path for path in others if path in files.digests and files.fact_source[path])})
+
+
 def _facts_fingerprint(paths: list[str], files, config: Config, states):
     """(facts or None, their fingerprint) for the Python cache key. A warm run whose fact files are unchanged
     reuses the fingerprint the last run found for them, and the facts themselves wait until a file is
@@ -317,7 +329,8 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
     files = _Files(states)
     failed = files.prepare(inputs.specs, MAX_FILE_BYTES, facts=False) + \
         files.prepare(inputs.python, MAX_READ_BYTES, facts=True)
-    facts, facts_fingerprint = _facts_fingerprint(inputs.python, files, config, states)
+    fact_paths = _fact_paths(inputs.python, files, states)
+    facts, facts_fingerprint = _facts_fingerprint(fact_paths, files, config, states)
     tasks = [("spec", path, None, path in inputs.explicit, path in inputs.named_only) for path in inputs.specs
              if path in files.digests]
     tasks += [("python", path, None) for path in inputs.python if path in files.digests]
@@ -341,7 +354,7 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
                 tasks[index] = (task[0], task[1], text, *task[3:])
                 pending.append(index)
     if facts is None and any(tasks[index][0] == "python" for index in pending):
-        facts = _project_facts(inputs.python, files, config)
+        facts = _project_facts(fact_paths, files, config)
     summaries = {}
     for index, result in zip(pending, _analyse_all([tasks[i] for i in pending], config, rules, facts, jobs,
                                                    use_cache)):

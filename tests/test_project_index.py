@@ -124,3 +124,22 @@ def test_import_cycles_end(tmp_path):
     write(project, "c.py", "import requests\nfrom a import f\n\n\ndef pay():\n    requests.post('https://x', "
                            "headers={'Idempotency-Key': f()})\n")
     assert findings_of(run_files(project, ["c.py", "a.py", "b.py"])) == set()
+
+
+def test_a_one_file_run_after_a_project_run_knows_the_routes_registered_elsewhere(tmp_path):
+    """Pre-commit names only the changed view; the route table that registers it was recorded by an earlier
+    run, so the view is judged as in the whole run (and its cached result is reused), and a change to the
+    route table is still seen."""
+    project = tmp_path / "aiohttp_routes"
+    shutil.copytree(PROJECTS / "aiohttp_routes", project)
+    whole = findings_of(run_files(project, ["."], use_cache=True))
+    views = {f for f in whole if f[0] == "service/views.py"}
+    assert views, "the fixture's views are routed by service/routes.py"
+    assert findings_of(run_files(project, ["service/views.py"], use_cache=True)) == views
+    routes = project / "service" / "routes.py"
+    routes.write_text(routes.read_text(encoding="utf-8").replace(
+        'app.router.add_post("/tickets", create_ticket)', 'app.router.add_get("/tickets", create_ticket)'),
+        encoding="utf-8")
+    os.utime(routes, ns=(1, 1))  # a different mtime whatever the clock's resolution
+    after = findings_of(run_files(project, ["service/views.py"], use_cache=True))
+    assert ("service/views.py", 6, "RPL301") in views and ("service/views.py", 6, "RPL301") not in after
