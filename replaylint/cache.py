@@ -304,6 +304,7 @@ def _result_to(result: FileResult) -> dict:
         "exemptions": [[e.kind, e.selector, e.reason, _span_to(e.span),
                         [e.scope[0], sorted(e.scope[1]) if e.scope[0] == "lines" else e.scope[1]]
                         if len(e.scope) > 1 else [e.scope[0]]] for e in result.exemptions],
+        "inventory": result.inventory,
     }
 
 
@@ -321,6 +322,7 @@ def _result_from(data: dict) -> FileResult:
         exemptions=[Exemption(kind, selector, reason, Span(*span), scope(raw))
                     for kind, selector, reason, span, raw in data["exemptions"]],
         analysed=data["analysed"],
+        inventory=data.get("inventory", []),
     )
 
 

@@ -1,4 +1,4 @@
-"""Command line: `replaylint check`, `replaylint rules`, `replaylint rule CODE`.
+"""Command line: `replaylint check`, `replaylint audit`, `replaylint rules`, `replaylint rule CODE`.
 
 Exit codes: 0 nothing at or above fail-on; 1 failing findings; 2 usage error, bad config, or an input that
 could not be analysed. Nothing raised inside reaches the user as a traceback.
@@ -15,7 +15,8 @@ from .model import SEVERITY_RANK, Note
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 CHECK_FORMATS = ("text", "full", "concise", "json", "sarif", "github", "junit", "gitlab")
-MACHINE_FORMATS = ("json", "sarif", "junit", "gitlab")  # problems go inside the report, not to stderr
+MACHINE_FORMATS = ("json", "sarif", "junit", "gitlab")
+AUDIT_FORMATS = ("markdown", "html", "json")  # problems go inside the report, not to stderr
 
 
 class UsageError(Exception):
@@ -94,6 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.add_argument("--config", metavar="FILE")
     baseline.add_argument("--no-cache", action="store_true")
 
+    audit = commands.add_parser("audit", help="report how replay-safe an API is: inventory, score, hotspots")
+    audit.add_argument("paths", nargs="*", metavar="PATH")
+    audit.add_argument("--format", choices=AUDIT_FORMATS, default=None,
+                       help="default: from the -o file's extension, else markdown")
+    audit.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    audit.add_argument("--baseline", metavar="FILE", help="show the change since this baseline file")
+    audit.add_argument("--diff-base", metavar="REF", help="show the change since this git ref")
+    audit.add_argument("--min-score", type=float, metavar="N", help="exit 1 when the overall score is below N")
+    audit.add_argument("--config", metavar="FILE")
+    audit.add_argument("--no-cache", action="store_true")
+    audit.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N")
+
     rules = commands.add_parser("rules", help="list every rule")
     rules.add_argument("--output-format", choices=("text", "json", "markdown"), default="text")
     rule = commands.add_parser("rule", help="explain one rule")
@@ -108,7 +121,8 @@ def main(argv=None) -> int:
         if args.command is None:
             build_parser().print_help()
             return EXIT_ERROR
-        return {"check": _check, "rules": _rules, "rule": _rule, "baseline": _baseline}[args.command](args)
+        return {"check": _check, "rules": _rules, "rule": _rule, "baseline": _baseline,
+                "audit": _audit}[args.command](args)
     except UsageError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
@@ -199,6 +213,72 @@ def _check(args) -> int:
             where = f":{note.line}" if note.line else ""
             print(f"{terminal_safe(note.path)}{where}: note: {terminal_safe(note.message)}", file=sys.stderr)
     return exit_code(result, config.fail_on, args.exit_zero)
+
+
+def _audit(args) -> int:
+    """`replaylint audit`: the same discovery, config, policy, exemptions and cache as `check`, reported as
+    an inventory and a score (replaylint/audit)."""
+    from .config import ConfigError, load_config
+    from .engine import run
+    from .fingerprint import project_root
+    from .report.escape import terminal_safe
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    if args.baseline and args.diff_base:
+        return _fail("--baseline and --diff-base: give one of them")
+    if args.jobs < 1:
+        return _fail("-j/--jobs: expected a number of processes of at least 1")
+    if args.min_score is not None and not 0 <= args.min_score <= 100:
+        return _fail("--min-score: expected a number from 0 to 100")
+    fmt = args.format or {"html": "html", "htm": "html", "json": "json"}.get(
+        (args.output or "").rsplit(".", 1)[-1].lower(), "markdown")
+    config.inventory = True
+    result = run(args.paths, config, use_cache=not args.no_cache, jobs=args.jobs)
+    root = project_root()
+    before = label = None
+    if args.baseline:
+        from .baseline import BaselineError, read_baseline
+
+        try:
+            before, label = read_baseline(args.baseline), args.baseline
+        except BaselineError as exc:
+            return _fail(str(exc))
+    elif args.diff_base:
+        from .diffbase import DiffBaseError, base_keys
+
+        try:
+            before, label = base_keys(args.diff_base, args.paths, config), args.diff_base
+        except DiffBaseError as exc:
+            return _fail(str(exc))
+    from .audit.data import audit_data
+    from .audit.score import build_audit
+
+    data = audit_data(build_audit(result, root, before, label))
+    if fmt == "json":
+        report = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "html":
+        from .report import ReportContext
+        from .report.audit_html import render_audit_html
+
+        report = render_audit_html(data, ReportContext().source_line)
+    else:
+        from .report.audit_markdown import render_audit_markdown
+
+        report = render_audit_markdown(data)
+    _write(report, args.output)
+    for problem in result.problems:
+        where = f":{problem.line}" if problem.line else ""
+        print(f"{terminal_safe(problem.path)}{where}: {terminal_safe(problem.message)}", file=sys.stderr)
+    if result.problems:
+        return EXIT_ERROR
+    overall = data["overall"]["score"]
+    if args.min_score is not None and overall is not None and overall < args.min_score:
+        print(f"replaylint: score {overall:.1f} is below --min-score {args.min_score:g}", file=sys.stderr)
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
 
 
 def _baseline(args) -> int:

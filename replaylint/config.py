@@ -47,6 +47,7 @@ class Config:
     baseline: str | None = None
     validate: bool = False
     allow_remote_refs: bool = False
+    inventory: bool = False  # set by `audit`, never by a file: record each operation's replay shape
     harm_default: str = "measurable"
     harm_patterns: list[HarmPattern] = field(default_factory=list)
     key_headers: list[str] = field(default_factory=list)

@@ -31,6 +31,8 @@ class RunResult:
     notes: list[Note] = field(default_factory=list)
     files_analysed: int = 0
     covered: set[str] = field(default_factory=set)  # files analysed, and the files their `$ref`s read
+    inventory: list = field(default_factory=list)  # the audit's operations (when config.inventory is on)
+    exemptions: list = field(default_factory=list)  # (file, Exemption) after the filter stage marked them used
 
 
 def display_path(path: str, cwd: str | None = None) -> str:
@@ -382,5 +384,8 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
         if result.analysed:
             out.covered.update([result.path, *result.dependencies])
     out.findings = apply_filters(results, config, {rule.code for rule in rules})
+    for result in results:
+        out.inventory.extend(result.inventory)
+        out.exemptions.extend((result.path, exemption) for exemption in result.exemptions)
     out.problems.sort(key=Problem.sort_key)
     return out

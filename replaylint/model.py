@@ -88,3 +88,4 @@ class FileResult:
     dependencies: list = field(default_factory=list)  # other files read to analyse this one ($ref targets)
     consulted: list = field(default_factory=list)  # files read only for facts (imported modules): none reported
     summaries: dict = field(default_factory=dict)  # project-index summaries made meanwhile, for its store
+    inventory: list = field(default_factory=list)  # the audit's operations and handlers (only when asked)

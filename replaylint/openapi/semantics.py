@@ -307,18 +307,25 @@ def documents_replay(op: Operation, key_nodes) -> bool:
 
 def can_read_back(op: Operation, keys) -> bool:
     """Evidence that a caller who forgot can learn the outcome: replay, GET by key or client id, a monitor."""
+    return read_back_evidence(op, keys) is not None
+
+
+def read_back_evidence(op: Operation, keys) -> str | None:
+    """How a caller who forgot learns the outcome (what the audit shows), or None."""
     if documents_replay(op, [key.node for key in keys]):
-        return True
+        return "documented replay"
     for key in keys:
         if key.kind == "client-id" and key.location == "path":
             # the resource itself, or the collection that lists it (PUT /teams/{t}/members/{user})
             if op.spec.has_get(op.path) or op.spec.has_get(op.path.rstrip("/").rsplit("/", 1)[0]):
-                return True
+                return "GET of the resource"
         if key.kind == "client-id" and key.location in ("query", "body") and _has_item_get(op):
-            return True
+            return f"GET by {key.name}"
         if key.location in ("query", "body", "header") and _get_filters_by(op, key.name):
-            return True
-    return any(has_monitor(op, response, keys) for _, response in accepted_responses(op))
+            return f"GET filtered by {key.name}"
+    if any(has_monitor(op, response, keys) for _, response in accepted_responses(op)):
+        return "status monitor"
+    return None
 
 
 def _get_filters_by(op: Operation, name: str) -> bool:

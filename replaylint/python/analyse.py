@@ -171,6 +171,10 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
             ctx.positions = _Positions(module)
             run_checks(cst_rules, ctx, result)
             reports.extend((ctx, report) for report in ctx.reports)
+            if config.inventory:
+                from ..audit.inventory import python_inventory
+
+                result.inventory = python_inventory(ctx, shown)
     seen = set()
     for ctx, (rule, node, message, fix, anchor, detail, severity) in reports:
         start, end = ctx.position(node)

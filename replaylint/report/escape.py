@@ -10,3 +10,13 @@ def terminal_safe(text: str, keep_newlines: bool = False) -> str:
     text = _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else
                        f"\\u{ord(m.group()):04x}", text)
     return text if keep_newlines else text.replace("\n", "\\n")
+
+
+_MARKDOWN_SPECIAL = LazyRegex(r"([\\`*_\[\]|~])")
+
+
+def markdown_safe(text: str) -> str:
+    """Text from an input as literal Markdown (a table cell, a list item): no emphasis, code, links, table
+    breaks or HTML, on one line. GitHub renders `&lt;script&gt;` as text."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", terminal_safe(str(text)))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
