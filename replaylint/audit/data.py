@@ -8,6 +8,18 @@ from .score import PARTS, Audit, changes, hotspots, score
 SCHEMA_VERSION = 1
 
 
+def format_score(value) -> str:
+    """`57.1`, or `–` when nothing is scored: how every report writes a score."""
+    return "–" if value is None else f"{value:.1f}"
+
+
+def score_change(now, before) -> float | None:
+    """now − before, None when either is unknown, 0.0 below the one-decimal precision of a score."""
+    if now is None or before is None:
+        return None
+    return 0.0 if abs(now - before) < 0.05 else round(now - before, 1)
+
+
 def _finding(f) -> dict:
     return {"code": f.code, "severity": f.severity, "message": f.message, "fix": f.fix, "file": f.span.path,
             "line": f.span.line, "column": f.span.column, "anchor": f.anchor, "exempted": f.exempted,

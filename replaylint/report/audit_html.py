@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from .. import __version__
+from ..audit.data import format_score as _score, score_change
 
 PART_TITLES = {"key": "Intent key", "lookup": "Lookup", "states": "States"}
 VERDICT_TEXT = {"yes": "yes", "no": "no", "exempt": "exempt"}
@@ -70,15 +71,11 @@ def e(value) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
-def _score(value) -> str:
-    return "–" if value is None else f"{value:.1f}"
-
-
 def _delta(now, before) -> str:
-    if now is None or before is None:
+    change = score_change(now, before)
+    if change is None:
         return ""
-    change = now - before
-    if abs(change) < 0.05:
+    if change == 0:
         return '<span class="delta dim">±0 since the baseline</span>'
     css, sign = ("up", "+") if change > 0 else ("down", "−")
     return f'<span class="delta {css}">{sign}{abs(change):.1f} since the baseline</span>'

@@ -2,21 +2,18 @@
 a compact table per API, the hotspots, and what the exemptions ledger needs an auditor to look at."""
 from __future__ import annotations
 
+from ..audit.data import format_score as _score, score_change
 from .escape import markdown_safe as md
 
 PART_TITLES = {"key": "keyed", "lookup": "lookup", "states": "states"}
 MAX_ROWS = 50  # a comment stays readable; the HTML and JSON reports hold everything
 
 
-def _score(value) -> str:
-    return "–" if value is None else f"{value:.1f}"
-
-
 def _change(now, before) -> str:
-    if now is None or before is None:
+    delta = score_change(now, before)
+    if delta is None:
         return ""
-    delta = now - before
-    return " (±0)" if abs(delta) < 0.05 else f" ({'+' if delta > 0 else '−'}{abs(delta):.1f})"
+    return " (±0)" if delta == 0 else f" ({'+' if delta > 0 else '−'}{abs(delta):.1f})"
 
 
 def _bar(value) -> str:
