@@ -5,6 +5,7 @@ is a ConfigError naming the file, the key and what is accepted; the CLI turns it
 """
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -291,12 +292,19 @@ def _check_rule_selectors(check: _Checker, cfg: Config) -> None:
                            "or a rule name (mutation-without-intent-key)")
 
 
+@functools.lru_cache(maxsize=16)
+def _resolved(root: Path) -> Path:
+    """The root with its links resolved, once per run rather than once per file."""
+    return root.resolve()
+
+
 def relative_to_root(path: str, root: Path) -> str:
     """A POSIX path relative to the config root when the file is under it (for globs)."""
+    resolved = _resolved(root)
     try:  # both sides resolved: a root reached through a symbolic link names the same files
-        return Path(os.path.realpath(path)).relative_to(root.resolve()).as_posix()
+        return Path(os.path.realpath(path)).relative_to(resolved).as_posix()
     except ValueError:
         try:
-            return Path(os.path.abspath(path)).relative_to(root.resolve()).as_posix()
+            return Path(os.path.abspath(path)).relative_to(resolved).as_posix()
         except ValueError:
             return Path(path).as_posix()
