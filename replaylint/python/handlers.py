@@ -717,12 +717,6 @@ def changes_relatively(handler: Handler) -> bool:
 RECEIVER_WORDS = frozenset("webhook webhooks hook hooks callback callbacks".split())
 
 
-def is_read_or_receiver(handler: Handler) -> bool:
-    """Searches, logins, validations and webhook receivers (by name, or by the sender's signature they
-    check): POST handlers that are not replay-relevant."""
-    return is_receiver(handler) or is_read_by_name(handler)
-
-
 def is_receiver(handler: Handler) -> bool:
     """A webhook or callback receiver, or a handler that hands the work to an idempotent method: the sender's
     event id, not a caller's key, is what a repeat carries."""
