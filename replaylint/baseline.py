@@ -2,7 +2,9 @@
 
 The file lists semantic keys (rule, file, anchor, detail, occurrence), not lines, so inserting lines,
 reordering operations or moving a function inside its file keeps entries matching. Entries that no longer
-match are reported, so the file only shrinks (`replaylint baseline --prune` removes them).
+match are reported, so the file only shrinks (`replaylint baseline --prune` removes them). It also lists the
+mutating operations of the day (file and anchor), so `replaylint audit --baseline` can tell an operation that
+was clean then from one that did not exist.
 """
 from __future__ import annotations
 
@@ -26,31 +28,27 @@ class BaselineError(Exception):
 class BaselineMatch:
     kept: list = field(default_factory=list)  # findings not in the baseline (reported)
     matched: int = 0
-    stale: list[str] = field(default_factory=list)  # entries no finding matched
+    stale: list[tuple] = field(default_factory=list)  # entries no finding matched
 
 
-def entry_keys(findings, root: Path) -> list[str]:
+FIELDS = ("code", "path", "anchor", "detail", "occurrence")  # an entry, and the semantic key it stands for
+
+
+def entry_keys(findings, root: Path) -> list[tuple]:
     return [key for finding, key in zip(findings, semantic_keys(findings, root)) if not finding.exempted]
 
 
-def key_path(key: str) -> str:
-    """The file an entry is about (keys are `code|path|anchor|detail|occurrence`)."""
-    parts = key.split("|")
-    return parts[1] if len(parts) > 1 else ""
-
-
-def write_baseline(path: str, findings, root: Path, keep_only: set[str] | None = None, others=()) -> int:
+def write_baseline(path: str, findings, root: Path, keep_only: set[tuple] | None = None, others=(),
+                   operations=None) -> int:
     """Write today's findings (those in `keep_only`, when given) and `others`: entries about files this run did
-    not analyse, which it cannot judge and so keeps."""
+    not analyse, which it cannot judge and so keeps. `operations`: (file, anchor) of each mutating operation."""
     keys = entry_keys(findings, root)
     if keep_only is not None:
         keys = [key for key in keys if key in keep_only]
-    keys = [*keys, *others]
-    entries = []
-    for key in sorted(set(keys)):
-        code, file, anchor, detail, occurrence = key.rsplit("|", 4) if key.count("|") >= 4 else (key, "", "", "", "0")
-        entries.append({"code": code, "path": file, "anchor": anchor, "detail": detail, "occurrence": int(occurrence)})
+    entries = [dict(zip(FIELDS, key)) for key in sorted({*keys, *others})]
     document = {"format": FORMAT, "tool": f"replaylint {__version__}", "entries": entries}
+    if operations is not None:
+        document["operations"] = [{"path": file, "anchor": anchor} for file, anchor in sorted(set(operations))]
     try:
         write_atomically(path, json.dumps(document, indent=2) + "\n")
     except OSError as exc:
@@ -58,7 +56,17 @@ def write_baseline(path: str, findings, root: Path, keep_only: set[str] | None =
     return len(entries)
 
 
-def read_baseline(path: str) -> list[str]:
+def read_baseline(path: str) -> list[tuple]:
+    return baseline_keys(read_baseline_document(path)[0])
+
+
+def baseline_keys(entries: list[dict]) -> list[tuple]:
+    return [tuple(entry[name] for name in FIELDS) for entry in entries]
+
+
+def read_baseline_document(path: str) -> tuple[list[dict], set[tuple[str, str]] | None]:
+    """(entries, operations): the findings recorded and the (file, anchor) of the operations of then (None
+    in a baseline written before replaylint recorded them)."""
     try:
         with open(path, encoding="utf-8") as handle:
             document = json.load(handle)
@@ -70,17 +78,26 @@ def read_baseline(path: str) -> list[str]:
     if not isinstance(document, dict) or document.get("format") != FORMAT or \
             not isinstance(document.get("entries"), list):
         raise BaselineError(f"{path}: not a replaylint baseline (expected \"format\": \"{FORMAT}\")")
-    keys = []
+    entries = []
     for entry in document["entries"]:
         try:
-            keys.append("|".join((entry["code"], entry["path"], entry["anchor"], entry["detail"],
-                                  str(int(entry["occurrence"])))))
+            fields = {name: entry[name] for name in ("code", "path", "anchor", "detail")}
+            if not all(isinstance(value, str) for value in fields.values()):
+                raise TypeError
+            entries.append({**fields, "occurrence": int(entry["occurrence"])})
         except (KeyError, TypeError, ValueError):
             raise BaselineError(f"{path}: malformed baseline entry {str(entry)[:80]}") from None
-    return keys
+    operations = document.get("operations")
+    if operations is None:
+        return entries, None
+    try:
+        return entries, {(op["path"], op["anchor"]) for op in operations
+                         if isinstance(op["path"], str) and isinstance(op["anchor"], str)}
+    except (KeyError, TypeError):
+        raise BaselineError(f"{path}: malformed \"operations\" list") from None
 
 
-def apply_baseline(findings, keys: list[str], root: Path, covered: set[str] | None = None) -> BaselineMatch:
+def apply_baseline(findings, keys: list[tuple], root: Path, covered: set[str] | None = None) -> BaselineMatch:
     """Drop findings whose key is in the baseline; exempted findings pass through untouched. An entry is stale
     only if its file was analysed (`covered`, root-relative; None: every file): a run on some files (a
     pre-commit hook) cannot tell whether the others' entries still match."""
@@ -97,9 +114,12 @@ def apply_baseline(findings, keys: list[str], root: Path, covered: set[str] | No
     return match
 
 
-def judged(key: str, covered: set[str], root: Path) -> bool:
+def judged(key: tuple, covered: set[str], root: Path) -> bool:
     """Can this run tell whether the entry still matches: its file was analysed, or no longer exists."""
-    path = key_path(key)
+    return file_judged(key[1], covered, root)
+
+
+def file_judged(path: str, covered: set[str], root: Path) -> bool:
     if path in covered:
         return True
     try:

@@ -238,25 +238,26 @@ def _audit(args) -> int:
     config.inventory = True
     result = run(args.paths, config, use_cache=not args.no_cache, jobs=args.jobs)
     root = project_root()
-    before = label = None
+    from .audit.data import audit_data
+    from .audit.score import before_from_baseline, before_from_ref, build_audit
+
+    before = None
     if args.baseline:
-        from .baseline import BaselineError, read_baseline
+        from .baseline import BaselineError, read_baseline_document
 
         try:
-            before, label = read_baseline(args.baseline), args.baseline
+            before = before_from_baseline(args.baseline, *read_baseline_document(args.baseline))
         except BaselineError as exc:
             return _fail(str(exc))
     elif args.diff_base:
-        from .diffbase import DiffBaseError, base_keys
+        from .diffbase import DiffBaseError, base_state
 
         try:
-            before, label = base_keys(args.diff_base, args.paths, config), args.diff_base
+            _, findings, operations = base_state(args.diff_base, args.paths, config, inventory=True)
         except DiffBaseError as exc:
             return _fail(str(exc))
-    from .audit.data import audit_data
-    from .audit.score import build_audit
-
-    data = audit_data(build_audit(result, root, before, label))
+        before = before_from_ref(args.diff_base, findings, operations)
+    data = audit_data(build_audit(result, root, before))
     if fmt == "json":
         report = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "html":
@@ -275,37 +276,46 @@ def _audit(args) -> int:
     if result.problems:
         return EXIT_ERROR
     overall = data["overall"]["score"]
-    if args.min_score is not None and overall is not None and overall < args.min_score:
+    if args.min_score is not None and overall is None:
+        print("replaylint: --min-score: nothing to score (no mutating operation of measurable or high harm"
+              " was found), so the gate cannot pass", file=sys.stderr)
+        return EXIT_ERROR
+    if args.min_score is not None and overall < args.min_score:
         print(f"replaylint: score {overall:.1f} is below --min-score {args.min_score:g}", file=sys.stderr)
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
 
 def _baseline(args) -> int:
-    from .baseline import BaselineError, apply_baseline, judged, read_baseline, write_baseline
+    from .baseline import BaselineError, apply_baseline, file_judged, judged, write_baseline
     from .config import ConfigError, load_config
     from .engine import run
-    from .fingerprint import project_root
+    from .fingerprint import project_root, relative_path
 
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         return _fail(str(exc))
     output = args.output or config.baseline or "replaylint-baseline.json"
+    config.inventory = True  # the operations of the day, so `audit --baseline` can tell new ones from clean ones
     result = run(args.paths, config, use_cache=not args.no_cache)
     root = project_root()
     covered = _covered(result, root)
     try:
-        existing = read_baseline(output) if args.prune else _previous_baseline(output)
+        existing, old_operations = _previous_baseline(output, strict=args.prune)
         others = [key for key in existing if not judged(key, covered, root)]  # files this run did not analyse
+        operations = {(relative_path(e["file"], root), e["anchor"]) for e in result.inventory} | \
+            {(file, anchor) for file, anchor in old_operations or () if not file_judged(file, covered, root)}
         if args.prune:
             match = apply_baseline(result.findings, existing, root, covered)
             still = set(existing) - set(match.stale)
-            count = write_baseline(output, result.findings, root, keep_only=still, others=others)
+            count = write_baseline(output, result.findings, root, keep_only=still, others=others,
+                                   operations=operations)
             print(f"{output}: removed {len(match.stale)} stale entr{'y' if len(match.stale) == 1 else 'ies'}, "
                   f"{count} kept")
         else:
-            count = write_baseline(output, result.findings, root, others=others) - len(set(others))
+            count = write_baseline(output, result.findings, root, others=others, operations=operations) - \
+                len(set(others))
             print(f"{output}: recorded {count} finding{'s' if count != 1 else ''}"
                   f"{f' (and kept {len(set(others))} of files not analysed now)' if others else ''}")
     except BaselineError as exc:
@@ -317,15 +327,18 @@ def _baseline(args) -> int:
     return EXIT_ERROR if result.problems else EXIT_CLEAN
 
 
-def _previous_baseline(path: str) -> list[str]:
-    """The entries of the baseline a new one replaces; none when there is none, or it is not one (a new
-    baseline may always overwrite a broken file)."""
-    from .baseline import BaselineError, read_baseline
+def _previous_baseline(path: str, strict: bool) -> tuple[list[str], set | None]:
+    """The entries and operations of the baseline a new one replaces; none when there is none, or (unless
+    `strict`: `--prune` needs one) it is not one: a new baseline may always overwrite a broken file."""
+    from .baseline import BaselineError, baseline_keys, read_baseline_document
 
     try:
-        return read_baseline(path) if os.path.exists(path) else []
+        entries, operations = read_baseline_document(path)
     except BaselineError:
-        return []
+        if strict:
+            raise
+        return [], None
+    return baseline_keys(entries), operations
 
 
 def _covered(result, root) -> set[str]:

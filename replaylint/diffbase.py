@@ -20,7 +20,14 @@ class DiffBaseError(Exception):
 
 
 def base_keys(ref: str, paths: list[str], config, select=None, ignore=None) -> list[str]:
+    return base_state(ref, paths, config, select, ignore)[0]
+
+
+def base_state(ref: str, paths: list[str], config, select=None, ignore=None, inventory: bool = False):
+    """At `ref`: (semantic keys, findings as (code, file, anchor, exempted, reason), operations as (file,
+    anchor)), files relative to the repository (operations only with `inventory`, for `audit --diff-base`)."""
     from .engine import run
+    from .fingerprint import relative_path
 
     root = project_root()
     if not (root / ".git").exists() and not _inside_git(root):
@@ -38,12 +45,16 @@ def base_keys(ref: str, paths: list[str], config, select=None, ignore=None) -> l
                 raise DiffBaseError(f"--diff-base: {path} is outside the repository {root}") from None
         config_root = Path(config.root).resolve()
         try:
-            base_config = dataclasses.replace(config, root=base / config_root.relative_to(root))
+            base_config = dataclasses.replace(config, root=base / config_root.relative_to(root), inventory=inventory)
         except ValueError:
-            base_config = dataclasses.replace(config, root=base)
+            base_config = dataclasses.replace(config, root=base, inventory=inventory)
         existing = [p for p in mapped if os.path.lexists(p)]  # paths new since the ref have no findings there
-        result = run(existing, base_config, select=select, ignore=ignore) if existing else None
-        return semantic_keys(result.findings, base) if result else []
+        if not existing:
+            return [], [], set()
+        result = run(existing, base_config, select=select, ignore=ignore)
+        findings = [(f.code, relative_path(f.path, base), f.anchor, f.exempted, f.reason) for f in result.findings]
+        operations = {(relative_path(e["file"], base), e["anchor"]) for e in result.inventory}
+        return semantic_keys(result.findings, base), findings, operations
 
 
 def _inside_git(root: Path) -> bool:

@@ -37,20 +37,24 @@ def relative_path(path: str, root: Path) -> str:
             return absolute.as_posix()
 
 
-def semantic_keys(findings, root: Path) -> list[str]:
-    """One key per finding, in order; findings with the same meaning are numbered by their order in the file."""
+def semantic_keys(findings, root: Path) -> list[tuple[str, str, str, str, int]]:
+    """One key per finding, in order: (rule, file, anchor, detail, occurrence); findings with the same meaning
+    are numbered by their order in the file. A tuple, so no field can be mistaken for another (paths and
+    anchors may hold any character)."""
     seen: Counter = Counter()
     keys = []
     for finding in sorted(findings, key=lambda f: f.sort_key()):
-        base = "|".join((finding.code, relative_path(finding.path, root), finding.anchor, " ".join(finding.detail.split())))
-        keys.append((finding, f"{base}|{seen[base]}"))
+        base = (finding.code, relative_path(finding.path, root), finding.anchor, " ".join(finding.detail.split()))
+        keys.append((finding, (*base, seen[base])))
         seen[base] += 1
     order = {id(f): k for f, k in keys}
     return [order[id(f)] for f in findings]
 
 
-def fingerprint(key: str) -> str:
-    return sha256(key.encode("utf-8")).hexdigest()[:32]
+def fingerprint(key) -> str:
+    """A stable id of a semantic key (or of any text): the same for the same meaning across runs."""
+    text = key if isinstance(key, str) else "|".join(map(str, key))
+    return sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def sha256(data: bytes):

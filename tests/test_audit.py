@@ -146,6 +146,73 @@ def test_change_since_a_baseline(project):
     assert data["change"]["worse"] == []
 
 
+def test_operations_new_since_the_baseline_are_neither_before_nor_worse(project):
+    write(project, "api.json", spec({"/orders": SHOP["/orders"]}))
+    assert main(["baseline", "--no-cache", "-o", "base.json"]) == 0
+    write(project, "api.json", spec({"/orders": SHOP["/orders"], "/refunds": SHOP["/refunds"]}))
+    _, data = audit_json("api.json", "--baseline", "base.json")
+    assert by_anchor(data)["POST /refunds"]["before"] is None
+    assert data["overall"]["before"]["score"] == 100.0 and data["overall"]["score"] == 50.0
+    assert data["change"]["worse"] == [] and data["change"]["better"] == []
+
+
+def test_diff_base_judges_the_ref_with_its_own_operations(project):
+    import subprocess
+
+    (project / ".git").rmdir()
+    for args in (["init", "-q"], ["config", "user.email", "t@example.com"], ["config", "user.name", "t"]):
+        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True)
+    write(project, "api.json", spec({"/orders": SHOP["/orders"], "/refunds": SHOP["/refunds"]}))
+    subprocess.run(["git", "add", "-A"], cwd=project, check=True, capture_output=True)
+    subprocess.run(["git", "commit", "-qm", "base"], cwd=project, check=True, capture_output=True)
+    fixed = json.loads(spec({"/orders": SHOP["/orders"], "/refunds": SHOP["/refunds"],
+                             "/payouts": {"post": {"operationId": "createPayout", "responses": ok()}}}))
+    fixed["paths"]["/refunds"]["post"]["parameters"] = [KEY]
+    write(project, "api.json", json.dumps(fixed))
+    _, data = audit_json("api.json", "--diff-base", "HEAD")
+    ops = by_anchor(data)
+    assert ops["POST /payouts"]["before"] is None and ops["POST /refunds"]["before"]["key"] == "no"
+    assert [row["anchor"] for row in data["change"]["better"]] == ["POST /refunds"]
+    assert data["change"]["worse"] == []
+
+
+def test_a_baseline_entry_whose_path_holds_a_bar_still_counts(project):
+    paths = {"/a|b": {"post": {"operationId": "pipe", "responses": ok()}}}
+    write(project, "x|y.json", spec(paths))
+    assert main(["baseline", "--no-cache", "-o", "base.json"]) == 0
+    _, data = audit_json("x|y.json", "--baseline", "base.json")
+    assert by_anchor(data)["POST /a|b"]["before"]["key"] == "no"
+
+
+def test_an_exemption_without_a_reason_is_not_a_sign_off(project):
+    paths = {"/payouts": {"post": {"responses": ok(), "x-replaylint-allow": [{"rule": "RPL101"}]}}}
+    write(project, "api.json", spec(paths))
+    _, data = audit_json("api.json")
+    assert by_anchor(data)["POST /payouts"]["parts"]["key"] == "no"
+    assert data["overall"]["score"] == 0.0
+
+
+def test_a_spec_not_analysed_is_left_out_of_the_score(project):
+    write(project, "good.json", spec(SHOP, title="Good"))
+    broken = json.loads(spec(SHOP, title="Broken"))
+    broken["paths"]["/refunds"]["post"]["requestBody"] = {
+        "content": {"application/json": {"schema": {"$ref": "missing.json#/Refund"}}}}
+    write(project, "broken.json", json.dumps(broken))
+    code, data = audit_json(".")
+    assert code == 2
+    assert [api["name"] for api in data["apis"]] == ["Good"]
+    assert [api["name"] for api in data["not_scored"]] in ([], ["Broken"])
+    assert data["overall"]["score"] == round(100 * 4 / 7, 1)
+    assert [p["file"] for p in data["not_analysed"]] == ["broken.json"]
+
+
+def test_min_score_with_nothing_to_score_cannot_pass(project, capsys):
+    write(project, "api.json", spec({"/audit-log": SHOP["/audit-log"]}))
+    assert audit("api.json", "--min-score", "10")[0] == 2
+    assert "nothing to score" in capsys.readouterr().err
+    assert audit("api.json")[0] == 0
+
+
 def test_min_score_gates_and_broken_inputs_still_exit_2(project):
     write(project, "api.json", spec(SHOP))
     assert audit("api.json", "--min-score", "50")[0] == 0

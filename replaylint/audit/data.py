@@ -77,4 +77,6 @@ def audit_data(audit: Audit) -> dict:
         "exemptions": audit.ledger,
         "other_findings": [_finding(f) for f in audit.other_findings if not f.exempted],
         "not_analysed": [{"file": p.path, "message": p.message, "line": p.line} for p in audit.problems],
+        "not_scored": [{"name": api.name, "files": api.files, "operations": len(api.operations)}
+                       for api in audit.not_scored],
     }

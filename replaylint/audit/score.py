@@ -5,6 +5,7 @@ to read the outcome back, and explicit states (docs/audit.md defines it; the sam
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from ..fingerprint import relative_path
@@ -52,12 +53,46 @@ class Api:
 
 
 @dataclass
+class Before:
+    """What the baseline or git ref knew: its findings by (file, anchor), files relative to the project root,
+    and the operations that existed then (None: a baseline too old to say; every operation counts as there)."""
+
+    label: str
+    findings: dict = field(default_factory=dict)  # (file, anchor) -> [Seen]
+    operations: set | None = None
+
+
+@dataclass
+class Seen:
+    """A finding as a baseline or git ref remembers it: enough for `judge`."""
+
+    code: str
+    exempted: bool = False
+    reason: str = ""
+
+
+def before_from_baseline(label: str, entries: list[dict], operations) -> Before:
+    found: dict[tuple, list] = {}
+    for entry in entries:
+        found.setdefault((entry["path"], entry["anchor"]), []).append(Seen(entry["code"]))
+    return Before(label, found, operations)
+
+
+def before_from_ref(label: str, findings: list[tuple], operations) -> Before:
+    found: dict[tuple, list] = {}
+    for code, file, anchor, exempted, reason in findings:
+        found.setdefault((file, anchor), []).append(Seen(code, exempted, reason))
+    return Before(label, found, operations)
+
+
+@dataclass
 class Audit:
     apis: list[Api]
     ledger: list[dict]
     other_findings: list  # findings about no listed operation (client code, status models, schemas)
     problems: list
     baseline: str | None = None  # what "before" is: a baseline file or a git ref
+    not_scored: list = field(default_factory=list)  # APIs left out: a file of theirs was not analysed
 
 
 def score(operations: list[Operation], part: str | None = None, before: bool = False) -> float | None:
@@ -75,13 +110,15 @@ def score(operations: list[Operation], part: str | None = None, before: bool = F
 
 
 def judge(entry: dict, findings: list) -> dict:
-    """Each part: "no" when an unexempted finding of its rules is about the operation, "exempt" when every
-    such finding is exempted (signed off with a reason), else "yes"; a key that is missing fails the lookup
-    too (there is nothing to look up by)."""
+    """Each part: "no" when a finding of its rules is about the operation and not signed off (unexempted, or
+    exempted without a reason), "exempt" when every such finding is exempted with a reason, else "yes"; a key
+    that is missing fails the lookup too (there is nothing to look up by), and a key exempted on an operation
+    with no key exempts its lookup (the same sign-off covers both)."""
     parts = {}
     for part in PARTS:
         against = [f for f in findings if f.code in PART_RULES[part]]
-        parts[part] = "no" if any(not f.exempted for f in against) else "exempt" if against else "yes"
+        parts[part] = "no" if any(not (f.exempted and f.reason.strip()) for f in against) else \
+            "exempt" if against else "yes"
     if parts["key"] == "no" and entry["key"] is None and not entry["key_by_method"]:
         parts["lookup"] = "no"
     elif parts["key"] == "exempt" and parts["lookup"] == "yes" and entry["key"] is None:
@@ -89,11 +126,11 @@ def judge(entry: dict, findings: list) -> dict:
     return parts
 
 
-def build_audit(result, root, before_keys: list[str] | None = None, before_label: str | None = None) -> Audit:
+def build_audit(result, root, before: Before | None = None) -> Audit:
     by_place: dict[tuple, list] = {}
     for finding in result.findings:
         by_place.setdefault((finding.path, finding.anchor), []).append(finding)
-    before = _before_findings(before_keys, root) if before_keys is not None else None
+    broken = {problem.path for problem in result.problems}
     apis: dict[str, Api] = {}
     claimed = set()
     for entry in sorted(result.inventory, key=lambda e: (e["api"], e["file"], e["line"], e["anchor"])):
@@ -101,36 +138,29 @@ def build_audit(result, root, before_keys: list[str] | None = None, before_label
         claimed.add(place)
         findings = by_place.get(place, [])
         op = Operation(entry, findings, judge(entry, findings))
-        if before is not None:
-            earlier = before.get((relative_path(entry["file"], root), entry["anchor"]), [])
-            op.before = judge(entry, earlier)
+        then = (relative_path(entry["file"], root), entry["anchor"])
+        if before is not None and (before.operations is None or then in before.operations):
+            op.before = judge(entry, before.findings.get(then, []))
         api = apis.setdefault(entry["api"], Api(entry["api"], [], []))
         if entry["file"] not in api.files:
             api.files.append(entry["file"])
         api.operations.append(op)
     others = [f for f in result.findings if (f.path, f.anchor) not in claimed]
-    return Audit(sorted(apis.values(), key=lambda a: a.name), ledger(result), others, list(result.problems),
-                 before_label)
+    ordered = sorted(apis.values(), key=lambda a: a.name)
+    scored = [api for api in ordered if not _touched(api, broken)]
+    return Audit(scored, ledger(result), others, list(result.problems), before.label if before else None,
+                 [api for api in ordered if api not in scored])
 
 
-class _Seen:
-    """A finding as a baseline key remembers it: enough for `judge` (its rule; a baseline holds no exempted
-    finding)."""
-
-    exempted = False
-
-    def __init__(self, code: str):
-        self.code = code
-
-
-def _before_findings(keys: list[str], root) -> dict[tuple, list]:
-    """(file relative to the project root, anchor) -> the findings a baseline or git ref had there."""
-    found: dict[tuple, list] = {}
-    for key in keys:
-        parts = key.split("|")
-        if len(parts) >= 3:
-            found.setdefault((parts[1], parts[2]), []).append(_Seen(parts[0]))
-    return found
+def _touched(api: Api, broken: set[str]) -> bool:
+    """Is a file the API is made of among those not analysed: its spec (a `$ref` that failed is reported at
+    the root spec), or, for a Python app, a module beside its handlers (a route file that did not parse)."""
+    if broken.intersection(api.files):
+        return True
+    if api.operations[0].entry["kind"] != "handler":
+        return False
+    folders = {os.path.dirname(file) for file in api.files}
+    return any(os.path.dirname(path) in folders for path in broken)
 
 
 def hotspots(audit: Audit, count: int = HOTSPOT_COUNT) -> list[tuple[Api, Operation]]:

@@ -150,6 +150,7 @@ def render_audit_html(data: dict, source_line=None) -> str:
     if data["not_analysed"]:
         parts.append(f'<h2>Not analysed ({len(data["not_analysed"])})</h2><p>The score leaves these out.</p><ul>' +
                      "".join(f'<li><code>{e(p["file"])}</code>: {e(p["message"])}</li>' for p in data["not_analysed"])
+                     + "".join(f'<li>API left out of the score: {e(api["name"])}</li>' for api in data["not_scored"])
                      + '</ul>')
     parts.append(f'<script>{SCRIPT}</script></body></html>')
     return "".join(parts) + "\n"

@@ -69,4 +69,7 @@ def render_audit_markdown(data: dict) -> str:
     if data["not_analysed"]:
         lines += [f"**{len(data['not_analysed'])} input(s) not analysed**: the score leaves them out.", ""]
         lines += [f"- {md(p['file'])}: {md(p['message'])}" for p in data["not_analysed"][:MAX_ROWS]] + [""]
+    if data["not_scored"]:
+        lines += ["APIs left out of the score because an input of theirs was not analysed: " +
+                  ", ".join(md(api["name"]) for api in data["not_scored"]), ""]
     return "\n".join(lines)

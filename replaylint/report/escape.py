@@ -13,10 +13,15 @@ def terminal_safe(text: str, keep_newlines: bool = False) -> str:
 
 
 _MARKDOWN_SPECIAL = LazyRegex(r"([\\`*_\[\]|~])")
+# What GitHub turns into a mention, an issue link or an autolink: a zero-width space after `@`, `#` or
+# `:` (before `//`) or in `www.` keeps the text as it reads and inert, as Dependabot writes `@&#8203;user`.
+_MARKDOWN_LIVE = LazyRegex(r"(@(?=\w)|#(?=\d)|:(?=//)|(?i:www)(?=\.))")
 
 
 def markdown_safe(text: str) -> str:
     """Text from an input as literal Markdown (a table cell, a list item): no emphasis, code, links, table
-    breaks or HTML, on one line. GitHub renders `&lt;script&gt;` as text."""
+    breaks, HTML, mentions, issue references or autolinks, on one line. GitHub renders `&lt;script&gt;` as
+    text."""
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", terminal_safe(str(text)))
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_LIVE.sub(r"\1&#8203;", text)
