@@ -7,13 +7,25 @@ import tempfile
 
 def write_atomically(path: str | os.PathLike, text: str) -> None:
     """Write to a temporary file beside `path`, then rename it over `path` (atomic on POSIX and Windows).
-    Raises OSError; the temporary file never outlives the call."""
+    The file gets the mode a plain `open()` would give it (an existing file's, else 0666 less the umask), not
+    mkstemp's 0600: a report is read by other users and by CI. Raises OSError; the temporary file never
+    outlives the call."""
     folder = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".replaylint-", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
+        os.chmod(temporary, _mode_for(path))
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _mode_for(path) -> int:
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

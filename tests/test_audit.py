@@ -252,6 +252,14 @@ def test_markdown_snapshot_of_the_demo(monkeypatch):
     assert text == SNAPSHOT.read_text(encoding="utf-8"), "set REPLAYLINT_UPDATE_SNAPSHOTS=1 to accept a change"
 
 
+def test_the_readme_example_is_the_demo_as_it_is():
+    readme = (FIXTURES.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Audit an existing API", 1)[1].split("\n## ", 1)[0]
+    example = section.split("On the bundled demo:", 1)[1].split("```")[1].strip("\n")
+    assert example and example in SNAPSHOT.read_text(encoding="utf-8"), \
+        "the README's audit example differs from tests/snapshots/audit-demo.md: copy it from there"
+
+
 def test_html_is_self_contained_and_keeps_hostile_strings_as_text(project):
     hostile = {"/orders": {"post": {"operationId": "<script>alert(1)</script>", "responses": ok(),
                                     "summary": "<img src=x onerror=alert(2)>"}}}

@@ -175,6 +175,30 @@ def test_interrupted_run_leaves_no_half_written_output(project, capsys, monkeypa
     assert leftovers == []
 
 
+def test_report_files_get_the_mode_open_would_give(project):
+    write(project, "good.yaml", GOOD_SPEC)
+    umask = os.umask(0o022)
+    try:
+        main(["check", ".", "-o", "report.json", "--output-format", "json", "--no-cache"])
+        assert (project / "report.json").stat().st_mode & 0o777 == 0o644
+        (project / "report.json").chmod(0o640)
+        main(["check", ".", "-o", "report.json", "--output-format", "json", "--no-cache"])
+        assert (project / "report.json").stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(umask)
+
+
+@pytest.mark.parametrize("text, live", [
+    ("ping @octocat", "@octocat"), ("fixes #123", "#123"), ("see https://evil.example/x", "https://"),
+    ("www.evil.example", "www."), ("[x](javascript:alert(1))", "[x](")])
+def test_markdown_keeps_mentions_issue_refs_and_links_inert(text, live):
+    from replaylint.report.escape import markdown_safe
+
+    safe = markdown_safe(text)
+    assert live not in safe
+    assert safe.replace("&#8203;", "").replace("\\", "") == text
+
+
 def test_output_is_deterministic(project, capsys):
     write(project, "a.yaml", GOOD_SPEC)
     write(project, "b/c.json", json.dumps({"openapi": "3.1.0", "paths": {"/x": {"patch": {}}, "/y": {"post": {}}}}))
