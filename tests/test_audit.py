@@ -176,6 +176,15 @@ def test_diff_base_judges_the_ref_with_its_own_operations(project):
     assert data["change"]["worse"] == []
 
 
+def test_a_baseline_of_the_same_tree_shows_no_change(project):
+    paths = {**SHOP, "/payouts": {"post": {"responses": ok(), "x-replaylint-allow": [{"rule": "RPL101"}]}}}
+    write(project, "api.json", spec(paths))
+    assert main(["baseline", "--no-cache", "-o", "base.json"]) == 0
+    _, data = audit_json("api.json", "--baseline", "base.json")
+    assert data["overall"]["before"] == {key: data["overall"][key] for key in data["overall"]["before"]}
+    assert data["change"]["better"] == [] and data["change"]["worse"] == []
+
+
 def test_a_baseline_entry_whose_path_holds_a_bar_still_counts(project):
     paths = {"/a|b": {"post": {"operationId": "pipe", "responses": ok()}}}
     write(project, "x|y.json", spec(paths))

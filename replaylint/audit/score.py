@@ -60,6 +60,16 @@ class Before:
     label: str
     findings: dict = field(default_factory=dict)  # (file, anchor) -> [Seen]
     operations: set | None = None
+    knows_exemptions: bool = True  # a baseline file holds no exempted finding; a git ref's run has them
+
+    def at(self, place: tuple, now: list) -> list:
+        """The findings of then about an operation. A baseline file cannot say what was exempted then: an
+        exemption of today that the baseline has no entry for is taken to have been there too."""
+        then = self.findings.get(place, [])
+        if self.knows_exemptions:
+            return then
+        recorded = {seen.code for seen in then}
+        return then + [f for f in now if f.exempted and f.code not in recorded]
 
 
 @dataclass
@@ -75,7 +85,7 @@ def before_from_baseline(label: str, entries: list[dict], operations) -> Before:
     found: dict[tuple, list] = {}
     for entry in entries:
         found.setdefault((entry["path"], entry["anchor"]), []).append(Seen(entry["code"]))
-    return Before(label, found, operations)
+    return Before(label, found, operations, knows_exemptions=False)
 
 
 def before_from_ref(label: str, findings: list[tuple], operations) -> Before:
@@ -140,7 +150,7 @@ def build_audit(result, root, before: Before | None = None) -> Audit:
         op = Operation(entry, findings, judge(entry, findings))
         then = (relative_path(entry["file"], root), entry["anchor"])
         if before is not None and (before.operations is None or then in before.operations):
-            op.before = judge(entry, before.findings.get(then, []))
+            op.before = judge(entry, before.at(then, findings))
         api = apis.setdefault(entry["api"], Api(entry["api"], [], []))
         if entry["file"] not in api.files:
             api.files.append(entry["file"])

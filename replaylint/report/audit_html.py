@@ -25,7 +25,7 @@ padding-bottom:4px}h3{font-size:15px;margin:16px 0 6px}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:5px 6px;
 text-align:left;vertical-align:top}th{background:var(--bg);position:sticky;top:0}
 th.sortable{cursor:pointer;user-select:none}th.sortable::after{content:" \\2195";color:var(--dim)}
-td code,li code{overflow-wrap:anywhere}
+td code,li code{overflow-wrap:anywhere}td.where code{overflow-wrap:normal;white-space:nowrap}
 .yes{color:var(--ok)}.no{color:var(--bad);font-weight:600}.exempt{color:var(--warn)}
 .harm-high{color:var(--bad);font-weight:600}.harm-measurable{color:var(--warn)}.harm-none{color:var(--dim)}
 .controls{display:flex;gap:10px;flex-wrap:wrap;margin:8px 0}.controls input[type=search]{min-width:260px;padding:4px}
@@ -104,6 +104,14 @@ def _bars(scores: dict, before: dict | None = None) -> str:
             f'viewBox="0 0 340 {total}">{"".join(rows)}</svg>')
 
 
+def _legend(data: dict, before: dict | None) -> str:
+    """What the thin bars are, and the score then and now as one line: the trend since the baseline."""
+    if not before:
+        return ""
+    return (f'<p class="dim">Thin grey bars: at {e(data["change"]["against"])}. Score then '
+            f'{_score(before.get("score"))} → now {_score(data["overall"]["score"])}.</p>')
+
+
 def _verdict(value, detail: str = "") -> str:
     return f'<td class="{e(value)}" data-sort="{e(value)}">{e(VERDICT_TEXT.get(value, value))}{detail}</td>'
 
@@ -132,7 +140,7 @@ def render_audit_html(data: dict, source_line=None) -> str:
     parts.append(f'<div class="card"><span class="score">{_score(overall["score"])}</span>'
                  f'<span class="dim"> / 100</span>{_delta(overall["score"], (before or {}).get("score"))}'
                  f'<p>{overall["replay_shaped"]} of {overall["scored"]} scored operations are replay-shaped '
-                 f'({overall["operations"]} listed).</p>{_bars(overall, before)}</div>')
+                 f'({overall["operations"]} listed).</p>{_bars(overall, before)}{_legend(data, before)}</div>')
     parts.append(f'<h2>APIs ({len(data["apis"])})</h2><div class="cards">')
     for api in data["apis"]:
         parts.append(f'<div class="card"><div class="name">{e(api["name"])}</div>'
@@ -196,7 +204,7 @@ def _operations(data: dict) -> str:
             f'<td class="harm-{e(harm)}" data-sort="{rank[harm]}" title="{e(why)}">{e(harm)}</td>'
             f'<td class="{e(op["parts"]["key"])}" data-sort="{e(op["parts"]["key"])}">{_key_cell(op)}</td>'
             f'{_verdict(op["parts"]["lookup"], lookup)}{_verdict(op["parts"]["states"], states)}'
-            f'{_verdict(shaped)}<td><code>{e(op["file"])}:{op["line"]}</code></td></tr>')
+            f'{_verdict(shaped)}<td class="where"><code>{e(op["file"])}:{op["line"]}</code></td></tr>')
     return ('<h2>Operations</h2><div class="controls"><input id="filter" type="search" '
             'placeholder="filter: path, name, file…" aria-label="filter operations">'
             '<select id="harm" aria-label="harm"><option value="">any harm</option><option>high</option>'
