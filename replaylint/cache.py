@@ -305,6 +305,7 @@ def _result_to(result: FileResult) -> dict:
                         [e.scope[0], sorted(e.scope[1]) if e.scope[0] == "lines" else e.scope[1]]
                         if len(e.scope) > 1 else [e.scope[0]]] for e in result.exemptions],
         "inventory": result.inventory,
+        "routes": result.routes,
     }
 
 
@@ -323,6 +324,7 @@ def _result_from(data: dict) -> FileResult:
                     for kind, selector, reason, span, raw in data["exemptions"]],
         analysed=data["analysed"],
         inventory=data.get("inventory", []),
+        routes=data.get("routes"),
     )
 
 

@@ -49,6 +49,7 @@ class Config:
     validate: bool = False
     allow_remote_refs: bool = False
     inventory: bool = False  # set by `audit`, never by a file: record each operation's replay shape
+    crosscheck: bool = True  # match spec operations to handlers (RPL401–RPL404); `crosscheck = false` turns off
     harm_default: str = "measurable"
     harm_patterns: list[HarmPattern] = field(default_factory=list)
     key_headers: list[str] = field(default_factory=list)

@@ -2,10 +2,11 @@
 content), so the analysis can run in worker processes."""
 from __future__ import annotations
 
+
 import gc
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cache import Cache, FileStates, Listings, digest
@@ -323,8 +324,11 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
         skip_unrecognised: bool = False, force_exclude: bool = False, jobs: int = 1) -> RunResult:
     rules = enabled_rules(config, select, ignore)
     python_rules = [rule for rule in rules if rule.target == "python"]
+    project_rules = [rule for rule in rules if rule.target == "project"]
+    if config.crosscheck != bool(project_rules and config.crosscheck):
+        config = replace(config, crosscheck=False)  # route summaries only for a cross-check
     listings = Listings(config.root) if use_cache else None
-    inputs = discover(paths or ["."], config, want_python=bool(python_rules), skip_unrecognised=skip_unrecognised,
+    inputs = discover(paths or ["."], config, want_python=bool(python_rules or project_rules), skip_unrecognised=skip_unrecognised,
                       force_exclude=force_exclude, listings=listings)
     out = RunResult(problems=list(inputs.problems))
     states = FileStates(config.root) if use_cache else None
@@ -383,6 +387,10 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
         out.notes.extend(result.notes)
         if result.analysed:
             out.covered.update([result.path, *result.dependencies])
+    if project_rules:
+        from .crosscheck.check import cross_check
+
+        cross_check(results, project_rules)
     out.findings = apply_filters(results, config, {rule.code for rule in rules})
     for result in results:
         out.inventory.extend(result.inventory)

@@ -89,3 +89,4 @@ class FileResult:
     consulted: list = field(default_factory=list)  # files read only for facts (imported modules): none reported
     summaries: dict = field(default_factory=dict)  # project-index summaries made meanwhile, for its store
     inventory: list = field(default_factory=list)  # the audit's operations and handlers (only when asked)
+    routes: dict | None = None  # the spec's operations or the module's handlers, for the cross-check

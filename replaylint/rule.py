@@ -27,6 +27,7 @@ class Example:
     text: str
     filename: str = "openapi.yaml"
     config: str = ""  # optional replaylint.toml text for this example
+    others: tuple[tuple[str, str], ...] = ()  # (filename, text) written beside it: the other side of a pair
 
 
 class Rule:
@@ -35,6 +36,8 @@ class Rule:
     - `target = "openapi"`: `check(spec)` receives an `openapi.model.Spec` and yields reports through it.
     - `target = "python"`: see the Python analysis.
     - `target = "meta"`: implemented by the exemption stage (RPL001, RPL002).
+    - `target = "project"`: `check(cross)` receives a `crosscheck.check.CrossCheck` (spec operations matched to
+      the handlers that serve them) once per run, after every file is analysed.
     """
 
     code: str = ""

@@ -28,12 +28,14 @@ def run_example(example: Example, select=None):
         root = Path(folder)
         (root / ".git").mkdir()  # the scratch folder is its own project root
         (root / example.filename).write_text(example_source(example), encoding="utf-8")
+        for name, text in example.others:
+            (root / name).write_text(example_source(Example(text, name)), encoding="utf-8")
         config = config_from_mapping(tomllib.loads(example.config), root=root) if example.config else Config(root=root)
         import os
 
         previous = os.getcwd()
         os.chdir(root)
         try:
-            return run([example.filename], config, select=select)
+            return run([example.filename, *(name for name, _ in example.others)], config, select=select)
         finally:
             os.chdir(previous)

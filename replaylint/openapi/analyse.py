@@ -105,6 +105,10 @@ def _run_rules(spec: SpecAnalysis, ws: Workspace, doc: Document, rules, display)
             result.notes.append(Note(exemption.span.path, text, exemption.span.line, exemption.span.column))
     result.exemptions = [e for e in spec.exemptions if not e.problems]
     result.dependencies = ws.loaded_paths(exclude=doc.path)
+    if spec.config.crosscheck:
+        from ..crosscheck.routes import spec_routes
+
+        result.routes = spec_routes(spec, result.path)
     if spec.config.inventory:
         from ..audit.inventory import spec_inventory
 

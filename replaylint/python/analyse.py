@@ -171,6 +171,10 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
             ctx.positions = _Positions(module)
             run_checks(cst_rules, ctx, result)
             reports.extend((ctx, report) for report in ctx.reports)
+            if config.crosscheck:
+                from ..crosscheck.routes import python_routes
+
+                result.routes = python_routes(ctx, shown)
             if config.inventory:
                 from ..audit.inventory import python_inventory
 

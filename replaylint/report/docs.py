@@ -13,18 +13,28 @@ def help_uri(rule) -> str:
 def rule_markdown(rule, level: int = 3) -> str:
     docs = rule.docs()
     hashes = "#" * level
-    fence = "python" if rule.target == "python" else "yaml"
     parts = [f"{hashes[:-1]} {rule.code} {rule.name}", "", f"{rule.summary} (default severity: {rule.severity})", ""]
     for section in ("what", "why", "bad", "fix", "good", "exempt", "references"):
         parts.append(f"{hashes} {SECTION_TITLES[section]}")
         parts.append("")
         if section in ("bad", "good"):
             examples = getattr(rule, section)
-            parts.extend([f"```{fence}", _dedent(examples[0].text), "```"] if examples else ["(none)"])
+            parts.extend(_example(examples[0]) if examples else ["(none)"])
         else:
             parts.append(docs[section])
         parts.append("")
     return "\n".join(parts)
+
+
+def _example(example) -> list[str]:
+    """The example's file, and for a cross-check the files beside it, each under its name."""
+    files = [(example.filename, example.text), *example.others]
+    parts = []
+    for name, text in files:
+        if len(files) > 1:
+            parts += [*([""] if parts else []), f"`{name}`:", ""]
+        parts += [f"```{'python' if name.endswith('.py') else 'yaml'}", _dedent(text), "```"]
+    return parts
 
 
 def catalog_markdown(rules) -> str:

@@ -1,0 +1,85 @@
+"""Which handler serves which spec operation.
+
+A handler matches an operation of the same method when their paths have the same shape (parameters compared
+as `{}`, names ignored), with or without the spec's base path; when the handler's mount prefix is declared in
+another file (`include_router(prefix=)`, `url_prefix`, `include()`), a path that ends the operation's path
+matches if no other operation of that spec ends the same way. Spec-first apps are matched by name: connexion's
+`operationId: pkg.module.func` and `x-openapi-router-controller`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .routes import canonical
+
+
+@dataclass
+class Match:
+    spec: dict  # the spec's route summary
+    operation: dict
+    module: dict  # the module's route summary
+    handler: dict
+    method: str
+
+
+def match_routes(specs: list[dict], modules: list[dict]) -> tuple[list[Match], list[tuple[dict, dict]]]:
+    """(matches, unmatched handlers as (module, handler)); every handler is matched at most once per method,
+    and an operation to at most one handler (the first by file and line: the same route declared twice is
+    the framework's business)."""
+    by_name = {}
+    shapes: dict[tuple, list] = {}
+    for spec in specs:
+        for op in spec["operations"]:
+            for name in _handler_names(op):
+                by_name.setdefault(name, []).append((spec, op))
+            for base in ["", *spec["bases"]]:
+                shape = canonical(base) + canonical(op["path"])
+                shapes.setdefault((op["method"], shape), []).append((spec, op))
+    matches, unmatched, taken = [], [], set()
+    for module in sorted(modules, key=lambda m: m["file"]):
+        for handler in module["handlers"]:
+            found = False
+            for method in handler["methods"]:
+                pair = _find(module, handler, method, by_name, shapes, specs)
+                if pair is not None and id(pair[1]) not in taken:
+                    taken.add(id(pair[1]))
+                    matches.append(Match(pair[0], pair[1], module, handler, method))
+                    found = True
+            if not found:
+                unmatched.append((module, handler))
+    return matches, unmatched
+
+
+def _handler_names(op: dict) -> list[str]:
+    """The dotted names a spec-first framework resolves the operation to."""
+    names = []
+    if "." in op["operation_id"]:
+        names.append(op["operation_id"])
+    if op["controller"] and op["operation_id"]:
+        names.append(f"{op['controller']}.{op['operation_id']}")
+    return names
+
+
+def _find(module, handler, method, by_name, shapes, specs):
+    qualname = handler["qualname"]
+    for name, pairs in by_name.items():
+        if (qualname == name or qualname.endswith("." + name) or name.endswith("." + qualname)) and \
+                any(op["method"] == method for _, op in pairs):
+            return next((spec, op) for spec, op in pairs if op["method"] == method)
+    if not handler["path"]:
+        return None
+    shape = canonical(handler["path"])
+    exact = shapes.get((method, shape))
+    if exact:
+        return exact[0]
+    if not shape:
+        return None
+    ending = [(spec, op) for spec in specs for op in spec["operations"]
+              if op["method"] == method and _mounted(canonical(op["path"]), shape)]
+    return ending[0] if len(ending) == 1 else None
+
+
+def _mounted(full: tuple, shape: tuple) -> bool:
+    """`full` is `shape` under a literal prefix (a router mounted at `/v1/shop`), not under a parameter."""
+    cut = len(full) - len(shape)
+    return cut > 0 and full[cut:] == shape and "{}" not in full[:cut]

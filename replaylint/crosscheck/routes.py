@@ -1,0 +1,150 @@
+"""The routes of one spec or one Python module, as plain data (cached with the file's result), and the one
+path shape both sides are compared in."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+MUTATING = ("POST", "PUT", "PATCH", "DELETE")
+PARAM = "{}"
+
+
+def canonical(path: str) -> tuple[str, ...]:
+    """The segments of a route with every parameter as `{}`: `/orders/{id}/`, `orders/<int:pk>`,
+    `/orders/:id`, `/orders/{id:int}` and Django's `^orders/(?P<pk>[^/.]+)/$` are all ("orders", "{}")."""
+    text = path.strip()
+    if text.startswith("^"):  # a Django regex path: groups are parameters, escapes are literal
+        text = _regex_groups(text[1:].rstrip("$")).replace("\\", "").replace("/?", "/")
+    segments = []
+    for segment in text.split("/"):
+        if segment:
+            segments.append(PARAM if segment.startswith(":") and segment[1:].isidentifier()
+                            else _params_in(segment))
+    return tuple(segments)
+
+
+def _params_in(segment: str) -> str:
+    """`{Sid}.json` -> `{}.json`, `<int:pk>` -> `{}`."""
+    out, depth_opened = [], None
+    for char in segment:
+        if depth_opened is None and char in "{<":
+            depth_opened = "}" if char == "{" else ">"
+            out.append(PARAM)
+        elif depth_opened is not None:
+            if char == depth_opened:
+                depth_opened = None
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _regex_groups(text: str) -> str:
+    """Each top-level `( … )` group as `{}` (a group may hold `/`, as `(?P<path>.+/)` does)."""
+    out, depth, escaped = [], 0, False
+    for char in text:
+        if escaped:
+            escaped = False
+            if depth == 0:
+                out.append(char)
+            continue
+        if char == "\\":
+            escaped = True
+            if depth == 0:
+                out.append(char)
+        elif char == "(":
+            if depth == 0:
+                out.append(PARAM)
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif depth == 0:
+            out.append(char)
+    return "".join(out)
+
+
+def spec_routes(spec, shown: str) -> dict:
+    """What the cross-check needs of a spec: its base paths, whether a framework generated it, and per
+    operation the method, path, names and declared intent key (with where it is declared)."""
+    from ..openapi.keys import intent_keys
+
+    root = spec.root.value
+    operations = []
+    for op in spec.operations:
+        if op.method not in MUTATING:
+            continue
+        keys = [key for key in intent_keys(spec.keys(op)) if key.kind == "intent" and key.node is not None]
+        key = keys[0] if keys else None
+        span = op.node.span()
+        if key is not None and key.node.span().path == span.path:  # else in a `$ref`'d fragment: at the op
+            span = key.node.span()
+        controller = op.node.value.get("x-openapi-router-controller") or \
+            op.path_item.value.get("x-openapi-router-controller")
+        operations.append({
+            "method": op.method, "path": op.path, "anchor": op.anchor, "label": op.label,
+            "operation_id": op.operation_id, "controller": controller if isinstance(controller, str) else "",
+            "key": {"name": key.name, "in": key.location, "required": key.required} if key else None,
+            "span": [span.path, span.line, span.column, span.end_line, span.end_column],
+        })
+    return {"file": shown, "bases": base_paths(root), "generated": generated_by(root), "operations": operations}
+
+
+def base_paths(root: dict) -> list[str]:
+    """The path prefixes the spec's servers (3.x) or basePath (2.0) put before every path."""
+    bases = []
+    if isinstance(root.get("basePath"), str):
+        bases.append(root["basePath"])
+    servers = root.get("servers")
+    for server in servers if isinstance(servers, list) else []:
+        url = server.get("url") if isinstance(server, dict) else None
+        if isinstance(url, str):
+            variables = server.get("variables") if isinstance(server.get("variables"), dict) else {}
+            for name, variable in variables.items():
+                default = variable.get("default") if isinstance(variable, dict) else None
+                if isinstance(default, str):
+                    url = url.replace("{" + str(name) + "}", default)
+            path = urlsplit(url).path if "://" in url else url
+            if path.strip("/"):
+                bases.append(path)
+    return sorted(set(bases))
+
+
+def generated_by(root: dict) -> str:
+    """The framework that generated the spec from the code, when its fingerprints are there: FastAPI's
+    validation-error schemas, flask-smorest's pagination schema, drf-spectacular's names. `""` when none."""
+    schemas = root.get("components", {}).get("schemas", {}) if isinstance(root.get("components"), dict) else {}
+    schemas = schemas if isinstance(schemas, dict) else {}
+    if "HTTPValidationError" in schemas and "ValidationError" in schemas:
+        return "fastapi"
+    if "PaginationMetadata" in schemas or root.get("x-generator") == "flask-smorest":
+        return "flask-smorest"
+    security = root.get("components", {}).get("securitySchemes", {}) if schemas else {}
+    if any(name.startswith("Patched") for name in schemas) and isinstance(security, dict) and \
+            {"cookieAuth", "basicAuth", "tokenAuth"} & set(security):
+        return "drf-spectacular"  # its PATCH bodies are `Patched<Serializer>`, its auth schemes these
+    return ""
+
+
+def python_routes(ctx, shown: str) -> dict | None:
+    """The module's mutating route handlers: methods, path (with this module's router prefix), whether the
+    handler reads an intent key (or a library keeps it), and whether the server rules judge it harmful."""
+    from ..python.handlers import covered_by_library, framework_of, reads_key
+    from replaylint.rules._python_server import handler_label, mutating_handlers
+
+    if not ctx.handlers:
+        return None
+    harmful = {id(handler.node) for handler, _ in mutating_handlers(ctx)}
+    key_models = ctx.facts.key_models if ctx.facts else frozenset()
+    handlers = []
+    for handler in ctx.handlers:
+        methods = sorted(set(handler.methods) & set(MUTATING))
+        if not methods:
+            continue
+        (line, column), (end_line, end_column) = ctx.positions.of(handler.node)
+        handlers.append({
+            "methods": methods, "path": handler.path, "qualname": handler.qualname, "label": handler_label(handler),
+            "reads_key": reads_key(ctx.model, handler, ctx.extra_keys, key_models),
+            "library": covered_by_library(ctx.model, handler, ctx.facts) if ctx.facts is not None else False,
+            "mutating": id(handler.node) in harmful,
+            "span": [shown, line, column, end_line, end_column],
+        })
+    return {"file": shown, "module": ctx.model.name or "", "framework": framework_of(ctx.model),
+            "handlers": handlers} if handlers else None

@@ -1,0 +1,99 @@
+from replaylint.rule import Example, Rule
+
+SPEC_WITH_KEY = """
+paths:
+  /orders:
+    post:
+      operationId: createOrder
+      parameters:
+        - name: Idempotency-Key
+          in: header
+          required: true
+          description: A repeat with the same key returns the first order.
+          schema: {type: string}
+      responses:
+        "201": {description: the order}
+        "409": {description: a request with this key is still in flight}
+    get:
+      operationId: listOrders
+      parameters:
+        - {name: idempotency_key, in: query, schema: {type: string}}
+      responses:
+        "200": {description: the order made with this key, if any}
+"""
+
+
+class SpecKeyIgnored(Rule):
+    code = "RPL401"
+    name = "spec-key-ignored"
+    severity = "error"
+    target = "project"
+    summary = "The spec declares an intent key that the handler serving the operation never reads"
+    what = """
+        Flags a route handler that serves a spec operation declaring an intent key (an `Idempotency-Key`
+        header, an `idempotency_key` body field) but never reads it: no `Header` parameter or body field of
+        that name, no `request.headers[...]`, no idempotency middleware or decorator covering the route.
+        Handlers are matched to operations by method and path shape (`{id}`, `<int:id>`, `:id` and Django
+        regex groups alike, with the spec's servers/basePath, and under a mount prefix declared elsewhere when
+        only one operation ends that way), or by connexion's `operationId`/`x-openapi-router-controller`.
+        Where this rule fires, RPL301 on the same handler is left out: it is the same gap, and this finding
+        says more.
+    """
+    why = """
+        The spec is the contract clients are generated from: it tells every caller that a repeat with the same
+        key is safe. When the server ignores the key, a client that forgot and retries places the order twice
+        while believing it cannot.
+    """
+    fix = """
+        Read the key in the handler (FastAPI: `idempotency_key: str = Header(..., alias="Idempotency-Key")`),
+        look the key up before doing the work and store the outcome under it; or put the route behind an
+        idempotency middleware. Remove the key from the spec only if repeats are really harmless.
+    """
+    exempt = """
+        `# replaylint: allow[RPL401] -- reason` above the handler (a gateway in front of the app keeps the key).
+    """
+    references = """
+        - IETF draft-ietf-httpapi-idempotency-key-header, section 2 (the resource's obligations)
+    """
+    bad = (
+        Example("""
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/orders")
+async def create_order(order: dict):
+    return await orders.insert(order)
+""", filename="app.py", others=(("openapi.yaml", SPEC_WITH_KEY),)),
+    )
+    good = (
+        Example("""
+from fastapi import FastAPI, Header
+
+app = FastAPI()
+
+
+@app.post("/orders")
+async def create_order(order: dict, idempotency_key: str = Header(..., alias="Idempotency-Key")):
+    existing = await orders.find_by_key(idempotency_key)
+    if existing is not None:
+        return existing
+    return await orders.insert(order, idempotency_key=idempotency_key)
+""", filename="app.py", others=(("openapi.yaml", SPEC_WITH_KEY),)),
+    )
+
+    def check(self, cross):
+        for match in cross.matches:
+            key = match.operation["key"]
+            if key is None or match.handler["reads_key"] or match.handler["library"]:
+                continue
+            cross.report(self, match.handler["span"],
+                         f"`{match.handler['label']}` serves {match.operation['label']}, whose spec "
+                         f"({match.spec['file']}) declares the intent key `{key['name']}`, but it never reads "
+                         f"it: a client that repeats with the same key gets the work done twice",
+                         self.fix_line, match.handler["qualname"], key["name"])
+            cross.supersede("RPL301", match.handler["span"][0], match.handler["qualname"])
+
+    fix_line = ("read the key in the handler and look up / store the outcome by it (or use an idempotency "
+                "middleware); remove it from the spec only if repeats are harmless")

@@ -1,0 +1,89 @@
+from replaylint.rule import Example, Rule
+
+SPEC = """
+paths:
+  /orders:
+    post:
+      operationId: createOrder
+      parameters:
+        - name: Idempotency-Key
+          in: header
+          required: true
+          description: A repeat with the same key returns the first order.
+          schema: {type: string}
+      responses:
+        "201": {description: the order}
+        "409": {description: a request with this key is still in flight}
+    get:
+      operationId: listOrders
+      parameters:
+        - {name: idempotency_key, in: query, schema: {type: string}}
+      responses:
+        "200": {description: the order made with this key, if any}
+"""
+
+HANDLERS = """
+from fastapi import FastAPI, Header
+
+app = FastAPI()
+
+
+@app.post("/orders")
+async def create_order(order: dict, idempotency_key: str = Header(..., alias="Idempotency-Key")):
+    return await orders.insert_once(order, idempotency_key)
+"""
+
+REFUND = """
+
+@app.post("/refunds")
+async def create_refund(refund: dict, idempotency_key: str = Header(..., alias="Idempotency-Key")):
+    return await refunds.insert_once(refund, idempotency_key)
+"""
+
+
+class RouteMissingFromSpec(Rule):
+    code = "RPL403"
+    name = "route-missing-from-spec"
+    severity = "info"
+    target = "project"
+    summary = "A mutating route that no operation of the spec describes"
+    what = """
+        Flags a mutating route handler (one that RPL301 would judge: POST or PATCH that creates, sends or moves
+        something) whose method and path match no operation of the spec that serves its app. Only when the run
+        holds exactly one spec, or `[tool.replaylint.apis]` names the spec of the app, and only handlers whose
+        path is known.
+    """
+    why = """
+        What the spec does not describe, no generated client or reviewer sees: its key, its replay lookup and
+        its states are unchecked promises, and callers who find the route anyway cannot know how to repeat it
+        safely.
+    """
+    fix = """
+        Add the operation to the spec, with its intent key and what a repeat returns; or, if the route is
+        internal, exempt it with the reason.
+    """
+    exempt = """
+        `# replaylint: allow[RPL403] -- reason` above the handler (an internal or admin route).
+    """
+    references = """
+        - OpenAPI Specification 3.1, "Paths Object"
+    """
+    bad = (
+        Example(HANDLERS + REFUND, filename="app.py", others=(("openapi.yaml", SPEC),)),
+    )
+    good = (
+        Example(HANDLERS, filename="app.py", others=(("openapi.yaml", SPEC),)),
+    )
+
+    def check(self, cross):
+        if len(cross.specs) != 1:
+            return
+        spec = cross.specs[0]
+        for module, handler in cross.unmatched:
+            if handler["mutating"] and handler["path"]:
+                methods = "/".join(handler["methods"])
+                cross.report(self, handler["span"],
+                             f"{methods} {handler['path']} (`{handler['label']}`) is a mutating route that no "
+                             f"operation of {spec['file']} describes",
+                             "add the operation to the spec with its intent key and what a repeat returns",
+                             handler["qualname"])
