@@ -49,7 +49,8 @@ class Config:
     validate: bool = False
     allow_remote_refs: bool = False
     inventory: bool = False  # set by `audit`, never by a file: record each operation's replay shape
-    crosscheck: bool = True  # match spec operations to handlers (RPL401–RPL404); `crosscheck = false` turns off
+    crosscheck: bool = True  # match spec operations to handlers (RPL401–RPL404); `cross-check = false` turns off
+    apis: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # name -> {"spec": globs, "code": globs}
     harm_default: str = "measurable"
     harm_patterns: list[HarmPattern] = field(default_factory=list)
     key_headers: list[str] = field(default_factory=list)
@@ -145,6 +146,7 @@ def config_from_mapping(raw: dict, root: Path | None = None, source: str | None 
         "allow-remote-refs": ("allow_remote_refs", check.boolean),
         "fail-on": ("fail_on", lambda key, value: check.choice(key, value, FAIL_ON)),
         "baseline": ("baseline", check.string),
+        "cross-check": ("crosscheck", check.boolean),
     }
     tables = {
         "per-file-ignores": _per_file_ignores,
@@ -152,6 +154,7 @@ def config_from_mapping(raw: dict, root: Path | None = None, source: str | None 
         "keys": _keys,
         "states": _states,
         "severity": _severity,
+        "apis": _apis,
     }
     for key, value in raw.items():
         if not isinstance(key, str):
@@ -275,6 +278,20 @@ def _states(check: _Checker, cfg: Config, value) -> None:
 def _severity(check: _Checker, cfg: Config, value) -> None:
     for key, item in check.table("severity", value).items():
         cfg.severity[key] = check.choice(f"severity.{key}", item, ("error", "warning", "info"))
+
+
+def _apis(check: _Checker, cfg: Config, value) -> None:
+    """`[apis.shop] spec = "api/openapi.yaml", code = ["shop/"]`: which spec serves which code (globs or
+    folders, relative to the config file)."""
+    for name, entry in check.table("apis", value).items():
+        entry = check.table(f"apis.{name}", entry)
+        for key in entry:
+            if key not in ("spec", "code"):
+                check.fail(f"apis.{name}.{key}", "unknown setting; accepted: spec, code")
+        for key in ("spec", "code"):
+            if key not in entry:
+                check.fail(f"apis.{name}", f"missing `{key}` (a path or glob, or a list of them)")
+        cfg.apis[name] = {key: check.strings(f"apis.{name}.{key}", entry[key]) for key in ("spec", "code")}
 
 
 def _check_rule_selectors(check: _Checker, cfg: Config) -> None:

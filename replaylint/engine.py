@@ -2,7 +2,6 @@
 content), so the analysis can run in worker processes."""
 from __future__ import annotations
 
-
 import gc
 import os
 from contextlib import contextmanager
@@ -34,6 +33,7 @@ class RunResult:
     covered: set[str] = field(default_factory=set)  # files analysed, and the files their `$ref`s read
     inventory: list = field(default_factory=list)  # the audit's operations (when config.inventory is on)
     exemptions: list = field(default_factory=list)  # (file, Exemption) after the filter stage marked them used
+    crosscheck: dict = field(default_factory=dict)  # the APIs whose spec and code were matched, and how many
 
 
 def display_path(path: str, cwd: str | None = None) -> str:
@@ -387,10 +387,10 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
         out.notes.extend(result.notes)
         if result.analysed:
             out.covered.update([result.path, *result.dependencies])
-    if project_rules:
-        from .crosscheck.check import cross_check
+    if config.crosscheck:
+        from .crosscheck.check import cross_check, statistics
 
-        cross_check(results, project_rules)
+        out.crosscheck = statistics(cross_check(results, project_rules, config))
     out.findings = apply_filters(results, config, {rule.code for rule in rules})
     for result in results:
         out.inventory.extend(result.inventory)

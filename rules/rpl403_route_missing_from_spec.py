@@ -49,9 +49,10 @@ class RouteMissingFromSpec(Rule):
     summary = "A mutating route that no operation of the spec describes"
     what = """
         Flags a mutating route handler (one that RPL301 would judge: POST or PATCH that creates, sends or moves
-        something) whose method and path match no operation of the spec that serves its app. Only when the run
-        holds exactly one spec, or `[tool.replaylint.apis]` names the spec of the app, and only handlers whose
-        path is known.
+        something) whose method and path match no operation of the spec that serves its code. A spec serves
+        the code under the nearest folder above it that holds a spec (or what `[tool.replaylint.apis]` says),
+        and only once at least one of its operations matched a handler of that code: a vendored third-party
+        spec is not the app's contract. Only handlers whose path is known are judged.
     """
     why = """
         What the spec does not describe, no generated client or reviewer sees: its key, its replay lookup and
@@ -76,14 +77,13 @@ class RouteMissingFromSpec(Rule):
     )
 
     def check(self, cross):
-        if len(cross.specs) != 1:
-            return
-        spec = cross.specs[0]
-        for module, handler in cross.unmatched:
-            if handler["mutating"] and handler["path"]:
-                methods = "/".join(handler["methods"])
-                cross.report(self, handler["span"],
-                             f"{methods} {handler['path']} (`{handler['label']}`) is a mutating route that no "
-                             f"operation of {spec['file']} describes",
-                             "add the operation to the spec with its intent key and what a repeat returns",
-                             handler["qualname"])
+        for api in cross.apis:
+            specs = ", ".join(spec["file"] for spec in api.specs)
+            for module, handler in api.unmatched:
+                if handler["mutating"] and handler["path"]:
+                    methods = "/".join(handler["methods"])
+                    cross.report(self, handler["span"],
+                                 f"{methods} {handler['path']} (`{handler['label']}`) is a mutating route that no "
+                                 f"operation of {specs} describes",
+                                 "add the operation to the spec with its intent key and what a repeat returns",
+                                 handler["qualname"])

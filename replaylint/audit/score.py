@@ -14,9 +14,9 @@ WEIGHTS = {"high": 3, "measurable": 1, "none": 0}  # harm none is listed, not sc
 PARTS = ("key", "lookup", "states")
 # Which rules speak against which part of an operation's shape (findings are joined by file and anchor).
 PART_RULES = {
-    "key": {"RPL101", "RPL102", "RPL103", "RPL104", "RPL107", "RPL301", "RPL302"},
+    "key": {"RPL101", "RPL102", "RPL103", "RPL104", "RPL107", "RPL301", "RPL302", "RPL401", "RPL402"},
     "lookup": {"RPL105", "RPL303"},  # RPL106 (409/422 undocumented) is listed, but the outcome can be read back
-    "states": {"RPL108", "RPL109", "RPL110", "RPL305"},
+    "states": {"RPL108", "RPL109", "RPL110", "RPL305", "RPL404"},
 }
 HOTSPOT_COUNT = 10
 
@@ -38,7 +38,11 @@ class Operation:
 
     @property
     def fixes(self) -> list[str]:
-        return list(dict.fromkeys(f.fix for f in self.findings if not f.exempted))
+        """Most severe first: the hotspot shows the first."""
+        from ..model import SEVERITY_RANK
+
+        ranked = sorted((f for f in self.findings if not f.exempted), key=lambda f: -SEVERITY_RANK[f.severity])
+        return list(dict.fromkeys(f.fix for f in ranked))
 
 
 @dataclass

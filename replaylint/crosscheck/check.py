@@ -3,16 +3,23 @@ the results of the files they are about, so exemptions, per-file ignores and sev
 from __future__ import annotations
 
 from ..model import Finding, Span
+from .apis import Api, group_apis
 from .match import Match, match_routes
 
 
 class CrossCheck:
-    """What a project rule receives: the matches, the handlers no operation matched, and `report`."""
+    """What a project rule receives: the APIs of the run (each a spec or specs and the code they serve), the
+    matches of all of them, and `report`."""
 
-    def __init__(self, specs: list[dict], modules: list[dict]):
-        self.specs = specs
-        self.modules = modules
-        self.matches, self.unmatched = match_routes(specs, modules)
+    def __init__(self, specs: list[dict], modules: list[dict], config=None):
+        self.apis: list[Api] = []
+        for api in group_apis(specs, modules, getattr(config, "apis", None), _relative_to(config)):
+            api.matches, api.unmatched = match_routes(api.specs, api.modules)
+            if not api.configured:  # a spec none of whose operations the code serves is not its contract
+                api.specs = [spec for spec in api.specs if any(m.spec is spec for m in api.matches)]
+            if api.specs:
+                self.apis.append(api)
+        self.matches: list[Match] = [match for api in self.apis for match in api.matches]
         self.reports: list[tuple] = []
         self.superseded: set[tuple[str, str, str]] = set()
 
@@ -25,21 +32,21 @@ class CrossCheck:
         self.superseded.add((code, file, anchor))
 
 
-def statistics(results) -> tuple[int, int] | None:
-    """(operations matched to a handler, mutating operations in the specs) of a run; None with no pair."""
+def statistics(cross: "CrossCheck | None") -> dict:
+    """Per API of a run: its name, spec files, operations matched to a handler, mutating operations."""
+    return {"apis": [{"name": api.name, "specs": [spec["file"] for spec in api.specs],
+                      "matched": len({id(m.operation) for m in api.matches}),
+                      "operations": sum(len(spec["operations"]) for spec in api.specs),
+                      "unmatched_handlers": len(api.unmatched)} for api in (cross.apis if cross else [])]}
+
+
+def cross_check(results, rules, config=None) -> "CrossCheck | None":
+    """Add the findings of the project `rules` to `results`; the cross-check made (None when the run holds
+    no spec or no Python route)."""
     specs, modules = _summaries(results)
     if not specs or not modules:
         return None
-    matches, _ = match_routes(specs, modules)
-    return len({id(m.operation) for m in matches}), sum(len(s["operations"]) for s in specs)
-
-
-def cross_check(results, rules) -> None:
-    """Add the findings of the project `rules` to `results` (nothing when the run holds no spec or no app)."""
-    specs, modules = _summaries(results)
-    if not specs or not modules or not rules:
-        return
-    cross = CrossCheck(specs, modules)
+    cross = CrossCheck(specs, modules, config)
     for rule in rules:
         rule.check(cross)
     by_path = {result.path: result for result in results}
@@ -52,6 +59,16 @@ def cross_check(results, rules) -> None:
         if target is None:  # a `$ref`'d fragment: the finding belongs to the spec that was analysed
             continue
         target.findings.append(Finding(rule.code, rule.severity, message, fix, Span(*span), anchor, detail))
+    return cross
+
+
+def _relative_to(config):
+    """A shown path as the config root sees it (configured API globs are written from there)."""
+    if config is None:
+        return lambda path: path
+    from ..config import relative_to_root
+
+    return lambda path: relative_to_root(path, config.root)
 
 
 def _summaries(results) -> tuple[list[dict], list[dict]]:

@@ -46,6 +46,7 @@ def render(result, context) -> str:
             "by_severity": dict(sorted(Counter(f.severity for f in failing).items())),
             "by_code": dict(sorted(Counter(f.code for f in failing).items())),
             "errors": len(result.problems),
+            "apis": getattr(result, "crosscheck", {}).get("apis", []),
         },
     }
     return json.dumps(document, indent=2, ensure_ascii=True) + "\n"

@@ -99,7 +99,20 @@ def render_statistics(result, context) -> str:
     for (code, severity), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         rule = REGISTRY.get(code)
         lines.append(f"{count:6d}  {code}  {rule.name if rule else '':<34} [{severity}]")
+    lines.extend(crosscheck_lines(result))
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def crosscheck_lines(result) -> list[str]:
+    """One line per API whose spec and code were matched: how much of the spec the code was found to serve."""
+    lines = []
+    for api in getattr(result, "crosscheck", {}).get("apis", []):
+        unmatched = api["unmatched_handlers"]
+        lines.append(f"cross-check: {', '.join(api['specs'])}: {api['matched']} of {api['operations']} mutating "
+                     f"operations matched to a handler"
+                     + (f"; {unmatched} mutating route{'s' if unmatched != 1 else ''} in no operation"
+                        if unmatched else ""))
+    return lines
 
 
 def _summary(result, context) -> list[str]:
