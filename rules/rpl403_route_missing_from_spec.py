@@ -1,3 +1,4 @@
+from replaylint.crosscheck.routes import shown_path
 from replaylint.rule import Example, Rule
 
 SPEC = """
@@ -83,7 +84,8 @@ class RouteMissingFromSpec(Rule):
                 if handler["mutating"] and handler["path"]:
                     methods = "/".join(handler["methods"])
                     cross.report(self, handler["span"],
-                                 f"{methods} {handler['path']} (`{handler['label']}`) is a mutating route that no "
+                                 f"{methods} {shown_path(handler['path'])} (`{handler['label']}`) is a mutating "
+                                 f"route that no "
                                  f"operation of {specs} describes",
                                  "add the operation to the spec with its intent key and what a repeat returns",
                                  handler["qualname"])

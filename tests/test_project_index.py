@@ -15,7 +15,7 @@ NAMES = sorted(p.name for p in PROJECTS.iterdir() if p.is_dir())
 
 def marks(folder: Path) -> set[tuple[str, int, str]]:
     found = set()
-    for path in sorted([*folder.rglob("*.py"), *folder.rglob("*.yaml")]):
+    for path in sorted([*folder.rglob("*.py"), *folder.rglob("*.yaml"), *folder.rglob("*.yml")]):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             match = EXPECT.search(line)
             if match:
@@ -60,7 +60,7 @@ def test_one_file_run_sees_the_modules_it_imports(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_findings_do_not_depend_on_the_order_files_are_visited(name):
     folder = PROJECTS / name
-    files = sorted(p.relative_to(folder).as_posix() for pattern in ("*.py", "*.yaml", "*.json")
+    files = sorted(p.relative_to(folder).as_posix() for pattern in ("*.py", "*.yaml", "*.yml", "*.json")
                    for p in folder.rglob(pattern))
     forward = findings_of(run_files(folder, files))
     backward = findings_of(run_files(folder, list(reversed(files))))

@@ -2,8 +2,11 @@
 the results of the files they are about, so exemptions, per-file ignores and severities apply as usual."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..model import Finding, Span
 from .apis import Api, group_apis
+from .django_urls import resolve, view_paths
 from .match import Match, match_routes
 
 
@@ -54,12 +57,38 @@ def cross_check(results, rules, config=None) -> "CrossCheck | None":
         if any(file == result.path for _, file, _ in cross.superseded):
             result.findings = [f for f in result.findings
                                if (f.code, f.path, f.anchor) not in cross.superseded]
+    _move_generated_to_code(cross, by_path)
     for rule, span, message, fix, anchor, detail in cross.reports:
         target = by_path.get(span[0])
         if target is None:  # a `$ref`'d fragment: the finding belongs to the spec that was analysed
             continue
         target.findings.append(Finding(rule.code, rule.severity, message, fix, Span(*span), anchor, detail))
     return cross
+
+
+# A spec finding and the Python finding that says the same of the handler serving the operation.
+SAME_DEFECT = {"RPL101": {"RPL301", "RPL401"}}
+
+
+def _move_generated_to_code(cross: CrossCheck, by_path: dict) -> None:
+    """A spec generated from the code (FastAPI, drf-spectacular, flask-smorest) is fixed in the code: the
+    findings about its matched operations are reported once, at the handler (left out where a Python rule
+    already says the same there), so exemptions and fixes happen where the code is written."""
+    for match in cross.matches:
+        spec_result = by_path.get(match.spec["file"])
+        code_result = by_path.get(match.handler["span"][0])
+        if not match.spec["generated"] or spec_result is None or code_result is None:
+            continue
+        at_handler = {f.code for f in code_result.findings if f.anchor == match.handler["qualname"]}
+        kept = []
+        for finding in spec_result.findings:
+            if finding.anchor != match.operation["anchor"]:
+                kept.append(finding)
+            elif not SAME_DEFECT.get(finding.code, set()) & at_handler and finding.code not in at_handler:
+                code_result.findings.append(replace(
+                    finding, span=Span(*match.handler["span"]), anchor=match.handler["qualname"],
+                    message=f"{finding.message} (in {match.spec['file']}, generated from this handler)"))
+        spec_result.findings = kept
 
 
 def _relative_to(config):
@@ -74,7 +103,20 @@ def _relative_to(config):
 def _summaries(results) -> tuple[list[dict], list[dict]]:
     specs = [r.routes for r in results if r.routes and "operations" in r.routes]
     modules = [r.routes for r in results if r.routes and "handlers" in r.routes]
+    tables = {r.routes["module"]: r.routes["urls"] for r in results if r.routes and "urls" in r.routes}
+    if tables:
+        modules = [_with_django_paths(module, resolve(tables)) for module in modules]
     return specs, modules
+
+
+def _with_django_paths(module: dict, resolved: list) -> dict:
+    """The module with each Django/DRF view that declares no path of its own as one route per (method, path)
+    the URL tables give it."""
+    handlers = []
+    for handler in module["handlers"]:
+        routes = view_paths(handler, resolved) if not handler["path"] else []
+        handlers += [{**handler, "methods": [method], "path": path} for method, path in routes] or [handler]
+    return {**module, "handlers": handlers}
 
 
 def where(match: Match | dict) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from ..python.lazy import cst
+
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
 PARAM = "{}"
 
@@ -20,6 +22,11 @@ def canonical(path: str) -> tuple[str, ...]:
             segments.append(PARAM if segment.startswith(":") and segment[1:].isidentifier()
                             else _params_in(segment))
     return tuple(segments)
+
+
+def shown_path(path: str) -> str:
+    """A route as a reader expects it: `/api/v1/messages` for Django's `^api/v1/messages/$`."""
+    return "/" + "/".join(canonical(path)) if path.startswith("^") else path
 
 
 def _params_in(segment: str) -> str:
@@ -144,7 +151,22 @@ def python_routes(ctx, shown: str) -> dict | None:
             "reads_key": reads_key(ctx.model, handler, ctx.extra_keys, key_models),
             "library": covered_by_library(ctx.model, handler, ctx.facts) if ctx.facts is not None else False,
             "mutating": id(handler.node) in harmful,
+            "action": _drf_action(ctx.model, handler),
             "span": [shown, line, column, end_line, end_column],
         })
     return {"file": shown, "module": ctx.model.name or "", "framework": framework_of(ctx.model),
             "handlers": handlers} if handlers else None
+
+
+def _drf_action(model, handler) -> list | None:
+    """[detail, url_path] of a DRF `@action(detail=True, url_path="refund")`; None for other handlers."""
+    from ..python.model import string_value
+
+    for qualified, decorator in handler.info.decorators if handler.info else ():
+        call = decorator.decorator
+        if qualified.split(".")[-1] == "action" and isinstance(call, cst.Call):
+            keywords = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
+            detail = keywords.get("detail")
+            return [isinstance(detail, cst.Name) and detail.value == "True",
+                    string_value(keywords["url_path"]) if "url_path" in keywords else None]
+    return None

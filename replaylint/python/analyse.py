@@ -179,6 +179,12 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
                 from ..audit.inventory import python_inventory
 
                 result.inventory = python_inventory(ctx, shown)
+    if config.crosscheck and syntax == "ok" and ("urlpatterns" in text or ".register(" in text):
+        from ..crosscheck.django_urls import urls_table
+
+        urls = urls_table(tree, module_name, path.endswith("__init__.py"))
+        if urls:
+            result.routes = {**(result.routes or {"file": shown, "module": module_name}), "urls": urls}
     seen = set()
     for ctx, (rule, node, message, fix, anchor, detail, severity) in reports:
         start, end = ctx.position(node)

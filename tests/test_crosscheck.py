@@ -1,0 +1,110 @@
+"""Spec and code together: which spec serves which code, path shapes, and what the cross-check rules report
+(codes and places; the rules' own examples run in test_rule_examples)."""
+import pytest
+
+from conftest import write
+from replaylint.config import ConfigError, config_from_mapping
+from replaylint.crosscheck.routes import canonical
+
+SPEC = """openapi: 3.0.3
+info: {{title: {title}, version: "1"}}
+paths:
+  {path}:
+    post:
+      operationId: {op}
+      parameters:
+        - {{name: Idempotency-Key, in: header, required: true, schema: {{type: string}}}}
+      responses:
+        "201": {{description: done}}
+"""
+
+APP = """from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("{path}")
+async def {name}(body: dict):
+    return await store.insert(body)
+"""
+
+
+def findings(project, config=None, paths=(".",)):
+    from replaylint.config import Config
+    from replaylint.engine import run
+
+    result = run(list(paths), config or Config(root=project))
+    assert not result.problems, [p.message for p in result.problems]
+    return result, sorted((f.span.path, f.span.line, f.code) for f in result.findings
+                          if f.code.startswith("RPL4") and not f.exempted)
+
+
+@pytest.mark.parametrize("path, shape", [
+    ("/orders/{id}/", ("orders", "{}")),
+    ("orders/<int:pk>", ("orders", "{}")),
+    ("/orders/:id", ("orders", "{}")),
+    ("/orders/{id:int}", ("orders", "{}")),
+    (r"^orders/(?P<pk>[^/.]+)/$", ("orders", "{}")),
+    (r"^files/(?P<path>.+/)refund\.json$", ("files", "{}refund.json")),
+    ("/accounts/{Sid}/Calls.json", ("accounts", "{}", "Calls.json")),
+])
+def test_path_templates_of_every_framework_have_one_shape(path, shape):
+    assert canonical(path) == shape
+
+
+def test_each_service_of_a_monorepo_is_checked_against_its_own_spec(project):
+    write(project, "billing/openapi.yaml", SPEC.format(title="Billing", path="/invoices", op="createInvoice"))
+    write(project, "billing/app/main.py", APP.format(path="/invoices", name="create_invoice"))
+    write(project, "shop/spec/openapi.yaml", SPEC.format(title="Shop", path="/orders", op="createOrder"))
+    write(project, "shop/src/main.py", APP.format(path="/orders", name="create_order") + """
+
+@app.post("/invoices")
+async def create_shop_invoice(body: dict):
+    return await store.insert(body)
+""")
+    result, found = findings(project)
+    # each handler ignores its own spec's key; shop's /invoices is not in shop's spec, though billing's has it
+    assert found == [("billing/app/main.py", 7, "RPL401"), ("shop/src/main.py", 7, "RPL401"),
+                     ("shop/src/main.py", 12, "RPL403")]
+    assert [(api["specs"], api["matched"]) for api in result.crosscheck["apis"]] == \
+        [(["billing/openapi.yaml"], 1), (["shop/spec/openapi.yaml"], 1)]
+
+
+def test_a_vendored_spec_that_the_code_does_not_serve_is_not_its_contract(project):
+    write(project, "vendor/stripe.yaml", SPEC.format(title="Stripe", path="/v1/charges", op="PostCharges"))
+    write(project, "app.py", APP.format(path="/orders", name="create_order"))
+    result, found = findings(project)
+    assert found == []  # no RPL403 against a spec none of whose operations the app serves
+    assert result.crosscheck["apis"] == []
+
+
+def test_configured_apis_pair_a_spec_with_code_elsewhere_and_report_missing_routes(project):
+    write(project, "contracts/public.yaml", SPEC.format(title="Public", path="/v1/orders", op="createOrder"))
+    write(project, "contracts/unrelated/openapi.yaml", SPEC.format(title="Other", path="/x", op="x"))
+    write(project, "services/shop/api.py", APP.format(path="/refunds", name="create_refund"))
+    config = config_from_mapping({"apis": {"shop": {"spec": "contracts/public.yaml", "code": ["services/shop"]}}},
+                                 root=project)
+    result, found = findings(project, config)
+    assert found == [("services/shop/api.py", 7, "RPL403")]  # named by config: judged though nothing matched
+    assert result.crosscheck["apis"][0]["name"] == "shop"
+
+
+def test_cross_check_can_be_turned_off(project):
+    write(project, "openapi.yaml", SPEC.format(title="Shop", path="/orders", op="createOrder"))
+    write(project, "app.py", APP.format(path="/orders", name="create_order"))
+    _, on = findings(project)
+    assert on == [("app.py", 7, "RPL401")]
+    result, off = findings(project, config_from_mapping({"cross-check": False}, root=project))
+    assert off == [] and result.crosscheck == {}
+    assert any(f.code == "RPL301" for f in result.findings)  # the single-input rule speaks again
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"apis": {"shop": {"spec": "a.yaml"}}}, "apis.shop: missing `code`"),
+    ({"apis": {"shop": {"spec": "a.yaml", "code": "x", "prefix": "/v1"}}}, "apis.shop.prefix: unknown setting"),
+    ({"apis": {"shop": "a.yaml"}}, "apis.shop: expected a table"),
+    ({"cross-check": "no"}, "cross-check: expected true or false"),
+])
+def test_bad_api_settings_are_named(raw, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        config_from_mapping(raw)
