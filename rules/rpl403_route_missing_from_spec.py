@@ -1,4 +1,4 @@
-from replaylint.crosscheck.routes import shown_path
+from replaylint.crosscheck.routes import folder, shown_path
 from replaylint.rule import Example, Rule
 
 SPEC = """
@@ -53,7 +53,9 @@ class RouteMissingFromSpec(Rule):
         something) whose method and path match no operation of the spec that serves its code. A spec serves
         the code under the nearest folder above it that holds a spec (or what `[tool.replaylint.apis]` says),
         and only once at least one of its operations matched a handler of that code: a vendored third-party
-        spec is not the app's contract. Only handlers whose path is known are judged.
+        spec is not the app's contract. Only handlers whose path is known are judged, in a folder where some
+        handler serves an operation of the spec (a second app in the same repository, such as a command-line
+        tool's local callback server or an internal UI API, is not held to the public spec).
     """
     why = """
         What the spec does not describe, no generated client or reviewer sees: its key, its replay lookup and
@@ -80,8 +82,9 @@ class RouteMissingFromSpec(Rule):
     def check(self, cross):
         for api in cross.apis:
             specs = ", ".join(spec["file"] for spec in api.specs)
+            served = {folder(match.module["file"]) for match in api.matches}
             for module, handler in api.unmatched:
-                if handler["mutating"] and handler["path"]:
+                if handler["mutating"] and handler["path"] and (api.configured or folder(module["file"]) in served):
                     methods = "/".join(handler["methods"])
                     cross.report(self, handler["span"],
                                  f"{methods} {shown_path(handler['path'])} (`{handler['label']}`) is a mutating "

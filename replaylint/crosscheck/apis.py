@@ -1,16 +1,19 @@
 """Which spec serves which Python code: the APIs of a run.
 
 Configured APIs (`[tool.replaylint.apis.NAME]`, `spec` and `code` as globs or folders relative to the config
-root) come first. Every spec and module left over is grouped by where it lives: a module is served by the
-specs under the nearest folder above it that holds any (`svc/openapi.yaml` serves `svc/app/views.py`; in a
-monorepo each service's spec serves its own code). A pair no configuration named counts as one API only when
-at least one operation matched a handler: a vendored third-party spec beside the code is not its contract.
+root) come first. Of the specs left over, only those with an operation that some handler of the project
+serves are contracts (a vendored third-party spec is not). A module is served by the specs whose operations
+its handlers serve; a module none of whose handlers is in a spec, by the nearest contract: the spec whose
+folder shares the most of the module's path (`svc/openapi.yaml` serves `svc/app/views.py`; in a monorepo each
+service's spec serves its own code), all of them on a tie.
 """
 from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+
+from .match import match_routes
 
 
 @dataclass
@@ -36,27 +39,46 @@ def group_apis(specs: list[dict], modules: list[dict], configured: dict | None =
         modules_left = [m for m in modules_left if m not in chosen_modules]
         if chosen_specs and chosen_modules:
             apis.append(Api(name, chosen_specs, chosen_modules, configured=True))
-    by_home: dict[str, Api] = {}
-    spec_folders = [(PurePosixPath(s["file"]).parent, s) for s in specs_left]
+    serves: dict[int, set[int]] = {}  # spec -> the modules with a handler that serves one of its operations
+    for spec in specs_left:
+        matched = {id(match.module) for match in match_routes([spec], modules_left)[0]}
+        if matched:
+            serves[id(spec)] = matched
+    serving = [spec for spec in specs_left if id(spec) in serves]
+    by_specs: dict[tuple, Api] = {}
     for module in sorted(modules_left, key=lambda m: m["file"]):
-        home, served_by = _nearest_specs(PurePosixPath(module["file"]), spec_folders)
+        own = [spec for spec in serving if id(module) in serves[id(spec)]]
+        served_by = own or _nearest(PurePosixPath(module["file"]), serving)
         if served_by:
-            api = by_home.setdefault(home, Api(home, served_by, []))
-            api.modules.append(module)
-    return apis + [by_home[home] for home in sorted(by_home)]
+            files = tuple(spec["file"] for spec in served_by)
+            by_specs.setdefault(files, Api(_common_folder(files), served_by, [])).modules.append(module)
+    return apis + [by_specs[files] for files in sorted(by_specs)]
 
 
-def _nearest_specs(module: PurePosixPath, spec_folders) -> tuple[str, list[dict]]:
-    """The folder nearest above `module` that holds specs (at any depth), and those specs."""
-    for folder in module.parents:
-        found = [spec for spec_folder, spec in spec_folders if _within(spec_folder, folder)]
-        if found:
-            return folder.as_posix(), found
-    return "", []
+def _nearest(module: PurePosixPath, specs: list[dict]) -> list[dict]:
+    """The specs whose folder shares the longest stretch of path with the module's (all of them on a tie)."""
+    depth = {id(spec): _shared(module.parent, PurePosixPath(spec["file"]).parent) for spec in specs}
+    best = max(depth.values(), default=-1)
+    return [spec for spec in specs if depth[id(spec)] == best]
 
 
-def _within(path: PurePosixPath, folder: PurePosixPath) -> bool:
-    return path == folder or folder in path.parents
+def _shared(a: PurePosixPath, b: PurePosixPath) -> int:
+    count = 0
+    for left, right in zip(a.parts, b.parts):
+        if left != right:
+            break
+        count += 1
+    return count
+
+
+def _common_folder(files: tuple) -> str:
+    parts = [PurePosixPath(file).parent.parts for file in files]
+    common = []
+    for group in zip(*parts):
+        if len(set(group)) != 1:
+            break
+        common.append(group[0])
+    return "/".join(common) or "."
 
 
 def _named(path: str, patterns: list[str]) -> bool:

@@ -20,7 +20,12 @@ class CrossCheck:
             api.matches, api.unmatched = match_routes(api.specs, api.modules)
             if not api.configured:  # a spec none of whose operations the code serves is not its contract
                 api.specs = [spec for spec in api.specs if any(m.spec is spec for m in api.matches)]
-            if api.specs:
+            same = next((known for known in self.apis if known.specs == api.specs), None)
+            if same is not None:  # modules that reached the same contract by different ways: one API
+                same.modules += api.modules
+                same.matches += api.matches
+                same.unmatched += api.unmatched
+            elif api.specs:
                 self.apis.append(api)
         self.matches: list[Match] = [match for api in self.apis for match in api.matches]
         self.reports: list[tuple] = []

@@ -10,8 +10,8 @@ from __future__ import annotations
 import ast
 
 ROUTE_FUNCTIONS = {"path", "re_path", "url"}
-VIEWSET_ROUTES = {"create": ("POST", False), "update": ("PUT", True), "partial_update": ("PATCH", True),
-                  "destroy": ("DELETE", True)}
+VIEWSET_ROUTES = {"create", "update", "partial_update", "destroy"}
+DETAIL_ACTIONS = {"update", "partial_update", "destroy"}
 
 
 def urls_table(tree: ast.Module, module: str, package: bool) -> list[dict]:
@@ -86,19 +86,29 @@ def view_paths(handler: dict, resolved: list[tuple[str, str]]) -> list[tuple[str
     qualname, methods = handler["qualname"], handler["methods"]
     paths = []
     for target, path in resolved:
-        if same_module(target, qualname):  # a function view, or the viewset/view class itself (its create)
+        if _names(target, qualname):  # a function view, or the viewset/view class itself (its create)
             paths += [(method, path) for method in methods]
-        elif same_module(target, qualname.rsplit(".", 1)[0]):
+        elif _names(target, qualname.rsplit(".", 1)[0]):
             name = qualname.rsplit(".", 1)[1]
-            if name in VIEWSET_ROUTES:
-                method, detail = VIEWSET_ROUTES[name]
-                paths.append((method, join(path, "{id}") if detail else path))
+            if name in VIEWSET_ROUTES:  # the methods the analysis found (`update` serves PATCH too)
+                paths += [(method, join(path, "{id}") if name in DETAIL_ACTIONS else path) for method in methods]
             elif handler.get("action") is not None:
                 detail, url_path = handler["action"]
                 paths += [(method, join(path, "{id}" if detail else "", url_path or name)) for method in methods]
             else:  # an APIView's post/patch/...
                 paths += [(method, path) for method in methods]
     return paths
+
+
+def _names(target: str, qualname: str) -> bool:
+    """A URL table's target names the view: the same module (up to a root prefix), or a class of the same
+    name re-exported by a package (`from management.views import GroupViewSet`, written in
+    `management/group/view.py`)."""
+    if same_module(target, qualname):
+        return True
+    name = target.rsplit(".", 1)[-1]
+    return name[:1].isupper() and qualname.rsplit(".", 1)[-1] == name and \
+        target.split(".")[0] in qualname.split(".")[:-1]
 
 
 def same_module(a: str, b: str) -> bool:

@@ -24,6 +24,11 @@ def canonical(path: str) -> tuple[str, ...]:
     return tuple(segments)
 
 
+def folder(path: str) -> str:
+    """The folder of a shown path (`shop/views.py` -> `shop`)."""
+    return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
 def shown_path(path: str) -> str:
     """A route as a reader expects it: `/api/v1/messages` for Django's `^api/v1/messages/$`."""
     return "/" + "/".join(canonical(path)) if path.startswith("^") else path
