@@ -207,10 +207,10 @@ def _facts_fingerprint(paths: list[str], files, config: Config, states):
 
 def _may_hold_facts(text: str) -> bool:
     """Middleware and key models name a key, route tables call a registration: other texts hold no fact."""
-    from .python.handlers import registers_routes  # only runs for Python inputs
+    from .python.handlers import registers_routes, spec_first_app  # only runs for Python inputs
     from .python.sources import mentions_key_name
 
-    return mentions_key_name(text) or registers_routes(text)
+    return mentions_key_name(text) or registers_routes(text) or spec_first_app(text)
 
 
 class _Files:

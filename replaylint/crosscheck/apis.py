@@ -2,10 +2,11 @@
 
 Configured APIs (`[tool.replaylint.apis.NAME]`, `spec` and `code` as globs or folders relative to the config
 root) come first. Of the specs left over, only those with an operation that some handler of the project
-serves are contracts (a vendored third-party spec is not). A module is served by the specs whose operations
-its handlers serve; a module none of whose handlers is in a spec, by the nearest contract: the spec whose
-folder shares the most of the module's path (`svc/openapi.yaml` serves `svc/app/views.py`; in a monorepo each
-service's spec serves its own code), all of them on a tie.
+serves are contracts (a vendored third-party spec is not). A module is served by the fewest specs that
+describe its matched routes (the one describing most of them first, the nearest on a tie, all on a full tie); a module none of
+whose routes is in a spec, by the nearest contract: the spec whose folder shares the most of the module's path
+(`svc/openapi.yaml` serves `svc/app/views.py`; in a monorepo each service's spec serves its own code), all of
+them on a tie.
 """
 from __future__ import annotations
 
@@ -39,20 +40,37 @@ def group_apis(specs: list[dict], modules: list[dict], configured: dict | None =
         modules_left = [m for m in modules_left if m not in chosen_modules]
         if chosen_specs and chosen_modules:
             apis.append(Api(name, chosen_specs, chosen_modules, configured=True))
-    serves: dict[int, set[int]] = {}  # spec -> the modules with a handler that serves one of its operations
+    serves: dict[int, set[tuple]] = {}  # spec -> (module, handler, method) that serve one of its operations
     for spec in specs_left:
-        matched = {id(match.module) for match in match_routes([spec], modules_left)[0]}
+        matched = {(id(m.module), id(m.handler), m.method) for m in match_routes([spec], modules_left)[0]}
         if matched:
             serves[id(spec)] = matched
     serving = [spec for spec in specs_left if id(spec) in serves]
     by_specs: dict[tuple, Api] = {}
     for module in sorted(modules_left, key=lambda m: m["file"]):
-        own = [spec for spec in serving if id(module) in serves[id(spec)]]
-        served_by = own or _nearest(PurePosixPath(module["file"]), serving)
+        served_by = _fewest(module, serving, serves) or _nearest(PurePosixPath(module["file"]), serving)
         if served_by:
             files = tuple(spec["file"] for spec in served_by)
             by_specs.setdefault(files, Api(_common_folder(files), served_by, [])).modules.append(module)
     return apis + [by_specs[files] for files in sorted(by_specs)]
+
+
+def _fewest(module: dict, specs: list[dict], serves: dict) -> list[dict]:
+    """The fewest specs that describe the module's matched routes: the one that describes most of them (the
+    nearest on a tie), then one for what is left, and so on. A route whose path shape happens to be in an
+    unrelated spec of the repository does not pull the module into that spec's API."""
+    left = {route for spec in specs for route in serves[id(spec)] if route[0] == id(module)}
+    chosen = []
+    place = PurePosixPath(module["file"]).parent
+    while left:
+        score = {id(spec): (len(serves[id(spec)] & left), _shared(place, PurePosixPath(spec["file"]).parent))
+                 for spec in specs}
+        best = max(score.values())
+        for spec in specs:  # copies of one spec (a bundled and a source file) are all chosen
+            if score[id(spec)] == best:
+                chosen.append(spec)
+                left -= serves[id(spec)]
+    return sorted(chosen, key=lambda spec: spec["file"])
 
 
 def _nearest(module: PurePosixPath, specs: list[dict]) -> list[dict]:

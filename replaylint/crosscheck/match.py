@@ -38,6 +38,12 @@ def match_routes(specs: list[dict], modules: list[dict]) -> tuple[list[Match], l
     matches, unmatched, taken = [], [], set()
     for module in sorted(modules, key=lambda m: m["file"]):
         for handler in module["handlers"]:
+            if handler.get("named_only"):  # a function that only a spec-first app's operationId routes
+                for spec, op in _named(handler["qualname"], by_name):
+                    if id(op) not in taken:
+                        taken.add(id(op))
+                        matches.append(Match(spec, op, module, handler, op["method"]))
+                continue
             found = False
             for method in handler["methods"]:
                 pair = _find(module, handler, method, by_name, shapes, specs)
@@ -60,12 +66,17 @@ def _handler_names(op: dict) -> list[str]:
     return names
 
 
+def _named(qualname: str, by_name: dict) -> list[tuple[dict, dict]]:
+    """The (spec, operation) pairs whose operationId (or controller + operationId) names `qualname`."""
+    return [pair for name, pairs in by_name.items()
+            if qualname == name or qualname.endswith("." + name) or name.endswith("." + qualname)
+            for pair in pairs]
+
+
 def _find(module, handler, method, by_name, shapes, specs):
-    qualname = handler["qualname"]
-    for name, pairs in by_name.items():
-        if (qualname == name or qualname.endswith("." + name) or name.endswith("." + qualname)) and \
-                any(op["method"] == method for _, op in pairs):
-            return next((spec, op) for spec, op in pairs if op["method"] == method)
+    named = [(spec, op) for spec, op in _named(handler["qualname"], by_name) if op["method"] == method]
+    if named:
+        return named[0]
     if not handler["path"]:
         return None
     shape = canonical(handler["path"])

@@ -141,7 +141,8 @@ def python_routes(ctx, shown: str) -> dict | None:
     from ..python.handlers import covered_by_library, framework_of, reads_key
     from replaylint.rules._python_server import handler_label, mutating_handlers
 
-    if not ctx.handlers:
+    named = _named_functions(ctx, shown) if ctx.facts is not None and ctx.facts.spec_first else []
+    if not ctx.handlers and not named:
         return None
     harmful = {id(handler.node) for handler, _ in mutating_handlers(ctx)}
     key_models = ctx.facts.key_models if ctx.facts else frozenset()
@@ -159,8 +160,31 @@ def python_routes(ctx, shown: str) -> dict | None:
             "action": _drf_action(ctx.model, handler),
             "span": [shown, line, column, end_line, end_column],
         })
+    handlers += named
     return {"file": shown, "module": ctx.model.name or "", "framework": framework_of(ctx.model),
             "handlers": handlers} if handlers else None
+
+
+def _named_functions(ctx, shown: str) -> list[dict]:
+    """In a connexion app, every public module-level function may be a handler that the spec names: matched
+    by name only (`named_only`), never reported as a route missing from the spec."""
+    from ..python.handlers import Handler, is_test_module_name, reads_key
+
+    if is_test_module_name(ctx.model.name or ""):
+        return []
+    routed = {id(handler.info) for handler in ctx.handlers}
+    key_models = ctx.facts.key_models if ctx.facts else frozenset()
+    found = []
+    for info in ctx.model.module_functions().values():
+        if info.name.startswith("_") or id(info) in routed:
+            continue
+        handler = Handler(info, None, set(), "", info.node.name)
+        (line, column), (end_line, end_column) = ctx.positions.of(info.node.name)
+        found.append({"methods": [], "path": "", "qualname": info.qualname, "label": info.name,
+                      "reads_key": reads_key(ctx.model, handler, ctx.extra_keys, key_models), "library": False,
+                      "mutating": False, "named_only": True, "action": None,
+                      "span": [shown, line, column, end_line, end_column]})
+    return found
 
 
 def _drf_action(model, handler) -> list | None:

@@ -139,6 +139,7 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
     module_name = module_name_for(shown) if name is None else name
     memo: dict = {}
     routed = facts is not None and facts.routes_declared_for(module_name, text)  # routes declared elsewhere
+    named = facts is not None and facts.spec_first and config.crosscheck and "\ndef " in text
     in_tests = is_test_module_name(module_name)
     wanted = [rule for rule in rules if (rule.in_test_code or not in_tests)
               and (routed or _prefilter(rule, text, config, memo))]
@@ -152,6 +153,8 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
         run_checks([r for r in wanted if r.parser == "ast"], ast_ctx, result)
         reports.extend((ast_ctx, report) for report in ast_ctx.reports)
     cst_rules = [r for r in wanted if r.parser != "ast"]
+    if named and not cst_rules:  # a connexion module: the cross-check needs its functions read
+        cst_rules = [r for r in rules if r.parser != "ast" and not in_tests][:1]
     if cst_rules or syntax != "ok":
         try:
             module = parse(text)

@@ -69,6 +69,7 @@ class ProjectFacts:
     asgi_apps: tuple = ()  # (module name, imported module names, methods) per app that adds the middleware
     key_models: frozenset = frozenset()  # names of classes anywhere in the project that declare a key field
     routes: tuple = ()  # (qualified function, methods, path, registering module) of routes declared elsewhere
+    spec_first: bool = False  # a connexion app: the spec names its handlers (`operationId: pkg.module.func`)
 
     @classmethod
     def from_texts(cls, texts: dict, packages=frozenset()) -> "ProjectFacts":
@@ -91,6 +92,8 @@ class ProjectFacts:
                 found = re.findall(r"['\"](\w+)['\"]", methods.group(1)) if methods else ["POST", "PATCH"]
                 apps.append((module, _imported_modules(text), frozenset(m.upper() for m in found)))
             models |= _key_models(text)
+            if not facts.spec_first and spec_first_app(text):
+                facts.spec_first = not is_test_module_name(module)
             if not is_test_module_name(module) and registers_routes(text):
                 routes.extend(_routes_registered_for_others(module, text, module in packages))
         facts.asgi_apps = tuple(apps)
@@ -124,7 +127,7 @@ class ProjectFacts:
     def fingerprint(self) -> str:
         """A stable text of the facts (sets sorted: `repr` of a set changes between processes)."""
         apps = sorted((module, sorted(imported), sorted(methods)) for module, imported, methods in self.asgi_apps)
-        return repr((self.django_middleware, apps, sorted(self.key_models), self.routes))
+        return repr((self.django_middleware, apps, sorted(self.key_models), self.routes, self.spec_first))
 
     def asgi_methods(self, module: str) -> frozenset:
         methods: frozenset = frozenset()
@@ -295,6 +298,12 @@ ADD_ROUTE_STEMS = ("add_url_rule", "add_api_route", "add_route", "add_post", "ad
 _REGISTRATION_CALL = LazyRegex(
     r"^[ \t]*(?=[^@\s])[^\n]*?\b(?:add_url_rule|add_api_route|add_route|add_post|add_patch|Route|post|patch|route)"
     r"\(\s*(?:[\"'](?:POST|PATCH|post|patch)[\"']\s*,\s*)?[\"']/", re.M)
+
+
+def spec_first_app(text: str) -> bool:
+    """A connexion app (`connexion.App(...)`, `FlaskApp`, `AsyncApp`, then `add_api("openapi.yaml")`): its
+    handlers are plain functions that the spec names."""
+    return "connexion" in text and "add_api(" in text
 
 
 def registers_routes(text: str) -> bool:
@@ -512,7 +521,7 @@ def _route_decorator(model: ModuleModel, info: FunctionInfo, qualified: str, dec
     methods: set[str] = set()
     path = ""
     if call is not None:
-        path = _path_argument(call)
+        path = _path_argument(call, model.constants)
         if path:
             path = _join_paths(_router_prefix(model, call), path)
     if last in HTTP_VERBS and (path or _is_framework(qualified)) and (call is not None or _is_framework(qualified)):
@@ -576,10 +585,14 @@ def _is_framework(qualified: str) -> bool:
     return qualified.startswith(("litestar.", "starlite.", "sanic.", "blacksheep.", "robyn."))
 
 
-def _path_argument(call: cst.Call) -> str:
+def _path_argument(call: cst.Call, constants=None) -> str:
+    """The route's literal path, or a module constant's (`ADMIN_ROUTE = "/_admin/hosts"`)."""
     for arg in call.args:
         if arg.keyword is None or arg.keyword.value in ("path", "rule", "url"):
-            text = string_value(arg.value)
+            value = arg.value
+            if constants and isinstance(value, cst.Name) and value.value in constants:
+                value = constants[value.value]
+            text = string_value(value)
             if text is not None and (text.startswith("/") or text == ""):
                 return text or "/"
             if arg.keyword is None:
