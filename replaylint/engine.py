@@ -207,10 +207,10 @@ def _facts_fingerprint(paths: list[str], files, config: Config, states):
 
 def _may_hold_facts(text: str) -> bool:
     """Middleware and key models name a key, route tables call a registration: other texts hold no fact."""
-    from .python.handlers import registers_routes, spec_first_app  # only runs for Python inputs
+    from .python.handlers import registers_routes  # only runs for Python inputs
     from .python.sources import mentions_key_name
 
-    return mentions_key_name(text) or registers_routes(text) or spec_first_app(text)
+    return mentions_key_name(text) or registers_routes(text)
 
 
 class _Files:
@@ -325,7 +325,7 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
     rules = enabled_rules(config, select, ignore)
     python_rules = [rule for rule in rules if rule.target == "python"]
     project_rules = [rule for rule in rules if rule.target == "project"]
-    if config.crosscheck != bool(project_rules and config.crosscheck):
+    if config.crosscheck and not project_rules:
         config = replace(config, crosscheck=False)  # route summaries only for a cross-check
     listings = Listings(config.root) if use_cache else None
     inputs = discover(paths or ["."], config, want_python=bool(python_rules or project_rules), skip_unrecognised=skip_unrecognised,
@@ -335,6 +335,10 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
     files = _Files(states)
     failed = files.prepare(inputs.specs, MAX_FILE_BYTES, facts=False) + \
         files.prepare(inputs.python, MAX_READ_BYTES, facts=True)
+    if config.crosscheck and inputs.python and inputs.specs:
+        from .crosscheck.routes import spec_named_modules
+
+        config = replace(config, spec_handlers=spec_named_modules(inputs.specs, files.text))
     fact_paths = _fact_paths(inputs.python, files, states)
     facts, facts_fingerprint = _facts_fingerprint(fact_paths, files, config, states)
     tasks = [("spec", path, None, path in inputs.explicit, path in inputs.named_only) for path in inputs.specs
@@ -387,11 +391,15 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
         out.notes.extend(result.notes)
         if result.analysed:
             out.covered.update([result.path, *result.dependencies])
+    enabled = {rule.code for rule in rules}
     if config.crosscheck:
         from .crosscheck.check import cross_check, statistics
 
-        out.crosscheck = statistics(cross_check(results, project_rules, config))
-    out.findings = apply_filters(results, config, {rule.code for rule in rules})
+        cross = cross_check(results, project_rules, config)
+        out.crosscheck = statistics(cross)
+        if cross is None:  # no spec and code to compare: an exemption of a cross-check rule is not unused
+            enabled -= {rule.code for rule in project_rules}
+    out.findings = apply_filters(results, config, enabled)
     for result in results:
         out.inventory.extend(result.inventory)
         out.exemptions.extend((result.path, exemption) for exemption in result.exemptions)

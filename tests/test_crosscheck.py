@@ -108,3 +108,69 @@ def test_cross_check_can_be_turned_off(project):
 def test_bad_api_settings_are_named(raw, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
         config_from_mapping(raw)
+
+
+def test_selecting_only_the_cross_check_rules_still_reads_the_routes(project):
+    write(project, "openapi.yaml", SPEC.format(title="Shop", path="/orders", op="createOrder"))
+    write(project, "app.py", APP.format(path="/orders", name="create_order"))
+    from replaylint.config import Config
+    from replaylint.engine import run
+
+    result = run(["."], Config(root=project), select=["RPL401"])
+    assert [(f.span.path, f.span.line, f.code) for f in result.findings] == [("app.py", 7, "RPL401")]
+
+
+def test_copies_of_one_spec_are_one_contract(project):
+    spec = SPEC.format(title="Shop", path="/shop/orders", op="createOrder")
+    write(project, "openapi.yaml", spec)
+    write(project, "dist/bundled.yaml", spec)
+    write(project, "app/orders.py", APP.replace("FastAPI()", "FastAPI()  # mounted at /shop elsewhere")
+          .format(path="/orders", name="create_order"))
+    _, found = findings(project)
+    assert found == [("app/orders.py", 7, "RPL401")]
+
+
+def test_a_second_handler_of_an_operation_is_not_missing_from_the_spec(project):
+    write(project, "openapi.yaml", SPEC.format(title="Shop", path="/orders", op="createOrder"))
+    write(project, "app.py", APP.format(path="/orders", name="create_order") +
+          APP.split("\n\n\n", 1)[1].format(path="/orders", name="create_order_again"))
+    _, found = findings(project)
+    assert ("app.py", 12, "RPL403") not in found and ("app.py", 7, "RPL401") in found
+
+
+def test_an_unparseable_server_url_costs_no_finding(project):
+    write(project, "openapi.yaml", SPEC.format(title="Shop", path="/orders", op="createOrder")
+          .replace("paths:", 'servers: [{url: "http://[::1"}]\npaths:'))
+    write(project, "app.py", APP.format(path="/orders", name="create_order"))
+    _, found = findings(project)
+    assert found == [("app.py", 7, "RPL401")]
+
+
+def test_connexion_async_handlers_and_exact_names_win(project):
+    write(project, "openapi.yaml", """openapi: 3.0.3
+info: {title: Shop, version: "1"}
+paths:
+  /payouts:
+    x-openapi-router-controller: shop.payouts
+    post:
+      operationId: create
+      parameters:
+        - {name: Idempotency-Key, in: header, required: true, schema: {type: string}}
+      responses:
+        "201": {description: done}
+""")
+    write(project, "shop/__init__.py", "")
+    write(project, "shop/payouts.py", "async def create(body):\n    return await payouts.insert(body), 201\n")
+    write(project, "old/shop/payouts.py", "def create(body):\n    return payouts.insert(body), 201\n")
+    _, found = findings(project)
+    assert found == [("shop/payouts.py", 1, "RPL401")]
+
+
+def test_a_one_file_run_does_not_call_cross_check_exemptions_unused(project):
+    write(project, "app.py", APP.format(path="/orders", name="create_order").replace(
+        "@app.post", "# replaylint: allow[RPL401] -- the gateway keeps the key\n@app.post"))
+    from replaylint.config import Config
+    from replaylint.engine import run
+
+    result = run(["app.py"], Config(root=project))
+    assert "RPL002" not in {f.code for f in result.findings}

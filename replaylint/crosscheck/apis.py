@@ -102,7 +102,7 @@ def _common_folder(files: tuple) -> str:
 def _named(path: str, patterns: list[str]) -> bool:
     """A path named by a glob, or lying under a named folder."""
     for pattern in patterns:
-        pattern = pattern.strip("/") or "."
+        pattern = pattern.removeprefix("./").strip("/") or "."
         if pattern == "." or fnmatch.fnmatchcase(path, pattern) or path.startswith(pattern + "/"):
             return True
     return False

@@ -36,23 +36,25 @@ def match_routes(specs: list[dict], modules: list[dict]) -> tuple[list[Match], l
                 shape = canonical(base) + canonical(op["path"])
                 shapes.setdefault((op["method"], shape), []).append((spec, op))
     matches, unmatched, taken = [], [], set()
-    for module in sorted(modules, key=lambda m: m["file"]):
-        for handler in module["handlers"]:
-            if handler.get("named_only"):  # a function that only a spec-first app's operationId routes
-                for spec, op in _named(handler["qualname"], by_name):
-                    if id(op) not in taken:
-                        taken.add(id(op))
-                        matches.append(Match(spec, op, module, handler, op["method"]))
-                continue
-            found = False
-            for method in handler["methods"]:
-                pair = _find(module, handler, method, by_name, shapes, specs)
-                if pair is not None and id(pair[1]) not in taken:
+    handlers = sorted(((module, handler) for module in modules for handler in module["handlers"]),
+                      key=lambda pair: (pair[1]["qualname"] not in by_name, pair[0]["file"]))  # exact names first
+    for module, handler in handlers:
+        if handler.get("named_only"):  # a function that only a spec-first app's operationId routes
+            for spec, op in _named(handler["qualname"], by_name):
+                if id(op) not in taken:
+                    taken.add(id(op))
+                    matches.append(Match(spec, op, module, handler, op["method"]))
+            continue
+        found = False
+        for method in handler["methods"]:
+            pair = _find(module, handler, method, by_name, shapes, specs)
+            if pair is not None:  # a second handler of an operation is in the spec all the same
+                found = True
+                if id(pair[1]) not in taken:
                     taken.add(id(pair[1]))
                     matches.append(Match(pair[0], pair[1], module, handler, method))
-                    found = True
-            if not found:
-                unmatched.append((module, handler))
+        if not found:
+            unmatched.append((module, handler))
     return matches, unmatched
 
 
@@ -68,9 +70,9 @@ def _handler_names(op: dict) -> list[str]:
 
 def _named(qualname: str, by_name: dict) -> list[tuple[dict, dict]]:
     """The (spec, operation) pairs whose operationId (or controller + operationId) names `qualname`."""
-    return [pair for name, pairs in by_name.items()
-            if qualname == name or qualname.endswith("." + name) or name.endswith("." + qualname)
-            for pair in pairs]
+    exact = by_name.get(qualname, [])
+    return exact or [pair for name, pairs in sorted(by_name.items())
+                     if qualname.endswith("." + name) or name.endswith("." + qualname) for pair in pairs]
 
 
 def _find(module, handler, method, by_name, shapes, specs):
@@ -87,7 +89,8 @@ def _find(module, handler, method, by_name, shapes, specs):
         return None
     ending = [(spec, op) for spec in specs for op in spec["operations"]
               if op["method"] == method and _mounted(canonical(op["path"]), shape)]
-    return ending[0] if len(ending) == 1 else None
+    distinct = {canonical(op["path"]) for _, op in ending}  # copies of one spec (bundled, source) are one
+    return ending[0] if len(distinct) == 1 else None
 
 
 def _mounted(full: tuple, shape: tuple) -> bool:

@@ -2,6 +2,7 @@
 path shape both sides are compared in."""
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from ..python.lazy import cst
@@ -99,6 +100,32 @@ def spec_routes(spec, shown: str) -> dict:
     return {"file": shown, "bases": base_paths(root), "generated": generated_by(root), "operations": operations}
 
 
+OPERATION_NAME = re.compile(r"""["']?(?:operationId|x-openapi-router-controller)["']?\s*:\s*["']?"""
+                            r"""([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)""")
+
+
+def spec_named_modules(specs: list[str], text_of) -> frozenset:
+    """The dotted names the specs route to (connexion's `operationId: shop.orders.create` and
+    `x-openapi-router-controller: shop.payouts`), read from the texts with a regex before any analysis, so
+    that the modules they name are read for their functions (and the cache knows when that changes)."""
+    names = set()
+    for path in specs:
+        text = text_of(path) or ""
+        if "operationId" in text or "x-openapi-router-controller" in text:
+            names.update(OPERATION_NAME.findall(text))
+    return frozenset(names)
+
+
+def named_by_spec(module: str, names: frozenset) -> bool:
+    """`shop.orders` is named by `shop.orders.create` (a function of it) or `shop.orders` (a controller),
+    also under a root prefix (`src.shop.orders`)."""
+    if not names or not module:
+        return False
+    from .django_urls import same_module
+
+    return any(same_module(candidate, module) for name in names for candidate in (name, name.rsplit(".", 1)[0]))
+
+
 def base_paths(root: dict) -> list[str]:
     """The path prefixes the spec's servers (3.x) or basePath (2.0) put before every path."""
     bases = []
@@ -113,7 +140,10 @@ def base_paths(root: dict) -> list[str]:
                 default = variable.get("default") if isinstance(variable, dict) else None
                 if isinstance(default, str):
                     url = url.replace("{" + str(name) + "}", default)
-            path = urlsplit(url).path if "://" in url else url
+            try:
+                path = urlsplit(url).path if "://" in url else url
+            except ValueError:  # `http://[::1` and friends: no base path to read
+                continue
             if path.strip("/"):
                 bases.append(path)
     return sorted(set(bases))
@@ -135,13 +165,14 @@ def generated_by(root: dict) -> str:
     return ""
 
 
-def python_routes(ctx, shown: str) -> dict | None:
+def python_routes(ctx, shown: str, named_by_spec: bool = False) -> dict | None:
     """The module's mutating route handlers: methods, path (with this module's router prefix), whether the
-    handler reads an intent key (or a library keeps it), and whether the server rules judge it harmful."""
+    handler reads an intent key (or a library keeps it), and whether the server rules judge it harmful; in a
+    module that a spec names handlers in (`named_by_spec`), its public functions too."""
     from ..python.handlers import covered_by_library, framework_of, reads_key
     from replaylint.rules._python_server import handler_label, mutating_handlers
 
-    named = _named_functions(ctx, shown) if ctx.facts is not None and ctx.facts.spec_first else []
+    named = _named_functions(ctx, shown) if named_by_spec else []
     if not ctx.handlers and not named:
         return None
     harmful = {id(handler.node) for handler, _ in mutating_handlers(ctx)}
@@ -166,8 +197,8 @@ def python_routes(ctx, shown: str) -> dict | None:
 
 
 def _named_functions(ctx, shown: str) -> list[dict]:
-    """In a connexion app, every public module-level function may be a handler that the spec names: matched
-    by name only (`named_only`), never reported as a route missing from the spec."""
+    """In a module a spec-first app's spec names (connexion), every public module-level function may be a
+    handler: matched by name only (`named_only`), never reported as a route missing from the spec."""
     from ..python.handlers import Handler, is_test_module_name, reads_key
 
     if is_test_module_name(ctx.model.name or ""):

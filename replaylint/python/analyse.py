@@ -12,6 +12,7 @@ from .lazy import cst
 
 from ..exemptions import Exemption
 from ..lazy import LazyRegex
+from ..crosscheck.routes import named_by_spec
 from ..rule import run_checks
 from ..model import FileResult, Finding, Note, Problem, Span
 from ..policy import SEVERITY_BY_HARM, Harm, config_harm, default_harm, word_harm
@@ -139,7 +140,7 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
     module_name = module_name_for(shown) if name is None else name
     memo: dict = {}
     routed = facts is not None and facts.routes_declared_for(module_name, text)  # routes declared elsewhere
-    named = facts is not None and facts.spec_first and config.crosscheck and "\ndef " in text
+    named = config.crosscheck and named_by_spec(module_name, config.spec_handlers)
     in_tests = is_test_module_name(module_name)
     wanted = [rule for rule in rules if (rule.in_test_code or not in_tests)
               and (routed or _prefilter(rule, text, config, memo))]
@@ -153,9 +154,8 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
         run_checks([r for r in wanted if r.parser == "ast"], ast_ctx, result)
         reports.extend((ast_ctx, report) for report in ast_ctx.reports)
     cst_rules = [r for r in wanted if r.parser != "ast"]
-    if named and not cst_rules:  # a connexion module: the cross-check needs its functions read
-        cst_rules = [r for r in rules if r.parser != "ast" and not in_tests][:1]
-    if cst_rules or syntax != "ok":
+    routes_wanted = config.crosscheck and not in_tests and (named or routed or _declares_routes(text, config, memo))
+    if cst_rules or routes_wanted or syntax != "ok":
         try:
             module = parse(text)
         except cst.ParserSyntaxError as exc:
@@ -165,7 +165,7 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
             return result
         except RecursionError:
             return _not_analysed(result, "nested too deeply to parse")
-        if cst_rules:
+        if cst_rules or routes_wanted:
             model = build_model(module, module_name)
             model.path, model.index = os.path.abspath(path), index
             harm_notes = [e for e in exemptions if e.kind == "harm" and not e.problems]
@@ -174,10 +174,10 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
             ctx.positions = _Positions(module)
             run_checks(cst_rules, ctx, result)
             reports.extend((ctx, report) for report in ctx.reports)
-            if config.crosscheck:
+            if routes_wanted:
                 from ..crosscheck.routes import python_routes
 
-                result.routes = python_routes(ctx, shown)
+                result.routes = python_routes(ctx, shown, named)
             if config.inventory:
                 from ..audit.inventory import python_inventory
 
@@ -200,6 +200,14 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
         for problem in exemption.problems:
             result.notes.append(Note(shown, problem, exemption.span.line, exemption.span.column))
     return result
+
+
+def _declares_routes(text: str, config, memo: dict) -> bool:
+    """Whether the module may declare a route handler: the prefilter of the handler rule (RPL301), asked
+    even when that rule is not selected (`--select RPL4` still needs the routes)."""
+    from ..registry import REGISTRY
+
+    return _prefilter(REGISTRY.get("RPL301"), text, config, memo)
 
 
 def _not_analysed(result: FileResult, reason: str) -> FileResult:

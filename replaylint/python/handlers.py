@@ -69,7 +69,6 @@ class ProjectFacts:
     asgi_apps: tuple = ()  # (module name, imported module names, methods) per app that adds the middleware
     key_models: frozenset = frozenset()  # names of classes anywhere in the project that declare a key field
     routes: tuple = ()  # (qualified function, methods, path, registering module) of routes declared elsewhere
-    spec_first: bool = False  # a connexion app: the spec names its handlers (`operationId: pkg.module.func`)
 
     @classmethod
     def from_texts(cls, texts: dict, packages=frozenset()) -> "ProjectFacts":
@@ -92,8 +91,6 @@ class ProjectFacts:
                 found = re.findall(r"['\"](\w+)['\"]", methods.group(1)) if methods else ["POST", "PATCH"]
                 apps.append((module, _imported_modules(text), frozenset(m.upper() for m in found)))
             models |= _key_models(text)
-            if not facts.spec_first and spec_first_app(text):
-                facts.spec_first = not is_test_module_name(module)
             if not is_test_module_name(module) and registers_routes(text):
                 routes.extend(_routes_registered_for_others(module, text, module in packages))
         facts.asgi_apps = tuple(apps)
@@ -127,7 +124,7 @@ class ProjectFacts:
     def fingerprint(self) -> str:
         """A stable text of the facts (sets sorted: `repr` of a set changes between processes)."""
         apps = sorted((module, sorted(imported), sorted(methods)) for module, imported, methods in self.asgi_apps)
-        return repr((self.django_middleware, apps, sorted(self.key_models), self.routes, self.spec_first))
+        return repr((self.django_middleware, apps, sorted(self.key_models), self.routes))
 
     def asgi_methods(self, module: str) -> frozenset:
         methods: frozenset = frozenset()
@@ -298,12 +295,6 @@ ADD_ROUTE_STEMS = ("add_url_rule", "add_api_route", "add_route", "add_post", "ad
 _REGISTRATION_CALL = LazyRegex(
     r"^[ \t]*(?=[^@\s])[^\n]*?\b(?:add_url_rule|add_api_route|add_route|add_post|add_patch|Route|post|patch|route)"
     r"\(\s*(?:[\"'](?:POST|PATCH|post|patch)[\"']\s*,\s*)?[\"']/", re.M)
-
-
-def spec_first_app(text: str) -> bool:
-    """A connexion app (`connexion.App(...)`, `FlaskApp`, `AsyncApp`, then `add_api("openapi.yaml")`): its
-    handlers are plain functions that the spec names."""
-    return "connexion" in text and "add_api(" in text
 
 
 def registers_routes(text: str) -> bool:
