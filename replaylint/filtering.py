@@ -17,7 +17,7 @@ def apply_filters(results, config: Config, enabled: set[str]) -> list[Finding]:
         batch.extend(_meta_findings(result.exemptions, enabled))
         for finding in batch:
             if finding.path not in ignored:
-                ignored[finding.path] = _ignored_codes(finding.path, config)
+                ignored[finding.path] = ignored_codes(finding.path, config)
             if finding.code not in enabled or finding.code in ignored[finding.path]:
                 continue
             if finding.code in overrides:
@@ -26,7 +26,7 @@ def apply_filters(results, config: Config, enabled: set[str]) -> list[Finding]:
     return sorted(kept, key=Finding.sort_key)
 
 
-def _ignored_codes(path: str, config: Config) -> set[str]:
+def ignored_codes(path: str, config: Config) -> set[str]:
     rel = relative_to_root(path, config.root)
     codes: set[str] = set()
     for glob, selectors in config.per_file_ignores.items():

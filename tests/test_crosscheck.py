@@ -124,7 +124,8 @@ def test_copies_of_one_spec_are_one_contract(project):
     spec = SPEC.format(title="Shop", path="/shop/orders", op="createOrder")
     write(project, "openapi.yaml", spec)
     write(project, "dist/bundled.yaml", spec)
-    write(project, "app/orders.py", APP.replace("FastAPI()", "FastAPI()  # mounted at /shop elsewhere")
+    write(project, "app/orders.py", APP.replace("from fastapi import FastAPI", "from fastapi import APIRouter")
+          .replace("app = FastAPI()", "app = APIRouter()  # mounted at /shop elsewhere")
           .format(path="/orders", name="create_order"))
     _, found = findings(project)
     assert found == [("app/orders.py", 7, "RPL401")]
@@ -174,3 +175,51 @@ def test_a_one_file_run_does_not_call_cross_check_exemptions_unused(project):
 
     result = run(["app.py"], Config(root=project))
     assert "RPL002" not in {f.code for f in result.findings}
+
+
+def test_a_route_on_the_app_itself_is_not_matched_under_a_longer_path(project):
+    write(project, "openapi.yaml", SPEC.format(title="Admin", path="/admin/orders", op="adminCreateOrder"))
+    write(project, "app.py", APP.format(path="/orders", name="create_order"))
+    write(project, "routers.py", APP.replace("from fastapi import FastAPI", "from fastapi import APIRouter")
+          .replace("app = FastAPI()", "app = APIRouter()").format(path="/orders", name="create_order_mounted"))
+    _, found = findings(project)
+    # the router's route is mounted elsewhere and may be /admin/orders; the app's own /orders is not, and is
+    # missing from the spec
+    assert found == [("app.py", 7, "RPL403"), ("routers.py", 7, "RPL401")]
+
+
+def test_per_file_ignores_of_the_cross_check_finding_give_back_the_one_it_replaced(project):
+    write(project, "openapi.yaml", SPEC.format(title="Shop", path="/orders", op="createOrder"))
+    write(project, "app.py", APP.format(path="/orders", name="create_order"))
+    result, found = findings(project, config_from_mapping({"per-file-ignores": {"app.py": ["RPL401"]}},
+                                                          root=project))
+    assert found == [] and ("app.py", 7, "RPL301") in {(f.span.path, f.span.line, f.code) for f in result.findings}
+
+
+def test_a_generated_spec_keeps_its_own_exemptions(project):
+    write(project, "openapi.yaml", """openapi: 3.0.3
+info: {title: Shop, version: "1"}
+paths:
+  /orders:
+    post:
+      operationId: create_order_orders_post
+      x-replaylint-allow: [{rule: RPL105, reason: the outcome is mailed to the caller}]
+      parameters:
+        - {name: Idempotency-Key, in: header, required: true, schema: {type: string}}
+      responses:
+        "201": {description: done}
+        "409": {description: in flight}
+components:
+  schemas:
+    HTTPValidationError: {type: object}
+    ValidationError: {type: object}
+""")
+    write(project, "app.py", APP.replace("from fastapi import FastAPI", "from fastapi import FastAPI, Header")
+          .replace("body: dict)", "body: dict, idempotency_key: str = Header(..., alias='Idempotency-Key'))")
+          .replace("store.insert(body)", "store.insert_once(idempotency_key, body)")
+          .format(path="/orders", name="create_order"))
+    from replaylint.config import Config
+    from replaylint.engine import run
+
+    result = run(["."], Config(root=project))
+    assert [(f.span.path, f.code, f.exempted) for f in result.findings] == [("openapi.yaml", "RPL105", True)]

@@ -29,7 +29,8 @@ class CrossCheck:
                 self.apis.append(api)
         self.matches: list[Match] = [match for api in self.apis for match in api.matches]
         self.reports: list[tuple] = []
-        self.superseded: set[tuple[str, str, str]] = set()
+        self.superseded: set[tuple[str, str, str, str]] = set()
+        self.rule = None  # the rule being run (whose finding supersedes)
 
     def report(self, rule, span: list, message: str, fix: str, anchor: str, detail: str = "") -> None:
         self.reports.append((rule, span, message, fix, anchor, detail))
@@ -37,7 +38,7 @@ class CrossCheck:
     def supersede(self, code: str, file: str, anchor: str) -> None:
         """Leave out the finding of a single-input rule (`code`) at `file`/`anchor`: a cross-check finding
         says the same, and more (one defect, reported once)."""
-        self.superseded.add((code, file, anchor))
+        self.superseded.add((code, file, anchor, self.rule.code if self.rule else ""))
 
 
 def statistics(cross: "CrossCheck | None") -> dict:
@@ -56,12 +57,15 @@ def cross_check(results, rules, config=None) -> "CrossCheck | None":
         return None
     cross = CrossCheck(specs, modules, config)
     for rule in rules:
+        cross.rule = rule
         rule.check(cross)
     by_path = {result.path: result for result in results}
+    ignored = _ignored_by_file(config)
+    superseded = {(code, file, anchor) for code, file, anchor, by in cross.superseded
+                  if by not in ignored(file)}  # a finding ignored for the file leaves the one it replaced
     for result in results:
-        if any(file == result.path for _, file, _ in cross.superseded):
-            result.findings = [f for f in result.findings
-                               if (f.code, f.path, f.anchor) not in cross.superseded]
+        if any(file == result.path for _, file, _ in superseded):
+            result.findings = [f for f in result.findings if (f.code, f.path, f.anchor) not in superseded]
     _move_generated_to_code(cross, by_path)
     for rule, span, message, fix, anchor, detail in cross.reports:
         target = by_path.get(span[0])
@@ -87,13 +91,33 @@ def _move_generated_to_code(cross: CrossCheck, by_path: dict) -> None:
         at_handler = {f.code for f in code_result.findings if f.anchor == match.handler["qualname"]}
         kept = []
         for finding in spec_result.findings:
-            if finding.anchor != match.operation["anchor"]:
-                kept.append(finding)
-            elif not SAME_DEFECT.get(finding.code, set()) & at_handler and finding.code not in at_handler:
+            exemption = _spec_exemption(finding, spec_result.exemptions)
+            if finding.anchor != match.operation["anchor"] or exemption is not None:
+                kept.append(finding)  # an exemption written in the spec (`openapi_extra`) is honoured there
+            elif ({finding.code} | SAME_DEFECT.get(finding.code, set())) & at_handler:
+                continue  # the handler's finding says it already
+            else:
                 code_result.findings.append(replace(
                     finding, span=Span(*match.handler["span"]), anchor=match.handler["qualname"],
                     message=f"{finding.message} (in {match.spec['file']}, generated from this handler)"))
         spec_result.findings = kept
+
+
+def _spec_exemption(finding: Finding, exemptions):
+    """The spec's own `x-replaylint-allow` that covers `finding`, if any."""
+    from ..registry import REGISTRY
+
+    return next((e for e in exemptions if e.kind == "allow" and e.covers(finding.anchor, finding.span.line)
+                 and finding.code in REGISTRY.expand(e.selector)), None)
+
+
+def _ignored_by_file(config):
+    """The codes `per-file-ignores` drops for a file (nothing without a config)."""
+    if config is None or not config.per_file_ignores:
+        return lambda path: set()
+    from ..filtering import ignored_codes
+
+    return lambda path: ignored_codes(path, config)
 
 
 def _relative_to(config):

@@ -3,8 +3,9 @@
 A handler matches an operation of the same method when their paths have the same shape (parameters compared
 as `{}`, names ignored), with or without the spec's base path; when the handler's mount prefix is declared in
 another file (`include_router(prefix=)`, `url_prefix`, `include()`), a path that ends the operation's path
-matches if no other operation of that spec ends the same way. Spec-first apps are matched by name: connexion's
-`operationId: pkg.module.func` and `x-openapi-router-controller`.
+matches if no other operation of that spec ends the same way (never for a route declared on the app itself).
+Spec-first apps are matched by name: connexion's `operationId: pkg.module.func` and
+`x-openapi-router-controller`.
 """
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def _find(module, handler, method, by_name, shapes, specs):
     exact = shapes.get((method, shape))
     if exact:
         return exact[0]
-    if not shape:
+    if not shape or not handler.get("mountable", True):
         return None
     ending = [(spec, op) for spec in specs for op in spec["operations"]
               if op["method"] == method and _mounted(canonical(op["path"]), shape)]

@@ -189,6 +189,7 @@ def python_routes(ctx, shown: str, named_by_spec: bool = False) -> dict | None:
             "library": covered_by_library(ctx.model, handler, ctx.facts) if ctx.facts is not None else False,
             "mutating": id(handler.node) in harmful,
             "action": _drf_action(ctx.model, handler),
+            "mountable": not _on_an_app(ctx.model, handler),
             "span": [shown, line, column, end_line, end_column],
         })
     handlers += named
@@ -230,3 +231,20 @@ def _drf_action(model, handler) -> list | None:
             return [isinstance(detail, cst.Name) and detail.value == "True",
                     string_value(keywords["url_path"]) if "url_path" in keywords else None]
     return None
+
+
+APP_FACTORIES = ("FastAPI", "Flask", "Starlette", "Quart", "Sanic", "Litestar")
+
+
+def _on_an_app(model, handler) -> bool:
+    """The route is declared on the application itself (`app = FastAPI()`, `@app.post(...)`), so its path is
+    the full path: no prefix declared elsewhere can mount it deeper."""
+    from ..python.model import dotted
+
+    for _, decorator in handler.info.decorators if handler.info else ():
+        call = decorator.decorator
+        target = call.func.value if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) else None
+        factory = model.constants.get(target.value) if isinstance(target, cst.Name) else None
+        if isinstance(factory, cst.Call) and (dotted(factory.func) or "").split(".")[-1] in APP_FACTORIES:
+            return True
+    return False
