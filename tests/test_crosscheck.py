@@ -223,3 +223,66 @@ components:
 
     result = run(["."], Config(root=project))
     assert [(f.span.path, f.code, f.exempted) for f in result.findings] == [("openapi.yaml", "RPL105", True)]
+
+
+DJANGO_SPEC = """openapi: 3.0.3
+info: {title: Shop, version: "1"}
+paths:
+""" + "".join(f"""  {path}:
+    post:
+      operationId: {op}
+      parameters:
+        - {{name: Idempotency-Key, in: header, required: true, schema: {{type: string}}}}
+      responses:
+        "201": {{description: done}}
+""" for path, op in [("/api/orders/", "orders_create"), ("/api/v1/payouts/", "payouts_create"),
+                     ("/admin/refunds/{pk}/", "refunds_create")])
+
+
+def test_django_url_tables_give_views_their_full_paths(project):
+    """A router mounted from another module, a list of patterns included inline, a named list included by
+    keyword arguments, and a regex route with an optional non-capturing group."""
+    write(project, "openapi.yaml", DJANGO_SPEC)
+    write(project, "shop/__init__.py", "")
+    write(project, "shop/views.py", """from rest_framework import viewsets
+from rest_framework.views import APIView
+
+
+class OrderViewSet(viewsets.ModelViewSet):
+    def create(self, request):
+        return Order.objects.create(**request.data)
+
+
+class PayoutView(APIView):
+    def post(self, request):
+        return Payout.objects.create(**request.data)
+
+
+class RefundView(APIView):
+    def post(self, request, pk):
+        return Refund.objects.create(order_id=pk, **request.data)
+""")
+    write(project, "shop/routers.py", """from rest_framework.routers import DefaultRouter
+
+from shop.views import OrderViewSet
+
+router = DefaultRouter()
+router.register("orders", OrderViewSet)
+""")
+    write(project, "config/urls.py", """from django.urls import include, path, re_path
+
+from shop import views
+from shop.routers import router
+
+extra = [re_path(r"^refunds/(?P<pk>[0-9]+)/(?:extra/)?$", views.RefundView.as_view())]
+
+urlpatterns = [
+    path("api/", include(router.urls)),
+    path("api/v1/", include([path("payouts/", views.PayoutView.as_view())])),
+    path(route="admin/", view=include(extra)),
+]
+""")
+    result, found = findings(project)
+    assert found == [("shop/views.py", 6, "RPL401"), ("shop/views.py", 11, "RPL401"),
+                     ("shop/views.py", 16, "RPL401")]
+    assert result.crosscheck["apis"][0]["matched"] == 3

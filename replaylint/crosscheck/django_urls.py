@@ -15,35 +15,80 @@ DETAIL_ACTIONS = {"update", "partial_update", "destroy"}
 
 
 def urls_table(tree: ast.Module, module: str, package: bool) -> list[dict]:
-    """The url entries of a module: views, includes and router registrations, with qualified targets."""
+    """The url entries of a module: views, includes and router registrations, with qualified targets. A
+    list of patterns included under a route (`include([path(...)])`, or a module-level list included by
+    name) gives its entries under that route, not at the top."""
     imports = _imports(tree, module, package)
+    lists = {target.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+             and isinstance(node.value, (ast.List, ast.Tuple)) for target in node.targets
+             if isinstance(target, ast.Name) and target.id != "urlpatterns"}
+    nested = {id(call) for value in _included_lists(tree, lists) for call in ast.walk(value)
+              if isinstance(call, ast.Call)}
     entries = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        name = _dotted(node.func)
-        last = name.rsplit(".", 1)[-1] if name else ""
-        if last in ROUTE_FUNCTIONS and len(node.args) >= 2 and _string(node.args[0]) is not None:
-            entry = _route_entry(_string(node.args[0]), node.args[1], imports)
-            if entry:
-                entries.append(entry)
-        elif last == "register" and isinstance(node.func, ast.Attribute) and len(node.args) >= 2 and \
-                _string(node.args[0]) is not None and (target := _qualify(node.args[1], imports)):
-            entries.append({"route": _string(node.args[0]), "kind": "viewset", "target": target,
-                            "router": _dotted(node.func.value) or ""})
+        if isinstance(node, ast.Call) and id(node) not in nested:
+            entries += _entries(node, "", imports, lists, 0)
     return entries
 
 
+def _entries(call: ast.Call, prefix: str, imports: dict, lists: dict, depth: int) -> list[dict]:
+    last = (_dotted(call.func) or "").rsplit(".", 1)[-1]
+    if last in ROUTE_FUNCTIONS:
+        route, view = _string(_argument(call, 0, "route")), _argument(call, 1, "view")
+        if route is None or view is None:
+            return []
+        route = join(prefix, route) if prefix else route
+        patterns = _pattern_list(view, lists)
+        if patterns is not None:  # include([...]): its routes under this one
+            return [entry for inner in patterns.elts if depth < 8
+                    for entry in _entries(inner, route, imports, lists, depth + 1)]
+        entry = _route_entry(route, view, imports)
+        return [entry] if entry else []
+    if last == "register" and isinstance(call.func, ast.Attribute) and len(call.args) >= 2 and \
+            _string(call.args[0]) is not None and (target := _qualify(call.args[1], imports)):
+        return [{"route": _string(call.args[0]), "kind": "viewset", "target": target,
+                 "router": _dotted(call.func.value) or ""}]
+    return []
+
+
+def _included_lists(tree: ast.Module, lists: dict) -> list:
+    return [patterns for node in ast.walk(tree) if isinstance(node, ast.Call) and _is_include(node)
+            and (patterns := _pattern_list(node, lists)) is not None]
+
+
+def _pattern_list(view, lists: dict):
+    """The list of patterns an `include(...)` holds (written inline or named), else None."""
+    if not (isinstance(view, ast.Call) and _is_include(view) and view.args):
+        return None
+    inner = view.args[0]
+    if isinstance(inner, ast.Tuple) and inner.elts and isinstance(inner.elts[0], (ast.List, ast.Name)):
+        inner = inner.elts[0]  # include((patterns, "namespace"))
+    if isinstance(inner, ast.Name) and inner.id in lists:
+        inner = lists[inner.id]
+    if isinstance(inner, (ast.List, ast.Tuple)) and all(isinstance(e, ast.Call) for e in inner.elts):
+        return inner
+    return None
+
+
+def _is_include(call: ast.Call) -> bool:
+    return (_dotted(call.func) or "").rsplit(".", 1)[-1] == "include"
+
+
+def _argument(call: ast.Call, position: int, keyword: str):
+    if len(call.args) > position:
+        return call.args[position]
+    return next((k.value for k in call.keywords if k.arg == keyword), None)
+
+
 def _route_entry(route: str, view: ast.expr, imports: dict) -> dict | None:
-    if isinstance(view, ast.Call) and _dotted(view.func) in ("include", "django.urls.include") or \
-            isinstance(view, ast.Call) and (_dotted(view.func) or "").endswith(".include"):
+    if isinstance(view, ast.Call) and _is_include(view):
         inner = view.args[0] if view.args else None
-        if isinstance(inner, ast.Tuple) and inner.elts:  # include(("shop.urls", "shop")) / ((patterns, ns))
+        if isinstance(inner, ast.Tuple) and inner.elts:  # include(("shop.urls", "shop"))
             inner = inner.elts[0]
         if (text := _string(inner)) is not None:
             return {"route": route, "kind": "include", "target": text}
         if isinstance(inner, ast.Attribute) and inner.attr == "urls":  # include(router.urls)
-            return {"route": route, "kind": "router", "target": _dotted(inner.value) or ""}
+            return {"route": route, "kind": "router", "target": _qualify(inner.value, imports) or ""}
         if inner is not None and (target := _qualify(inner, imports)):
             return {"route": route, "kind": "include", "target": target}
         return None
@@ -56,18 +101,29 @@ def _route_entry(route: str, view: ast.expr, imports: dict) -> dict | None:
 
 def resolve(tables: dict[str, list[dict]]) -> list[tuple[str, str]]:
     """(qualified view or viewset, full path) for every entry of every table, under the prefixes its module
-    is included with (a module nobody includes is the root URLconf)."""
+    is included with (a module nobody includes is the root URLconf); a router's viewsets under the routes
+    that mount its `.urls`, in this module or in another."""
     found = []
     for module, entries in sorted(tables.items()):
-        for prefix in _prefixes(module, tables, set()):
-            mounted = {e["target"]: e["route"] for e in entries if e["kind"] == "router"}
-            for entry in entries:
-                if entry["kind"] == "view":
-                    found.append((entry["target"], join(prefix, entry["route"])))
-                elif entry["kind"] == "viewset":
-                    found.append((entry["target"], join(prefix, mounted.get(entry["router"], ""),
-                                                         entry["route"])))
+        prefixes = _prefixes(module, tables, set())
+        for entry in entries:
+            if entry["kind"] == "view":
+                found += [(entry["target"], join(prefix, entry["route"])) for prefix in prefixes]
+            elif entry["kind"] == "viewset":
+                found += [(entry["target"], join(mount, entry["route"]))
+                          for mount in _mounts(module, entry["router"], tables) or prefixes]
     return found
+
+
+def _mounts(module: str, router: str, tables: dict) -> list[str]:
+    """The full paths where `router` of `module` has its `.urls` included."""
+    mounts = []
+    for other, entries in sorted(tables.items()):
+        for entry in entries:
+            here = other == module and entry["target"] == router
+            if entry["kind"] == "router" and (here or same_module(entry["target"], f"{module}.{router}")):
+                mounts += [join(prefix, entry["route"]) for prefix in _prefixes(other, tables, set())]
+    return mounts
 
 
 def _prefixes(module: str, tables: dict, seen: set) -> list[str]:

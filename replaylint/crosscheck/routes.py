@@ -16,13 +16,23 @@ def canonical(path: str) -> tuple[str, ...]:
     `/orders/:id`, `/orders/{id:int}` and Django's `^orders/(?P<pk>[^/.]+)/$` are all ("orders", "{}")."""
     text = path.strip()
     if text.startswith("^"):  # a Django regex path: groups are parameters, escapes are literal
-        text = _regex_groups(text[1:].rstrip("$")).replace("\\", "").replace("/?", "/")
+        return tuple(_regex_segment(segment) for segment in _regex_groups(text[1:].rstrip("$")).split("/")
+                     if segment and segment != "?")
     segments = []
     for segment in text.split("/"):
         if segment:
             segments.append(PARAM if segment.startswith(":") and segment[1:].isidentifier()
                             else _params_in(segment))
     return tuple(segments)
+
+
+REGEX_SYNTAX = re.compile(r"\\[dwsDWS]|(?<!\\)[.+*?\[\]|]")
+
+
+def _regex_segment(segment: str) -> str:
+    """A segment of a Django regex route: one that still matches many values (`\\d+`, `[a-z]+`) is a
+    parameter; escapes are literal (`refund\\.json`)."""
+    return PARAM if PARAM not in segment and REGEX_SYNTAX.search(segment) else segment.replace("\\", "")
 
 
 def folder(path: str) -> str:
@@ -51,7 +61,10 @@ def _params_in(segment: str) -> str:
 
 
 def _regex_groups(text: str) -> str:
-    """Each top-level `( … )` group as `{}` (a group may hold `/`, as `(?P<path>.+/)` does)."""
+    """Each top-level capturing `( … )` group as `{}` (a group may hold `/`, as `(?P<path>.+/)` does); an
+    optional non-capturing group (`(?:extra/)?`) is left out, a plain one kept as its text."""
+    text = re.sub(r"\(\?:[^()]*\)[?*]", "", text)
+    text = re.sub(r"\(\?:([^()]*)\)", r"\1", text)
     out, depth, escaped = [], 0, False
     for char in text:
         if escaped:
