@@ -49,7 +49,7 @@ class Config:
     validate: bool = False
     allow_remote_refs: bool = False
     inventory: bool = False  # set by `audit`, never by a file: record each operation's replay shape
-    crosscheck: bool = True  # match spec operations to handlers (RPL401–RPL403); `cross-check = false` turns off
+    crosscheck: bool = True  # match spec operations to handlers (RPL401–RPL404); `cross-check = false` turns off
     apis: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # name -> {"spec": globs, "code": globs}
     spec_handlers: frozenset = frozenset()  # set per run: modules a spec names handlers in (connexion operationIds)
     harm_default: str = "measurable"

@@ -16,7 +16,7 @@ PARTS = ("key", "lookup", "states")
 PART_RULES = {
     "key": {"RPL101", "RPL102", "RPL103", "RPL104", "RPL107", "RPL301", "RPL302", "RPL401", "RPL402"},
     "lookup": {"RPL105", "RPL303"},  # RPL106 (409/422 undocumented) is listed, but the outcome can be read back
-    "states": {"RPL108", "RPL109", "RPL110", "RPL305"},
+    "states": {"RPL108", "RPL109", "RPL110", "RPL305", "RPL404"},
 }
 HOTSPOT_COUNT = 10
 

@@ -14,7 +14,9 @@ class CrossCheck:
     """What a project rule receives: the APIs of the run (each a spec or specs and the code they serve), the
     matches of all of them, and `report`."""
 
-    def __init__(self, specs: list[dict], modules: list[dict], config=None):
+    def __init__(self, specs: list[dict], modules: list[dict], config=None, status_types=None):
+        self.config = config
+        self.status_types: dict[str, dict] = status_types or {}  # file -> its Enum classes and status models
         self.apis: list[Api] = []
         for api in group_apis(specs, modules, getattr(config, "apis", None), _relative_to(config)):
             api.matches, api.unmatched = match_routes(api.specs, api.modules)
@@ -34,6 +36,16 @@ class CrossCheck:
 
     def report(self, rule, span: list, message: str, fix: str, anchor: str, detail: str = "") -> None:
         self.reports.append((rule, span, message, fix, anchor, detail))
+
+    def code_statuses(self, match: Match) -> list[dict]:
+        """The status fields of the handler's response model, its own module's types first."""
+        from .status import code_statuses
+
+        name = match.handler.get("response_model")
+        if not name:
+            return []
+        own = match.module["file"]
+        return code_statuses(name, [self.status_types[f] for f in sorted(self.status_types, key=lambda f: f != own)])
 
     def supersede(self, code: str, file: str, anchor: str) -> None:
         """Leave out the finding of a single-input rule (`code`) at `file`/`anchor`: a cross-check finding
@@ -55,7 +67,8 @@ def cross_check(results, rules, config=None) -> "CrossCheck | None":
     specs, modules = _summaries(results)
     if not specs or not modules:
         return None
-    cross = CrossCheck(specs, modules, config)
+    types = {r.routes["file"]: r.routes["status_types"] for r in results if r.routes and "status_types" in r.routes}
+    cross = CrossCheck(specs, modules, config, types)
     for rule in rules:
         cross.rule = rule
         rule.check(cross)

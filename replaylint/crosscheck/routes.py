@@ -91,6 +91,7 @@ def spec_routes(spec, shown: str) -> dict:
     """What the cross-check needs of a spec: its base paths, whether a framework generated it, and per
     operation the method, path, names and declared intent key (with where it is declared)."""
     from ..openapi.keys import intent_keys
+    from .status import operation_statuses
 
     root = spec.root.value
     operations = []
@@ -109,6 +110,7 @@ def spec_routes(spec, shown: str) -> dict:
             "operation_id": op.operation_id, "controller": controller if isinstance(controller, str) else "",
             "key": {"name": key.name, "in": key.location, "required": key.required} if key else None,
             "span": [span.path, span.line, span.column, span.end_line, span.end_column],
+            "statuses": operation_statuses(op),
         })
     return {"file": shown, "bases": base_paths(root), "generated": generated_by(root), "operations": operations}
 
@@ -203,6 +205,7 @@ def python_routes(ctx, shown: str, named_by_spec: bool = False) -> dict | None:
             "mutating": id(handler.node) in harmful,
             "action": _drf_action(ctx.model, handler),
             "mountable": not _on_an_app(ctx.model, handler),
+            "response_model": _response_model(ctx.model, handler),
             "span": [shown, line, column, end_line, end_column],
         })
     handlers += named
@@ -261,3 +264,28 @@ def _on_an_app(model, handler) -> bool:
         if isinstance(factory, cst.Call) and (dotted(factory.func) or "").split(".")[-1] in APP_FACTORIES:
             return True
     return False
+
+
+def _response_model(model, handler) -> str:
+    """The class a handler answers with: `response_model=Order` on its route, else its return annotation
+    (`-> Order`, `-> list[Order]`, `-> Order | None`); "" when neither names one."""
+    from ..python.model import dotted
+
+    for _, decorator in handler.info.decorators if handler.info else ():
+        call = decorator.decorator
+        for arg in call.args if isinstance(call, cst.Call) else ():
+            if arg.keyword is not None and arg.keyword.value == "response_model":
+                return _model_name(arg.value, dotted)
+    returns = handler.info.node.returns if handler.info else None
+    return _model_name(returns.annotation, dotted) if returns is not None else ""
+
+
+def _model_name(expr, dotted) -> str:
+    if isinstance(expr, cst.Subscript) and expr.slice:  # list[Order], Optional[Order]
+        element = expr.slice[0].slice
+        return _model_name(element.value, dotted) if isinstance(element, cst.Index) else ""
+    if isinstance(expr, cst.BinaryOperation):  # Order | None
+        left, right = _model_name(expr.left, dotted), _model_name(expr.right, dotted)
+        return left if right in ("", "None") else right if left in ("", "None") else ""
+    name = (dotted(expr) or "").rsplit(".", 1)[-1]
+    return name if name[:1].isupper() else name if name == "None" else ""

@@ -188,6 +188,12 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
         urls = urls_table(tree, module_name, path.endswith("__init__.py"))
         if urls:
             result.routes = {**(result.routes or {"file": shown, "module": module_name}), "urls": urls}
+    if config.crosscheck and syntax == "ok" and not in_tests and "class " in text and STATUS_TEXT.search(text):
+        from ..crosscheck.status import module_status_types
+
+        types = module_status_types(tree)
+        if types:
+            result.routes = {**(result.routes or {"file": shown, "module": module_name}), "status_types": types}
     seen = set()
     for ctx, (rule, node, message, fix, anchor, detail, severity) in reports:
         start, end = ctx.position(node)
@@ -200,6 +206,10 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
         for problem in exemption.problems:
             result.notes.append(Note(shown, problem, exemption.span.line, exemption.span.column))
     return result
+
+
+# A status-named field (`status: OrderStatus`) or class (`class OrderStatus(str, Enum)`), as models write them.
+STATUS_TEXT = LazyRegex(r"(?i)(?:status|state|phase|stage|outcome|result)(?:es|s)?\s*[:(]")
 
 
 def _declares_routes(text: str, config, memo: dict) -> bool:

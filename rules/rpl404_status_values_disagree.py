@@ -1,0 +1,142 @@
+from replaylint.rule import Example, Rule
+from replaylint.vocabulary import StateVocabulary, squash
+
+SPEC = """
+paths:
+  /exports:
+    post:
+      operationId: startExport
+      parameters:
+        - name: Idempotency-Key
+          in: header
+          required: true
+          description: A repeat with the same key returns the first export.
+          schema: {type: string}
+      responses:
+        "201":
+          description: the export
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  id: {type: string}
+                  status: {type: string, enum: [queued, running, succeeded, failed, cancelled]}
+        "409": {description: an export with this key is in flight}
+    get:
+      operationId: findExport
+      parameters:
+        - {name: idempotency_key, in: query, schema: {type: string}}
+      responses:
+        "200": {description: the export started with this key, if any}
+  /exports/{exportId}:
+    get:
+      operationId: getExport
+      parameters:
+        - {name: exportId, in: path, required: true, schema: {type: string}}
+      responses:
+        "200": {description: the export}
+"""
+
+HANDLER = """
+import enum
+
+from fastapi import FastAPI, Header
+from pydantic import BaseModel
+
+app = FastAPI()
+
+
+class ExportStatus(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+{extra}
+
+class Export(BaseModel):
+    id: str
+    status: ExportStatus
+
+
+@app.post("/exports", response_model=Export)
+async def start_export(idempotency_key: str = Header(..., alias="Idempotency-Key")):
+    return await exports.start_once(idempotency_key)
+"""
+
+
+class StatusValuesDisagree(Rule):
+    code = "RPL404"
+    name = "status-values-disagree"
+    severity = "warning"
+    target = "project"
+    summary = "The status values the code can return and the spec's status enum differ in their terminal states"
+    what = """
+        Compares the status enum of a spec operation's answer with the status field of the response model of
+        the handler that serves it (`response_model=` or the return annotation; the field's `Literal[...]` or
+        `Enum`, also one written in another module) and flags a terminal value (a success, failure or
+        cancellation) that only one side has. Values that say the work is not over yet are not compared, and
+        neither are operations whose handler names no response model.
+    """
+    why = """
+        A caller who comes back after forgetting decides from the status whether the work is over. A terminal
+        value the spec lacks (`failed` returned but not documented) breaks generated clients that validate the
+        enum, exactly when the outcome matters; a terminal value only the spec has (`failed` documented, never
+        returned) tells the caller to wait for an end the code never reports.
+    """
+    fix = """
+        Make the two lists agree: add the missing value to the spec's enum or to the code's Enum/Literal (and
+        return it where the work fails), or remove the one that cannot happen.
+    """
+    exempt = """
+        `# replaylint: allow[RPL404] -- reason` above the handler (a value kept for old clients).
+    """
+    references = """
+        - The founding essay: "a way to distinguish in progress from done from not started"
+        - OpenAPI Specification 3.1, "Schema Object" (`enum`)
+    """
+    bad = (
+        Example(HANDLER.format(extra=""), filename="app.py", others=(("openapi.yaml", SPEC),)),
+    )
+    good = (
+        Example(HANDLER.format(extra='    CANCELLED = "cancelled"\n'), filename="app.py", others=(("openapi.yaml", SPEC),)),
+    )
+
+    def check(self, cross):
+        states = StateVocabulary(cross.config.states if cross.config else None)
+        for match in cross.matches:
+            spec_fields = {squash(s["field"]): s for s in match.operation.get("statuses", [])}
+            for code_field in cross.code_statuses(match):
+                spec_field = spec_fields.get(squash(code_field["field"]))
+                if spec_field is None:
+                    continue
+                only_code = _terminal(states, code_field["values"]) - _squashed(spec_field["values"])
+                only_spec = _terminal(states, spec_field["values"]) - _squashed(code_field["values"])
+                if not only_code and not only_spec:
+                    continue
+                said = []
+                if only_spec:
+                    said.append(f"the spec's `{spec_field['field']}` lists {_names(spec_field, only_spec)} that "
+                                f"`{code_field['type'] or code_field['field']}` never has")
+                if only_code:
+                    said.append(f"the code can return {_names(code_field, only_code)}, which the spec's enum "
+                                f"lacks")
+                cross.report(self, match.handler["span"],
+                             f"`{match.handler['label']}` answers {match.operation['label']}, but "
+                             f"{' and '.join(said)}: a caller cannot rely on the status to know the work is over",
+                             "make the status values agree: add the missing terminal value to the spec's enum or "
+                             "to the code's Enum/Literal, or remove the one that cannot happen",
+                             match.handler["qualname"], code_field["field"])
+
+
+def _terminal(states: StateVocabulary, values: list) -> set[str]:
+    classified = states.classify(values)
+    return {squash(v) for kind in ("succeeded", "failed", "cancelled") for v in classified.get(kind, [])}
+
+
+def _squashed(values: list) -> set[str]:
+    return {squash(str(v)) for v in values}
+
+
+def _names(field: dict, wanted: set[str]) -> str:
+    return ", ".join(f"`{v}`" for v in field["values"] if squash(str(v)) in wanted)
