@@ -70,13 +70,14 @@ class StatusValuesDisagree(Rule):
     name = "status-values-disagree"
     severity = "warning"
     target = "project"
-    summary = "The status values the code can return and the spec's status enum differ in their terminal states"
+    summary = "The status values the code can return and the spec's status enum differ"
     what = """
         Compares the status enum of a spec operation's answer with the status field of the response model of
         the handler that serves it (`response_model=` or the return annotation; the field's `Literal[...]` or
-        `Enum`, also one written in another module) and flags a terminal value (a success, failure or
-        cancellation) that only one side has. Values that say the work is not over yet are not compared, and
-        neither are operations whose handler names no response model.
+        `Enum`, also one written in another module) and flags the values only one side has, naming the
+        terminal ones (success, failure, cancellation). Two lists are compared only when they share at least
+        half of the shorter one (else they are different things in fields of the same name), and only for
+        handlers that name their response model.
     """
     why = """
         A caller who comes back after forgetting decides from the status whether the work is over. A terminal
@@ -108,35 +109,43 @@ class StatusValuesDisagree(Rule):
             spec_fields = {squash(s["field"]): s for s in match.operation.get("statuses", [])}
             for code_field in cross.code_statuses(match):
                 spec_field = spec_fields.get(squash(code_field["field"]))
-                if spec_field is None:
+                if spec_field is None or not _same_enum(code_field["values"], spec_field["values"]):
                     continue
-                only_code = _terminal(states, code_field["values"]) - _squashed(spec_field["values"])
-                only_spec = _terminal(states, spec_field["values"]) - _squashed(code_field["values"])
+                only_code = _squashed(code_field["values"]) - _squashed(spec_field["values"])
+                only_spec = _squashed(spec_field["values"]) - _squashed(code_field["values"])
                 if not only_code and not only_spec:
                     continue
                 said = []
                 if only_spec:
-                    said.append(f"the spec's `{spec_field['field']}` lists {_names(spec_field, only_spec)} that "
+                    said.append(f"the spec's `{spec_field['field']}` lists "
+                                f"{_names(states, spec_field, only_spec)} that "
                                 f"`{code_field['type'] or code_field['field']}` never has")
                 if only_code:
-                    said.append(f"the code can return {_names(code_field, only_code)}, which the spec's enum "
-                                f"lacks")
+                    said.append(f"the code can return {_names(states, code_field, only_code)}, which the "
+                                f"spec's enum lacks")
                 cross.report(self, match.handler["span"],
                              f"`{match.handler['label']}` answers {match.operation['label']}, but "
-                             f"{' and '.join(said)}: a caller cannot rely on the status to know the work is over",
-                             "make the status values agree: add the missing terminal value to the spec's enum or "
-                             "to the code's Enum/Literal, or remove the one that cannot happen",
+                             f"{' and '.join(said)}: a caller cannot rely on the status to know where the work "
+                             f"stands",
+                             "make the status values agree: add the missing value to the spec's enum or to the "
+                             "code's Enum/Literal, or remove the one that cannot happen",
                              match.handler["qualname"], code_field["field"])
 
 
-def _terminal(states: StateVocabulary, values: list) -> set[str]:
-    classified = states.classify(values)
-    return {squash(v) for kind in ("succeeded", "failed", "cancelled") for v in classified.get(kind, [])}
+def _same_enum(code: list, spec: list) -> bool:
+    """Two lists that share at least half of the shorter one are one enum told twice; lists that share less
+    are two different things that happen to sit in fields of the same name (a wrapper's and the item's)."""
+    common = _squashed(code) & _squashed(spec)
+    return bool(common) and 2 * len(common) >= min(len(_squashed(code)), len(_squashed(spec)))
 
 
 def _squashed(values: list) -> set[str]:
     return {squash(str(v)) for v in values}
 
 
-def _names(field: dict, wanted: set[str]) -> str:
-    return ", ".join(f"`{v}`" for v in field["values"] if squash(str(v)) in wanted)
+def _names(states: StateVocabulary, field: dict, wanted: set[str]) -> str:
+    """`cancelled` (a failure state), `paused`: the values, with the terminal role of each when known."""
+    roles = {squash(v): kind for kind, values in states.classify(field["values"]).items() for v in values}
+    labels = {"succeeded": "a success state", "failed": "a failure state", "cancelled": "a cancellation state"}
+    return ", ".join(f"`{v}`" + (f" ({labels[roles[squash(str(v))]]})" if roles.get(squash(str(v))) in labels else "")
+                     for v in field["values"] if squash(str(v)) in wanted)

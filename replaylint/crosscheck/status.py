@@ -32,16 +32,16 @@ def operation_statuses(op) -> list[dict]:
 
 def module_status_types(tree: ast.Module) -> dict:
     """{"enums": {Name: values}, "models": {Name: [[field, values or None, type name], ...]}} of a module:
-    every Enum/Choices class, and every class with a status-named field."""
+    every Enum/Choices class (a project's own `AutoEnum` too), and every class with a status-named field."""
     from replaylint.rules.rpl304_status_model_without_terminal_states import (
-        _enum_values, _is_enum_base, _literal_values, _typed_name)
+        _dotted, _enum_values, _is_enum_base, _literal_values, _typed_name)
     from ..vocabulary import is_status_name
 
     enums, models = {}, {}
     for node in ast.walk(tree):
         if not isinstance(node, ast.ClassDef):
             continue
-        if any(_is_enum_base(base) for base in node.bases):
+        if any(_is_enum_base(base) or _dotted(base).endswith(("Enum", "Choices")) for base in node.bases):
             enums[node.name] = [str(v) for v in _enum_values(node)]
             continue
         fields = [[s.target.id, _literal_values(s.annotation) or None, _typed_name(s.annotation)]
