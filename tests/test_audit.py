@@ -293,3 +293,23 @@ def test_corpus_specs_are_inventoried_and_scored(monkeypatch):
         assert code == 0, name
         assert data["overall"]["scored"] > 0 and 0 <= data["overall"]["score"] <= 100, name
         assert all(op["parts"]["key"] in ("yes", "no", "exempt") for op in data["operations"])
+
+
+def test_a_spec_operation_and_the_handler_serving_it_are_one_row(project):
+    import shutil
+
+    shutil.copytree(FIXTURES / "projects" / "crosscheck" / "fastapi_shop", project, dirs_exist_ok=True)
+    _, data = audit_json(".")
+    rows = {op["label"]: op for op in data["operations"]}
+    create = rows["POST /shop/orders (createOrder, served by create_order)"]
+    assert create["served_by"] == {"file": "app/orders.py", "line": 9, "name": "create_order"}
+    assert create["parts"]["key"] == "no"  # RPL401 at the handler counts against the operation
+    assert any(f["code"] == "RPL401" for f in create["findings"])
+    checkout = rows["POST /shop/carts/{cartId}/checkout (checkout, served by checkout)"]
+    assert checkout["parts"]["states"] == "no"  # RPL404
+    handlers = [op for op in data["operations"] if op["kind"] == "handler"]
+    assert [op["name"] for op in handlers] == ["create_payout"]  # the one route no operation describes
+    jsonschema = pytest.importorskip("jsonschema")
+    from replaylint.audit import SCHEMA_PATH
+
+    jsonschema.validate(data, json.loads(Path(SCHEMA_PATH).read_text(encoding="utf-8")))

@@ -29,8 +29,9 @@ def _finding(f) -> dict:
 def label(entry: dict) -> str:
     """`POST /orders (createOrder)`, `POST /refunds refund_order`: how a person names the operation."""
     route = f"{entry['method']} {entry['path']}".strip() if entry["path"] else entry["method"]
-    return f"{route} ({entry['name']})" if entry["kind"] == "operation" and entry["name"] else \
-        f"{route} {entry['name']}" if entry["kind"] == "handler" else route
+    served = f", served by {entry['served_by']['name']}" if entry.get("served_by") else ""
+    return f"{route} ({entry['name']}{served})" if entry["kind"] == "operation" and entry["name"] else \
+        f"{route} {entry['name']}" if entry["kind"] == "handler" else route + (f" ({served[2:]})" if served else "")
 
 
 def _operation(op) -> dict:
@@ -39,7 +40,7 @@ def _operation(op) -> dict:
             "anchor": e["anchor"], "file": e["file"], "line": e["line"], "harm": e["harm"], "weight": op.weight,
             "key": e["key"], "key_by_method": e["key_by_method"], "lookup": e["lookup"],
             "asynchronous": e["asynchronous"], "states": e["states"], "parts": op.parts,
-            "replay_shaped": op.shaped, "before": op.before, "fixes": op.fixes,
+            "replay_shaped": op.shaped, "before": op.before, "fixes": op.fixes, "served_by": e.get("served_by"),
             "findings": [_finding(f) for f in op.findings]}
 
 

@@ -147,10 +147,14 @@ def build_audit(result, root, before: Before | None = None) -> Audit:
     broken = {problem.path for problem in result.problems}
     apis: dict[str, Api] = {}
     claimed = set()
-    for entry in sorted(result.inventory, key=lambda e: (e["api"], e["file"], e["line"], e["anchor"])):
+    inventory, served = join_spec_and_code(result.inventory, getattr(result, "crosscheck", {}))
+    for entry in sorted(inventory, key=lambda e: (e["api"], e["file"], e["line"], e["anchor"])):
         place = (entry["file"], entry["anchor"])
         claimed.add(place)
         findings = by_place.get(place, [])
+        if place in served:  # the handler that serves the operation: its findings are the operation's too
+            claimed.add(served[place])
+            findings = findings + by_place.get(served[place], [])
         op = Operation(entry, findings, judge(entry, findings))
         then = (relative_path(entry["file"], root), entry["anchor"])
         if before is not None and (before.operations is None or then in before.operations):
@@ -164,6 +168,36 @@ def build_audit(result, root, before: Before | None = None) -> Audit:
     scored = [api for api in ordered if not _touched(api, broken)]
     return Audit(scored, ledger(result), others, list(result.problems), before.label if before else None,
                  [api for api in ordered if api not in scored])
+
+
+def join_spec_and_code(inventory: list[dict], crosscheck: dict) -> tuple[list[dict], dict]:
+    """The inventory with each spec operation that a handler serves as one row (the handler named in
+    `served_by`, the higher harm of the two, the handler's own row gone), and where each such handler is:
+    {(spec file, operation anchor): (handler file, handler qualified name)}."""
+    pairs = {(spec, anchor): (file, line, qualname, name)
+             for api in (crosscheck or {}).get("apis", []) for spec, anchor, file, line, qualname, name in api["pairs"]}
+    if not pairs:
+        return inventory, {}
+    handlers = {(e["file"], e["anchor"]): e for e in inventory if e["kind"] == "handler"}
+    rank = {"none": 0, "measurable": 1, "high": 2}
+    joined, gone, served = [], set(), {}
+    for entry in inventory:
+        pair = pairs.get((entry["file"], entry["anchor"])) if entry["kind"] == "operation" else None
+        if pair is None:
+            joined.append(entry)
+            continue
+        file, line, qualname, name = pair
+        served[(entry["file"], entry["anchor"])] = (file, qualname)
+        handler = handlers.get((file, qualname))
+        entry = {**entry, "served_by": {"file": file, "line": line, "name": name}}
+        if handler is not None:
+            gone.add((file, qualname))
+            if rank[handler["harm"]["level"]] > rank[entry["harm"]["level"]]:
+                entry["harm"] = handler["harm"]
+            if entry["key"] is None and handler["key"] is not None:
+                entry["key"], entry["lookup"] = handler["key"], entry["lookup"] or handler["lookup"]
+        joined.append(entry)
+    return [e for e in joined if e["kind"] != "handler" or (e["file"], e["anchor"]) not in gone], served
 
 
 def _touched(api: Api, broken: set[str]) -> bool:

@@ -54,11 +54,16 @@ class CrossCheck:
 
 
 def statistics(cross: "CrossCheck | None") -> dict:
-    """Per API of a run: its name, spec files, operations matched to a handler, mutating operations."""
+    """Per API of a run: its name, spec files, operations matched to a handler, mutating operations, and the
+    matched pairs (spec file, operation, handler file, line, qualified name, label) that the audit joins."""
     return {"apis": [{"name": api.name, "specs": [spec["file"] for spec in api.specs],
                       "matched": len({id(m.operation) for m in api.matches}),
                       "operations": sum(len(spec["operations"]) for spec in api.specs),
-                      "unmatched_handlers": len(api.unmatched)} for api in (cross.apis if cross else [])]}
+                      "unmatched_handlers": len(api.unmatched),
+                      "pairs": sorted({(m.spec["file"], m.operation["anchor"], m.handler["span"][0],
+                                        m.handler["span"][1], m.handler["qualname"], m.handler["label"])
+                                       for m in api.matches})}
+                     for api in (cross.apis if cross else [])]}
 
 
 def cross_check(results, rules, config=None) -> "CrossCheck | None":
