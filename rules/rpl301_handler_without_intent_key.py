@@ -1,4 +1,4 @@
-from replaylint.python.handlers import covered_by_library, reads_key
+from replaylint.python.handlers import covered_by_library
 from replaylint.rule import Example, Rule
 
 from ._python_server import ROUTE_NEEDLES, handler_label, mutating_handlers
@@ -117,7 +117,7 @@ async def create_payment(amount: int, key: str = Depends(intent_key)):
 
     def check(self, ctx):
         for handler, harm in mutating_handlers(ctx):
-            if reads_key(ctx.model, handler, ctx.extra_keys, ctx.facts.key_models) or \
+            if ctx.reads_key(handler) or \
                     covered_by_library(ctx.model, handler, ctx.facts):
                 continue
             method = "/".join(sorted(handler.methods & {"POST", "PATCH"}))

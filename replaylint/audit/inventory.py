@@ -47,14 +47,14 @@ def spec_inventory(spec, path: str) -> list[dict]:
 def python_inventory(ctx, path: str) -> list[dict]:
     """POST and PATCH handlers that the server rules judge mutating, grouped by app (the top package and
     the framework it imports)."""
-    from replaylint.python.handlers import covered_by_library, framework_of, reads_key
+    from replaylint.python.handlers import covered_by_library, framework_of
     from replaylint.rules._python_server import handler_label, mutating_handlers
 
     framework = framework_of(ctx.model) or "python"
     package = (ctx.model.name or path).rpartition(".")[0] or ctx.model.name or path  # the app's package
     entries = []
     for handler, harm in mutating_handlers(ctx):
-        keyed = reads_key(ctx.model, handler, ctx.extra_keys, ctx.facts.key_models if ctx.facts else frozenset())
+        keyed = ctx.reads_key(handler)
         library = covered_by_library(ctx.model, handler, ctx.facts) if ctx.facts is not None else False
         methods = sorted(handler.methods & {"POST", "PATCH"})
         entries.append({

@@ -184,14 +184,13 @@ def python_routes(ctx, shown: str, named_by_spec: bool = False) -> dict | None:
     """The module's mutating route handlers: methods, path (with this module's router prefix), whether the
     handler reads an intent key (or a library keeps it), and whether the server rules judge it harmful; in a
     module that a spec names handlers in (`named_by_spec`), its public functions too."""
-    from ..python.handlers import covered_by_library, framework_of, reads_key
+    from ..python.handlers import covered_by_library, framework_of
     from replaylint.rules._python_server import handler_label, mutating_handlers
 
     named = _named_functions(ctx, shown) if named_by_spec else []
     if not ctx.handlers and not named:
         return None
     harmful = {id(handler.node) for handler, _ in mutating_handlers(ctx)}
-    key_models = ctx.facts.key_models if ctx.facts else frozenset()
     handlers = []
     for handler in ctx.handlers:
         methods = sorted(set(handler.methods) & set(MUTATING))
@@ -200,7 +199,7 @@ def python_routes(ctx, shown: str, named_by_spec: bool = False) -> dict | None:
         (line, column), (end_line, end_column) = ctx.positions.of(handler.node)
         handlers.append({
             "methods": methods, "path": handler.path, "qualname": handler.qualname, "label": handler_label(handler),
-            "reads_key": reads_key(ctx.model, handler, ctx.extra_keys, key_models),
+            "reads_key": ctx.reads_key(handler),
             "library": covered_by_library(ctx.model, handler, ctx.facts) if ctx.facts is not None else False,
             "mutating": id(handler.node) in harmful,
             "action": _drf_action(ctx.model, handler),
@@ -216,12 +215,11 @@ def python_routes(ctx, shown: str, named_by_spec: bool = False) -> dict | None:
 def _named_functions(ctx, shown: str) -> list[dict]:
     """In a module a spec-first app's spec names (connexion), every public module-level function may be a
     handler: matched by name only (`named_only`), never reported as a route missing from the spec."""
-    from ..python.handlers import Handler, is_test_module_name, reads_key
+    from ..python.handlers import Handler, is_test_module_name
 
     if is_test_module_name(ctx.model.name or ""):
         return []
     routed = {id(handler.info) for handler in ctx.handlers}
-    key_models = ctx.facts.key_models if ctx.facts else frozenset()
     found = []
     for info in ctx.model.module_functions().values():
         if info.name.startswith("_") or id(info) in routed:
@@ -229,7 +227,7 @@ def _named_functions(ctx, shown: str) -> list[dict]:
         handler = Handler(info, None, set(), "", info.node.name)
         (line, column), (end_line, end_column) = ctx.positions.of(info.node.name)
         found.append({"methods": [], "path": "", "qualname": info.qualname, "label": info.name,
-                      "reads_key": reads_key(ctx.model, handler, ctx.extra_keys, key_models), "library": False,
+                      "reads_key": ctx.reads_key(handler), "library": False,
                       "mutating": False, "named_only": True, "action": None,
                       "span": [shown, line, column, end_line, end_column]})
     return found

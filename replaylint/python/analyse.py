@@ -40,7 +40,19 @@ class PythonAnalysis:
         self.states = StateVocabulary(config.states)
         self._harm_notes = harm_notes  # def line -> Exemption (harm=...)
         self._flows: dict[int, FlowResult] = {}
+        self._reads_key: dict[int, bool] = {}
         self.memo: dict = {}  # what several rules derive the same way (the mutating handlers), kept once
+
+    def reads_key(self, handler) -> bool:
+        """Whether the handler reads an intent key (`handlers.reads_key`), once per function: RPL301, the
+        audit's inventory and the cross-check's route summary all ask."""
+        from .handlers import reads_key
+
+        node = handler.info.node if handler.info else None
+        if id(node) not in self._reads_key:
+            self._reads_key[id(node)] = reads_key(self.model, handler, self.extra_keys,
+                                                  self.facts.key_models if self.facts else frozenset())
+        return self._reads_key[id(node)]
 
     @cached_property
     def handlers(self) -> list[Handler]:
