@@ -2,6 +2,7 @@
 path shape both sides are compared in."""
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -134,11 +135,36 @@ def spec_named_modules(specs: list[str], text_of) -> frozenset:
 def named_by_spec(module: str, names: frozenset) -> bool:
     """`shop.orders` is named by `shop.orders.create` (a function of it) or `shop.orders` (a controller),
     also under a root prefix (`src.shop.orders`)."""
-    if not names or not module:
-        return False
-    from .django_urls import same_module
+    return bool(module) and bool(names) and spec_functions(module, names) != set()
 
-    return any(same_module(candidate, module) for name in names for candidate in (name, name.rsplit(".", 1)[0]))
+
+def spec_functions(module: str, names: frozenset) -> set | None:
+    """The functions of `module` that the specs name (`{"create"}`), None when a controller names the module
+    itself (any of its functions may be meant), `set()` when none."""
+    parts = module.split(".")
+    tails = {".".join(parts[i:]) for i in range(len(parts)) if len(parts) - i >= 2} | {module}
+    modules, functions = _spec_name_index(names)
+    if any(tail in modules for tail in tails) or module in functions.get("", ()):
+        return None
+    found = set()
+    for tail in tails:
+        found |= functions.get(tail, set())
+    return found
+
+
+@functools.lru_cache(maxsize=8)
+def _spec_name_index(names: frozenset) -> tuple[set, dict]:
+    """(names that may be a controller module, {module tail: function names}) with every dotted tail of each
+    name, so a module written under a root prefix (or the name under one) is found by a set lookup."""
+    modules, functions = set(), {}
+    for name in names:
+        parts = name.split(".")
+        for i in range(len(parts) - 1):
+            modules.add(".".join(parts[i:]))
+            owner = ".".join(parts[i:-1])
+            if "." in owner or i == len(parts) - 2:
+                functions.setdefault(owner, set()).add(parts[-1])
+    return modules, functions
 
 
 def base_paths(root: dict) -> list[str]:
@@ -213,16 +239,18 @@ def python_routes(ctx, shown: str, named_by_spec: bool = False) -> dict | None:
 
 
 def _named_functions(ctx, shown: str) -> list[dict]:
-    """In a module a spec-first app's spec names (connexion), every public module-level function may be a
-    handler: matched by name only (`named_only`), never reported as a route missing from the spec."""
+    """In a module a spec-first app's spec names (connexion), the functions it names (every public one when a
+    controller names the module): matched by name only (`named_only`), never reported as a route missing
+    from the spec."""
     from ..python.handlers import Handler, is_test_module_name
 
     if is_test_module_name(ctx.model.name or ""):
         return []
     routed = {id(handler.info) for handler in ctx.handlers}
+    named = spec_functions(ctx.model.name or "", ctx.config.spec_handlers)
     found = []
     for info in ctx.model.module_functions().values():
-        if info.name.startswith("_") or id(info) in routed:
+        if info.name.startswith("_") or id(info) in routed or (named is not None and info.name not in named):
             continue
         handler = Handler(info, None, set(), "", info.node.name)
         (line, column), (end_line, end_column) = ctx.positions.of(info.node.name)
