@@ -293,6 +293,9 @@ def _apis(check: _Checker, cfg: Config, value) -> None:
             if key not in entry:
                 check.fail(f"apis.{name}", f"missing `{key}` (a path or glob, or a list of them)")
         cfg.apis[name] = {key: check.strings(f"apis.{name}.{key}", entry[key]) for key in ("spec", "code")}
+        for key in ("spec", "code"):
+            if not cfg.apis[name][key]:
+                check.fail(f"apis.{name}.{key}", "expected at least one path or glob")
 
 
 def _check_rule_selectors(check: _Checker, cfg: Config) -> None:

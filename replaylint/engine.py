@@ -397,6 +397,9 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
 
         cross = cross_check(results, project_rules, config)
         out.crosscheck = statistics(cross)
+        for name in cross.unused_apis if cross else ():
+            out.notes.append(Note(config.source or "config", f"apis.{name}: its `spec` or `code` names no file "
+                                                             "of this run, so nothing was cross-checked for it"))
         if cross is None:  # no spec and code to compare: an exemption of a cross-check rule is not unused
             enabled -= {rule.code for rule in project_rules}
     out.findings = apply_filters(results, config, enabled)

@@ -84,16 +84,20 @@ async def create_order(order: dict, idempotency_key: str = Header(..., alias="Id
     )
 
     def check(self, cross):
+        by_handler: dict[tuple, list] = {}  # a handler that serves several keyed operations: one finding
         for match in cross.matches:
             key = match.operation["key"]
-            if key is None or match.handler["reads_key"] or match.handler["library"]:
-                continue
-            cross.report(self, match.handler["span"],
-                         f"`{match.handler['label']}` serves {match.operation['label']}, whose spec "
-                         f"({match.spec['file']}) declares the intent key `{key['name']}`, but it never reads "
-                         f"it: a client that repeats with the same key gets the work done twice",
-                         self.fix_line, match.handler["qualname"], key["name"])
-            cross.supersede("RPL301", match.handler["span"][0], match.handler["qualname"])
+            if key is not None and not match.handler["reads_key"] and not match.handler["library"]:
+                by_handler.setdefault(tuple(match.handler["span"]), []).append(match)
+        for matches in by_handler.values():
+            first, key = matches[0], matches[0].operation["key"]
+            served = " and ".join(match.operation["label"] for match in matches)
+            cross.report(self, first.handler["span"],
+                         f"`{first.handler['label']}` serves {served}, whose spec ({first.spec['file']}) "
+                         f"declares the intent key `{key['name']}`, but it never reads it: a client that "
+                         f"repeats with the same key gets the work done twice",
+                         self.fix_line, first.handler["qualname"], key["name"])
+            cross.supersede("RPL301", first.handler["span"][0], first.handler["qualname"])
 
     fix_line = ("read the key in the handler and look up / store the outcome by it (or use an idempotency "
                 "middleware); remove it from the spec only if repeats are harmless")

@@ -103,6 +103,7 @@ def test_cross_check_can_be_turned_off(project):
     ({"apis": {"shop": {"spec": "a.yaml"}}}, "apis.shop: missing `code`"),
     ({"apis": {"shop": {"spec": "a.yaml", "code": "x", "prefix": "/v1"}}}, "apis.shop.prefix: unknown setting"),
     ({"apis": {"shop": "a.yaml"}}, "apis.shop: expected a table"),
+    ({"apis": {"shop": {"spec": [], "code": "x"}}}, "apis.shop.spec: expected at least one"),
     ({"cross-check": "no"}, "cross-check: expected true or false"),
 ])
 def test_bad_api_settings_are_named(raw, message):
@@ -286,3 +287,27 @@ urlpatterns = [
     assert found == [("shop/views.py", 6, "RPL401"), ("shop/views.py", 11, "RPL401"),
                      ("shop/views.py", 16, "RPL401")]
     assert result.crosscheck["apis"][0]["matched"] == 3
+
+
+def test_a_configured_api_that_names_no_file_is_said(project):
+    write(project, "openapi.yaml", SPEC.format(title="Shop", path="/orders", op="createOrder"))
+    write(project, "app.py", APP.format(path="/orders", name="create_order"))
+    config = config_from_mapping({"apis": {"shop": {"spec": "openapi.yaml", "code": "nope/"}}}, root=project,
+                                 source="replaylint.toml")
+    result, found = findings(project, config)
+    assert found == [("app.py", 7, "RPL401")]  # the pair is still found by default
+    assert [n.message for n in result.notes if "apis.shop" in n.message]
+
+
+def test_a_handler_serving_two_keyed_operations_is_reported_once(project):
+    write(project, "openapi.yaml", SPEC.format(title="Shop", path="/orders", op="createOrder") + """    put:
+      operationId: putOrder
+      parameters:
+        - {name: Idempotency-Key, in: header, required: true, schema: {type: string}}
+      responses:
+        "200": {description: done}
+""")
+    write(project, "app.py", APP.replace('@app.post("{path}")', '@app.api_route("{path}", methods=["POST", "PUT"])')
+          .format(path="/orders", name="create_order"))
+    _, found = findings(project)
+    assert found == [("app.py", 7, "RPL401")]

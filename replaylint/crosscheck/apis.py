@@ -34,11 +34,11 @@ def group_apis(specs: list[dict], modules: list[dict], configured: dict | None =
     apis = []
     specs_left, modules_left = list(specs), list(modules)
     for name, entry in sorted((configured or {}).items()):
-        chosen_specs = [s for s in specs_left if _named(relative(s["file"]), entry["spec"])]
-        chosen_modules = [m for m in modules_left if _named(relative(m["file"]), entry["code"])]
-        specs_left = [s for s in specs_left if s not in chosen_specs]
-        modules_left = [m for m in modules_left if m not in chosen_modules]
-        if chosen_specs and chosen_modules:
+        chosen_specs = [s for s in specs_left if _listed(relative(s["file"]), entry["spec"])]
+        chosen_modules = [m for m in modules_left if _listed(relative(m["file"]), entry["code"])]
+        if chosen_specs and chosen_modules:  # else the entry names nothing here (said by the engine)
+            specs_left = [s for s in specs_left if s not in chosen_specs]
+            modules_left = [m for m in modules_left if m not in chosen_modules]
             apis.append(Api(name, chosen_specs, chosen_modules, configured=True))
     serves: dict[int, set[tuple]] = {}  # spec -> (module, handler, method) that serve one of its operations
     for spec in specs_left:
@@ -99,7 +99,7 @@ def _common_folder(files: tuple) -> str:
     return "/".join(common) or "."
 
 
-def _named(path: str, patterns: list[str]) -> bool:
+def _listed(path: str, patterns: list[str]) -> bool:
     """A path named by a glob, or lying under a named folder."""
     for pattern in patterns:
         pattern = pattern.removeprefix("./").strip("/") or "."

@@ -30,6 +30,8 @@ class CrossCheck:
             elif api.specs:
                 self.apis.append(api)
         self.matches: list[Match] = [match for api in self.apis for match in api.matches]
+        named = {api.name for api in self.apis if api.configured}
+        self.unused_apis = sorted(set(getattr(config, "apis", None) or {}) - named)  # named no spec or no code
         self.reports: list[tuple] = []
         self.superseded: set[tuple[str, str, str, str]] = set()
         self.rule = None  # the rule being run (whose finding supersedes)
