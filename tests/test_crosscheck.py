@@ -311,3 +311,30 @@ def test_a_handler_serving_two_keyed_operations_is_reported_once(project):
           .format(path="/orders", name="create_order"))
     _, found = findings(project)
     assert found == [("app.py", 7, "RPL401")]
+
+
+def test_routers_mounted_in_another_module_are_matched_under_their_prefixes(project):
+    """Two versions of one route: the ending alone is ambiguous, the mounts say which is which."""
+    write(project, "openapi.yaml", SPEC.format(title="Shop", path="/v1/orders", op="createOrderV1") + """  /v2/orders:
+    post:
+      operationId: createOrderV2
+      responses:
+        "201": {description: done}
+""")
+    router = APP.replace("from fastapi import FastAPI", "from fastapi import APIRouter").replace(
+        "app = FastAPI()", "router = APIRouter()").replace("@app.", "@router.")
+    write(project, "shop/__init__.py", "")
+    write(project, "shop/v1.py", router.format(path="/orders", name="create_order"))
+    write(project, "shop/v2.py", router.replace("body: dict)", "body: dict, idempotency_key: str = Header(...))")
+          .replace("import APIRouter", "import APIRouter, Header").format(path="/orders", name="create_order"))
+    write(project, "shop/main.py", """from fastapi import FastAPI
+
+from shop import v1, v2
+
+app = FastAPI()
+app.include_router(v1.router, prefix="/v1")
+app.include_router(v2.router, prefix="/v2")
+""")
+    _, found = findings(project)
+    # v1 ignores the key its operation declares; v2 reads a key its operation does not declare
+    assert found == [("openapi.yaml", 12, "RPL402"), ("shop/v1.py", 7, "RPL401")]

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from ..model import Finding, Span
 from .apis import Api, group_apis
-from .django_urls import resolve, view_paths
+from .django_urls import join, resolve, view_paths
+from .mounts import prefixes
 from .match import Match, match_routes
 
 
@@ -155,7 +156,22 @@ def _summaries(results) -> tuple[list[dict], list[dict]]:
     tables = {r.routes["module"]: r.routes["urls"] for r in results if r.routes and "urls" in r.routes}
     if tables:
         modules = [_with_django_paths(module, resolve(tables)) for module in modules]
+    mounts = [mount for r in results if r.routes for mount in r.routes.get("mounts", ())]
+    if mounts:
+        modules = [_with_mount_prefixes(module, mounts) for module in modules]
     return specs, modules
+
+
+def _with_mount_prefixes(module: dict, mounts: list) -> dict:
+    """The module with each route of a router mounted elsewhere under its full path (one route per prefix):
+    then the path is known, and no longer matched by its ending."""
+    handlers = []
+    for handler in module["handlers"]:
+        found = prefixes(f"{module['module']}.{handler['router']}", mounts) \
+            if handler.get("router") and handler["path"] else []
+        handlers += [{**handler, "path": join(prefix, handler["path"]) if prefix else handler["path"],
+                      "mountable": False, "own_path": handler["path"]} for prefix in found] or [handler]
+    return {**module, "handlers": handlers}
 
 
 def _with_django_paths(module: dict, resolved: list) -> dict:

@@ -231,6 +231,7 @@ def python_routes(ctx, shown: str, named_by_spec: bool = False) -> dict | None:
             "action": _drf_action(ctx.model, handler),
             "mountable": not _on_an_app(ctx.model, handler),
             "response_model": _response_model(ctx.model, handler),
+            "router": _router_name(handler),
             "span": [shown, line, column, end_line, end_column],
         })
     handlers += named
@@ -315,3 +316,17 @@ def _model_name(expr, dotted) -> str:
         return left if right in ("", "None") else right if left in ("", "None") else ""
     name = (dotted(expr) or "").rsplit(".", 1)[-1]
     return name if name[:1].isupper() else name if name == "None" else ""
+
+
+ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route"})
+
+
+def _router_name(handler) -> str:
+    """The router or blueprint a route is declared on (`router` of `@router.post(...)`), which another
+    module may mount under a prefix."""
+    for _, decorator in handler.info.decorators if handler.info else ():
+        call = decorator.decorator
+        func = call.func if isinstance(call, cst.Call) else None
+        if isinstance(func, cst.Attribute) and func.attr.value in ROUTE_METHODS and isinstance(func.value, cst.Name):
+            return func.value.value
+    return ""

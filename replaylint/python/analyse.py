@@ -200,6 +200,12 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
         urls = urls_table(tree, module_name, path.endswith("__init__.py"))
         if urls:
             result.routes = {**(result.routes or {"file": shown, "module": module_name}), "urls": urls}
+    if config.crosscheck and syntax == "ok" and ("include_router" in text or "register_blueprint" in text):
+        from ..crosscheck.mounts import mounts_table
+
+        mounts = mounts_table(tree, module_name, path.endswith("__init__.py"))
+        if mounts:
+            result.routes = {**(result.routes or {"file": shown, "module": module_name}), "mounts": mounts}
     if config.crosscheck and syntax == "ok" and not in_tests and "class " in text and STATUS_TEXT.search(text):
         from ..crosscheck.status import module_status_types
 
