@@ -83,7 +83,8 @@ def _find(module, handler, method, by_name, shapes, specs):
     if not handler["path"]:
         return None
     shape = canonical(handler["path"])
-    exact = shapes.get((method, shape)) or shapes.get((method, canonical(handler.get("own_path") or "")))
+    own = canonical(handler.get("own_path") or "")
+    exact = shapes.get((method, shape)) or (shapes.get((method, own)) if own else None)
     if exact:  # the full path, else the router's own (a spec written without the mount prefix)
         return exact[0]
     if not shape or not handler.get("mountable", True):
