@@ -38,10 +38,13 @@ class Operation:
 
     @property
     def fixes(self) -> list[str]:
-        """Most severe first: the hotspot shows the first."""
+        """The fixes of the replay gaps first (key, lookup, states; then the rest, such as a reason an exemption
+        lacks), most severe first within each: the hotspot shows the first."""
         from ..model import SEVERITY_RANK
 
-        ranked = sorted((f for f in self.findings if not f.exempted), key=lambda f: -SEVERITY_RANK[f.severity])
+        gaps = set().union(*PART_RULES.values())
+        ranked = sorted((f for f in self.findings if not f.exempted),
+                        key=lambda f: (f.code not in gaps, -SEVERITY_RANK[f.severity]))
         return list(dict.fromkeys(f.fix for f in ranked))
 
 

@@ -116,6 +116,15 @@ def _verdict(value, detail: str = "") -> str:
     return f'<td class="{e(value)}" data-sort="{e(value)}">{e(VERDICT_TEXT.get(value, value))}{detail}</td>'
 
 
+def _served_by(op: dict) -> str:
+    """Under a spec operation's place, the handler that serves it (when spec and code were matched)."""
+    served = op.get("served_by")
+    if not served:
+        return ""
+    return (f'<br><span class="dim">served by {e(served["name"])} '
+            f'<code>{e(served["file"])}:{served["line"]}</code></span>')
+
+
 def _key_cell(op: dict) -> str:
     key = op["key"]
     if key:
@@ -204,7 +213,7 @@ def _operations(data: dict) -> str:
             f'<td class="harm-{e(harm)}" data-sort="{rank[harm]}" title="{e(why)}">{e(harm)}</td>'
             f'<td class="{e(op["parts"]["key"])}" data-sort="{e(op["parts"]["key"])}">{_key_cell(op)}</td>'
             f'{_verdict(op["parts"]["lookup"], lookup)}{_verdict(op["parts"]["states"], states)}'
-            f'{_verdict(shaped)}<td class="where"><code>{e(op["file"])}:{op["line"]}</code></td></tr>')
+            f'{_verdict(shaped)}<td class="where"><code>{e(op["file"])}:{op["line"]}</code>{_served_by(op)}</td></tr>')
     return ('<h2>Operations</h2><div class="controls"><input id="filter" type="search" '
             'placeholder="filter: path, name, file…" aria-label="filter operations">'
             '<select id="harm" aria-label="harm"><option value="">any harm</option><option>high</option>'
