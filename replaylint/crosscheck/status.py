@@ -38,9 +38,7 @@ def module_status_types(tree: ast.Module) -> dict:
     from ..vocabulary import is_status_name
 
     enums, models = {}, {}
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.ClassDef):
-            continue
+    for node in _classes(tree.body):
         if any(_is_enum_base(base) or _dotted(base).endswith(("Enum", "Choices")) for base in node.bases):
             enums[node.name] = [str(v) for v in _enum_values(node)]
             continue
@@ -62,3 +60,15 @@ def code_statuses(model_name: str, types: list[dict]) -> list[dict]:
             return [{"field": field, "values": values or enums[typed], "type": typed}
                     for field, values, typed in fields if values or typed in enums]
     return []
+
+
+def _classes(body: list):
+    """The class definitions of a module and of the classes in it (also under `if`/`try` at module level),
+    without walking every expression the way `ast.walk` would."""
+    for statement in body:
+        if isinstance(statement, ast.ClassDef):
+            yield statement
+            yield from _classes(statement.body)
+        elif isinstance(statement, (ast.If, ast.Try)):
+            yield from _classes(statement.body + statement.orelse + getattr(statement, "finalbody", []) +
+                                [line for handler in getattr(statement, "handlers", []) for line in handler.body])
