@@ -106,10 +106,9 @@ class StatusValuesDisagree(Rule):
     def check(self, cross):
         states = StateVocabulary(cross.config.states if cross.config else None)
         for match in cross.matches:
-            spec_fields = {squash(s["field"]): s for s in match.operation.get("statuses", [])}
             for code_field in cross.code_statuses(match):
-                spec_field = spec_fields.get(squash(code_field["field"]))
-                if spec_field is None or not _same_enum(code_field["values"], spec_field["values"]):
+                spec_field = _counterpart(code_field, match.operation.get("statuses", []))
+                if spec_field is None:
                     continue
                 only_code = _squashed(code_field["values"]) - _squashed(spec_field["values"])
                 only_spec = _squashed(spec_field["values"]) - _squashed(code_field["values"])
@@ -130,6 +129,15 @@ class StatusValuesDisagree(Rule):
                              "make the status values agree: add the missing value to the spec's enum or to the "
                              "code's Enum/Literal, or remove the one that cannot happen",
                              match.handler["qualname"], code_field["field"])
+
+
+def _counterpart(code_field: dict, spec_fields: list[dict]) -> dict | None:
+    """The spec's field of the same name that tells the same enum (an answer may hold `status` twice: its
+    own and a wrapped item's); the one sharing the most values."""
+    same_name = [s for s in spec_fields if squash(s["field"]) == squash(code_field["field"])
+                 and _same_enum(code_field["values"], s["values"])]
+    return max(same_name, key=lambda s: len(_squashed(s["values"]) & _squashed(code_field["values"])),
+               default=None)
 
 
 def _same_enum(code: list, spec: list) -> bool:

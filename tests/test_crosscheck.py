@@ -338,3 +338,139 @@ app.include_router(v2.router, prefix="/v2")
     _, found = findings(project)
     # v1 ignores the key its operation declares; v2 reads a key its operation does not declare
     assert found == [("openapi.yaml", 12, "RPL402"), ("shop/v1.py", 7, "RPL401")]
+
+
+def test_a_router_mounted_through_a_router_with_its_own_prefix(project):
+    """The full-stack FastAPI layout: items' router in api_router (prefix in its constructor), mounted on the
+    app; and a mount whose prefix is not a literal leaves the route to the match by its ending."""
+    write(project, "openapi.yaml", SPEC.format(title="Shop", path="/api/v1/items", op="createItem") + """  /api/v2/notes:
+    post:
+      operationId: createNote
+      parameters:
+        - {name: Idempotency-Key, in: header, required: true, schema: {type: string}}
+      responses:
+        "201": {description: done}
+""")
+    router = APP.replace("from fastapi import FastAPI", "from fastapi import APIRouter").replace("@app.", "@router.")
+    write(project, "app/__init__.py", "")
+    write(project, "app/items.py", router.replace("app = FastAPI()", 'router = APIRouter(prefix="/items")')
+          .format(path="/", name="create_item"))
+    write(project, "app/notes.py", router.replace("app = FastAPI()", "router = APIRouter()")
+          .format(path="/notes", name="create_note"))
+    write(project, "app/api.py", """from fastapi import APIRouter
+
+from app import items
+
+api_router = APIRouter(prefix="/api/v1")
+api_router.include_router(items.router)
+""")
+    write(project, "app/main.py", """from fastapi import FastAPI
+
+from app import notes, settings
+from app.api import api_router
+
+app = FastAPI()
+app.include_router(api_router)
+app.include_router(router=notes.router, prefix=settings.V2)
+""")
+    _, found = findings(project)
+    assert found == [("app/items.py", 7, "RPL401"), ("app/notes.py", 7, "RPL401")]
+
+
+def test_a_blueprint_registered_with_a_url_prefix_is_served_there_alone(project):
+    write(project, "openapi.yaml", SPEC.format(title="Shop", path="/api/orders", op="createOrder"))
+    write(project, "shop/__init__.py", "")
+    write(project, "shop/orders.py", """from flask import Blueprint
+
+bp = Blueprint("orders", __name__, url_prefix="/orders")
+
+
+@bp.post("")
+def create_order():
+    return store.insert(request.json), 201
+""")
+    write(project, "shop/app.py", """from flask import Flask
+
+from shop import orders
+
+app = Flask(__name__)
+app.register_blueprint(orders.bp, url_prefix="/api/orders")
+""")
+    _, found = findings(project)
+    assert found == [("shop/orders.py", 7, "RPL401")]
+
+
+STATUS_SPEC = """openapi: 3.0.3
+info: {{title: Shop, version: "1"}}
+paths:
+  /orders:
+    post:
+      operationId: createOrder
+      parameters:
+        - {{name: Idempotency-Key, in: header, required: true, schema: {{type: string}}}}
+      responses:
+        "201":
+          description: done
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+{properties}
+"""
+
+STATUS_APP = """from fastapi import FastAPI, Header
+from pydantic import BaseModel
+{imports}
+app = FastAPI()
+{models}
+
+@app.post("/orders", response_model={model})
+async def create_order(body: dict, idempotency_key: str = Header(..., alias="Idempotency-Key")):
+    return await store.insert_once(idempotency_key, body)
+"""
+
+
+def test_rpl404_reads_the_enum_nearest_the_model_and_the_spec_field_that_tells_the_same_enum(project):
+    write(project, "openapi.yaml", STATUS_SPEC.format(properties="""                  status: {type: string, enum: [ok, failed]}
+                  data:
+                    type: object
+                    properties:
+                      status: {type: string, enum: [pending, paid, failed]}"""))
+    write(project, "legacy.py", "import enum\n\n\nclass OrderStatus(str, enum.Enum):\n    PENDING = 'pending'\n"
+                                "    PAID = 'paid'\n    FAILED = 'failed'\n    REFUNDED = 'refunded'\n")
+    write(project, "app.py", STATUS_APP.format(imports="import enum\nfrom typing import Literal\n", model="Envelope",
+                                               models="""
+
+class OrderStatus(str, enum.Enum):
+    PENDING = "pending"
+    PAID = "paid"
+    FAILED = "failed"
+
+
+class Order(BaseModel):
+    status: OrderStatus
+
+
+class Envelope(BaseModel):
+    status: Literal["ok", "failed"]
+    data: Order
+"""))
+    _, found = findings(project)
+    assert found == []
+
+
+def test_rpl404_finds_an_enum_written_in_a_module_that_names_no_status(project):
+    write(project, "openapi.yaml", STATUS_SPEC.format(
+        properties="                  status: {type: string, enum: [queued, running, succeeded, failed]}"))
+    write(project, "enums.py", "import enum\n\n\nclass Lifecycle(str, enum.Enum):\n    QUEUED = 'queued'\n"
+                               "    RUNNING = 'running'\n    SUCCEEDED = 'succeeded'\n")
+    write(project, "app.py", STATUS_APP.format(imports="from enums import Lifecycle\n", model="Order",
+                                               models="\n\nclass Order(BaseModel):\n    status: Lifecycle\n"))
+    _, found = findings(project)
+    assert found == [("app.py", 13, "RPL404")]
+
+
+def test_a_dot_in_a_django_regex_route_is_itself():
+    assert canonical(r"^api/v1.0/orders/$") == ("api", "v1.0", "orders")
+    assert canonical(r"^files/.+/$") == ("files", "{}")

@@ -8,6 +8,7 @@ from ..model import Finding, Span
 from .apis import Api, group_apis
 from .django_urls import join, resolve, view_paths
 from .mounts import prefixes
+from .routes import folder
 from .match import Match, match_routes
 
 
@@ -48,7 +49,8 @@ class CrossCheck:
         if not name:
             return []
         own = match.module["file"]
-        return code_statuses(name, [self.status_types[f] for f in sorted(self.status_types, key=lambda f: f != own)])
+        nearest = sorted(self.status_types, key=lambda f: (f != own, folder(f) != folder(own), f))
+        return code_statuses(name, [self.status_types[f] for f in nearest])
 
     def supersede(self, code: str, file: str, anchor: str) -> None:
         """Leave out the finding of a single-input rule (`code`) at `file`/`anchor`: a cross-check finding
@@ -168,10 +170,18 @@ def _with_mount_prefixes(module: dict, mounts: list) -> dict:
     handlers = []
     for handler in module["handlers"]:
         found = prefixes(f"{module['module']}.{handler['router']}", mounts) \
-            if handler.get("router") and handler["path"] else []
-        handlers += [{**handler, "path": join(prefix, handler["path"]) if prefix else handler["path"],
-                      "mountable": False, "own_path": handler["path"]} for prefix in found] or [handler]
+            if handler.get("router") and handler["path"] else None
+        handlers += [{**handler, "path": _mounted_path(prefix, replaces, handler), "mountable": False,
+                      "own_path": handler["path"]} for prefix, replaces in found or ()] or [handler]
     return {**module, "handlers": handlers}
+
+
+def _mounted_path(prefix: str, replaces: bool, handler: dict) -> str:
+    """The route's path under a mount prefix; Flask's `url_prefix` at registration replaces the blueprint's."""
+    path, own = handler["path"], handler.get("router_prefix") or ""
+    if replaces and own and path.startswith(own):
+        path = path[len(own):] or "/"
+    return join(prefix, path) if prefix else path
 
 
 def _with_django_paths(module: dict, resolved: list) -> dict:

@@ -12,6 +12,7 @@ import ast
 ROUTE_FUNCTIONS = {"path", "re_path", "url"}
 VIEWSET_ROUTES = {"create", "update", "partial_update", "destroy"}
 DETAIL_ACTIONS = {"update", "partial_update", "destroy"}
+MAX_DEPTH = 64  # include() lists nested deeper than this are not read (a guard, not a limit people reach)
 
 
 def urls_table(tree: ast.Module, module: str, package: bool) -> list[dict]:
@@ -40,7 +41,7 @@ def _entries(call: ast.Call, prefix: str, imports: dict, lists: dict, depth: int
         route = join(prefix, route) if prefix else route
         patterns = _pattern_list(view, lists)
         if patterns is not None:  # include([...]): its routes under this one
-            return [entry for inner in patterns.elts if depth < 8
+            return [entry for inner in patterns.elts if depth < MAX_DEPTH
                     for entry in _entries(inner, route, imports, lists, depth + 1)]
         entry = _route_entry(route, view, imports)
         return [entry] if entry else []

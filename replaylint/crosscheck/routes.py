@@ -27,7 +27,7 @@ def canonical(path: str) -> tuple[str, ...]:
     return tuple(segments)
 
 
-REGEX_SYNTAX = re.compile(r"\\[dwsDWS]|(?<!\\)[.+*?\[\]|]")
+REGEX_SYNTAX = re.compile(r"\\[dwsDWS]|(?<!\\)[+*?\[\]|]")  # a lone `.` (v1.0) reads as itself
 
 
 def _regex_segment(segment: str) -> str:
@@ -144,7 +144,7 @@ def spec_functions(module: str, names: frozenset) -> set | None:
     parts = module.split(".")
     tails = {".".join(parts[i:]) for i in range(len(parts)) if len(parts) - i >= 2} | {module}
     modules, functions = _spec_name_index(names)
-    if any(tail in modules for tail in tails) or module in functions.get("", ()):
+    if any(tail in modules for tail in tails):
         return None
     found = set()
     for tail in tails:
@@ -231,7 +231,7 @@ def python_routes(ctx, shown: str, named_by_spec: bool = False) -> dict | None:
             "action": _drf_action(ctx.model, handler),
             "mountable": not _on_an_app(ctx.model, handler),
             "response_model": _response_model(ctx.model, handler),
-            "router": _router_name(handler),
+            **_router_of(ctx.model, handler),
             "span": [shown, line, column, end_line, end_column],
         })
     handlers += named
@@ -321,12 +321,15 @@ def _model_name(expr, dotted) -> str:
 ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route"})
 
 
-def _router_name(handler) -> str:
+def _router_of(model, handler) -> dict:
     """The router or blueprint a route is declared on (`router` of `@router.post(...)`), which another
-    module may mount under a prefix."""
+    module may mount under a prefix, and the prefix its constructor gives it (already in the route's path;
+    Flask's `register_blueprint(url_prefix=)` replaces it)."""
+    from ..python.handlers import _router_prefix
+
     for _, decorator in handler.info.decorators if handler.info else ():
         call = decorator.decorator
         func = call.func if isinstance(call, cst.Call) else None
         if isinstance(func, cst.Attribute) and func.attr.value in ROUTE_METHODS and isinstance(func.value, cst.Name):
-            return func.value.value
-    return ""
+            return {"router": func.value.value, "router_prefix": _router_prefix(model, call)}
+    return {"router": "", "router_prefix": ""}

@@ -51,12 +51,16 @@ def module_status_types(tree: ast.Module) -> dict:
 
 
 def code_statuses(model_name: str, types: list[dict]) -> list[dict]:
-    """[{"field", "values", "type"}] of the response model `model_name`, its Enum fields resolved by name
-    across the modules' `types`."""
-    enums = {name: values for summary in types for name, values in summary.get("enums", {}).items()}
-    for summary in types:
+    """[{"field", "values", "type"}] of the response model `model_name`, from the first module of `types`
+    (ordered nearest first) that defines it; its Enum fields resolved in that module first, then in the
+    others in order (two modules may each have an `OrderStatus`)."""
+    for position, summary in enumerate(types):
         fields = summary.get("models", {}).get(model_name)
         if fields:
+            nearest = [summary, *types[:position], *types[position + 1:]]
+            enums = {}
+            for other in reversed(nearest):  # the nearest definition of a name wins
+                enums.update(other.get("enums", {}))
             return [{"field": field, "values": values or enums[typed], "type": typed}
                     for field, values, typed in fields if values or typed in enums]
     return []

@@ -226,8 +226,9 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
     return result
 
 
-# A status-named field (`status: OrderStatus`) or class (`class OrderStatus(str, Enum)`), as models write them.
-STATUS_TEXT = LazyRegex(r"(?i)(?:status|state|phase|stage|outcome|result)(?:es|s)?\s*[:(]")
+# A status-named field (`status: OrderStatus`) or class (`class OrderStatus(str, Enum)`), or any Enum or
+# Choices class (`class Lifecycle(str, Enum)`, which a model elsewhere may type its status with).
+STATUS_TEXT = LazyRegex(r"(?i)(?:status|state|phase|stage|outcome|result)(?:es|s)?\s*[:(]|Enum\)|Choices\)")
 
 
 def _declares_routes(text: str, config, memo: dict) -> bool:
