@@ -474,3 +474,24 @@ def test_rpl404_finds_an_enum_written_in_a_module_that_names_no_status(project):
 def test_a_dot_in_a_django_regex_route_is_itself():
     assert canonical(r"^api/v1.0/orders/$") == ("api", "v1.0", "orders")
     assert canonical(r"^files/.+/$") == ("files", "{}")
+
+
+def test_rpl404_follows_the_imports_to_the_model_and_its_enum(project):
+    """Server and client schemas both define `DeploymentResponse` and `DeploymentStatus` (the client's has one
+    value more): the handler's `schemas.responses.DeploymentResponse` and the model's
+    `schemas.statuses.DeploymentStatus` say which are meant."""
+    write(project, "openapi.yaml", STATUS_SPEC.format(
+        properties="                  status: {type: string, enum: [READY, NOT_READY]}"))
+    for side, extra in (("client", "    DISABLED = 'DISABLED'\n"), ("server", "")):
+        write(project, f"pkg/{side}/__init__.py", "")
+        write(project, f"pkg/{side}/schemas/__init__.py", "")
+        write(project, f"pkg/{side}/schemas/statuses.py", "import enum\n\n\nclass DeploymentStatus(str, enum.Enum):\n"
+                                                          "    READY = 'READY'\n    NOT_READY = 'NOT_READY'\n" + extra)
+        write(project, f"pkg/{side}/schemas/responses.py", f"from pydantic import BaseModel\n\n"
+              f"from pkg.{side} import schemas\n\n\nclass DeploymentResponse(BaseModel):\n"
+              "    status: schemas.statuses.DeploymentStatus\n")
+    write(project, "pkg/__init__.py", "")
+    write(project, "pkg/server/api.py", STATUS_APP.format(imports="from pkg.server import schemas\n", models="",
+                                                          model="schemas.responses.DeploymentResponse"))
+    _, found = findings(project)
+    assert found == []

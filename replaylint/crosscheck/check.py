@@ -18,7 +18,7 @@ class CrossCheck:
 
     def __init__(self, specs: list[dict], modules: list[dict], config=None, status_types=None):
         self.config = config
-        self.status_types: dict[str, dict] = status_types or {}  # file -> its Enum classes and status models
+        self.status_types: dict[str, tuple] = status_types or {}  # file -> (module, its Enums and status models)
         self.apis: list[Api] = []
         for api in group_apis(specs, modules, getattr(config, "apis", None), _relative_to(config)):
             api.matches, api.unmatched = match_routes(api.specs, api.modules)
@@ -50,7 +50,8 @@ class CrossCheck:
             return []
         own = match.module["file"]
         nearest = sorted(self.status_types, key=lambda f: (f != own, folder(f) != folder(own), f))
-        return code_statuses(name, [self.status_types[f] for f in nearest])
+        return code_statuses(name, [self.status_types[f] for f in nearest],
+                             match.handler.get("response_model_qualified", ""))
 
     def supersede(self, code: str, file: str, anchor: str) -> None:
         """Leave out the finding of a single-input rule (`code`) at `file`/`anchor`: a cross-check finding
@@ -77,7 +78,8 @@ def cross_check(results, rules, config=None) -> "CrossCheck | None":
     specs, modules = _summaries(results)
     if not specs or not modules:
         return None
-    types = {r.routes["file"]: r.routes["status_types"] for r in results if r.routes and "status_types" in r.routes}
+    types = {r.routes["file"]: (r.routes["module"], r.routes["status_types"]) for r in results
+             if r.routes and "status_types" in r.routes}
     cross = CrossCheck(specs, modules, config, types)
     for rule in rules:
         cross.rule = rule

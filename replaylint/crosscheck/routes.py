@@ -230,7 +230,7 @@ def python_routes(ctx, shown: str, named_by_spec: bool = False) -> dict | None:
             "mutating": id(handler.node) in harmful,
             "action": _drf_action(ctx.model, handler),
             "mountable": not _on_an_app(ctx.model, handler),
-            "response_model": _response_model(ctx.model, handler),
+            **_response_model(ctx.model, handler),
             **_router_of(ctx.model, handler),
             "span": [shown, line, column, end_line, end_column],
         })
@@ -293,29 +293,35 @@ def _on_an_app(model, handler) -> bool:
     return False
 
 
-def _response_model(model, handler) -> str:
+def _response_model(model, handler) -> dict:
     """The class a handler answers with: `response_model=Order` on its route, else its return annotation
-    (`-> Order`, `-> list[Order]`, `-> Order | None`); "" when neither names one."""
+    (`-> Order`, `-> list[Order]`, `-> schemas.Order | None`), by name and as the imports qualify it."""
     from ..python.model import dotted
 
+    expr = None
     for _, decorator in handler.info.decorators if handler.info else ():
         call = decorator.decorator
         for arg in call.args if isinstance(call, cst.Call) else ():
             if arg.keyword is not None and arg.keyword.value == "response_model":
-                return _model_name(arg.value, dotted)
+                expr = arg.value
     returns = handler.info.node.returns if handler.info else None
-    return _model_name(returns.annotation, dotted) if returns is not None else ""
+    if expr is None and returns is not None:
+        expr = returns.annotation
+    name, node = _model_name(expr, dotted) if expr is not None else ("", None)
+    qualified = (model.qualify(node) or "") if node is not None else ""
+    return {"response_model": name, "response_model_qualified": qualified if "." in qualified else ""}
 
 
-def _model_name(expr, dotted) -> str:
+def _model_name(expr, dotted) -> tuple[str, object]:
+    """(class name, the expression naming it) inside `list[...]`, `Optional[...]` and `... | None`."""
     if isinstance(expr, cst.Subscript) and expr.slice:  # list[Order], Optional[Order]
         element = expr.slice[0].slice
-        return _model_name(element.value, dotted) if isinstance(element, cst.Index) else ""
+        return _model_name(element.value, dotted) if isinstance(element, cst.Index) else ("", None)
     if isinstance(expr, cst.BinaryOperation):  # Order | None
         left, right = _model_name(expr.left, dotted), _model_name(expr.right, dotted)
-        return left if right in ("", "None") else right if left in ("", "None") else ""
+        return left if right[0] in ("", "None") else right if left[0] in ("", "None") else ("", None)
     name = (dotted(expr) or "").rsplit(".", 1)[-1]
-    return name if name[:1].isupper() else name if name == "None" else ""
+    return (name, expr) if name[:1].isupper() or name == "None" else ("", None)
 
 
 ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route"})

@@ -4,6 +4,7 @@ so RPL404 can compare what the spec promises with what the code can return."""
 from __future__ import annotations
 
 import ast
+import re
 
 
 def operation_statuses(op) -> list[dict]:
@@ -30,9 +31,11 @@ def operation_statuses(op) -> list[dict]:
     return found
 
 
-def module_status_types(tree: ast.Module) -> dict:
-    """{"enums": {Name: values}, "models": {Name: [[field, values or None, type name], ...]}} of a module:
-    every Enum/Choices class (a project's own `AutoEnum` too), and every class with a status-named field."""
+def module_status_types(tree: ast.Module, module: str = "", package: bool = False) -> dict:
+    """{"enums": {Name: values}, "models": {Name: [[field, values or None, type name], ...]}, "imports":
+    {type name: qualified name}} of a module: every Enum/Choices class (a project's own `AutoEnum` too), every
+    class with a status-named field, and where the types those fields name are imported from."""
+    from .django_urls import _imports
     from replaylint.rules.rpl304_status_model_without_terminal_states import (
         _dotted, _enum_values, _is_enum_base, _literal_values, _typed_name)
     from ..vocabulary import is_status_name
@@ -47,23 +50,55 @@ def module_status_types(tree: ast.Module) -> dict:
                   and is_status_name(s.target.id)]
         if fields:
             models[node.name] = fields
-    return {"enums": enums, "models": models} if enums or models else {}
+    imports = _imports(tree, module, package)
+    sources = {}  # type name -> where it comes from (`schemas.statuses.DeploymentStatus` through `schemas`)
+    for node in _classes(tree.body):
+        for statement in node.body if node.name in models else ():
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and \
+                    is_status_name(statement.target.id):
+                typed = _typed_name(statement.annotation)
+                dotted = re.search(r"([\w.]*\b%s)\b" % re.escape(typed), ast.unparse(statement.annotation)) \
+                    if typed else None
+                head = dotted.group(1).split(".")[0] if dotted else ""
+                if head in imports:
+                    sources[typed] = imports[head] + dotted.group(1)[len(head):]
+    return {"enums": enums, "models": models, "imports": sources} if enums or models else {}
 
 
-def code_statuses(model_name: str, types: list[dict]) -> list[dict]:
+def code_statuses(model_name: str, types: list[tuple[str, dict]], qualified: str = "") -> list[dict]:
     """[{"field", "values", "type"}] of the response model `model_name`, from the first module of `types`
-    (ordered nearest first) that defines it; its Enum fields resolved in that module first, then in the
-    others in order (two modules may each have an `OrderStatus`)."""
-    for position, summary in enumerate(types):
+    ((module name, its status types), nearest the handler first) that defines it. An Enum field is resolved
+    where the model's module gets it: its own class, the module it imports it from, else the module nearest
+    the model's (two modules may each have an `OrderStatus`)."""
+    from .django_urls import same_module
+    from .routes import folder
+
+    owner = qualified.rpartition(".")[0]
+    if owner:  # the model's own module first, when the handler's imports say which it is
+        types = sorted(types, key=lambda pair: not same_module(pair[0], owner))
+    for module, summary in types:
         fields = summary.get("models", {}).get(model_name)
-        if fields:
-            nearest = [summary, *types[:position], *types[position + 1:]]
-            enums = {}
-            for other in reversed(nearest):  # the nearest definition of a name wins
-                enums.update(other.get("enums", {}))
-            return [{"field": field, "values": values or enums[typed], "type": typed}
-                    for field, values, typed in fields if values or typed in enums]
+        if not fields:
+            continue
+        found = []
+        for field, values, typed in fields:
+            values = values or _enum(typed, module, summary, types, same_module, folder)
+            if values:
+                found.append({"field": field, "values": values, "type": typed})
+        return found
     return []
+
+
+def _enum(name: str, module: str, summary: dict, types: list, same_module, folder) -> list | None:
+    if name in summary.get("enums", {}):
+        return summary["enums"][name]
+    source = summary.get("imports", {}).get(name, "").rpartition(".")[0]
+    if source:
+        imported = [s for m, s in types if same_module(m, source) and name in s.get("enums", {})]
+        return imported[0]["enums"][name] if imported else None  # imported from outside what was read
+    near = sorted(((m, s) for m, s in types if name in s.get("enums", {})),
+                  key=lambda pair: (folder(pair[0].replace(".", "/")) != folder(module.replace(".", "/")), pair[0]))
+    return near[0][1]["enums"][name] if near else None
 
 
 def _classes(body: list):

@@ -209,7 +209,7 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
     if config.crosscheck and syntax == "ok" and not in_tests and "class " in text and STATUS_TEXT.search(text):
         from ..crosscheck.status import module_status_types
 
-        types = module_status_types(tree)
+        types = module_status_types(tree, module_name, path.endswith("__init__.py"))
         if types:
             result.routes = {**(result.routes or {"file": shown, "module": module_name}), "status_types": types}
     seen = set()
