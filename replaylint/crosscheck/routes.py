@@ -247,8 +247,11 @@ def _named_functions(ctx, shown: str) -> list[dict]:
 
     if is_test_module_name(ctx.model.name or ""):
         return []
+    from ..python.sources import mentions_key_name
+
     routed = {id(handler.info) for handler in ctx.handlers}
     named = spec_functions(ctx.model.name or "", ctx.config.spec_handlers)
+    may_read = mentions_key_name(ctx.text)  # a module that names no key reads none (and asks no index)
     found = []
     for info in ctx.model.module_functions().values():
         if info.name.startswith("_") or id(info) in routed or (named is not None and info.name not in named):
@@ -256,7 +259,7 @@ def _named_functions(ctx, shown: str) -> list[dict]:
         handler = Handler(info, None, set(), "", info.node.name)
         (line, column), (end_line, end_column) = ctx.positions.of(info.node.name)
         found.append({"methods": [], "path": "", "qualname": info.qualname, "label": info.name,
-                      "reads_key": ctx.reads_key(handler), "library": False,
+                      "reads_key": may_read and ctx.reads_key(handler), "library": False,
                       "mutating": False, "named_only": True, "action": None,
                       "span": [shown, line, column, end_line, end_column]})
     return found
