@@ -22,3 +22,18 @@ paths:
       responses:
         "200": {description: the order made with this key, if any}
 """
+
+# A FastAPI handler that reads the key, looks it up and stores the outcome by it.
+KEYED_HANDLER = """
+from fastapi import FastAPI, Header
+
+app = FastAPI()
+
+
+@app.post("/orders")
+async def create_order(order: dict, idempotency_key: str = Header(..., alias="Idempotency-Key")):
+    existing = await orders.find_by_key(idempotency_key)
+    if existing is not None:
+        return existing
+    return await orders.insert(order, idempotency_key=idempotency_key)
+"""

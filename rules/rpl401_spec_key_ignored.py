@@ -1,5 +1,5 @@
 from replaylint.rule import Example, Rule
-from replaylint.rules._crosscheck import SPEC_WITH_KEY
+from replaylint.rules._crosscheck import KEYED_HANDLER, SPEC_WITH_KEY
 
 
 class SpecKeyIgnored(Rule):
@@ -47,19 +47,7 @@ async def create_order(order: dict):
 """, filename="app.py", others=(("openapi.yaml", SPEC_WITH_KEY),)),
     )
     good = (
-        Example("""
-from fastapi import FastAPI, Header
-
-app = FastAPI()
-
-
-@app.post("/orders")
-async def create_order(order: dict, idempotency_key: str = Header(..., alias="Idempotency-Key")):
-    existing = await orders.find_by_key(idempotency_key)
-    if existing is not None:
-        return existing
-    return await orders.insert(order, idempotency_key=idempotency_key)
-""", filename="app.py", others=(("openapi.yaml", SPEC_WITH_KEY),)),
+        Example(KEYED_HANDLER, filename="app.py", others=(("openapi.yaml", SPEC_WITH_KEY),)),
     )
 
     def check(self, cross):

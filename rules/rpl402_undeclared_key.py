@@ -1,6 +1,6 @@
 from replaylint.crosscheck.check import where
 from replaylint.rule import Example, Rule
-from replaylint.rules._crosscheck import SPEC_WITH_KEY
+from replaylint.rules._crosscheck import KEYED_HANDLER as HANDLER, SPEC_WITH_KEY
 
 SPEC_WITHOUT_KEY = """
 paths:
@@ -9,21 +9,6 @@ paths:
       operationId: createOrder
       responses:
         "201": {description: the order}
-"""
-
-
-HANDLER = """
-from fastapi import FastAPI, Header
-
-app = FastAPI()
-
-
-@app.post("/orders")
-async def create_order(order: dict, idempotency_key: str = Header(..., alias="Idempotency-Key")):
-    existing = await orders.find_by_key(idempotency_key)
-    if existing is not None:
-        return existing
-    return await orders.insert(order, idempotency_key=idempotency_key)
 """
 
 
