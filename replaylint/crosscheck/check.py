@@ -7,9 +7,9 @@ from dataclasses import replace
 from ..model import Finding, Span
 from .apis import Api, group_apis
 from .django_urls import join, resolve, view_paths
+from .match import Match, match_routes
 from .mounts import prefixes
 from .routes import folder
-from .match import Match, match_routes
 
 
 class CrossCheck:
@@ -159,7 +159,8 @@ def _summaries(results) -> tuple[list[dict], list[dict]]:
     modules = [r.routes for r in results if r.routes and "handlers" in r.routes]
     tables = {r.routes["module"]: r.routes["urls"] for r in results if r.routes and "urls" in r.routes}
     if tables:
-        modules = [_with_django_paths(module, resolve(tables)) for module in modules]
+        resolved = resolve(tables)
+        modules = [_with_django_paths(module, resolved) for module in modules]
     mounts = [mount for r in results if r.routes for mount in r.routes.get("mounts", ())]
     if mounts:
         modules = [_with_mount_prefixes(module, mounts) for module in modules]

@@ -71,6 +71,8 @@ def _handler_names(op: dict) -> list[str]:
 
 def _named(qualname: str, by_name: dict) -> list[tuple[dict, dict]]:
     """The (spec, operation) pairs whose operationId (or controller + operationId) names `qualname`."""
+    if not by_name:
+        return []
     exact = by_name.get(qualname, [])
     return exact or [pair for name, pairs in sorted(by_name.items())
                      if qualname.endswith("." + name) or name.endswith("." + qualname) for pair in pairs]
