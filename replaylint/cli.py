@@ -112,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     rule = commands.add_parser("rule", help="explain one rule")
     rule.add_argument("rule", metavar="CODE|NAME")
     rule.add_argument("--output-format", choices=("text", "json"), default="text")
+    commands.add_parser("server", help="run the language server on stdio (for editors; needs replaylint[server])")
     return parser
 
 
@@ -122,7 +123,7 @@ def main(argv=None) -> int:
             build_parser().print_help()
             return EXIT_ERROR
         return {"check": _check, "rules": _rules, "rule": _rule, "baseline": _baseline,
-                "audit": _audit}[args.command](args)
+                "audit": _audit, "server": _server}[args.command](args)
     except UsageError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
@@ -132,6 +133,15 @@ def main(argv=None) -> int:
         return EXIT_ERROR
     except Exception as exc:  # the last line of defence: one line, never a traceback
         return _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+
+
+def _server(args) -> int:
+    try:
+        from .server import main as serve
+    except ImportError as exc:  # pygls is an optional dependency: the editor's log says what to install
+        return _fail(f"the language server needs pygls ({exc.name} is not installed): "
+                     "pip install 'replaylint[server]'")
+    return serve()
 
 
 def _fail(message: str) -> int:

@@ -216,8 +216,9 @@ def _may_hold_facts(text: str) -> bool:
 class _Files:
     """The inputs' contents: read once, and on a warm run not at all when size and mtime say unchanged."""
 
-    def __init__(self, states: FileStates | None):
+    def __init__(self, states: FileStates | None, texts: dict[str, str] | None = None):
         self.states = states
+        self.overrides = texts or {}  # absolute path -> text (an editor's buffer)
         self.digests: dict[str, str] = {}
         self.fact_source: dict[str, bool] = {}
         self._texts: dict[str, str | None] = {}
@@ -228,6 +229,12 @@ class _Files:
         for path in paths:
             self._limits[path] = max_bytes
             stat = None
+            override = self.overrides.get(os.path.abspath(path))
+            if override is not None:  # the cache is keyed by content: a buffer equal to a known text hits it
+                self._texts[path] = override
+                self.digests[path] = digest(override)
+                self.fact_source[path] = facts and _may_hold_facts(override)
+                continue
             if self.states is not None:
                 try:
                     stat = os.stat(path)
@@ -321,7 +328,10 @@ def _cacheable(result: FileResult | None) -> bool:
 
 
 def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: bool = False,
-        skip_unrecognised: bool = False, force_exclude: bool = False, jobs: int = 1) -> RunResult:
+        skip_unrecognised: bool = False, force_exclude: bool = False, jobs: int = 1,
+        texts: dict[str, str] | None = None) -> RunResult:
+    """Load, analyse, filter. `texts` maps absolute paths to the text to analyse instead of what is on disk
+    (an editor's unsaved buffer); the cache knows them by their content, as it knows every file."""
     rules = enabled_rules(config, select, ignore)
     python_rules = [rule for rule in rules if rule.target == "python"]
     project_rules = [rule for rule in rules if rule.target == "project"]
@@ -332,7 +342,7 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
                       force_exclude=force_exclude, listings=listings)
     out = RunResult(problems=list(inputs.problems))
     states = FileStates(config.root) if use_cache else None
-    files = _Files(states)
+    files = _Files(states, texts)
     failed = files.prepare(inputs.specs, MAX_FILE_BYTES, facts=False) + \
         files.prepare(inputs.python, MAX_READ_BYTES, facts=True)
     if config.crosscheck and inputs.python and inputs.specs:
