@@ -159,3 +159,12 @@ def test_a_spec_is_checked_and_broken_yaml_mid_edit_is_a_diagnostic_not_a_crash(
         assert edit.new_text == '      x-replaylint-allow: [{rule: RPL101, reason: "<why this is safe>"}]\n'
 
     run(project, scenario)
+
+
+def test_without_pygls_the_command_says_what_to_install(monkeypatch, capsys):
+    from replaylint.cli import main
+
+    monkeypatch.delitem(sys.modules, "replaylint.server", raising=False)
+    monkeypatch.setitem(sys.modules, "pygls.lsp.server", None)  # what an install without the extra looks like
+    assert main(["server"]) == 2
+    assert "pip install 'replaylint[server]'" in capsys.readouterr().err
