@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail (2 still means an input was not analysed)")
     check.add_argument("--config", metavar="FILE", help="use this config file instead of discovering one")
     check.add_argument("--statistics", action="store_true", help="print counts by rule instead of findings")
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes (RPL101, RPL001), then report what is left")
+    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: also the unsafe ones (RPL102)")
+    check.add_argument("--diff", action="store_true", help="show the fixes as a diff and change nothing")
     check.add_argument("--show-exempted", action="store_true", help="also print exempted findings")
     check.add_argument("--validate", action="store_true", default=None,
                        help="also validate specs with openapi-spec-validator (slow on big specs)")
@@ -209,6 +212,11 @@ def _check(args) -> int:
             return _fail(str(exc))
         result.findings = apply_baseline(result.findings, keys, project_root()).kept
 
+    if args.fix or args.diff:
+        outcome = _apply_fixes(args, result)
+        if outcome is not None:
+            return outcome
+
     to_file = bool(args.output)
     color = args.color == "always" or (args.color == "auto" and not to_file and use_color())
     context = ReportContext(color=color and args.output_format in ("text", "full", "concise"),
@@ -223,6 +231,31 @@ def _check(args) -> int:
             where = f":{note.line}" if note.line else ""
             print(f"{terminal_safe(note.path)}{where}: note: {terminal_safe(note.message)}", file=sys.stderr)
     return exit_code(result, config.fail_on, args.exit_zero)
+
+
+def _apply_fixes(args, result) -> int | None:
+    """`--diff`: print what the safe fixes would change and exit (1 when there is something to change).
+    `--fix`: write them, then check again and report what is left (None: go on and report)."""
+    from .atomic import write_atomically
+    from .fixes import fixed_texts, unified_diff
+
+    changes = fixed_texts(result.findings, unsafe=args.unsafe_fixes)
+    if args.diff:
+        for path, (before, after, _) in changes.items():
+            sys.stdout.write(unified_diff(path, before, after))
+        count = sum(n for _, _, n in changes.values())
+        print(f"Would fix {count} finding{'s' if count != 1 else ''} in {len(changes)} "
+              f"file{'s' if len(changes) != 1 else ''}.", file=sys.stderr)
+        return 1 if changes else 0
+    for path, (_, after, _) in changes.items():
+        write_atomically(path, after)
+    if not changes:
+        return None
+    count = sum(n for _, _, n in changes.values())
+    print(f"Fixed {count} finding{'s' if count != 1 else ''} in {len(changes)} file"
+          f"{'s' if len(changes) != 1 else ''}.", file=sys.stderr)
+    args.fix = False
+    return _check(args)
 
 
 def _audit(args) -> int:
@@ -404,7 +437,8 @@ def _rules(args) -> int:
         sys.stdout.write(catalog_markdown(list(REGISTRY)))
         return EXIT_CLEAN
     for rule in REGISTRY:
-        print(f"{rule.code}  {rule.name:<36} {rule.severity:<8} {rule.summary}")
+        print(f"{rule.code}  {rule.name:<36} {rule.severity:<8} {('fix: ' + rule.fixable) if rule.fixable else '':<12}"
+              f"{rule.summary}")
     return EXIT_CLEAN
 
 
@@ -421,6 +455,8 @@ def _rule(args) -> int:
         return EXIT_CLEAN
     docs = rule.docs()
     print(f"{rule.code} {rule.name} ({rule.severity})\n\n{rule.summary}\n")
+    if rule.fixable:
+        print(f"Fix: {rule.fixable} ({FIX_COMMANDS[rule.fixable]})\n")
     for section in ("what", "why", "bad", "fix", "good", "exempt", "references"):
         print(f"## {SECTION_TITLES[section]}")
         if section in ("bad", "good"):
@@ -436,11 +472,15 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.splitlines())
 
 
+FIX_COMMANDS = {"safe": "`replaylint check --fix`", "unsafe": "`replaylint check --fix --unsafe-fixes`"}
+
+
 def _rule_dict(rule) -> dict:
     return {
         "code": rule.code,
         "name": rule.name,
         "severity": rule.severity,
+        "fix": rule.fixable or None,
         "summary": rule.summary,
         **rule.docs(),
         "bad_examples": [example.text.strip("\n") for example in rule.bad],

@@ -43,6 +43,7 @@ class Rule:
     code: str = ""
     name: str = ""
     severity: str = "warning"  # error | warning | info | by-harm
+    fixable: str = ""  # "safe" (`check --fix`), "unsafe" (only with `--unsafe-fixes`), or "" (no fix)
     target: str = "openapi"
     parser: str = "libcst"  # Python rules: "libcst", or "ast" for rules that read declarations only
     in_test_code: bool = True  # Python rules: False when test code (tests/, test_*.py) is not theirs to judge

@@ -5,6 +5,7 @@ class ExemptionWithoutReason(Rule):
     code = "RPL001"
     name = "exemption-without-reason"
     severity = "error"
+    fixable = "safe"
     target = "meta"
     summary = "An exemption or `harm: none` that gives no reason"
     what = """

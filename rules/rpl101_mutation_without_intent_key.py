@@ -6,6 +6,7 @@ class MutationWithoutIntentKey(Rule):
     code = "RPL101"
     name = "mutation-without-intent-key"
     severity = "by-harm"
+    fixable = "safe"
     summary = "A mutating operation that accepts no intent key"
     what = """
         Flags POST and PATCH operations whose repetition would cause measurable harm and that accept no intent

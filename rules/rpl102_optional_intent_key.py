@@ -5,6 +5,7 @@ class OptionalIntentKey(Rule):
     code = "RPL102"
     name = "optional-intent-key"
     severity = "info"
+    fixable = "unsafe"
     summary = "The intent key exists but is optional on a high-harm operation"
     what = """
         Flags an intent key (header, query or body field) declared `required: false` (or not listed in the body

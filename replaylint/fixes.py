@@ -1,0 +1,376 @@
+"""Safe fixes: text edits that leave everything else in the file byte for byte as it was.
+
+Edits are computed on the text with positions from PyYAML's composer (YAML and JSON alike: a JSON document
+is YAML in flow style), so comments, order, quoting and indentation stay the author's. A fix is made only
+where the shape is one this module knows how to edit; anything else is left for a person.
+
+- RPL101 (safe): a shared `Idempotency-Key` header parameter, defined once (`components/parameters`, or the
+  root `parameters` of Swagger 2.0) and referenced from each flagged operation.
+- RPL102 (unsafe: clients that do not send the key start failing): the optional key made required.
+- RPL001 (safe): a reason placeholder where the reason goes; it still fails until a person writes one.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .exemptions import REASON_PLACEHOLDER
+
+def _fixable() -> dict[str, str]:
+    """code -> "safe" | "unsafe", from the rules themselves (`Rule.fixable`)."""
+    from .registry import REGISTRY
+
+    return {rule.code: rule.fixable for rule in REGISTRY if rule.fixable}
+PARAMETER_NAME = "IdempotencyKey"
+KEY_DESCRIPTION = ("A key the caller chooses for this intent: a repeat with the same key returns the first "
+                   "outcome instead of doing the work again.")
+
+
+@dataclass(frozen=True)
+class Edit:
+    start: int  # text offsets; an insertion has start == end
+    end: int
+    text: str
+
+
+def apply(text: str, edits: list[Edit]) -> str:
+    """The text with the edits made (later ones first, so offsets hold; overlapping ones are dropped)."""
+    out, last = text, len(text) + 1
+    for edit in sorted(set(edits), key=lambda e: (e.start, e.end), reverse=True):
+        if edit.end > last:
+            continue
+        out = out[:edit.start] + edit.text + out[edit.end:]
+        last = edit.start
+    return out
+
+
+def spec_edits(text: str, json_style: bool, findings, unsafe: bool = False) -> list[Edit]:
+    """The edits that fix the fixable `findings` of one spec file (those whose anchor is `METHOD /path`)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        root = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    doc = _Doc(text, root, json_style)
+    edits: list[Edit] = []
+    keyless = sorted({f.anchor for f in findings if f.code == "RPL101" and " " in f.anchor})
+    if keyless:
+        reference = doc.key_parameter(edits)
+        if reference is not None:
+            for anchor in keyless:
+                edits += doc.reference_from(anchor, reference)
+    if unsafe:
+        for finding in findings:
+            if finding.code == "RPL102":
+                edits += doc.make_required(finding.span.line, finding.span.column)
+    return edits
+
+
+def python_edits(text: str, findings) -> list[Edit]:
+    """RPL001 on a comment exemption with no reason: ` -- <why this is safe>` after the rule list."""
+    edits = []
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    for finding in findings:
+        if finding.code != "RPL001" or finding.span.line > len(lines):
+            continue
+        line = lines[finding.span.line - 1]
+        close = line.find("]", line.find("# replaylint:"))
+        if close != -1 and "--" not in line[close:]:
+            at = offsets[finding.span.line - 1] + close + 1
+            edits.append(Edit(at, at, f" -- {REASON_PLACEHOLDER}"))
+    return edits
+
+
+class _Doc:
+    """One spec's node tree with positions, and the edits that add to it in its own style."""
+
+    def __init__(self, text: str, root, json_style: bool):
+        self.text = text
+        self.root = root
+        self.json = json_style
+        self.swagger = _get(root, "swagger") is not None
+
+    # --- the shared parameter -------------------------------------------------------------------------
+
+    def key_parameter(self, edits: list) -> str | None:
+        """The `$ref` to a header parameter named Idempotency-Key, defining it (into `edits`) when the spec
+        has none; None where the spec's shape is not one this module edits."""
+        section = ("parameters",) if self.swagger else ("components", "parameters")
+        prefix = "#/parameters/" if self.swagger else "#/components/parameters/"
+        holder = _path(self.root, section)
+        if holder is not None:
+            for key, value in holder.value:
+                name, where = _scalar(_get(value, "name")), _scalar(_get(value, "in"))
+                if (name or "").lower() == "idempotency-key" and where == "header":
+                    return prefix + key.value
+            taken = {key.value for key, _ in holder.value}
+            entry = next(n for n in (PARAMETER_NAME, PARAMETER_NAME + "Header", PARAMETER_NAME + "2")
+                         if n not in taken)
+        else:
+            entry = PARAMETER_NAME
+        definition = {"name": "Idempotency-Key", "in": "header", "required": True, "description": KEY_DESCRIPTION}
+        definition.update({"type": "string"} if self.swagger else {"schema": {"type": "string"}})
+        edit = self._add_entry(section, entry, definition)
+        if edit is None:
+            return None
+        edits.append(edit)
+        return prefix + entry
+
+    def _add_entry(self, section: tuple, key: str, value) -> Edit | None:
+        """Add `key: value` to the mapping at `section`, making the missing mappings on the way."""
+        node, depth = self.root, 0
+        while depth < len(section):
+            child = _get(node, section[depth])
+            if child is None:
+                break
+            node, depth = child, depth + 1
+        if not _is_mapping(node):
+            return None
+        nested: object = value
+        for name in reversed((*section[depth:], key)[1:]):
+            nested = {name: nested}
+        return self._insert_into_mapping(node, (*section[depth:], key)[0], nested)
+
+    # --- a `$ref` from an operation ---------------------------------------------------------------------
+
+    def reference_from(self, anchor: str, reference: str) -> list[Edit]:
+        method, _, route = anchor.partition(" ")
+        operation = _path(self.root, ("paths", route, method.lower()))
+        if not _is_mapping(operation):
+            return []
+        item = {"$ref": reference}
+        parameters = _get(operation, "parameters")
+        if parameters is None:
+            edit = self._insert_into_mapping(operation, "parameters", [item], first=True)
+            return [edit] if edit else []
+        if not _is_sequence(parameters):
+            return []
+        edit = self._append_to_sequence(parameters, item)
+        return [edit] if edit else []
+
+    # --- RPL102 -------------------------------------------------------------------------------------------
+
+    def make_required(self, line: int, column: int) -> list[Edit]:
+        """The parameter mapping written at (line, column): `required: false` made true, or added."""
+        target = _mapping_at(self.root, line - 1, column - 1)
+        if target is None:
+            return []
+        required = _get(target, "required")
+        if required is not None:
+            if _scalar(required) in ("false", "False", "no"):
+                return [Edit(required.start_mark.index, required.end_mark.index, "true")]
+            return []
+        edit = self._insert_into_mapping(target, "required", True, first=False)
+        return [edit] if edit else []
+
+    # --- writing in the file's own style ------------------------------------------------------------------
+
+    def _insert_into_mapping(self, mapping, key: str, value, first: bool = False) -> Edit | None:
+        if mapping.flow_style or self.json:
+            return self._insert_flow(mapping, key, value, first)
+        if not mapping.value:
+            return None
+        keys = [k for k, _ in mapping.value]
+        indent = keys[0].start_mark.column
+        block = _yaml_block(key, value, indent)
+        if first:
+            at = self._line_start(keys[0].start_mark.index)
+            return Edit(at, at, block)
+        at = self._line_end(_last_position(mapping))
+        return Edit(at, at, self._lead(at) + block)
+
+    def _insert_flow(self, mapping, key: str, value, first: bool) -> Edit | None:
+        keys = [k for k, _ in mapping.value]
+        rendered = f"{self._flow(key)}: {self._flow(value)}"
+        if not keys:
+            at = mapping.start_mark.index + 1
+            return Edit(at, at, rendered)
+        multiline = keys[0].start_mark.line != mapping.start_mark.line
+        if first:
+            at = keys[0].start_mark.index
+            separator = ",\n" + " " * keys[0].start_mark.column if multiline else ", "
+            return Edit(at, at, rendered + separator)
+        at = mapping.value[-1][1].end_mark.index
+        separator = ",\n" + " " * keys[-1].start_mark.column if multiline else ", "
+        return Edit(at, at, separator + rendered)
+
+    def _append_to_sequence(self, sequence, item) -> Edit | None:
+        items = sequence.value
+        if sequence.flow_style or self.json:
+            if not items:
+                at = sequence.start_mark.index + 1
+                return Edit(at, at, self._flow(item))
+            last = items[-1]
+            multiline = last.start_mark.line != sequence.start_mark.line
+            separator = ",\n" + " " * last.start_mark.column if multiline else ", "
+            return Edit(last.end_mark.index, last.end_mark.index, separator + self._flow(item))
+        if not items:
+            return None
+        dash = self.text.rfind("-", 0, items[0].start_mark.index)
+        indent = dash - self._line_start(dash)
+        at = self._line_end(_last_position(sequence))
+        return Edit(at, at, self._lead(at) + " " * indent + "- " + _yaml_item(item) + "\n")
+
+    def _flow(self, value) -> str:
+        if self.json:
+            return json.dumps(value, ensure_ascii=False)
+        return _yaml_inline(value)
+
+    def _lead(self, at: int) -> str:
+        """A newline before text added at the very end of a file that does not end with one."""
+        return "" if at == 0 or self.text[at - 1:at] == "\n" else "\n"
+
+    def _line_start(self, offset: int) -> int:
+        return self.text.rfind("\n", 0, offset) + 1
+
+    def _line_end(self, offset: int) -> int:
+        end = self.text.find("\n", offset)
+        return len(self.text) if end == -1 else end + 1
+
+
+def _yaml_inline(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_yaml_key(k)}: {_yaml_inline(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_yaml_inline(v) for v in value) + "]"
+    return _yaml_scalar(value)
+
+
+def _yaml_scalar(value) -> str:
+    if value is True:
+        return "true"
+    if isinstance(value, str) and (value.startswith(("#", "$", "{", "[", "-")) or ": " in value or
+                                   value.lower() in ("true", "false", "null", "yes", "no")):
+        return json.dumps(value)  # a JSON string is a YAML double-quoted scalar
+    return str(value)
+
+
+def _yaml_item(value) -> str:
+    """A block sequence item: `$ref: "#/…"` for a one-key mapping, as people write it."""
+    if isinstance(value, dict) and len(value) == 1:
+        (key, inner), = value.items()
+        return f"{_yaml_key(key)}: {_yaml_inline(inner)}"
+    return _yaml_inline(value)
+
+
+def _yaml_key(key: str) -> str:
+    return key if key == "$ref" else _yaml_scalar(key)
+
+
+def _yaml_block(key: str, value, indent: int) -> str:
+    pad = " " * indent
+    if isinstance(value, dict):
+        lines = [f"{pad}{_yaml_key(key)}:\n"]
+        for child, inner in value.items():
+            lines.append(_yaml_block(child, inner, indent + 2))
+        return "".join(lines)
+    if isinstance(value, list):
+        return f"{pad}{_yaml_key(key)}:\n" + "".join(f"{pad}  - {_yaml_item(v)}\n" for v in value)
+    return f"{pad}{_yaml_key(key)}: {_yaml_scalar(value)}\n"
+
+
+def _get(node, key: str):
+    if not _is_mapping(node):
+        return None
+    for k, v in node.value:
+        if getattr(k, "value", None) == key:
+            return v
+    return None
+
+
+def _path(node, keys: tuple):
+    for key in keys:
+        node = _get(node, key)
+        if node is None:
+            return None
+    return node
+
+
+def _scalar(node) -> str | None:
+    import yaml
+
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def _is_mapping(node) -> bool:
+    import yaml
+
+    return isinstance(node, yaml.MappingNode)
+
+
+def _is_sequence(node) -> bool:
+    import yaml
+
+    return isinstance(node, yaml.SequenceNode)
+
+
+def _last_position(node) -> int:
+    """Where the last value written inside `node` ends (a block node's own end mark may lie lines below)."""
+    import yaml
+
+    while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.value and not node.flow_style:
+        last = node.value[-1]
+        node = last[1] if isinstance(node, yaml.MappingNode) else last
+    return node.end_mark.index
+
+
+def _mapping_at(node, line: int, column: int):
+    """The mapping whose first key (or the key naming it) is at 0-based (line, column)."""
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(value, yaml.MappingNode) and (
+                    (key.start_mark.line, key.start_mark.column) == (line, column) or
+                    any((k.start_mark.line, k.start_mark.column) == (line, column) for k, _ in value.value)):
+                return value
+            found = _mapping_at(value, line, column)
+            if found is not None:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            if isinstance(item, yaml.MappingNode) and any(
+                    (k.start_mark.line, k.start_mark.column) == (line, column) for k, _ in item.value):
+                return item
+            found = _mapping_at(item, line, column)
+            if found is not None:
+                return found
+    return None
+
+
+def fixed_texts(findings, unsafe: bool = False) -> dict[str, tuple[str, str, int]]:
+    """{path: (text now, text fixed, findings it fixes)} for the files whose fixable findings have an edit."""
+    from .documents import read_text
+
+    fixable = _fixable()
+    by_path: dict[str, list] = {}
+    for finding in findings:
+        level = fixable.get(finding.code)
+        if level and not finding.exempted and (level == "safe" or unsafe):
+            by_path.setdefault(finding.span.path, []).append(finding)
+    out = {}
+    for path, found in sorted(by_path.items()):
+        try:
+            text = read_text(path, 64 * 1024 * 1024)
+        except Exception:  # noqa: BLE001 - a file that cannot be read again is left as it is
+            continue
+        edits = python_edits(text, found) if path.endswith(".py") else \
+            spec_edits(text, path.endswith(".json"), found, unsafe)
+        fixed = apply(text, edits)
+        if fixed != text:
+            out[path] = (text, fixed, len(found))
+    return out
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    import difflib
+
+    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                        fromfile=f"a/{path}", tofile=f"b/{path}"))

@@ -1,0 +1,137 @@
+"""Safe fixes: after `--fix` the file re-checks clean for the rule and differs from before only by what the fix
+adds (comments, order, quoting and indentation kept), in YAML and JSON alike; `--diff` changes nothing."""
+import difflib
+import json
+import shutil
+
+import pytest
+import yaml
+
+from conftest import CORPUS, FIXTURES, write
+from replaylint.cli import main
+from replaylint.registry import REGISTRY
+from replaylint.testing import example_source
+
+
+def codes(path, *select) -> list[str]:
+    from replaylint.config import Config
+    from replaylint.engine import run
+
+    result = run([str(path)], Config(root=path.parent), select=list(select) or None)
+    assert not result.problems, [p.message for p in result.problems]
+    return [f.code for f in result.findings if not f.exempted]
+
+
+def only_added(before: str, after: str) -> bool:
+    """`after` is `before` with text added (no character of `before` changed, moved or removed): `before` is
+    a subsequence of `after`, which one greedy pass decides (linear, so a 2 MB spec is quick)."""
+    position = 0
+    for char in after:
+        if position < len(before) and char == before[position]:
+            position += 1
+    return position == len(before) and len(after) > len(before)
+
+
+@pytest.mark.parametrize("index", range(len(REGISTRY.get("RPL101").bad)))
+def test_rpl101_fix_on_each_bad_example(project, index):
+    example = REGISTRY.get("RPL101").bad[index]
+    path = write(project, example.filename, example_source(example))
+    before = path.read_text(encoding="utf-8")
+    assert "RPL101" in codes(path)
+    assert main(["check", "--no-cache", "--fix", "--exit-zero", example.filename]) == 0
+    after = path.read_text(encoding="utf-8")
+    assert "RPL101" not in codes(path)
+    assert only_added(before, after)
+    assert main(["check", "--no-cache", "--fix", "--exit-zero", example.filename]) == 0  # a second run: no change
+    assert path.read_text(encoding="utf-8") == after
+
+
+JSON_SPEC = {"openapi": "3.0.3", "info": {"title": "Shop", "version": "1"},
+             "paths": {"/orders": {"post": {"operationId": "createOrder",
+                                            "responses": {"201": {"description": "the order"}}}},
+                       "/refunds": {"post": {"operationId": "createRefund",
+                                             "parameters": [{"name": "x-tenant", "in": "header",
+                                                             "schema": {"type": "string"}}],
+                                             "responses": {"201": {"description": "the refund"}}}}},
+             "components": {"schemas": {"Order": {"type": "object"}}}}
+
+
+@pytest.mark.parametrize("indent", [2, 4, None])
+def test_rpl101_fix_in_json_keeps_the_file_as_written(project, indent):
+    path = write(project, "api.json", json.dumps(JSON_SPEC, indent=indent) + "\n")
+    before = path.read_text(encoding="utf-8")
+    assert codes(path).count("RPL101") == 2
+    assert main(["check", "--no-cache", "--fix", "--exit-zero", "api.json"]) == 0
+    after = path.read_text(encoding="utf-8")
+    data = json.loads(after)  # still JSON
+    assert "RPL101" not in codes(path)
+    assert only_added(before, after)
+    assert data["components"]["parameters"]["IdempotencyKey"]["name"] == "Idempotency-Key"
+    assert data["paths"]["/refunds"]["post"]["parameters"][1] == {"$ref": "#/components/parameters/IdempotencyKey"}
+
+
+def test_the_demo_specs_are_fixed_in_place_and_an_existing_parameter_is_reused(project):
+    for name in ("shop.yaml", "legacy-swagger.yaml", "common.yaml"):
+        shutil.copy(FIXTURES / "demo" / name, project / name)
+    before = {name: (project / name).read_text(encoding="utf-8") for name in ("shop.yaml", "legacy-swagger.yaml")}
+    assert main(["check", "--no-cache", "--fix", "--exit-zero", "."]) == 0
+    for name, text in before.items():
+        after = (project / name).read_text(encoding="utf-8")
+        assert only_added(text, after) and yaml.safe_load(after)
+        assert "RPL101" not in codes(project / name)
+    swagger = yaml.safe_load((project / "legacy-swagger.yaml").read_text(encoding="utf-8"))
+    assert swagger["parameters"]["IdempotencyKey"]["type"] == "string"  # Swagger 2.0: root parameters
+
+
+def test_diff_shows_and_changes_nothing(project, capsys):
+    example = REGISTRY.get("RPL101").bad[0]
+    path = write(project, example.filename, example_source(example))
+    before = path.read_text(encoding="utf-8")
+    assert main(["check", "--no-cache", "--diff", example.filename]) == 1
+    out = capsys.readouterr().out
+    assert "+        - $ref: \"#/components/parameters/IdempotencyKey\"" in out or "$ref" in out
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_an_optional_key_is_made_required_only_with_unsafe_fixes(project):
+    shutil.copy(FIXTURES / "demo" / "payments.json", project / "payments.json")
+    path = project / "payments.json"
+    before = path.read_text(encoding="utf-8")
+    assert "RPL102" in codes(path)
+    assert main(["check", "--no-cache", "--fix", "--exit-zero", "--select", "RPL102", "payments.json"]) == 0
+    assert path.read_text(encoding="utf-8") == before  # unsafe: not without --unsafe-fixes
+    assert main(["check", "--no-cache", "--fix", "--unsafe-fixes", "--exit-zero", "--select", "RPL102",
+                 "payments.json"]) == 0
+    after = path.read_text(encoding="utf-8")
+    assert "RPL102" not in codes(path)
+    assert [line for line in difflib.ndiff(before.splitlines(), after.splitlines()) if line[0] in "+-"] == \
+        ['-             "required": false,', '+             "required": true,']
+
+
+def test_a_comment_exemption_gets_a_reason_placeholder_that_still_fails(project):
+    path = write(project, "app.py", """from fastapi import FastAPI
+
+app = FastAPI()
+
+
+# replaylint: allow[RPL301]
+@app.post("/payments")
+async def create_payment(body: dict):
+    return await payments.charge(body)
+""")
+    assert "RPL001" in codes(path)
+    assert main(["check", "--no-cache", "--fix", "--exit-zero", "app.py"]) == 0
+    assert "# replaylint: allow[RPL301] -- <why this is safe>\n" in path.read_text(encoding="utf-8")
+    assert "RPL001" in codes(path)  # until a person writes the reason
+
+
+@pytest.mark.skipif(not (CORPUS / "openapi" / "twilio-api-v2010.yaml").exists(), reason="../shared/corpus is absent")
+def test_a_corpus_spec_is_fixed_by_additions_only(project):
+    shutil.copy(CORPUS / "openapi" / "twilio-api-v2010.yaml", project / "twilio.yaml")
+    path = project / "twilio.yaml"
+    before = path.read_text(encoding="utf-8")
+    assert "RPL101" in codes(path, "RPL101")
+    assert main(["check", "--no-cache", "--fix", "--exit-zero", "--select", "RPL101", "twilio.yaml"]) == 0
+    after = path.read_text(encoding="utf-8")
+    assert codes(path, "RPL101") == []
+    assert only_added(before, after)
