@@ -190,12 +190,42 @@ def code_actions(ls: ReplaylintServer, params: types.CodeActionParams):
     for diagnostic in params.context.diagnostics:
         if diagnostic.source != SOURCE or not diagnostic.code:
             continue
+        fix = fix_edits(ls, document, diagnostic)
+        if fix:
+            actions.append(types.CodeAction(
+                title=f"Fix {diagnostic.code}", kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+                is_preferred=True, edit=types.WorkspaceEdit(changes={params.text_document.uri: fix})))
         edit = exemption_edit(document.source, str(document.uri), diagnostic.range.start.line, str(diagnostic.code))
         if edit is not None:
             actions.append(types.CodeAction(
                 title=f"Allow {diagnostic.code} here (write the reason)", kind=types.CodeActionKind.QuickFix,
                 diagnostics=[diagnostic], edit=types.WorkspaceEdit(changes={params.text_document.uri: [edit]})))
     return actions
+
+
+def fix_edits(ls: ReplaylintServer, document, diagnostic) -> list[types.TextEdit]:
+    """The rule's safe fix for the finding behind `diagnostic`, as edits of the buffer (none when the rule
+    has no safe fix, or the file's shape is not one the fix edits)."""
+    from .fixes import python_edits, spec_edits
+    from .registry import REGISTRY
+
+    rule = REGISTRY.get(str(diagnostic.code))
+    if rule is None or rule.fixable != "safe":
+        return []
+    line = diagnostic.range.start.line + 1
+    findings = [f for f in ls.findings.get(document.uri, []) if f.code == rule.code and f.span.line == line]
+    text = document.source
+    edits = python_edits(text, findings) if document.uri.endswith(".py") else \
+        spec_edits(text, document.uri.endswith(".json"), findings)
+    return [types.TextEdit(range=types.Range(_position(text, e.start), _position(text, e.end)), new_text=e.text)
+            for e in edits]
+
+
+def _position(text: str, offset: int) -> types.Position:
+    """An LSP position (0-based line, UTF-16 character) of a text offset."""
+    line = text.count("\n", 0, offset)
+    start = text.rfind("\n", 0, offset) + 1
+    return types.Position(line, len(text[start:offset].encode("utf-16-le")) // 2)
 
 
 def exemption_edit(text: str, uri: str, line: int, code: str) -> types.TextEdit | None:

@@ -82,6 +82,21 @@ class Session:
         await self.client.stop()
 
 
+def apply_edits(text: str, edits) -> str:
+    """Text edits applied as an editor applies them (positions in lines and characters; ASCII here)."""
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(position):
+        return starts[position.line] + position.character if position.line < len(lines) else len(text)
+
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        text = text[:offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+    return text
+
+
 def run(root: Path, scenario):
     async def main():
         session = Session(root)
@@ -154,9 +169,14 @@ def test_a_spec_is_checked_and_broken_yaml_mid_edit_is_a_diagnostic_not_a_crash(
         actions = await session.client.text_document_code_action_async(types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=uri), range=found[0].range,
             context=types.CodeActionContext(diagnostics=[d for d in found if d.code == "RPL101"])))
-        edit = actions[0].edit.changes[uri][0]
+        assert [a.title for a in actions] == ["Fix RPL101", "Allow RPL101 here (write the reason)"]
+        edit = actions[1].edit.changes[uri][0]
         assert edit.range.start.line == 5
         assert edit.new_text == '      x-replaylint-allow: [{rule: RPL101, reason: "<why this is safe>"}]\n'
+
+        fixed = apply_edits(SPEC, actions[0].edit.changes[uri])  # the rule's fix, applied as the editor would
+        session.change(uri, 4, fixed)
+        assert "RPL101" not in {d.code for d in await session.diagnostics(uri)}
 
     run(project, scenario)
 
