@@ -56,8 +56,8 @@ def check_document(ls: ReplaylintServer, uri: str) -> list[types.Diagnostic]:
         previous = os.getcwd()
         os.chdir(config.root)
         try:
-            result = run([absolute], config, use_cache=True, skip_unrecognised=True,
-                         texts={absolute: document.source})
+            result = run([absolute], config, use_cache=True, skip_unrecognised=True, force_exclude=True,
+                         texts={absolute: document.source})  # an excluded file stays quiet, as in pre-commit
         finally:
             os.chdir(previous)
     except ConfigError as exc:
