@@ -68,7 +68,8 @@ def check_document(ls: ReplaylintServer, uri: str) -> list[types.Diagnostic]:
     shown = {display_path(absolute, str(config.root)), absolute}
     mine = [f for f in result.findings if not f.exempted and _same_file(f.span.path, shown, config.root)]
     ls.findings[uri] = mine
-    diagnostics = [_diagnostic(f) for f in mine]
+    lines = document.source.splitlines()
+    diagnostics = [_diagnostic(f, lines) for f in mine]
     for problem in result.problems:
         if _same_file(problem.path, shown, config.root):
             line = max((problem.line or 1) - 1, 0)
@@ -87,13 +88,20 @@ def _same_file(path: str, shown: set[str], root) -> bool:
     return path in shown or os.path.abspath(os.path.join(str(root), path)) in shown
 
 
-def _diagnostic(finding) -> types.Diagnostic:
+def _utf16(lines: list[str], line: int, column: int) -> types.Position:
+    """An LSP position from a 1-based line and a 1-based column in characters (LSP counts UTF-16 units)."""
+    line, column = max(line - 1, 0), max(column - 1, 0)
+    text = lines[line] if line < len(lines) else ""
+    return types.Position(line, len(text[:column].encode("utf-16-le")) // 2 + max(column - len(text), 0))
+
+
+def _diagnostic(finding, lines: list[str]) -> types.Diagnostic:
     from .registry import REGISTRY
     from .report.docs import help_uri
 
     span = finding.span
-    start = types.Position(max(span.line - 1, 0), max(span.column - 1, 0))
-    end = types.Position(max(span.end_line - 1, 0), max(span.end_column - 1, 0))
+    start = _utf16(lines, span.line, span.column)
+    end = _utf16(lines, span.end_line, span.end_column)
     if (end.line, end.character) <= (start.line, start.character):
         end = types.Position(start.line, start.character + 1)
     rule = REGISTRY.get(finding.code)
@@ -123,7 +131,8 @@ def schedule(ls: ReplaylintServer, uri: str, delay: float) -> None:
     async def later():
         await asyncio.sleep(delay)
         ls.pending.pop(uri, None)
-        publish(ls, uri)
+        if uri in ls.workspace.text_documents:  # closed meanwhile: nothing to say
+            publish(ls, uri)
 
     ls.pending[uri] = asyncio.ensure_future(later())
 
@@ -157,6 +166,9 @@ def did_change_watched_files(ls: ReplaylintServer, params: types.DidChangeWatche
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: ReplaylintServer, params: types.DidCloseTextDocumentParams):
     uri = params.text_document.uri
+    waiting = ls.pending.pop(uri, None)
+    if waiting is not None:  # a check still waiting for a document no longer open
+        waiting.cancel()
     ls.findings.pop(uri, None)
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
