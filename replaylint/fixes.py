@@ -59,15 +59,58 @@ def spec_edits(text: str, json_style: bool, findings, unsafe: bool = False) -> l
     edits: list[Edit] = []
     keyless = sorted({f.anchor for f in findings if f.code == "RPL101" and " " in f.anchor})
     if keyless:
-        reference = doc.key_parameter(edits)
-        if reference is not None:
-            for anchor in keyless:
-                edits += doc.reference_from(anchor, reference)
+        definition: list[Edit] = []
+        reference = doc.key_parameter(definition)
+        references = [edit for anchor in keyless for edit in doc.reference_from(anchor, reference)] \
+            if reference is not None else []
+        if references:  # a definition nothing refers to is no fix (a path item written in another file)
+            edits += definition + references
     if unsafe:
         for finding in findings:
             if finding.code == "RPL102":
                 edits += doc.make_required(finding.span.line, finding.span.column)
+    if edits and not _only_additions(text, apply(text, edits), json_style):
+        return []  # a shape this module misjudged: leave the file to a person rather than change its meaning
     return edits
+
+
+def _only_additions(before: str, after: str, json_style: bool) -> bool:
+    """The fixed file still parses, and its data is the old data plus what fixes add (a `$ref` item, the key
+    parameter, the mappings that hold it, `required: true`), nothing moved or lost."""
+    import yaml
+
+    try:
+        old = json.loads(before) if json_style else yaml.safe_load(before)
+        new = json.loads(after) if json_style else yaml.safe_load(after)
+    except (ValueError, yaml.YAMLError):
+        return False
+    return _contains(old, new)
+
+
+def _contains(old, new) -> bool:
+    if isinstance(old, dict):
+        return isinstance(new, dict) and all(k in new and _contains(v, new[k]) for k, v in old.items()) and \
+            all(_added(k, new[k]) for k in new.keys() - old.keys())
+    if isinstance(old, list):
+        return isinstance(new, list) and len(new) >= len(old) and \
+            all(_contains(a, b) for a, b in zip(old, new)) and all(_added("", item) for item in new[len(old):])
+    return old == new or (old is False and new is True)
+
+
+def _added(key, value) -> bool:
+    """What a fix may add: a `$ref` to a parameter, the key parameter itself, `required: true`, and the
+    `parameters`/`components` mappings or lists that hold only those."""
+    if key == "required":
+        return value is True
+    if isinstance(value, dict):
+        if set(value) == {"$ref"}:
+            return "/parameters/" in str(value["$ref"])
+        if value.get("name") == "Idempotency-Key" and value.get("in") == "header":
+            return True
+        return key in ("components", "parameters") and all(_added(k, v) for k, v in value.items())
+    if isinstance(value, list):
+        return key == "parameters" and all(_added("", item) for item in value)
+    return False
 
 
 def python_edits(text: str, findings) -> list[Edit]:
@@ -164,7 +207,7 @@ class _Doc:
             return []
         required = _get(target, "required")
         if required is not None:
-            if _scalar(required) in ("false", "False", "no"):
+            if (_scalar(required) or "").lower() in ("false", "no", "off"):
                 return [Edit(required.start_mark.index, required.end_mark.index, "true")]
             return []
         edit = self._insert_into_mapping(target, "required", True, first=False)
@@ -183,7 +226,7 @@ class _Doc:
         if first:
             at = self._line_start(keys[0].start_mark.index)
             return Edit(at, at, block)
-        at = self._line_end(_last_position(mapping))
+        at = len(self.text) if mapping is self.root else self._line_end(_last_position(mapping))
         return Edit(at, at, self._lead(at) + block)
 
     def _insert_flow(self, mapping, key: str, value, first: bool) -> Edit | None:
@@ -231,6 +274,8 @@ class _Doc:
         return self.text.rfind("\n", 0, offset) + 1
 
     def _line_end(self, offset: int) -> int:
+        if offset > 0 and self.text[offset - 1] == "\n":
+            return offset  # a block scalar ends where the next line starts
         end = self.text.find("\n", offset)
         return len(self.text) if end == -1 else end + 1
 
@@ -327,17 +372,16 @@ def _mapping_at(node, line: int, column: int):
 
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            if isinstance(value, yaml.MappingNode) and (
-                    (key.start_mark.line, key.start_mark.column) == (line, column) or
-                    any((k.start_mark.line, k.start_mark.column) == (line, column) for k, _ in value.value)):
+            if isinstance(value, yaml.MappingNode) and (key.start_mark.line, key.start_mark.column) == (line, column):
                 return value
             found = _mapping_at(value, line, column)
             if found is not None:
                 return found
     elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            if isinstance(item, yaml.MappingNode) and any(
-                    (k.start_mark.line, k.start_mark.column) == (line, column) for k, _ in item.value):
+        for item in node.value:  # an item named by its `-`, its `{` or one of its keys
+            if isinstance(item, yaml.MappingNode) and (
+                    (item.start_mark.line == line and item.start_mark.column >= column) or
+                    any((k.start_mark.line, k.start_mark.column) == (line, column) for k, _ in item.value)):
                 return item
             found = _mapping_at(item, line, column)
             if found is not None:

@@ -135,3 +135,74 @@ def test_a_corpus_spec_is_fixed_by_additions_only(project):
     after = path.read_text(encoding="utf-8")
     assert codes(path, "RPL101") == []
     assert only_added(before, after)
+
+
+HEADER = 'openapi: 3.0.3\ninfo: {title: Shop, version: "1"}\n'
+
+
+@pytest.mark.parametrize("paths", [
+    # the file ends with an alias of an operation written earlier
+    """paths:
+  /orders:
+    post: &create
+      operationId: createOrder
+      responses:
+        "201": {description: created}
+  /orders2:
+    post: *create
+""",
+    # the last parameter ends with a block scalar
+    """paths:
+  /orders:
+    post:
+      operationId: createOrder
+      parameters:
+        - name: x
+          in: query
+          description: |
+            some text
+      responses:
+        "201": {description: created}
+""",
+])
+def test_rpl101_fix_keeps_every_path_where_it_was(project, paths):
+    path = write(project, "openapi.yaml", HEADER + paths)
+    before = yaml.safe_load(path.read_text(encoding="utf-8"))
+    main(["check", "--no-cache", "--fix", "--exit-zero", "openapi.yaml"])
+    after = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert set(after["paths"]) == set(before["paths"])
+    assert "RPL101" not in codes(path)
+
+
+def test_no_fix_where_the_operation_lives_in_another_file(project):
+    write(project, "openapi.yaml", HEADER + "paths:\n  /orders: {$ref: 'paths/orders.yaml'}\n")
+    fragment = write(project, "paths/orders.yaml", "post:\n  operationId: createOrder\n  responses:\n"
+                                                   "    '201': {description: created}\n")
+    before = (project / "openapi.yaml").read_text(encoding="utf-8"), fragment.read_text(encoding="utf-8")
+    main(["check", "--no-cache", "--fix", "--exit-zero", "openapi.yaml"])
+    assert ((project / "openapi.yaml").read_text(encoding="utf-8"), fragment.read_text(encoding="utf-8")) == before
+
+
+def test_rpl102_fix_writes_into_the_parameter_defined_in_components(project):
+    path = write(project, "openapi.yaml", HEADER + """paths:
+  /payments:
+    post:
+      operationId: createPayment
+      summary: Charge a card
+      parameters:
+        - $ref: "#/components/parameters/Key"
+      responses:
+        "201": {description: created}
+components:
+  parameters:
+    Key:
+      name: Idempotency-Key
+      in: header
+      schema: {type: string}
+""")
+    if "RPL102" not in codes(path):
+        pytest.skip("the key is not judged optional here")
+    main(["check", "--no-cache", "--fix", "--unsafe-fixes", "--exit-zero", "openapi.yaml"])
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["components"]["parameters"]["Key"].get("required") is True or "RPL102" in codes(path)
+    assert "required" not in data["components"]["parameters"]
