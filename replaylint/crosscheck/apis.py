@@ -11,6 +11,7 @@ them on a tie.
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -81,22 +82,18 @@ def _nearest(module: PurePosixPath, specs: list[dict]) -> list[dict]:
 
 
 def _shared(a: PurePosixPath, b: PurePosixPath) -> int:
-    count = 0
-    for left, right in zip(a.parts, b.parts):
-        if left != right:
-            break
-        count += 1
-    return count
+    """How many leading folders two folders have in common."""
+    try:
+        return len(PurePosixPath(posixpath.commonpath([a, b])).parts)
+    except ValueError:  # one absolute, one relative: nothing in common
+        return 0
 
 
 def _common_folder(files: tuple) -> str:
-    parts = [PurePosixPath(file).parent.parts for file in files]
-    common = []
-    for group in zip(*parts):
-        if len(set(group)) != 1:
-            break
-        common.append(group[0])
-    return "/".join(common) or "."
+    try:
+        return posixpath.commonpath([posixpath.dirname(file) for file in files]) or "."
+    except ValueError:
+        return "."
 
 
 def _listed(path: str, patterns: list[str]) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from posixpath import dirname as folder  # `shop/views.py` -> `shop`
 from urllib.parse import urlsplit
 
 from ..python.lazy import cst
@@ -34,11 +35,6 @@ def _regex_segment(segment: str) -> str:
     """A segment of a Django regex route: one that still matches many values (`\\d+`, `[a-z]+`) is a
     parameter; escapes are literal (`refund\\.json`)."""
     return PARAM if PARAM not in segment and REGEX_SYNTAX.search(segment) else segment.replace("\\", "")
-
-
-def folder(path: str) -> str:
-    """The folder of a shown path (`shop/views.py` -> `shop`)."""
-    return path.rsplit("/", 1)[0] if "/" in path else ""
 
 
 def shown_path(path: str) -> str:
