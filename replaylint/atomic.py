@@ -13,7 +13,7 @@ def write_atomically(path: str | os.PathLike, text: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".replaylint-", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:  # line ends as given
             out.write(text)
         os.chmod(temporary, _mode_for(path))
         os.replace(temporary, path)

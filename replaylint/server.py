@@ -202,7 +202,7 @@ def code_actions(ls: ReplaylintServer, params: types.CodeActionParams):
     for diagnostic in params.context.diagnostics:
         if diagnostic.source != SOURCE or not diagnostic.code:
             continue
-        fix = fix_edits(ls, document, diagnostic)
+        fix = quick_fix_edits(ls, document, diagnostic)
         if fix:
             actions.append(types.CodeAction(
                 title=f"Fix {diagnostic.code}", kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
@@ -215,10 +215,10 @@ def code_actions(ls: ReplaylintServer, params: types.CodeActionParams):
     return actions
 
 
-def fix_edits(ls: ReplaylintServer, document, diagnostic) -> list[types.TextEdit]:
+def quick_fix_edits(ls: ReplaylintServer, document, diagnostic) -> list[types.TextEdit]:
     """The rule's safe fix for the finding behind `diagnostic`, as edits of the buffer (none when the rule
     has no safe fix, or the file's shape is not one the fix edits)."""
-    from .fixes import python_edits, spec_edits
+    from .fixes import fix_edits as edits_for
     from .registry import REGISTRY
 
     rule = REGISTRY.get(str(diagnostic.code))
@@ -227,8 +227,7 @@ def fix_edits(ls: ReplaylintServer, document, diagnostic) -> list[types.TextEdit
     line = diagnostic.range.start.line + 1
     findings = [f for f in ls.findings.get(document.uri, []) if f.code == rule.code and f.span.line == line]
     text = document.source
-    edits = python_edits(text, findings) if document.uri.endswith(".py") else \
-        spec_edits(text, document.uri.endswith(".json"), findings)
+    edits = edits_for(document.uri, text, findings).edits
     return [types.TextEdit(range=types.Range(_position(text, e.start), _position(text, e.end)), new_text=e.text)
             for e in edits]
 

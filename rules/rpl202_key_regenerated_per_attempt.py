@@ -8,6 +8,7 @@ class KeyRegeneratedPerAttempt(Rule):
     name = "key-regenerated-per-attempt"
     severity = "error"
     target = "python"
+    fixable = "safe"
     in_test_code = False  # tests mint keys and declare throwaway apps on purpose
     prefilter = staticmethod(key_prefilter)
     summary = "The key is made inside the retry loop or `@retry` function that resends it"
@@ -25,6 +26,13 @@ class KeyRegeneratedPerAttempt(Rule):
     fix = """
         Make the key once, before the loop (and better, as RPL201 says, derive it from the intent or take it
         as a parameter), and send the same key on every attempt.
+
+        `replaylint check --fix` does the first part: the statement that makes the key moves to just before
+        the retry loop (a key made where it is sent becomes `idempotency_key = ...` there). A function a
+        decorator retries is split: its name goes to an undecorated function that makes the key once and calls
+        the retried one, renamed `_<name>_attempt` with the key as a keyword-only parameter, so callers do not
+        change. Where the move could change more than the key (the key reads the attempt counter or something
+        the loop computes, another loop lies between), no fix is made.
     """
     exempt = """
         `# replaylint: allow[RPL202] -- reason` on the line or the line above.

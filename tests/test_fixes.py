@@ -200,9 +200,54 @@ components:
       in: header
       schema: {type: string}
 """)
-    if "RPL102" not in codes(path):
-        pytest.skip("the key is not judged optional here")
+    assert "RPL102" in codes(path)
     main(["check", "--no-cache", "--fix", "--unsafe-fixes", "--exit-zero", "openapi.yaml"])
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert data["components"]["parameters"]["Key"].get("required") is True or "RPL102" in codes(path)
+    assert data["components"]["parameters"]["Key"]["required"] is True
+    assert "RPL102" not in codes(path)
     assert "required" not in data["components"]["parameters"]
+
+
+def test_rpl101_fix_writes_in_the_files_own_indentation(project):
+    tabs = write(project, "tabs.json", json.dumps(JSON_SPEC, indent="\t") + "\n")
+    four = write(project, "four.yaml", """openapi: 3.0.3
+info:
+    title: Shop
+    version: "1"
+paths:
+    /orders:
+        post:
+            operationId: createOrder
+            responses:
+                "201":
+                    description: created
+""")
+    before = {path: path.read_text(encoding="utf-8") for path in (tabs, four)}
+    assert main(["check", "--no-cache", "--fix", "--exit-zero", "."]) == 0
+    for path, text in before.items():
+        after = path.read_text(encoding="utf-8")
+        assert only_added(text, after) and "RPL101" not in codes(path)
+        added = [line for line in difflib.ndiff(text.splitlines(), after.splitlines()) if line.startswith("+ ")]
+        indents = {line[2:len(line) - len(line[2:].lstrip())] for line in added}
+        if path is tabs:
+            assert indents <= {"\t" * n for n in range(1, 8)} and "\t\t\t\"IdempotencyKey\": {" in after
+        else:
+            assert indents <= {" " * 4 * n for n in range(0, 5)}
+            assert "components:\n    parameters:\n        IdempotencyKey:\n            name: Idempotency-Key\n" in after
+            assert "            parameters:\n                - $ref: " in after  # no list to copy: one level in
+
+
+@pytest.mark.parametrize("encoded", ["crlf", "bom"])
+def test_rpl101_fix_keeps_line_ends_and_the_byte_order_mark(project, encoded):
+    text = HEADER + "paths:\n  /orders:\n    post:\n      operationId: createOrder\n      responses:\n" \
+                    "        \"201\": {description: created}\n"
+    raw = text.replace("\n", "\r\n").encode() if encoded == "crlf" else b"\xef\xbb\xbf" + text.encode()
+    path = project / "openapi.yaml"
+    path.write_bytes(raw)
+    assert main(["check", "--no-cache", "--fix", "--exit-zero", "openapi.yaml"]) == 0
+    fixed = path.read_bytes()
+    assert "RPL101" not in codes(path) and len(fixed) > len(raw)
+    if encoded == "crlf":
+        assert fixed.count(b"\r\n") == fixed.count(b"\n")
+    else:
+        assert fixed.startswith(b"\xef\xbb\xbf") and fixed.count(b"\xef\xbb\xbf") == 1

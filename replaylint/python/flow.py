@@ -198,7 +198,7 @@ class _Flow(Visitor):
     # --- loops -------------------------------------------------------------------------------------------
 
     def visit_For(self, node: cst.For) -> None:
-        self.loops.append(Loop(id(node), _is_retry_for(node, self.model)))
+        self.loops.append(Loop(id(node), is_retry_loop(node, self.model)))
         if self.loops[-1].retry:
             self.result.retry_loops.add(id(node))
             if isinstance(node.target, cst.Name) and ATTEMPT_WORDS & set(words(node.target.value)):
@@ -210,7 +210,7 @@ class _Flow(Visitor):
         self.loops.pop()
 
     def visit_While(self, node: cst.While) -> None:
-        retry = _contains_try_or_jump(node.body)
+        retry = is_retry_loop(node, self.model)
         self.loops.append(Loop(id(node), retry))
         if retry:
             self.result.retry_loops.add(id(node))
@@ -655,8 +655,13 @@ def _reads_headers(expr) -> bool:
     return name in ("headers", "meta", "environ", "header")
 
 
-def _is_retry_for(node: cst.For, model: ModuleModel) -> bool:
-    """`for attempt in range(3):` that retries (not `for order in orders:` over different intents)."""
+def is_retry_loop(node, model: ModuleModel) -> bool:
+    """`for attempt in range(3):` or `while` with `try`, `continue` or `break`: a loop that retries (not
+    `for order in orders:` over different intents)."""
+    if isinstance(node, cst.While):
+        return _contains_try_or_jump(node.body)
+    if not isinstance(node, cst.For):
+        return False
     iterable = node.iter
     if not isinstance(iterable, cst.Call):
         return False

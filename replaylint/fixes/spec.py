@@ -1,4 +1,4 @@
-"""Safe fixes: text edits that leave everything else in the file byte for byte as it was.
+"""Spec fixes: text edits that leave everything else in the file byte for byte as it was.
 
 Edits are computed on the text with positions from PyYAML's composer (YAML and JSON alike: a JSON document
 is YAML in flow style), so comments, order, quoting and indentation stay the author's. A fix is made only
@@ -7,71 +7,51 @@ where the shape is one this module knows how to edit; anything else is left for 
 - RPL101 (safe): a shared `Idempotency-Key` header parameter, defined once (`components/parameters`, or the
   root `parameters` of Swagger 2.0) and referenced from each flagged operation.
 - RPL102 (unsafe: clients that do not send the key start failing): the optional key made required.
-- RPL001 (safe): a reason placeholder where the reason goes; it still fails until a person writes one.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from . import Edit, apply
 
-from .exemptions import REASON_PLACEHOLDER
-
-def _fixable() -> dict[str, str]:
-    """code -> "safe" | "unsafe", from the rules themselves (`Rule.fixable`)."""
-    from .registry import REGISTRY
-
-    return {rule.code: rule.fixable for rule in REGISTRY if rule.fixable}
 PARAMETER_NAME = "IdempotencyKey"
 KEY_DESCRIPTION = ("A key the caller chooses for this intent: a repeat with the same key returns the first "
                    "outcome instead of doing the work again.")
 
 
-@dataclass(frozen=True)
-class Edit:
-    start: int  # text offsets; an insertion has start == end
-    end: int
-    text: str
-
-
-def apply(text: str, edits: list[Edit]) -> str:
-    """The text with the edits made (later ones first, so offsets hold; overlapping ones are dropped)."""
-    out, last = text, len(text) + 1
-    for edit in sorted(set(edits), key=lambda e: (e.start, e.end), reverse=True):
-        if edit.end > last:
-            continue
-        out = out[:edit.start] + edit.text + out[edit.end:]
-        last = edit.start
-    return out
-
-
-def spec_edits(text: str, json_style: bool, findings, unsafe: bool = False) -> list[Edit]:
-    """The edits that fix the fixable `findings` of one spec file (those whose anchor is `METHOD /path`)."""
+def edits(text: str, json_style: bool, findings, unsafe: bool = False) -> tuple[list[Edit], int]:
+    """The edits that fix the fixable `findings` of one spec file (those whose anchor is `METHOD /path`), and
+    how many findings they fix."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         root = yaml.compose(text, Loader=loader)
     except yaml.YAMLError:
-        return []
+        return [], 0
     if not isinstance(root, yaml.MappingNode):
-        return []
+        return [], 0
     doc = _Doc(text, root, json_style)
-    edits: list[Edit] = []
+    found: list[Edit] = []
+    fixed = 0
     keyless = sorted({f.anchor for f in findings if f.code == "RPL101" and " " in f.anchor})
     if keyless:
         definition: list[Edit] = []
         reference = doc.key_parameter(definition)
-        references = [edit for anchor in keyless for edit in doc.reference_from(anchor, reference)] \
-            if reference is not None else []
+        referenced = {anchor: doc.reference_from(anchor, reference) for anchor in keyless} \
+            if reference is not None else {}
+        references = [edit for edits_ in referenced.values() for edit in edits_]
         if references:  # a definition nothing refers to is no fix (a path item written in another file)
-            edits += definition + references
+            found += definition + references
+            fixed += sum(1 for f in findings if f.code == "RPL101" and referenced.get(f.anchor))
     if unsafe:
         for finding in findings:
             if finding.code == "RPL102":
-                edits += doc.make_required(finding.span.line, finding.span.column)
-    if edits and not _only_additions(text, apply(text, edits), json_style):
-        return []  # a shape this module misjudged: leave the file to a person rather than change its meaning
-    return edits
+                required = doc.make_required(finding.span.line, finding.span.column)
+                found += required
+                fixed += bool(required)
+    if found and not _only_additions(text, apply(text, found), json_style):
+        return [], 0  # a shape this module misjudged: leave the file to a person rather than change its meaning
+    return found, fixed
 
 
 def _only_additions(before: str, after: str, json_style: bool) -> bool:
@@ -113,24 +93,6 @@ def _added(key, value) -> bool:
     return False
 
 
-def python_edits(text: str, findings) -> list[Edit]:
-    """RPL001 on a comment exemption with no reason: ` -- <why this is safe>` after the rule list."""
-    edits = []
-    lines = text.splitlines(keepends=True)
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
-    for finding in findings:
-        if finding.code != "RPL001" or finding.span.line > len(lines):
-            continue
-        line = lines[finding.span.line - 1]
-        close = line.find("]", line.find("# replaylint:"))
-        if close != -1 and "--" not in line[close:]:
-            at = offsets[finding.span.line - 1] + close + 1
-            edits.append(Edit(at, at, f" -- {REASON_PLACEHOLDER}"))
-    return edits
-
-
 class _Doc:
     """One spec's node tree with positions, and the edits that add to it in its own style."""
 
@@ -139,6 +101,45 @@ class _Doc:
         self.root = root
         self.json = json_style
         self.swagger = _get(root, "swagger") is not None
+        self.unit = self._indent_unit()
+        self.dash = self._dash_offset()
+
+    def _indent_unit(self) -> str:
+        """One level of the file's indentation (`  `, four spaces, a tab), read from the first mapping
+        nested under the root: new blocks are written with it."""
+        for _, value in self.root.value:
+            if _is_mapping(value) and value.value and not (value.flow_style and not self.json):
+                first = value.value[0][0]
+                if value.flow_style and first.start_mark.line == value.start_mark.line:
+                    continue  # `{...}` opened on the key's line says nothing of the indentation
+                prefix = self._prefix(first)
+                outer = self._prefix(self.root.value[0][0])
+                if prefix.startswith(outer) and prefix[len(outer):].strip(" \t") == "" and len(prefix) > len(outer):
+                    return prefix[len(outer):]
+        return "  "
+
+    def _dash_offset(self) -> str:
+        """What goes between a key and the `-` of its block list's items: `  ` (indented) or nothing."""
+        import yaml
+
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            if _is_mapping(node):
+                for key, value in node.value:
+                    if _is_sequence(value) and value.value and not value.flow_style:
+                        dash = self.text.rfind("-", 0, value.value[0].start_mark.index)
+                        return " " * max(0, dash - self._line_start(dash) - key.start_mark.column)
+                    stack.append(value)
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+        return self.unit if self.unit.strip() == "" and "\t" not in self.unit else "  "
+
+    def _prefix(self, node) -> str:
+        """The whitespace a node's line starts with, as written (spaces or tabs)."""
+        start = self._line_start(node.start_mark.index)
+        prefix = self.text[start:node.start_mark.index]
+        return prefix if prefix.strip() == "" else " " * node.start_mark.column
 
     # --- the shared parameter -------------------------------------------------------------------------
 
@@ -221,8 +222,7 @@ class _Doc:
         if not mapping.value:
             return None
         keys = [k for k, _ in mapping.value]
-        indent = keys[0].start_mark.column
-        block = _yaml_block(key, value, indent)
+        block = _yaml_block(key, value, self._prefix(keys[0]), self.unit, self.dash)
         if first:
             at = self._line_start(keys[0].start_mark.index)
             return Edit(at, at, block)
@@ -231,17 +231,18 @@ class _Doc:
 
     def _insert_flow(self, mapping, key: str, value, first: bool) -> Edit | None:
         keys = [k for k, _ in mapping.value]
-        rendered = f"{self._flow(key)}: {self._flow(value)}"
         if not keys:
             at = mapping.start_mark.index + 1
-            return Edit(at, at, rendered)
+            return Edit(at, at, f"{self._flow(key)}: {self._flow(value)}")
         multiline = keys[0].start_mark.line != mapping.start_mark.line
+        neighbour = keys[0] if first else keys[-1]
+        pad = self._prefix(neighbour) if multiline else ""
+        rendered = f"{self._flow(key)}: {self._flow(value, pad if multiline else None)}"
+        separator = ",\n" + pad if multiline else ", "
         if first:
             at = keys[0].start_mark.index
-            separator = ",\n" + " " * keys[0].start_mark.column if multiline else ", "
             return Edit(at, at, rendered + separator)
         at = mapping.value[-1][1].end_mark.index
-        separator = ",\n" + " " * keys[-1].start_mark.column if multiline else ", "
         return Edit(at, at, separator + rendered)
 
     def _append_to_sequence(self, sequence, item) -> Edit | None:
@@ -252,19 +253,25 @@ class _Doc:
                 return Edit(at, at, self._flow(item))
             last = items[-1]
             multiline = last.start_mark.line != sequence.start_mark.line
-            separator = ",\n" + " " * last.start_mark.column if multiline else ", "
-            return Edit(last.end_mark.index, last.end_mark.index, separator + self._flow(item))
+            pad = self._prefix(last) if multiline else ""
+            separator = ",\n" + pad if multiline else ", "
+            return Edit(last.end_mark.index, last.end_mark.index,
+                        separator + self._flow(item, pad if multiline else None))
         if not items:
             return None
         dash = self.text.rfind("-", 0, items[0].start_mark.index)
-        indent = dash - self._line_start(dash)
+        indent = self.text[self._line_start(dash):dash]
         at = self._line_end(_last_position(sequence))
-        return Edit(at, at, self._lead(at) + " " * indent + "- " + _yaml_item(item) + "\n")
+        return Edit(at, at, self._lead(at) + indent + "- " + _yaml_item(item) + "\n")
 
-    def _flow(self, value) -> str:
-        if self.json:
+    def _flow(self, value, pad: str | None = None) -> str:
+        """`value` in flow style: JSON in a JSON file, laid out over lines in its indentation when written
+        at `pad` among keys one per line; inline YAML otherwise."""
+        if not self.json:
+            return _yaml_inline(value)
+        if pad is None or not isinstance(value, (dict, list)) or len(json.dumps(value)) <= 40:
             return json.dumps(value, ensure_ascii=False)
-        return _yaml_inline(value)
+        return json.dumps(value, ensure_ascii=False, indent=self.unit).replace("\n", "\n" + pad)
 
     def _lead(self, at: int) -> str:
         """A newline before text added at the very end of a file that does not end with one."""
@@ -309,15 +316,13 @@ def _yaml_key(key: str) -> str:
     return key if key == "$ref" else _yaml_scalar(key)
 
 
-def _yaml_block(key: str, value, indent: int) -> str:
-    pad = " " * indent
+def _yaml_block(key: str, value, pad: str, unit: str, dash: str) -> str:
+    """`key: value` as a YAML block at `pad`, nested by `unit`, list items `dash` in from their key."""
     if isinstance(value, dict):
-        lines = [f"{pad}{_yaml_key(key)}:\n"]
-        for child, inner in value.items():
-            lines.append(_yaml_block(child, inner, indent + 2))
-        return "".join(lines)
+        return f"{pad}{_yaml_key(key)}:\n" + "".join(_yaml_block(child, inner, pad + unit, unit, dash)
+                                                     for child, inner in value.items())
     if isinstance(value, list):
-        return f"{pad}{_yaml_key(key)}:\n" + "".join(f"{pad}  - {_yaml_item(v)}\n" for v in value)
+        return f"{pad}{_yaml_key(key)}:\n" + "".join(f"{pad}{dash}- {_yaml_item(v)}\n" for v in value)
     return f"{pad}{_yaml_key(key)}: {_yaml_scalar(value)}\n"
 
 
@@ -387,34 +392,3 @@ def _mapping_at(node, line: int, column: int):
             if found is not None:
                 return found
     return None
-
-
-def fixed_texts(findings, unsafe: bool = False) -> dict[str, tuple[str, str, int]]:
-    """{path: (text now, text fixed, findings it fixes)} for the files whose fixable findings have an edit."""
-    from .documents import read_text
-
-    fixable = _fixable()
-    by_path: dict[str, list] = {}
-    for finding in findings:
-        level = fixable.get(finding.code)
-        if level and not finding.exempted and (level == "safe" or unsafe):
-            by_path.setdefault(finding.span.path, []).append(finding)
-    out = {}
-    for path, found in sorted(by_path.items()):
-        try:
-            text = read_text(path, 64 * 1024 * 1024)
-        except Exception:  # noqa: BLE001 - a file that cannot be read again is left as it is
-            continue
-        edits = python_edits(text, found) if path.endswith(".py") else \
-            spec_edits(text, path.endswith(".json"), found, unsafe)
-        fixed = apply(text, edits)
-        if fixed != text:
-            out[path] = (text, fixed, len(found))
-    return out
-
-
-def unified_diff(path: str, before: str, after: str) -> str:
-    import difflib
-
-    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                        fromfile=f"a/{path}", tofile=f"b/{path}"))

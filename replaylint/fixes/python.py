@@ -1,0 +1,475 @@
+"""Python fixes, made as libcst transforms so that every line they do not touch is kept byte for byte.
+
+- RPL001 (safe): ` -- <why this is safe>` after the rule list of an exemption comment with no reason; it still
+  fails until a person writes one.
+- RPL202 (safe): a key made inside the retry that resends it is made once, before the retry:
+  - in a retry loop, the statement that makes it (`key = uuid.uuid4().hex`) moves to just before the loop; a
+    key made where it is sent becomes `idempotency_key = <expression>` before the loop, and the send uses it;
+  - in a function a decorator retries (`@retry`, `@backoff.on_exception`), the function is split: its name
+    goes to a new, undecorated function that makes the key once and calls the retried one, renamed
+    `_<name>_attempt` and given the key as a keyword-only parameter. Callers do not change.
+  The move is made only where it keeps the program's meaning apart from the key: the expression reads no name
+  the loop (or function) binds, the key's statement is a one-line statement of its own, no other loop or
+  comprehension lies between the key and the retry, and a split function is a plain function or method with
+  the retry as its only decorator, not a generator.
+"""
+from __future__ import annotations
+
+from ..exemptions import REASON_PLACEHOLDER
+from ..python.lazy import cst
+from . import Edit
+
+KEY_NAME = "idempotency_key"
+
+
+def edits(text: str, findings) -> tuple[list[Edit], int]:
+    """The edits that fix the fixable `findings` of one Python file, and how many findings they fix."""
+    fixed_text, fixed = _reason_placeholders(text, findings)
+    regenerated = [f for f in findings if f.code == "RPL202"]
+    if regenerated:
+        moved_text, moved = _moved_keys(fixed_text, regenerated)
+        if moved:
+            fixed_text, fixed = moved_text, fixed + moved
+    if fixed_text == text:
+        return [], 0
+    return [_one_edit(text, fixed_text)], fixed
+
+
+def _one_edit(before: str, after: str) -> Edit:
+    """The single edit that turns `before` into `after` (their common start and end kept)."""
+    start = 0
+    limit = min(len(before), len(after))
+    while start < limit and before[start] == after[start]:
+        start += 1
+    end = 0
+    while end < limit - start and before[len(before) - 1 - end] == after[len(after) - 1 - end]:
+        end += 1
+    return Edit(start, len(before) - end, after[start:len(after) - end])
+
+
+def _reason_placeholders(text: str, findings) -> tuple[str, int]:
+    """RPL001: ` -- <why this is safe>` after the rule list of a comment exemption with no reason. Edits stay
+    within their line, so the positions of other findings hold."""
+    lines = text.split("\n")
+    fixed = 0
+    for finding in findings:
+        if finding.code != "RPL001" or finding.span.line > len(lines):
+            continue
+        line = lines[finding.span.line - 1]
+        marker = line.find("# replaylint:")
+        close = line.find("]", marker) if marker != -1 else -1
+        if close != -1 and "--" not in line[close:]:
+            lines[finding.span.line - 1] = f"{line[:close + 1]} -- {REASON_PLACEHOLDER}{line[close + 1:]}"
+            fixed += 1
+    return "\n".join(lines), fixed
+
+
+# --- RPL202: make the key once, before the retry ---------------------------------------------------------------
+
+
+def _moved_keys(text: str, findings) -> tuple[str, int]:
+    from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+
+    from ..python.model import build_model
+
+    try:
+        module = cst.parse_module(text)
+    except Exception:  # noqa: BLE001 - libcst's syntax errors: a file that does not parse gets no fix
+        return text, 0
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    tree = _Tree(wrapper.resolve(PositionProvider), wrapper.resolve(ParentNodeProvider), build_model(module, ""))
+    plan = _Plan()
+    fixed = 0
+    for finding in findings:
+        node = tree.expression_at(finding.span)
+        if node is not None and tree.plan_move(node, plan):
+            fixed += 1
+    if not fixed:
+        return text, 0
+    try:
+        moved = module.visit(_Mover(plan, module)).code
+        cst.parse_module(moved)
+    except Exception:  # noqa: BLE001 - a transform libcst refuses, or a result that does not parse: no fix
+        return text, 0
+    return moved, fixed
+
+
+class _Plan:
+    """What to change, keyed by the original nodes: statements to drop, expressions to replace by a name,
+    statements to put before a loop, functions to split."""
+
+    def __init__(self):
+        self.drop: set = set()
+        self.replace: dict = {}  # expression -> name
+        self.before: dict = {}  # loop -> [statement]
+        self.split: dict = {}  # function -> (key name, statement that makes the key, is a method)
+
+
+class _Tree:
+    def __init__(self, positions, parents, model):
+        self.positions = positions
+        self.parents = parents
+        self.model = model
+
+    def expression_at(self, span):
+        """The outermost expression written exactly where the finding points."""
+        start, end = (span.line, span.column - 1), (span.end_line, span.end_column - 1)
+        found = None
+        for node, where in self.positions.items():
+            if isinstance(node, cst.BaseExpression) and (where.start.line, where.start.column) == start and \
+                    (where.end.line, where.end.column) == end:
+                if found is None or self._is_inside(found, node):
+                    found = node
+        return found
+
+    def _is_inside(self, node, ancestor) -> bool:
+        return any(parent is ancestor for parent in self.ancestors(node))
+
+    def ancestors(self, node):
+        while node in self.parents:
+            node = self.parents[node]
+            yield node
+
+    def plan_move(self, node, plan: _Plan) -> bool:
+        between = []  # the nodes from the key up to its function (or module)
+        for parent in self.ancestors(node):
+            if isinstance(parent, (cst.FunctionDef, cst.Module)):
+                scope = parent
+                break
+            between.append(parent)
+        else:
+            return False
+        if any(isinstance(n, (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.ClassDef))
+               for n in between):
+            return False
+        statement, expression = node, node
+        if isinstance(node, cst.Name):
+            made = self._single_assignment(scope, node.value)
+            if made is None:
+                return False
+            statement, expression = made
+        if _reads(expression) & {"await", "yield"} or _contains(expression, (cst.Yield, cst.Await)):
+            return False
+        loops = [n for n in self.ancestors(statement) if isinstance(n, (cst.For, cst.While))]
+        loops = [n for n in loops if self._is_inside(n, scope)]
+        if loops:
+            return self._plan_before_loop(node, statement, expression, loops[0], scope, plan)
+        if isinstance(scope, cst.FunctionDef):
+            return self._plan_split(node, statement, expression, scope, plan)
+        return False
+
+    def _single_assignment(self, scope, name: str):
+        """(statement, value) of the one `name = value` in the scope, on a line of its own; None when the name
+        is bound any other way or more than once."""
+        bound = _Bindings()
+        body = scope.body if isinstance(scope, cst.FunctionDef) else scope
+        if isinstance(scope, cst.FunctionDef):
+            scope.params.visit(bound)
+        body.visit(bound)
+        if bound.names.get(name) != 1:
+            return None
+        for assign in bound.assignments:
+            if len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name) and \
+                    assign.targets[0].target.value == name:
+                line = self.parents.get(assign)
+                if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 and self._one_line(line) and \
+                        self._has_siblings(line):
+                    return line, assign.value
+        return None
+
+    def _one_line(self, node) -> bool:
+        where = self.positions[node]
+        return where.start.line == where.end.line
+
+    def _has_siblings(self, statement) -> bool:
+        block = self.parents.get(statement)
+        return isinstance(block, (cst.IndentedBlock, cst.Module)) and len(block.body) > 1
+
+    def _plan_before_loop(self, node, statement, expression, loop, scope, plan: _Plan) -> bool:
+        from ..python.flow import is_retry_loop
+
+        if not is_retry_loop(loop, self.model) or not isinstance(self.parents.get(loop), (cst.IndentedBlock, cst.Module)):
+            return False
+        bound = _Bindings()
+        loop.visit(bound)
+        if _reads(expression) & set(bound.names):
+            return False  # made from the attempt counter or from something the loop computes
+        if statement is expression:  # made where it is sent
+            if not self._one_line(expression):
+                return False
+            name = _free_name(scope)
+            plan.replace[expression] = name
+            made = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(name))], expression)])
+        else:
+            if statement in plan.drop:
+                return True  # another send of the same key: already moved
+            plan.drop.add(statement)
+            made = statement.with_changes(leading_lines=())
+        plan.before.setdefault(loop, []).append(made)
+        return True
+
+    def _plan_split(self, node, statement, expression, function, plan: _Plan) -> bool:
+        if function in plan.split or len(function.decorators) != 1 or not self._retries(function.decorators[0]):
+            return False
+        if function.type_parameters is not None if hasattr(function, "type_parameters") else False:
+            return False
+        holder = self.parents.get(function)
+        owner = self.parents.get(holder) if isinstance(holder, cst.IndentedBlock) else None
+        is_method = isinstance(owner, cst.ClassDef)
+        if not (isinstance(holder, cst.Module) or is_method):
+            return False
+        if is_method and not (function.params.posonly_params or function.params.params):
+            return False
+        if _contains(function.body, (cst.Yield,)):
+            return False
+        bound = _Bindings()
+        function.body.visit(bound)
+        if _reads(expression) & set(bound.names):
+            return False
+        if statement is expression:
+            if not self._one_line(expression):
+                return False
+            name = _free_name(function)
+            plan.replace[expression] = name
+            made = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(name))], expression)])
+        else:
+            name = node.value
+            plan.drop.add(statement)
+            made = statement.with_changes(leading_lines=())
+        plan.split[function] = (name, made, is_method)
+        return True
+
+    def _retries(self, decorator) -> bool:
+        from ..python.sources import RETRY_DECORATORS
+
+        expression = decorator.decorator
+        qualified = self.model.qualify(expression.func if isinstance(expression, cst.Call) else expression) or ""
+        last = qualified.rsplit(".", 1)[-1]
+        return qualified in RETRY_DECORATORS or ("retry" in last.lower() and last not in ("task", "shared_task"))
+
+
+class _Mover(cst.CSTTransformer):
+    def __init__(self, plan: _Plan, module):
+        self.plan = plan
+        self.module = module
+
+    def leave_SimpleStatementLine(self, original_node, updated_node):
+        return cst.RemoveFromParent() if original_node in self.plan.drop else updated_node
+
+    def on_leave(self, original_node, updated_node):
+        if original_node in self.plan.replace:
+            return updated_node.with_changes(value=self.plan.replace[original_node]) \
+                if isinstance(updated_node, cst.Name) else cst.Name(self.plan.replace[original_node])
+        if original_node in self.plan.before:  # the key goes above the comment lines that open the loop
+            made = self.plan.before[original_node]
+            lines = list(updated_node.leading_lines)
+            split = len(lines)
+            while split and lines[split - 1].comment is not None:
+                split -= 1
+            return cst.FlattenSentinel([made[0].with_changes(leading_lines=lines[:split]), *made[1:],
+                                        updated_node.with_changes(leading_lines=lines[split:])])
+        if original_node in self.plan.split:
+            return self._split(original_node, updated_node)
+        return super().on_leave(original_node, updated_node)
+
+    def _split(self, original, updated):
+        key, made, is_method = self.plan.split[original]
+        name = original.name.value
+        attempt = f"{name}_attempt" if name.startswith("_") else f"_{name}_attempt"
+        params = original.params
+        arguments = [cst.Arg(cst.Name(p.name.value)) for p in (*params.posonly_params, *params.params)]
+        if is_method:
+            arguments = arguments[1:]
+        if isinstance(params.star_arg, cst.Param):
+            arguments.append(cst.Arg(cst.Name(params.star_arg.name.value), star="*"))
+        arguments += [_keyword(p.name.value) for p in params.kwonly_params]
+        arguments.append(_keyword(key))
+        if params.star_kwarg is not None:
+            arguments.append(cst.Arg(cst.Name(params.star_kwarg.name.value), star="**"))
+        callee = cst.Attribute(cst.Name(_first_param(params)), cst.Name(attempt)) if is_method else cst.Name(attempt)
+        call: cst.BaseExpression = cst.Call(callee, arguments)
+        if original.asynchronous is not None:
+            call = cst.Await(call)
+        body = list(updated.body.body)
+        docstring = []
+        if body and _is_docstring(body[0]):
+            docstring, body = [body[0]], body[1:]
+        outer = original.with_changes(  # the signature as written, without the retry
+            decorators=(), lines_after_decorators=(),
+            body=original.body.with_changes(body=[*docstring, made, cst.SimpleStatementLine([cst.Return(call)])]))
+        blank = [cst.EmptyLine(indent=False)] * (1 if is_method else 2)
+        inner = updated.with_changes(
+            name=cst.Name(attempt), params=_with_keyword_only(updated, key),
+            body=updated.body.with_changes(body=body), leading_lines=blank)
+        return cst.FlattenSentinel([outer, inner])
+
+
+def _keyword(name: str):
+    """`name=name`, written as people write keyword arguments."""
+    tight = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+    return cst.Arg(cst.Name(name), keyword=cst.Name(name), equal=tight)
+
+
+def _first_param(params) -> str:
+    return (*params.posonly_params, *params.params)[0].name.value
+
+
+def _with_keyword_only(function, name: str):
+    """The function's parameters with `name` as the last keyword-only one (after a `*` when there is none),
+    in the signature's own style: one per line with a trailing comma when the parameters are written so."""
+    params = function.params
+    written = [*params.posonly_params, *params.params]
+    if isinstance(params.star_arg, cst.Param):
+        written.append(params.star_arg)
+    written += params.kwonly_params
+    last = params.star_kwarg or (written[-1] if written else None)
+    one_per_line = last is not None and isinstance(last.comma, cst.Comma) and \
+        isinstance(last.comma.whitespace_after, cst.ParenthesizedWhitespace) and \
+        isinstance(function.whitespace_before_params, cst.ParenthesizedWhitespace)
+    if not one_per_line:
+        new = cst.Param(cst.Name(name))
+        star = cst.ParamStar() if params.star_arg is cst.MaybeSentinel.DEFAULT else params.star_arg
+        return params.with_changes(star_arg=star, kwonly_params=[*params.kwonly_params, new])
+    separator = cst.Comma(whitespace_after=function.whitespace_before_params)
+    if params.star_kwarg is None:  # the new last one takes the trailing comma and the closing line
+        new = cst.Param(cst.Name(name), comma=last.comma)
+        params = _replace_param(params, last, last.with_changes(comma=separator))
+    else:  # `name` goes before `**kwargs`, which keeps its trailing comma
+        new = cst.Param(cst.Name(name), comma=separator)
+    star = cst.ParamStar(comma=separator) if params.star_arg is cst.MaybeSentinel.DEFAULT else params.star_arg
+    return params.with_changes(star_arg=star, kwonly_params=[*params.kwonly_params, new])
+
+
+def _replace_param(params, old, new):
+    def swap(items):
+        return [new if item is old else item for item in items]
+
+    return params.with_changes(posonly_params=swap(params.posonly_params), params=swap(params.params),
+                               star_arg=new if params.star_arg is old else params.star_arg,
+                               kwonly_params=swap(params.kwonly_params))
+
+
+def _is_docstring(statement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and \
+        isinstance(statement.body[0], cst.Expr) and \
+        isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+
+
+def _free_name(scope) -> str:
+    """`idempotency_key`, or `idempotency_key_2`… when the scope already uses that name."""
+    used = _reads(scope)
+    bound = _Bindings()
+    scope.visit(bound)
+    used |= set(bound.names)
+    name, n = KEY_NAME, 1
+    while name in used:
+        n += 1
+        name = f"{KEY_NAME}_{n}"
+    return name
+
+
+class _Bindings(cst.CSTVisitor):
+    """How often each name is bound in a block (assigned, a loop or `with`/`except` target, a walrus, an
+    import, a parameter, deleted, declared global), nested functions and classes counted by their names only."""
+
+    def __init__(self):
+        self.names: dict[str, int] = {}
+        self.assignments: list = []
+
+    def _bind(self, target) -> None:
+        if isinstance(target, cst.Name):
+            self.names[target.value] = self.names.get(target.value, 0) + 1
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._bind(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._bind(target.value)
+
+    def visit_Assign(self, node) -> None:
+        self.assignments.append(node)
+        for target in node.targets:
+            self._bind(target.target)
+
+    def visit_AnnAssign(self, node) -> None:
+        self._bind(node.target)
+
+    def visit_AugAssign(self, node) -> None:
+        self._bind(node.target)
+
+    def visit_For(self, node) -> None:
+        self._bind(node.target)
+
+    def visit_AsName(self, node) -> None:
+        self._bind(node.name)
+
+    def visit_NamedExpr(self, node) -> None:
+        self._bind(node.target)
+
+    def visit_Del(self, node) -> None:
+        self._bind(node.target)
+
+    def visit_Param(self, node) -> None:
+        self._bind(node.name)
+
+    def visit_ImportAlias(self, node) -> None:
+        if node.asname is None:
+            head = node.name
+            while isinstance(head, cst.Attribute):
+                head = head.value
+            self._bind(head)
+
+    def visit_Global(self, node) -> None:
+        for item in node.names:
+            self._bind(item.name)
+
+    def visit_Nonlocal(self, node) -> None:
+        for item in node.names:
+            self._bind(item.name)
+
+    def visit_FunctionDef(self, node) -> bool:
+        self._bind(node.name)
+        return False
+
+    def visit_ClassDef(self, node) -> bool:
+        self._bind(node.name)
+        return False
+
+    def visit_Lambda(self, node) -> bool:
+        return False
+
+
+class _Reads(cst.CSTVisitor):
+    def __init__(self):
+        self.names: set[str] = set()
+
+    def visit_Name(self, node) -> None:
+        self.names.add(node.value)
+
+    def visit_Attribute(self, node) -> bool:
+        node.value.visit(self)  # `uuid.uuid4`: `uuid` is read, `uuid4` is an attribute
+        return False
+
+    def visit_Arg(self, node) -> bool:
+        node.value.visit(self)  # a keyword's name is not read
+        return False
+
+
+def _reads(node) -> set[str]:
+    reads = _Reads()
+    node.visit(reads)
+    return reads.names
+
+
+def _contains(node, kinds) -> bool:
+    class Finder(cst.CSTVisitor):
+        found = False
+
+        def on_visit(self, inner) -> bool:
+            if isinstance(inner, kinds):
+                self.found = True
+            return not self.found and not isinstance(inner, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) \
+                or inner is node
+
+    finder = Finder()
+    node.visit(finder)
+    return finder.found
