@@ -282,6 +282,11 @@ def ensure_folder(folder: Path) -> None:
 
 
 def file_digest(path: str) -> str | None:
+    from .documents import buffer_for
+
+    buffered = buffer_for(path)  # an editor's unsaved text: what the result was made from
+    if buffered is not None:
+        return _hash(buffered.encode("utf-8"), digest_size=32).hexdigest()
     try:
         with open(path, "rb") as handle:
             return _hash(handle.read(), digest_size=32).hexdigest()

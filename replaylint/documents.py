@@ -7,6 +7,7 @@ up only when a finding needs one (see positions.py).
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 
 from .lazy import LazyRegex
@@ -62,10 +63,38 @@ class Document:
         return line, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
 
 
+# absolute path -> an editor's unsaved text, while a run is given them (the language server's checks, one at a
+# time): a `$ref`'d fragment or a helper module open in the editor is read as it is there, not as on disk.
+_BUFFERS: dict[str, str] = {}
+
+
+@contextlib.contextmanager
+def editor_buffers(texts: dict[str, str] | None):
+    """Read `texts` (absolute path -> text) in place of those files for the duration of a run."""
+    if not texts:
+        yield
+        return
+    _BUFFERS.update(texts)
+    try:
+        yield
+    finally:
+        _BUFFERS.clear()
+
+
+def buffer_for(path: str) -> str | None:
+    """The editor's text of `path` while a run is given one, else None."""
+    import os
+
+    return _BUFFERS.get(os.path.abspath(path)) if _BUFFERS else None
+
+
 def read_text(path: str, max_bytes: int) -> str:
     """Read a UTF-8 text file, turning every I/O and decoding failure into a DocumentError."""
     import os
 
+    buffered = buffer_for(path)
+    if buffered is not None:
+        return buffered
     try:
         size = os.path.getsize(path)
         if size > max_bytes:

@@ -331,7 +331,15 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
         skip_unrecognised: bool = False, force_exclude: bool = False, jobs: int = 1,
         texts: dict[str, str] | None = None) -> RunResult:
     """Load, analyse, filter. `texts` maps absolute paths to the text to analyse instead of what is on disk
-    (an editor's unsaved buffer); the cache knows them by their content, as it knows every file."""
+    (an editor's unsaved buffer), also where they are read as a `$ref` target or a helper module; the cache
+    knows them by their content, as it knows every file."""
+    from .documents import editor_buffers
+
+    with editor_buffers({os.path.abspath(path): text for path, text in (texts or {}).items()}):
+        return _run(paths, config, select, ignore, use_cache, skip_unrecognised, force_exclude, jobs, texts)
+
+
+def _run(paths, config, select, ignore, use_cache, skip_unrecognised, force_exclude, jobs, texts) -> RunResult:
     rules = enabled_rules(config, select, ignore)
     python_rules = [rule for rule in rules if rule.target == "python"]
     project_rules = [rule for rule in rules if rule.target == "project"]

@@ -11,6 +11,7 @@ an exemption with a reason placeholder that keeps failing (RPL001) until a perso
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 from pathlib import Path
 
@@ -32,60 +33,62 @@ class ReplaylintServer(LanguageServer):
         super().__init__("replaylint", __version__)
         self.pending: dict[str, asyncio.Task] = {}  # uri -> the debounced check waiting to run
         self.findings: dict[str, list] = {}  # uri -> the findings its last diagnostics came from
+        self.found_by: dict[str, dict[str, list]] = {}  # uri -> {uri of the check: findings in this document}
+        self.problems: dict[str, list] = {}  # uri -> diagnostics of what its own check could not analyse
+        # checks run one at a time, off the event loop (a check changes the working folder while it runs)
+        self.worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="replaylint-check")
 
 
 server = ReplaylintServer()
 
 
-def check_document(ls: ReplaylintServer, uri: str) -> list[types.Diagnostic]:
-    """The diagnostics of one document, from the engine run on its current text (never raises: an input the
-    tool could not analyse is a diagnostic too)."""
+def check_document(uri: str, texts: dict[str, str], workspace: str | None) -> tuple[dict, list[types.Diagnostic]]:
+    """({absolute path: findings}, diagnostics of problems) of a check of one document, from the engine run on
+    the editor's texts (`texts`: absolute path -> text of every open document, so an unsaved `$ref`'d fragment
+    or helper module counts too). The findings include those in other files (an operation written in a
+    `$ref`'d fragment). Runs in the server's one worker thread. Never raises: an input the tool could not
+    analyse is a diagnostic too."""
     from .config import ConfigError, load_config
-    from .engine import display_path, run
+    from .engine import run
 
     path = to_fs_path(uri)
     if path is None:
-        return []
-    document = ls.workspace.get_text_document(uri)
+        return {}, []
     absolute = os.path.abspath(path)
+    source = texts.get(absolute, "")
     try:
         config = load_config(cwd=Path(absolute).parent)
-        workspace = ls.workspace.root_path
         if config.source is None and workspace and _inside(absolute, workspace):
             config = load_config(cwd=Path(workspace))  # no config file: the workspace is the project
         previous = os.getcwd()
-        os.chdir(config.root)
+        os.chdir(config.root)  # paths are shown and cached relative to the project, as `check` run there
         try:
             result = run([absolute], config, use_cache=True, skip_unrecognised=True, force_exclude=True,
-                         texts={absolute: document.source})  # an excluded file stays quiet, as in pre-commit
+                         texts=texts)  # an excluded file stays quiet, as in pre-commit
         finally:
             os.chdir(previous)
     except ConfigError as exc:
-        return [_diagnostic_at_top(str(exc), types.DiagnosticSeverity.Error)]
+        return {}, [_diagnostic_at_top(str(exc), types.DiagnosticSeverity.Error)]
     except Exception as exc:  # noqa: BLE001 - the server outlives any one bad check
-        return [_diagnostic_at_top(f"replaylint could not check this file: {type(exc).__name__}: {exc}",
-                                   types.DiagnosticSeverity.Error)]
-    shown = {display_path(absolute, str(config.root)), absolute}
-    mine = [f for f in result.findings if not f.exempted and _same_file(f.span.path, shown, config.root)]
-    ls.findings[uri] = mine
-    lines = document.source.splitlines()
-    diagnostics = [_diagnostic(f, lines) for f in mine]
+        return {}, [_diagnostic_at_top(f"replaylint could not check this file: {type(exc).__name__}: {exc}",
+                                       types.DiagnosticSeverity.Error)]
+    by_path: dict[str, list] = {}
+    for finding in result.findings:
+        if not finding.exempted:
+            by_path.setdefault(os.path.abspath(os.path.join(str(config.root), finding.span.path)), []).append(finding)
+    lines = source.split("\n")
+    problems = []
     for problem in result.problems:
-        if _same_file(problem.path, shown, config.root):
-            line = max((problem.line or 1) - 1, 0)
-            column = max((problem.column or 1) - 1, 0)
-            diagnostics.append(types.Diagnostic(
-                range=types.Range(types.Position(line, column), types.Position(line, column + 1)),
+        if os.path.abspath(os.path.join(str(config.root), problem.path)) == absolute:
+            start = _utf16(lines, problem.line or 1, problem.column or 1)
+            problems.append(types.Diagnostic(
+                range=types.Range(start, types.Position(start.line, start.character + 1)),
                 message=problem.message, severity=types.DiagnosticSeverity.Error, source=SOURCE))
-    return diagnostics
+    return by_path, problems
 
 
 def _inside(path: str, folder: str) -> bool:
     return os.path.commonpath([os.path.abspath(path), os.path.abspath(folder)]) == os.path.abspath(folder)
-
-
-def _same_file(path: str, shown: set[str], root) -> bool:
-    return path in shown or os.path.abspath(os.path.join(str(root), path)) in shown
 
 
 def _utf16(lines: list[str], line: int, column: int) -> types.Position:
@@ -93,6 +96,16 @@ def _utf16(lines: list[str], line: int, column: int) -> types.Position:
     line, column = max(line - 1, 0), max(column - 1, 0)
     text = lines[line] if line < len(lines) else ""
     return types.Position(line, len(text[:column].encode("utf-16-le")) // 2 + max(column - len(text), 0))
+
+
+def _column(text: str, units: int) -> int:
+    """The 0-based column in characters of an LSP character offset (UTF-16 units) on a line."""
+    count = 0
+    for index, char in enumerate(text):
+        if count >= units:
+            return index
+        count += 2 if ord(char) > 0xFFFF else 1
+    return len(text) + max(units - count, 0)
 
 
 def _diagnostic(finding, lines: list[str]) -> types.Diagnostic:
@@ -117,9 +130,42 @@ def _diagnostic_at_top(message: str, severity) -> types.Diagnostic:
                             severity=severity, source=SOURCE)
 
 
-def publish(ls: ReplaylintServer, uri: str) -> None:
-    ls.text_document_publish_diagnostics(
-        types.PublishDiagnosticsParams(uri=uri, diagnostics=check_document(ls, uri)))
+def open_texts(ls: ReplaylintServer) -> dict[str, str]:
+    """Absolute path -> text of every open document (read on the event loop, so a snapshot)."""
+    texts = {}
+    for uri, document in list(ls.workspace.text_documents.items()):
+        path = to_fs_path(uri)
+        if path is not None:
+            texts[os.path.abspath(path)] = document.source
+    return texts
+
+
+async def publish(ls: ReplaylintServer, uri: str) -> None:
+    """Check `uri` in the worker thread (the event loop goes on answering hovers and code actions), then
+    publish its diagnostics, and those its check found in other open documents (a `$ref`'d fragment) too;
+    unless a newer check of it is already waiting."""
+    loop = asyncio.get_running_loop()
+    by_path, problems = await loop.run_in_executor(ls.worker, check_document, uri, open_texts(ls),
+                                                   ls.workspace.root_path)
+    if uri in ls.pending or uri not in ls.workspace.text_documents:
+        return  # typed on, or closed, meanwhile: the newer check (or nothing) speaks
+    ls.problems[uri] = problems
+    for other in list(ls.workspace.text_documents):
+        path = to_fs_path(other)
+        found = by_path.get(os.path.abspath(path), []) if path else []
+        if other == uri or found or ls.found_by.get(other, {}).get(uri):
+            ls.found_by.setdefault(other, {})[uri] = found
+            show(ls, other)
+
+
+def show(ls: ReplaylintServer, uri: str) -> None:
+    """Publish what the checks found in `uri` (its own and other documents'), each finding once."""
+    findings = list({(f.code, f.span, f.message): f for found in ls.found_by.get(uri, {}).values()
+                     for f in found}.values())
+    ls.findings[uri] = findings
+    lines = ls.workspace.get_text_document(uri).source.split("\n")
+    diagnostics = [_diagnostic(f, lines) for f in findings] + ls.problems.get(uri, [])
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
 
 
 def schedule(ls: ReplaylintServer, uri: str, delay: float) -> None:
@@ -132,19 +178,26 @@ def schedule(ls: ReplaylintServer, uri: str, delay: float) -> None:
         await asyncio.sleep(delay)
         ls.pending.pop(uri, None)
         if uri in ls.workspace.text_documents:  # closed meanwhile: nothing to say
-            publish(ls, uri)
+            await publish(ls, uri)
 
     ls.pending[uri] = asyncio.ensure_future(later())
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: ReplaylintServer, params: types.DidOpenTextDocumentParams):
-    schedule(ls, params.text_document.uri, 0)
+    """Checked at once; so are the other open documents, whose checks may report findings written in this
+    one (an operation in a `$ref`'d fragment)."""
+    for uri in [params.text_document.uri, *ls.workspace.text_documents]:
+        if uri not in ls.pending:
+            schedule(ls, uri, 0)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: ReplaylintServer, params: types.DidChangeTextDocumentParams):
-    schedule(ls, params.text_document.uri, DEBOUNCE_SECONDS)
+    """The document is checked after a pause; so are the other open ones, which may read it (a `$ref`'d
+    fragment, a helper module): the cache answers at once for those it does not touch."""
+    for uri in list(ls.workspace.text_documents):
+        schedule(ls, uri, DEBOUNCE_SECONDS)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -169,8 +222,12 @@ def did_close(ls: ReplaylintServer, params: types.DidCloseTextDocumentParams):
     waiting = ls.pending.pop(uri, None)
     if waiting is not None:  # a check still waiting for a document no longer open
         waiting.cancel()
-    ls.findings.pop(uri, None)
+    for name in ("findings", "found_by", "problems"):
+        getattr(ls, name).pop(uri, None)
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+    for other, found_by in list(ls.found_by.items()):  # what its check found elsewhere goes with it
+        if found_by.pop(uri, None) and other in ls.workspace.text_documents:
+            show(ls, other)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -178,7 +235,10 @@ def hover(ls: ReplaylintServer, params: types.HoverParams):
     """Over a finding: the rule's why and fix, from its docs."""
     from .registry import REGISTRY
 
-    line, column = params.position.line + 1, params.position.character + 1
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    lines = document.source.split("\n")
+    line = params.position.line + 1
+    column = _column(lines[line - 1] if line <= len(lines) else "", params.position.character) + 1
     parts = []
     for finding in ls.findings.get(params.text_document.uri, []):
         span = finding.span
@@ -243,13 +303,14 @@ def exemption_edit(text: str, uri: str, line: int, code: str) -> types.TextEdit 
     """The edit that exempts `code` at `line` (0-based): a comment above it in Python, an
     `x-replaylint-allow` entry under the operation of a YAML spec (the line the finding is on, when it opens
     an operation); None where no exemption can be written (JSON has no comments and no room for one)."""
-    lines = text.splitlines()
+    lines = text.split("\n")
     if line >= len(lines):
         return None
     current = lines[line]
     indent = current[:len(current) - len(current.lstrip())]
+    newline = "\r\n" if current.endswith("\r") else "\n"
     if uri.endswith(".py"):
-        comment = f"{indent}# replaylint: allow[{code}] -- {REASON_PLACEHOLDER}\n"
+        comment = f"{indent}# replaylint: allow[{code}] -- {REASON_PLACEHOLDER}{newline}"
         return types.TextEdit(range=types.Range(types.Position(line, 0), types.Position(line, 0)), new_text=comment)
     opens_a_mapping = current.split(" #", 1)[0].rstrip().endswith(":")  # `post:  # a comment` too
     if uri.endswith((".yaml", ".yml")) and opens_a_mapping and not current.lstrip().startswith("-"):
@@ -257,7 +318,7 @@ def exemption_edit(text: str, uri: str, line: int, code: str) -> types.TextEdit 
         if line + 1 < len(lines) and lines[line + 1].strip():
             following = lines[line + 1]
             child = following[:len(following) - len(following.lstrip())] or child
-        entry = f'{child}x-replaylint-allow: [{{rule: {code}, reason: "{REASON_PLACEHOLDER}"}}]\n'
+        entry = f'{child}x-replaylint-allow: [{{rule: {code}, reason: "{REASON_PLACEHOLDER}"}}]{newline}'
         return types.TextEdit(range=types.Range(types.Position(line + 1, 0), types.Position(line + 1, 0)),
                               new_text=entry)
     return None

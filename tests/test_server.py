@@ -181,6 +181,47 @@ def test_a_spec_is_checked_and_broken_yaml_mid_edit_is_a_diagnostic_not_a_crash(
     run(project, scenario)
 
 
+def test_a_refd_fragment_shows_its_findings_and_its_unsaved_edits_count(project):
+    root = write(project, "openapi.yaml", SPEC.split("paths:")[0] + "paths:\n  /orders: {$ref: 'paths/orders.yaml'}\n")
+    fragment = write(project, "paths/orders.yaml", "post:\n  operationId: createOrder\n  responses:\n"
+                                                   "    '201': {description: created}\n")
+    keyed = fragment.read_text(encoding="utf-8").replace(
+        "  responses:", "  parameters:\n    - {name: Idempotency-Key, in: header, required: true, "
+                        "schema: {type: string}}\n  responses:")
+
+    async def scenario(session):
+        root_uri = session.open(root, "yaml")
+        await session.diagnostics(root_uri)
+        fragment_uri = session.open(fragment, "yaml")
+        found = await session.diagnostics(fragment_uri)
+        while not found:  # its own check finds nothing; the root's finds the keyless operation written here
+            found = await session.diagnostics(fragment_uri)
+        assert ("RPL101", 0) in {(d.code, d.range.start.line) for d in found}
+        session.change(fragment_uri, 2, keyed)  # unsaved: the disk still has the keyless operation
+        while "RPL101" in {d.code for d in found}:
+            found = await session.diagnostics(fragment_uri)
+        assert "RPL101" not in {d.code for d in found}
+
+    run(project, scenario)
+
+
+def test_positions_count_utf16_units_as_lsp_does(project):
+    prefix = '    requests.post("https://api.example.com/😀/orders", json=order, headers={"Idempotency-Key": '
+    path = write(project, "client.py", "import uuid\n\nimport requests\n\n\ndef place(order):\n" + prefix +
+                 "str(uuid.uuid4())})\n")
+
+    async def scenario(session):
+        uri = session.open(path, "python")
+        found = [d for d in await session.diagnostics(uri) if d.code == "RPL201"]
+        assert [(d.range.start.line, d.range.start.character) for d in found] == \
+            [(6, len(prefix.encode("utf-16-le")) // 2)]  # the emoji is two UTF-16 units
+        hover = await session.client.text_document_hover_async(types.HoverParams(  # the cursor just after it
+            text_document=types.TextDocumentIdentifier(uri=uri), position=found[0].range.end))
+        assert hover is not None and "RPL201" in hover.contents.value
+
+    run(project, scenario)
+
+
 def test_without_pygls_the_command_says_what_to_install(monkeypatch, capsys):
     from replaylint.cli import main
 
