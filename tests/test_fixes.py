@@ -125,16 +125,51 @@ async def create_payment(body: dict):
     assert "RPL001" in codes(path)  # until a person writes the reason
 
 
-@pytest.mark.skipif(not (CORPUS / "openapi" / "twilio-api-v2010.yaml").exists(), reason="../shared/corpus is absent")
-def test_a_corpus_spec_is_fixed_by_additions_only(project):
-    shutil.copy(CORPUS / "openapi" / "twilio-api-v2010.yaml", project / "twilio.yaml")
-    path = project / "twilio.yaml"
+@pytest.mark.parametrize("name", ["twilio-api-v2010.yaml", "stripe-spec3.yaml", "github-api.json",
+                                  "kubernetes-swagger.json"])
+def test_a_corpus_spec_is_fixed_by_additions_only(project, name):
+    if not (CORPUS / "openapi" / name).exists():
+        pytest.skip("../shared/corpus is absent")
+    shutil.copy(CORPUS / "openapi" / name, project / name)
+    path = project / name
+    path.chmod(0o644)
     before = path.read_text(encoding="utf-8")
     assert "RPL101" in codes(path, "RPL101")
-    assert main(["check", "--no-cache", "--fix", "--exit-zero", "--select", "RPL101", "twilio.yaml"]) == 0
+    assert main(["check", "--no-cache", "--fix", "--exit-zero", "--select", "RPL101", name]) == 0
     after = path.read_text(encoding="utf-8")
     assert codes(path, "RPL101") == []
     assert only_added(before, after)
+    load = json.loads if name.endswith(".json") else (lambda text: yaml.load(text, Loader=LOADER))
+    assert only_the_key_added(load(before), load(after))
+
+
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def only_the_key_added(old, new, key: str = "") -> bool:
+    """`new` is `old` plus a `$ref` to the key parameter in parameter lists, the key parameter's definition
+    and the mappings that hold it: the data of a spec RPL101's fix changed and nothing else."""
+    def is_key_ref(item):
+        return isinstance(item, dict) and set(item) == {"$ref"} and item["$ref"].endswith("/IdempotencyKey")
+
+    def is_addition(name, value):
+        if name == "IdempotencyKey":
+            return isinstance(value, dict) and value.get("name") == "Idempotency-Key"
+        if name == "parameters" and isinstance(value, list):
+            return all(is_key_ref(item) for item in value)
+        if name in ("parameters", "components") and isinstance(value, dict):
+            return all(is_addition(k, v) for k, v in value.items())
+        return False
+
+    if isinstance(old, dict):
+        return isinstance(new, dict) and old.keys() <= new.keys() and \
+            all(only_the_key_added(old[k], new[k], k) for k in old) and \
+            all(is_addition(k, new[k]) for k in new.keys() - old.keys())
+    if isinstance(old, list):
+        extra = new[len(old):] if isinstance(new, list) else None
+        return extra is not None and all(only_the_key_added(a, b) for a, b in zip(old, new)) and \
+            all(is_key_ref(item) for item in extra) and (not extra or key == "parameters")
+    return old == new
 
 
 HEADER = 'openapi: 3.0.3\ninfo: {title: Shop, version: "1"}\n'

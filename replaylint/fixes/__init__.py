@@ -24,14 +24,16 @@ class Fix:
 
 
 def apply(text: str, edits: list[Edit]) -> str:
-    """The text with the edits made (later ones first, so offsets hold; overlapping ones are dropped)."""
-    out, last = text, len(text) + 1
-    for edit in sorted(set(edits), key=lambda e: (e.start, e.end), reverse=True):
-        if edit.end > last:
+    """The text with the edits made (an edit overlapping an earlier one is dropped); linear in the text, so
+    hundreds of edits of a 4 MB spec cost one copy."""
+    pieces, at = [], 0
+    for edit in sorted(set(edits), key=lambda e: (e.start, e.end, e.text)):
+        if edit.start < at:
             continue
-        out = out[:edit.start] + edit.text + out[edit.end:]
-        last = edit.start
-    return out
+        pieces += [text[at:edit.start], edit.text]
+        at = edit.end
+    pieces.append(text[at:])
+    return "".join(pieces)
 
 
 def fixable_codes() -> dict[str, str]:

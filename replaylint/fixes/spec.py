@@ -57,14 +57,13 @@ def edits(text: str, json_style: bool, findings, unsafe: bool = False) -> tuple[
 def _only_additions(before: str, after: str, json_style: bool) -> bool:
     """The fixed file still parses, and its data is the old data plus what fixes add (a `$ref` item, the key
     parameter, the mappings that hold it, `required: true`), nothing moved or lost."""
-    import yaml
+    from ..documents import DocumentError, parse_document
 
+    name = "fixed.json" if json_style else "fixed.yaml"  # the engine's own (fastest safe) loaders
     try:
-        old = json.loads(before) if json_style else yaml.safe_load(before)
-        new = json.loads(after) if json_style else yaml.safe_load(after)
-    except (ValueError, yaml.YAMLError):
+        return _contains(parse_document(name, before).data, parse_document(name, after).data)
+    except DocumentError:
         return False
-    return _contains(old, new)
 
 
 def _contains(old, new) -> bool:
