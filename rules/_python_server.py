@@ -6,10 +6,11 @@ from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import fast_visit
 
-from replaylint.python.handlers import (MUTATING, changes_relatively, handler_deletes_or_sets_status,
+from replaylint.python.handlers import (MUTATING, changes_relatively, handler_deletes_or_sets_status, names_a_making,
                                         handler_sets_a_state, is_logging_call,
                                         is_read_by_name, is_receiver, body_makes_harm)
 from replaylint.python.index import imported_kind
+from replaylint.python.natural_keys import stores_nothing
 from replaylint.policy import Harm
 from replaylint.python.model import dotted, string_value
 from replaylint.python.sources import CLOCK_SOURCES, RANDOM_SOURCES, header_name, is_key_name
@@ -42,6 +43,8 @@ def _mutating_handlers(ctx):
             continue  # assigns fields of an addressed resource: a repeat leaves the same state
         if handler_deletes_or_sets_status(handler):
             continue
+        if handler.info is not None and stores_nothing(handler.info.node) and not names_a_making(handler):
+            continue  # `ping`, `echo`: calls nothing that could write, and is not named as making something
         def_line = ctx.positions.of(handler.node)[0][0]
         name = handler.info.name if handler.info else handler.cls.name
         if handler.cls is not None and handler.info is not None:
@@ -52,6 +55,13 @@ def _mutating_handlers(ctx):
         if harm.level == "none" or (harm.level != "high" and handler_sets_a_state(handler)):
             continue  # cheap, or `set_language`: setting the same value twice is the same state
         yield handler, harm
+
+
+def natural_key_of(handler) -> str | None:
+    """What the handler looks the intent up by before making anything (`get_or_create(url, owner)`), if so."""
+    from replaylint.python.natural_keys import natural_key
+
+    return natural_key(handler.info.node) if handler.info is not None else None
 
 
 def handler_label(handler) -> str:

@@ -1,7 +1,7 @@
 from replaylint.python.handlers import covered_by_library
 from replaylint.rule import Example, Rule
 
-from ._python_server import ROUTE_NEEDLES, handler_label, mutating_handlers
+from ._python_server import ROUTE_NEEDLES, handler_label, mutating_handlers, natural_key_of
 
 
 class HandlerWithoutIntentKey(Rule):
@@ -117,9 +117,9 @@ async def create_payment(amount: int, key: str = Depends(intent_key)):
 
     def check(self, ctx):
         for handler, harm in mutating_handlers(ctx):
-            if ctx.reads_key(handler) or \
-                    covered_by_library(ctx.model, handler, ctx.facts):
-                continue
+            if ctx.reads_key(handler) or covered_by_library(ctx.model, handler, ctx.facts) or \
+                    natural_key_of(handler):
+                continue  # a key, a library that keeps one, or a natural key looked up before anything is made
             method = "/".join(sorted(handler.methods & {"POST", "PATCH"}))
             where = f" {handler.path}" if handler.path else ""
             ctx.report(

@@ -440,6 +440,7 @@ from aiohttp import web
 
 async def listen(request):
     signature = request.headers.get("{header}", "")
+    await events.put(await request.json())
     return web.Response()
 
 

@@ -229,7 +229,7 @@ def credit(request: Request):
 @router.post("/close")
 def close_session(payload: dict):
     """Idempotent: closing twice returns the summary (idempotency_open column)."""
-    return {}
+    return sessions.close(payload)
 ''')
     write(project, "views.py", '''from django.shortcuts import render
 

@@ -48,7 +48,7 @@ def python_inventory(ctx, path: str) -> list[dict]:
     """POST and PATCH handlers that the server rules judge mutating, grouped by app (the top package and
     the framework it imports)."""
     from replaylint.python.handlers import covered_by_library, framework_of
-    from replaylint.rules._python_server import handler_label, mutating_handlers
+    from replaylint.rules._python_server import handler_label, mutating_handlers, natural_key_of
 
     framework = framework_of(ctx.model) or "python"
     package = (ctx.model.name or path).rpartition(".")[0] or ctx.model.name or path  # the app's package
@@ -56,17 +56,18 @@ def python_inventory(ctx, path: str) -> list[dict]:
     for handler, harm in mutating_handlers(ctx):
         keyed = ctx.reads_key(handler)
         library = covered_by_library(ctx.model, handler, ctx.facts) if ctx.facts is not None else False
+        natural = None if keyed or library else natural_key_of(handler)
         methods = sorted(handler.methods & {"POST", "PATCH"})
         entries.append({
             "api": f"{package} ({framework})", "file": path, "kind": "handler", "anchor": handler.qualname,
             "method": "/".join(methods), "path": handler.path, "name": handler_label(handler),
             "line": ctx.positions.of(handler.node)[0][0],
             "harm": _harm(harm),
-            "key": {"name": "idempotency library" if library else "read in the handler", "in": "code",
-                    "required": None} if keyed or library else None,
+            "key": {"name": f"natural key: {natural}" if natural else "idempotency library" if library else
+                    "read in the handler", "in": "code", "required": None} if keyed or library or natural else None,
             "key_by_method": False,
-            "lookup": ("kept by the library" if library else "looked up in the handler") if keyed or library
-            else None,
+            "lookup": ("kept by the library" if library else "looked up in the handler") if keyed or library or
+            natural else None,
             "asynchronous": False,
             "states": [],
         })

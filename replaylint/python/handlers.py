@@ -359,7 +359,10 @@ def _django_style(model: ModuleModel, info: FunctionInfo) -> bool:
     params = info.params
     if not params or params[0].name.value != "request" or framework_of(model) not in DJANGO_FRAMEWORKS:
         return False
-    return bool(info.decorators) or not _returns_no_response(info.node)
+    if info.decorators:
+        return True
+    # `_handle_form(request, form_class)`: a private helper is a view only where a URL table routes to it
+    return not info.name.startswith("_") and not _returns_no_response(info.node)
 
 
 def _wsgi_style(info: FunctionInfo) -> bool:
@@ -639,6 +642,14 @@ def handler_deletes_or_sets_status(handler: Handler) -> bool:
     """`OrderItemDeleteView.post`, `UpdateOrderStatus.post`, `change_status`: done again, the thing is gone or in
     the state all the same, whatever the harm of the resource (an order set to shipped twice is shipped)."""
     return any(is_deletion(name) or _changes_a_status(name) for name in _handler_names(handler))
+
+
+def names_a_making(handler: Handler) -> bool:
+    """Its function, class or path names something made, sent or moved (`create_order`, `TransferView`,
+    `/payouts`): a body that calls nothing is then a stub of that work, not a read."""
+    segments = [s for s in handler.path.split("/") if s and not s.startswith(("{", "<", ":"))]
+    named = {w for name in _handler_names(handler) for w in name} | {w for s in segments for w in words(s)}
+    return bool(named & (MUTATING_VERBS | HIGH_HARM_NOUNS))
 
 
 def handler_sets_a_state(handler: Handler) -> bool:
