@@ -226,10 +226,10 @@ def credit(request: Request):
     return ledger.credit_once(key)
 
 
-@router.post("/close")
-def close_session(payload: dict):
-    """Idempotent: closing twice returns the summary (idempotency_open column)."""
-    return sessions.close(payload)
+@router.post("/sessions")
+def record_session(payload: dict):
+    """Idempotent: recording twice returns the summary (idempotency_open column)."""
+    return sessions.record(payload)
 ''')
     write(project, "views.py", '''from django.shortcuts import render
 
@@ -239,7 +239,7 @@ def charge(request):
         return render(request, "done.html", {})
     return render(request, "form.html", {})
 ''')
-    assert anchors(["."])[0] == [("RPL301", "api.close_session"), ("RPL301", "views.charge")]
+    assert anchors(["."])[0] == [("RPL301", "api.record_session"), ("RPL301", "views.charge")]
 
 
 def test_posts_answered_by_an_idempotent_method_are_not_flagged(project):

@@ -21,7 +21,8 @@ READ_VERBS = frozenset(
     classify detect analyze analyse tokenize detokenize embed embeddings moderate moderations transcribe
     transcriptions translate summarize summarise recognize parse rerank infer inference predict extract completions
     completion generations speech inputtokens counttokens compact ask textgen autocompletion translation
-    transcription translations classification detection decode download""".split()
+    transcription translations classification detection decode download verify scan convert
+    conversion ping echo healthcheck""".split()
 )
 # Nouns that end a segment naming a collection of reads: `/us_zip_lookups`, `/tax_calculations`.
 READ_NOUNS = frozenset("""lookups searches queries estimates calculations simulations validations previews

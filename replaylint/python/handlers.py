@@ -635,13 +635,28 @@ def _string_list(expr) -> set[str]:
 # --- what the handler does ------------------------------------------------------------------------------------
 
 
-AUTH_WORDS = frozenset("login logout signin signout token authtoken authenticate oauth".split())
+AUTH_WORDS = frozenset("login logout signin signout token authtoken authenticate oauth impersonate".split())
+NAME_PREFIXES = frozenset("api do handle on async".split())  # `api_lnurlscan`, `do_export`: the verb follows
 
 
 def handler_deletes_or_sets_status(handler: Handler) -> bool:
-    """`OrderItemDeleteView.post`, `UpdateOrderStatus.post`, `change_status`: done again, the thing is gone or in
-    the state all the same, whatever the harm of the resource (an order set to shipped twice is shipped)."""
-    return any(is_deletion(name) or _changes_a_status(name) for name in _handler_names(handler))
+    """`OrderItemDeleteView.post`, `UpdateOrderStatus.post`, `change_status`, `cancel_payment`, `settle`:
+    done again, the thing is gone or in the state all the same, whatever the harm of the resource (an order
+    set to shipped twice is shipped)."""
+    return any(is_deletion(name) or _changes_a_status(name) or _changes_a_state(name)
+               for name in _handler_names(handler))
+
+
+# Verbs that move an existing thing into a state: a repeat finds it there (`cancel`, `settle`, `revoke`); they
+# name no new thing, so they say "an existing one" without a route parameter.
+STATE_CHANGE_VERBS = frozenset("""cancel settle stop close requeue reject revoke decline reload restart pause
+    resume suspend unsuspend activate deactivate enable disable archive unarchive lock unlock expire void clear
+    disconnect accept approve dismiss resolve reopen mute unmute ban unban""".split())
+MAKING_WORDS = frozenset("create add send pay charge transfer place submit book capture refund invite".split())
+
+
+def _changes_a_state(name: tuple) -> bool:
+    return bool(set(name) & STATE_CHANGE_VERBS) and not set(name) & MAKING_WORDS
 
 
 def names_a_making(handler: Handler) -> bool:
@@ -750,6 +765,8 @@ def is_read_by_name(handler: Handler) -> bool:
     owner_words = words(handler.cls.name) if handler.cls else []
     if AUTH_WORDS & (set(owner_words) | set(words(name))) or (owner_words and owner_words[0] in READ_VERBS):
         return True
+    while words(name) and words(name)[0] in NAME_PREFIXES and len(words(name)) > 1:
+        name = name.split("_", 1)[1] if "_" in name else name[len(words(name)[0]):]  # `api_fiat_convert`
     segments = [s for s in handler.path.split("/") if s and not s.startswith(("{", "<", ":"))]
     last = segments[-1] if segments else ""
     name_words = words(name)

@@ -103,7 +103,9 @@ def _duplicate_guard(statement: cst.If, lookups: dict) -> str | None:
         return None
     call = lookups[found[0]] if found else direct[0]
     fields = _fields(call)
-    return f"the lookup by {', '.join(fields)}" if fields else "a lookup of what exists"
+    if not fields:
+        return None  # `teams.get(team_id)`: the addressed resource, not what the request would make
+    return f"the lookup by {', '.join(fields)}"
 
 
 def _is_none_test(test, operator: str) -> bool:
@@ -123,6 +125,9 @@ def _fields(call: cst.Call) -> list[str]:
                 fields.append(arg.keyword.value)
             elif isinstance(arg.value, cst.Comparison) and isinstance(arg.value.left, cst.Attribute):
                 fields.append(arg.value.left.attr.value)
+            elif isinstance(arg.value, cst.Dict):  # `find_one({"name": ...})`
+                fields += [key for e in arg.value.elements if isinstance(e, cst.DictElement)
+                           and (key := string_value(e.key)) and not key.startswith("$")]
         func = node.func
         node = func.value if isinstance(func, cst.Attribute) else None
     return list(dict.fromkeys(reversed(fields)))
