@@ -61,6 +61,7 @@ class Config:
     implicit_keys: list[str] = field(default_factory=list)
     states: dict[str, list[str]] = field(default_factory=dict)
     severity: dict[str, str] = field(default_factory=dict)
+    deprecated: str = "info"  # findings on deprecated operations: "info", "same" (as others) or "ignore"
 
     def fingerprint(self) -> str:
         """A stable text of every setting that changes findings (for the cache)."""
@@ -148,6 +149,7 @@ def config_from_mapping(raw: dict, root: Path | None = None, source: str | None 
         "fail-on": ("fail_on", lambda key, value: check.choice(key, value, FAIL_ON)),
         "baseline": ("baseline", check.string),
         "cross-check": ("crosscheck", check.boolean),
+        "deprecated": ("deprecated", lambda key, value: check.choice(key, value, ("info", "same", "ignore"))),
     }
     tables = {
         "per-file-ignores": _per_file_ignores,

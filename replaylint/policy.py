@@ -83,3 +83,12 @@ def default_harm(config) -> Harm:
 
 
 SEVERITY_BY_HARM = {"high": "error", "measurable": "warning", "none": "info"}
+
+
+def deprecated_severity(config, severity: str) -> str | None:
+    """The severity of a finding on a deprecated operation or handler: `info` by default (it is on its way
+    out; new callers should not use it), unchanged with `deprecated = "same"`, None (not reported) with
+    `deprecated = "ignore"`."""
+    if config.deprecated == "same":
+        return severity
+    return None if config.deprecated == "ignore" else "info"

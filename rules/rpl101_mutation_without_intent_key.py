@@ -17,7 +17,11 @@ class MutationWithoutIntentKey(Rule):
         `keys.implicit`). POSTs that only read (`/search`, `:query`, `/validate`, `/token`), operations named as
         setting a value or a state unless their harm is high (`set-lfs-preference`, `follow-user`,
         `enable-feature`: the same value set twice is the same state) and webhook receivers are not mutations.
-        Errors on high-harm operations (money, orders, messages), warnings otherwise.
+        A PATCH counts only when it is relative: named as adding, sending or moving money (`addCartItems`, "Add
+        quantity to ..."), or taking a JSON Patch (RFC 6902), whose `add` appends; a PATCH that assigns fields
+        leaves the same state however often it is repeated, as a PUT does. Errors on high-harm operations
+        (money, orders, messages), warnings otherwise; findings on a `deprecated: true` operation are info
+        (config `deprecated = "same"` or `"ignore"`).
     """
     why = """
         A caller that times out, or an agent whose memory resets, cannot tell whether the first call happened.
@@ -60,13 +64,14 @@ paths:
 """),
         Example("""
 paths:
-  /profiles/{profileId}:
+  /carts/{cartId}/items:
     patch:
-      operationId: updateProfile
+      operationId: addCartItems
+      summary: Add the given quantity of each item to the cart
       parameters:
-        - {name: profileId, in: path, required: true, schema: {type: string}}
+        - {name: cartId, in: path, required: true, schema: {type: string}}
       responses:
-        "200": {description: updated}
+        "200": {description: the cart}
 """),
         Example("""
 swagger: "2.0"
@@ -119,6 +124,13 @@ paths:
       operationId: setLfsPreference
       responses:
         "200": {description: the preference now in force}
+  /profiles/{profileId}:
+    patch:
+      operationId: updateProfile
+      parameters:
+        - {name: profileId, in: path, required: true, schema: {type: string}}
+      responses:
+        "200": {description: updated}
   /webhooks/payments:
     post:
       operationId: receivePaymentEvent

@@ -1,4 +1,5 @@
-from replaylint.python.handlers import covered_by_library
+from replaylint.policy import deprecated_severity
+from replaylint.python.handlers import covered_by_library, is_deprecated
 from replaylint.rule import Example, Rule
 
 from ._python_server import ROUTE_NEEDLES, handler_label, mutating_handlers, natural_key_of
@@ -120,6 +121,11 @@ async def create_payment(amount: int, key: str = Depends(intent_key)):
             if ctx.reads_key(handler) or covered_by_library(ctx.model, handler, ctx.facts) or \
                     natural_key_of(handler):
                 continue  # a key, a library that keeps one, or a natural key looked up before anything is made
+            severity = ctx.severity_for(harm)
+            if is_deprecated(handler):
+                severity = deprecated_severity(ctx.config, severity)
+                if severity is None:
+                    continue  # `deprecated = "ignore"`
             method = "/".join(sorted(handler.methods & {"POST", "PATCH"}))
             where = f" {handler.path}" if handler.path else ""
             ctx.report(
@@ -128,5 +134,5 @@ async def create_payment(amount: int, key: str = Depends(intent_key)):
                 "that lost the answer cannot repeat the call without doing the work twice",
                 "accept a required Idempotency-Key header and look up / store the outcome by it "
                 "(or use an idempotency middleware)",
-                handler.qualname, severity=ctx.severity_for(harm),
+                handler.qualname, severity=severity,
             )

@@ -6,7 +6,7 @@ from functools import cached_property
 from ..documents import Document
 from ..exemptions import Exemption, spec_exemptions
 from ..model import FileResult, Finding, Note
-from ..policy import SEVERITY_BY_HARM, Harm, config_harm, default_harm, word_harm
+from ..policy import SEVERITY_BY_HARM, Harm, config_harm, default_harm, deprecated_severity, word_harm
 from ..rule import run_checks
 from ..vocabulary import StateVocabulary
 from .keys import KeyFinder
@@ -94,6 +94,10 @@ def _run_rules(spec: SpecAnalysis, ws: Workspace, doc: Document, rules, display)
     for rule, node, message, fix, op, detail, severity in spec.reports:
         if severity is None:
             severity = SEVERITY_BY_HARM[spec.harm(op).level] if rule.severity == "by-harm" else rule.severity
+        if op is not None and op.deprecated:
+            severity = deprecated_severity(spec.config, severity)
+            if severity is None:
+                continue  # `deprecated = "ignore"`: an operation on its way out is not reported
         finding = Finding(rule.code, severity, message, fix, node.span(), op.anchor if op else "", detail)
         key = (finding.code, finding.span, finding.anchor, finding.detail)
         if key not in seen:

@@ -78,6 +78,10 @@ class Operation:
         return f"{self.anchor} ({self.operation_id})" if self.operation_id else self.anchor
 
     @property
+    def deprecated(self) -> bool:
+        return self.node.value.get("deprecated") is True
+
+    @property
     def tags(self) -> list[str]:
         tags = self.node.value.get("tags")
         return [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []

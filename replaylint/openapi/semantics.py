@@ -229,20 +229,43 @@ def needs_key(op: Operation) -> bool:
     if documents_idempotent(op):
         return False
     if op.method == "PATCH":
-        return not is_merge_patch(op)
+        return not is_merge_patch(op) and patches_relatively(op)
     if op.method == "POST":
         return not is_read_like(op) and not is_webhook_receiver(op)
     return creates_with_server_id(op)
 
 
-def is_merge_patch(op: Operation) -> bool:
-    """A PATCH that only takes JSON Merge Patch (RFC 7396): applying it twice gives the same result."""
+# Verbs that make a PATCH relative to what is stored: done twice, it adds, moves or sends twice.
+RELATIVE_VERBS = frozenset("""add append increment incr decrement push insert create send charge pay transfer
+    refund capture redeem book place submit top topup deposit withdraw credit debit""".split())
+
+
+def patches_relatively(op: Operation) -> bool:
+    """A PATCH that does more than assign fields: named as adding, sending or moving money (`addOrderItems`,
+    "Add quantity to the items", `/balance/credit`), or taking a JSON Patch (RFC 6902), whose `add` to an
+    array appends. A PATCH that assigns leaves the same state however often it is repeated, as a PUT does."""
+    if any(t == "application/json-patch+json" for t in _request_types(op)):
+        return True
+    literal = [s for s in path_segments(op.path) if not is_param_segment(s)]
+    summary = op.node.value.get("summary")
+    named = [*words(op.operation_id), *(words(literal[-1]) if literal else []),
+             *(re.findall(r"[a-z]+", summary.lower()) if isinstance(summary, str) else [])]
+    return bool(RELATIVE_VERBS & set(named))
+
+
+def _request_types(op: Operation) -> list[str]:
     body = op.node.get("requestBody")
     content = body.get("content") if body is not None and body.is_map() else None
     types = [str(t).split(";")[0].strip().lower() for t in content.value] if content and content.is_map() else []
     if not types:
         consumes = op.node.value.get("consumes") or op.spec.root.value.get("consumes")  # Swagger 2.0
         types = [str(t).lower() for t in consumes] if isinstance(consumes, list) else []
+    return types
+
+
+def is_merge_patch(op: Operation) -> bool:
+    """A PATCH that only takes JSON Merge Patch (RFC 7396): applying it twice gives the same result."""
+    types = _request_types(op)
     return bool(types) and all(t == "application/merge-patch+json" for t in types)
 
 

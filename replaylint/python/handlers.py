@@ -659,6 +659,27 @@ def _changes_a_state(name: tuple) -> bool:
     return bool(set(name) & STATE_CHANGE_VERBS) and not set(name) & MAKING_WORDS
 
 
+def is_deprecated(handler: Handler) -> bool:
+    """Marked as on its way out: `@deprecated`, a route's `deprecated=True`, or a docstring that says so
+    (`.. deprecated::`, "Deprecated: use ...")."""
+    info = handler.info
+    if info is None:
+        return False
+    for qualified, decorator in info.decorators:
+        if qualified.rsplit(".", 1)[-1] == "deprecated":
+            return True
+        call = decorator.decorator
+        if isinstance(call, cst.Call) and any(arg.keyword is not None and arg.keyword.value == "deprecated" and
+                                              dotted(arg.value) == "True" for arg in call.args):
+            return True
+    body = info.node.body.body if isinstance(info.node.body, cst.IndentedBlock) else []
+    first = body[0] if body else None
+    if isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], cst.Expr):
+        text = string_value(first.body[0].value) or ""
+        return ".. deprecated::" in text or text.strip().lower().startswith("deprecated")
+    return False
+
+
 def names_a_making(handler: Handler) -> bool:
     """Its function, class or path names something made, sent or moved (`create_order`, `TransferView`,
     `/payouts`): a body that calls nothing is then a stub of that work, not a read."""

@@ -1,0 +1,92 @@
+"""The mutation rules judged by what an operation does: PATCHes that assign, deprecated operations, natural
+keys and state changes (issue 16). Tests assert codes, anchors and severities."""
+import pytest
+
+from conftest import write
+from replaylint.config import Config, config_from_mapping
+from replaylint.engine import run
+
+SPEC = """openapi: 3.0.3
+info: {title: Shop, version: "1"}
+paths:
+  /profiles/{id}:
+    patch:
+      operationId: updateProfile
+      responses: {"200": {description: ok}}
+  /carts/{id}/items:
+    patch:
+      operationId: addCartItems
+      summary: Add the given quantity of each item
+      responses: {"200": {description: ok}}
+  /accounts/{id}/balance:
+    patch:
+      summary: Credit the account
+      responses: {"200": {description: ok}}
+  /nodes/{id}:
+    patch:
+      operationId: patchNode
+      requestBody: {content: {application/json-patch+json: {schema: {type: array}}}}
+      responses: {"200": {description: ok}}
+  /orders/legacy:
+    post:
+      operationId: createOrderLegacy
+      deprecated: true
+      responses: {"201": {description: ok}}
+  /documents/verify:
+    post:
+      operationId: verifyDocument
+      responses: {"200": {description: ok}}
+"""
+
+HANDLERS = """from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/orders/legacy", deprecated=True)
+def create_order_legacy(body: dict):
+    return orders.place(body)
+
+
+@app.post("/payments/old")
+def create_payment_old(body: dict):
+    \"\"\".. deprecated:: 2.0 use POST /payments\"\"\"
+    return payments.charge(body)
+
+
+@app.post("/payments")
+def create_payment(body: dict):
+    return payments.charge(body)
+"""
+
+
+def found(project, name, text, **settings):
+    write(project, name, text)
+    result = run([name], config_from_mapping(settings) if settings else Config(root=project))
+    return {(f.code, f.anchor, f.severity) for f in result.findings if not f.exempted and f.code in ("RPL101", "RPL301")}
+
+
+def test_a_patch_is_a_key_finding_only_when_it_is_relative(project):
+    anchors = {anchor for _, anchor, _ in found(project, "openapi.yaml", SPEC)}
+    assert "PATCH /profiles/{id}" not in anchors  # assigns fields: the same state however often
+    assert {"PATCH /carts/{id}/items", "PATCH /accounts/{id}/balance", "PATCH /nodes/{id}"} <= anchors
+    assert "POST /documents/verify" not in anchors  # a check, not a mutation
+
+
+@pytest.mark.parametrize("setting, expected", [(None, "info"), ("same", "error"), ("ignore", None)])
+def test_deprecated_operations_and_handlers_are_reported_lower(project, setting, expected):
+    settings = {"deprecated": setting} if setting else {}
+    spec = {(a, s) for _, a, s in found(project, "openapi.yaml", SPEC, **settings)}
+    code = {(a, s) for _, a, s in found(project, "app.py", HANDLERS, **settings)}
+    legacy = {s for a, s in spec if a == "POST /orders/legacy"}
+    assert legacy == ({expected} if expected else set())
+    for name in ("app.create_order_legacy", "app.create_payment_old"):
+        assert {s for a, s in code if a == name} == ({expected} if expected else set())
+    assert ("app.create_payment", "error") in code  # not deprecated: as before
+
+
+def test_the_deprecated_setting_is_checked(project):
+    from replaylint.config import ConfigError
+
+    with pytest.raises(ConfigError, match="deprecated"):
+        config_from_mapping({"deprecated": "never"})
