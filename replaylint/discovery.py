@@ -32,9 +32,15 @@ class Inputs:
 def looks_like_spec(path: str) -> bool:
     """Cheap content sniff before parsing: an `openapi`/`swagger` key starting a line (top-level keys may
     come last, as in Stripe's spec, so the whole file is searched; parsing confirms it is top-level)."""
+    from .documents import buffer_for
+
+    buffered = buffer_for(path)  # an editor's unsaved text
     try:
-        with open(path, "rb") as handle:
-            text = handle.read()
+        if buffered is not None:
+            text = buffered.encode("utf-8")
+        else:
+            with open(path, "rb") as handle:
+                text = handle.read()
     except OSError:
         return True  # let the loader report why it cannot be read
     marker = _JSON_MARKER if path.lower().endswith(".json") else _SPEC_MARKER

@@ -71,10 +71,13 @@ _BUFFERS: dict[str, str] = {}
 @contextlib.contextmanager
 def editor_buffers(texts: dict[str, str] | None):
     """Read `texts` (absolute path -> text) in place of those files for the duration of a run."""
+    import os
+
     if not texts:
         yield
         return
-    _BUFFERS.update(texts)
+    for path, text in texts.items():  # by the path as given and as resolved (a workspace behind a symlink)
+        _BUFFERS[path] = _BUFFERS[os.path.realpath(path)] = text
     try:
         yield
     finally:
@@ -85,7 +88,10 @@ def buffer_for(path: str) -> str | None:
     """The editor's text of `path` while a run is given one, else None."""
     import os
 
-    return _BUFFERS.get(os.path.abspath(path)) if _BUFFERS else None
+    if not _BUFFERS:
+        return None
+    found = _BUFFERS.get(os.path.abspath(path))
+    return found if found is not None else _BUFFERS.get(os.path.realpath(path))
 
 
 def read_text(path: str, max_bytes: int) -> str:

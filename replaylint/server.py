@@ -228,6 +228,9 @@ def did_close(ls: ReplaylintServer, params: types.DidCloseTextDocumentParams):
     for other, found_by in list(ls.found_by.items()):  # what its check found elsewhere goes with it
         if found_by.pop(uri, None) and other in ls.workspace.text_documents:
             show(ls, other)
+    for other in list(ls.workspace.text_documents):  # they may have read its unsaved text: read the file now
+        if other != uri:
+            schedule(ls, other, DEBOUNCE_SECONDS)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)

@@ -27,12 +27,14 @@ class KeyRegeneratedPerAttempt(Rule):
         Make the key once, before the loop (and better, as RPL201 says, derive it from the intent or take it
         as a parameter), and send the same key on every attempt.
 
-        `replaylint check --fix` does the first part: the statement that makes the key moves to just before
-        the retry loop (a key made where it is sent becomes `idempotency_key = ...` there). A function a
-        decorator retries is split: its name goes to an undecorated function that makes the key once and calls
-        the retried one, renamed `_<name>_attempt` with the key as a keyword-only parameter, so callers do not
-        change. Where the move could change more than the key (the key reads the attempt counter or something
-        the loop computes, another loop lies between), no fix is made.
+        `replaylint check --fix` does the first part in a loop that plainly retries (`for attempt in
+        range(3)`, tenacity's `Retrying`): the statement that makes the key moves to just before the loop (a
+        key made where it is sent becomes `idempotency_key = ...` there). With `--unsafe-fixes`, a
+        module-level function that tenacity, backoff or stamina retries is split: its name goes to an
+        undecorated function that makes the key once and calls the retried one, renamed `_<name>_attempt`
+        with the key as a keyword-only parameter (callers' calls keep working; what the retry library hangs
+        on the function moves with it). No fix where the key reads anything but imported modules and builtins
+        (the attempt counter, the order, a value a guard checks), in a `while` loop, or in a method.
     """
     exempt = """
         `# replaylint: allow[RPL202] -- reason` on the line or the line above.

@@ -53,7 +53,7 @@ def fix_edits(path: str, text: str, findings, unsafe: bool = False) -> Fix:
     if crlf:
         body = body.replace("\r\n", "\n")
     if path.endswith((".py", ".pyi")):
-        edits, fixed = python.edits(body, findings)
+        edits, fixed = python.edits(body, findings, unsafe)
     else:
         edits, fixed = spec.edits(body, body.lstrip().startswith("{"), findings, unsafe)
     if not edits:

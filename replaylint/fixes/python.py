@@ -2,32 +2,38 @@
 
 - RPL001 (safe): ` -- <why this is safe>` after the rule list of an exemption comment with no reason; it still
   fails until a person writes one.
-- RPL202 (safe): a key made inside the retry that resends it is made once, before the retry:
-  - in a retry loop, the statement that makes it (`key = uuid.uuid4().hex`) moves to just before the loop; a
-    key made where it is sent becomes `idempotency_key = <expression>` before the loop, and the send uses it;
-  - in a function a decorator retries (`@retry`, `@backoff.on_exception`), the function is split: its name
-    goes to a new, undecorated function that makes the key once and calls the retried one, renamed
-    `_<name>_attempt` and given the key as a keyword-only parameter. Callers do not change.
-  The move is made only where it keeps the program's meaning apart from the key: the expression reads no name
-  the loop (or function) binds, the key's statement is a one-line statement of its own, no other loop or
-  comprehension lies between the key and the retry, and a split function is a plain function or method with
-  the retry as its only decorator, not a generator.
+- RPL202: a key made inside the retry that resends it is made once, before the retry.
+  - Safe: in a loop that plainly retries (`for attempt in range(3)`, tenacity's `Retrying`), the statement
+    that makes the key (`key = uuid.uuid4().hex`, with the comments above it) moves to just before the loop; a
+    key made where it is sent becomes `idempotency_key = <expression>` there, and the send uses it.
+  - Unsafe (`--unsafe-fixes`): a module-level function that tenacity, backoff or stamina retries is split. Its
+    name goes to a new, undecorated function that makes the key once and calls the retried one, renamed
+    `_<name>_attempt` and given the key as a keyword-only parameter. Callers' calls keep working, but what
+    the retry library hangs on the function (`send.retry.statistics`) moves to `_send_attempt`.
+  The key is moved only when it reads nothing but imported modules and builtins (`uuid.uuid4().hex`): made
+  earlier it is the same kind of value and cannot fail where a guard or a `try` was there for it. Anything
+  else (a `while` loop, a key built from the order, another loop or a comprehension between key and retry)
+  is left to a person.
 """
 from __future__ import annotations
 
+import re
+
 from ..exemptions import REASON_PLACEHOLDER
 from ..python.lazy import cst
+from ..python.model import dotted
 from . import Edit
 
 KEY_NAME = "idempotency_key"
 
 
-def edits(text: str, findings) -> tuple[list[Edit], int]:
-    """The edits that fix the fixable `findings` of one Python file, and how many findings they fix."""
+def edits(text: str, findings, unsafe: bool = False) -> tuple[list[Edit], int]:
+    """The edits that fix the fixable `findings` of one Python file, and how many findings they fix (the
+    split of a retried function only with `unsafe`)."""
     fixed_text, fixed = _reason_placeholders(text, findings)
     regenerated = [f for f in findings if f.code == "RPL202"]
     if regenerated:
-        moved_text, moved = _moved_keys(fixed_text, regenerated)
+        moved_text, moved = _moved_keys(fixed_text, regenerated, unsafe)
         if moved:
             fixed_text, fixed = moved_text, fixed + moved
     if fixed_text == text:
@@ -67,7 +73,7 @@ def _reason_placeholders(text: str, findings) -> tuple[str, int]:
 # --- RPL202: make the key once, before the retry ---------------------------------------------------------------
 
 
-def _moved_keys(text: str, findings) -> tuple[str, int]:
+def _moved_keys(text: str, findings, unsafe: bool) -> tuple[str, int]:
     from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
     from ..python.model import build_model
@@ -77,12 +83,14 @@ def _moved_keys(text: str, findings) -> tuple[str, int]:
     except Exception:  # noqa: BLE001 - libcst's syntax errors: a file that does not parse gets no fix
         return text, 0
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    tree = _Tree(wrapper.resolve(PositionProvider), wrapper.resolve(ParentNodeProvider), build_model(module, ""))
+    tree = _Tree(wrapper.resolve(PositionProvider), wrapper.resolve(ParentNodeProvider), build_model(module, ""),
+                 text)
     plan = _Plan()
     fixed = 0
     for finding in findings:
         node = tree.expression_at(finding.span)
-        if node is not None and tree.plan_move(node, plan):
+        split = unsafe and "retried by @" in finding.message  # the rule says a decorator retries it
+        if node is not None and tree.plan_move(node, plan, split):
             fixed += 1
     if not fixed:
         return text, 0
@@ -102,14 +110,16 @@ class _Plan:
         self.drop: set = set()
         self.replace: dict = {}  # expression -> name
         self.before: dict = {}  # loop -> [statement]
-        self.split: dict = {}  # function -> (key name, statement that makes the key, is a method)
+        self.split: dict = {}  # function -> (key name, statement that makes the key)
+        self.names: set = set()  # names given to keys so far (two keys in one scope get two names)
 
 
 class _Tree:
-    def __init__(self, positions, parents, model):
+    def __init__(self, positions, parents, model, text: str):
         self.positions = positions
         self.parents = parents
         self.model = model
+        self.text = text
 
     def expression_at(self, span):
         """The outermost expression written exactly where the finding points."""
@@ -130,7 +140,7 @@ class _Tree:
             node = self.parents[node]
             yield node
 
-    def plan_move(self, node, plan: _Plan) -> bool:
+    def plan_move(self, node, plan: _Plan, split: bool) -> bool:
         between = []  # the nodes from the key up to its function (or module)
         for parent in self.ancestors(node):
             if isinstance(parent, (cst.FunctionDef, cst.Module)):
@@ -148,15 +158,32 @@ class _Tree:
             if made is None:
                 return False
             statement, expression = made
-        if _reads(expression) & {"await", "yield"} or _contains(expression, (cst.Yield, cst.Await)):
+        if _contains(expression, (cst.Yield, cst.Await, cst.Lambda)) or not self._independent(expression, scope):
             return False
         loops = [n for n in self.ancestors(statement) if isinstance(n, (cst.For, cst.While))]
         loops = [n for n in loops if self._is_inside(n, scope)]
         if loops:
             return self._plan_before_loop(node, statement, expression, loops[0], scope, plan)
-        if isinstance(scope, cst.FunctionDef):
+        if split and isinstance(scope, cst.FunctionDef):
             return self._plan_split(node, statement, expression, scope, plan)
         return False
+
+    def _independent(self, expression, scope) -> bool:
+        """The key reads only imported modules and builtins (`uuid.uuid4().hex`, `str(time.time())`): made
+        earlier it is the same kind of value, and it cannot fail on data a guard, a `try` or the loop was
+        there for (`f"{order.id}-{uuid4()}"` after `if order is None: return` is left alone)."""
+        import builtins
+
+        bound = _Bindings()
+        (scope.body if isinstance(scope, cst.FunctionDef) else scope).visit(bound)
+        if isinstance(scope, cst.FunctionDef):
+            scope.params.visit(bound)
+        for name in _reads(expression):
+            if name in bound.names:
+                return False
+            if name not in self.model.imports and not hasattr(builtins, name):
+                return False
+        return True
 
     def _single_assignment(self, scope, name: str):
         """(statement, value) of the one `name = value` in the scope, on a line of its own; None when the name
@@ -185,10 +212,24 @@ class _Tree:
         block = self.parents.get(statement)
         return isinstance(block, (cst.IndentedBlock, cst.Module)) and len(block.body) > 1
 
-    def _plan_before_loop(self, node, statement, expression, loop, scope, plan: _Plan) -> bool:
-        from ..python.flow import is_retry_loop
+    def _clearly_retries(self, loop) -> bool:
+        """`for attempt in range(3)` (an attempt-named counter over a fixed count), or tenacity's and
+        stamina's retrying iterators. The rule reads more loops as retries (`while` with `try`); moving a key
+        out of one of those could give different jobs one key, so their fix is left to a person."""
+        from ..python.flow import ATTEMPT_WORDS, RETRY_ITERATORS
+        from ..vocabulary import words
 
-        if not is_retry_loop(loop, self.model) or not isinstance(self.parents.get(loop), (cst.IndentedBlock, cst.Module)):
+        if not isinstance(loop, cst.For) or not isinstance(loop.iter, cst.Call):
+            return False
+        if (self.model.qualify(loop.iter.func) or "") in RETRY_ITERATORS:
+            return True
+        counted = dotted(loop.iter.func) == "range" and loop.iter.args and \
+            all(isinstance(arg.value, cst.Integer) for arg in loop.iter.args)
+        return bool(counted) and isinstance(loop.target, cst.Name) and \
+            bool(ATTEMPT_WORDS & set(words(loop.target.value)) or loop.target.value == "_")
+
+    def _plan_before_loop(self, node, statement, expression, loop, scope, plan: _Plan) -> bool:
+        if not self._clearly_retries(loop) or not isinstance(self.parents.get(loop), (cst.IndentedBlock, cst.Module)):
             return False
         bound = _Bindings()
         loop.visit(bound)
@@ -197,46 +238,39 @@ class _Tree:
         if statement is expression:  # made where it is sent
             if not self._one_line(expression):
                 return False
-            name = _free_name(scope)
+            name = _free_name(scope, plan.names)
             plan.replace[expression] = name
             made = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(name))], expression)])
         else:
             if statement in plan.drop:
                 return True  # another send of the same key: already moved
             plan.drop.add(statement)
-            made = statement.with_changes(leading_lines=())
+            made = statement  # with the comments above it
         plan.before.setdefault(loop, []).append(made)
         return True
 
     def _plan_split(self, node, statement, expression, function, plan: _Plan) -> bool:
+        """Only a module-level function (a method's `_attempt` could be overridden by a subclass's), with the
+        retry as its only decorator, a block body, no `yield`, and a free `_<name>_attempt` name."""
         if function in plan.split or len(function.decorators) != 1 or not self._retries(function.decorators[0]):
             return False
-        if function.type_parameters is not None if hasattr(function, "type_parameters") else False:
+        if getattr(function, "type_parameters", None) is not None or \
+                not isinstance(function.body, cst.IndentedBlock) or not isinstance(self.parents.get(function), cst.Module):
             return False
-        holder = self.parents.get(function)
-        owner = self.parents.get(holder) if isinstance(holder, cst.IndentedBlock) else None
-        is_method = isinstance(owner, cst.ClassDef)
-        if not (isinstance(holder, cst.Module) or is_method):
-            return False
-        if is_method and not (function.params.posonly_params or function.params.params):
-            return False
-        if _contains(function.body, (cst.Yield,)):
-            return False
-        bound = _Bindings()
-        function.body.visit(bound)
-        if _reads(expression) & set(bound.names):
+        if _contains(function.body, (cst.Yield,)) or \
+                re.search(rf"\b{re.escape(_attempt_name(function.name.value))}\b", self.text):
             return False
         if statement is expression:
             if not self._one_line(expression):
                 return False
-            name = _free_name(function)
+            name = _free_name(function, plan.names)
             plan.replace[expression] = name
             made = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(name))], expression)])
         else:
             name = node.value
             plan.drop.add(statement)
-            made = statement.with_changes(leading_lines=())
-        plan.split[function] = (name, made, is_method)
+            made = statement
+        plan.split[function] = (name, made)
         return True
 
     def _retries(self, decorator) -> bool:
@@ -244,8 +278,7 @@ class _Tree:
 
         expression = decorator.decorator
         qualified = self.model.qualify(expression.func if isinstance(expression, cst.Call) else expression) or ""
-        last = qualified.rsplit(".", 1)[-1]
-        return qualified in RETRY_DECORATORS or ("retry" in last.lower() and last not in ("task", "shared_task"))
+        return qualified in RETRY_DECORATORS  # tenacity, backoff, stamina...: not a decorator merely named so
 
 
 class _Mover(cst.CSTTransformer):
@@ -266,52 +299,49 @@ class _Mover(cst.CSTTransformer):
             split = len(lines)
             while split and lines[split - 1].comment is not None:
                 split -= 1
-            return cst.FlattenSentinel([made[0].with_changes(leading_lines=lines[:split]), *made[1:],
-                                        updated_node.with_changes(leading_lines=lines[split:])])
+            return cst.FlattenSentinel([made[0].with_changes(leading_lines=[*lines[:split], *made[0].leading_lines]),
+                                        *made[1:], updated_node.with_changes(leading_lines=lines[split:])])
         if original_node in self.plan.split:
             return self._split(original_node, updated_node)
         return super().on_leave(original_node, updated_node)
 
     def _split(self, original, updated):
-        key, made, is_method = self.plan.split[original]
+        key, made = self.plan.split[original]
         name = original.name.value
-        attempt = f"{name}_attempt" if name.startswith("_") else f"_{name}_attempt"
+        attempt = _attempt_name(name)
         params = original.params
         arguments = [cst.Arg(cst.Name(p.name.value)) for p in (*params.posonly_params, *params.params)]
-        if is_method:
-            arguments = arguments[1:]
         if isinstance(params.star_arg, cst.Param):
             arguments.append(cst.Arg(cst.Name(params.star_arg.name.value), star="*"))
         arguments += [_keyword(p.name.value) for p in params.kwonly_params]
         arguments.append(_keyword(key))
         if params.star_kwarg is not None:
             arguments.append(cst.Arg(cst.Name(params.star_kwarg.name.value), star="**"))
-        callee = cst.Attribute(cst.Name(_first_param(params)), cst.Name(attempt)) if is_method else cst.Name(attempt)
-        call: cst.BaseExpression = cst.Call(callee, arguments)
+        call: cst.BaseExpression = cst.Call(cst.Name(attempt), arguments)
         if original.asynchronous is not None:
             call = cst.Await(call)
         body = list(updated.body.body)
         docstring = []
         if body and _is_docstring(body[0]):
             docstring, body = [body[0]], body[1:]
-        outer = original.with_changes(  # the signature as written, without the retry
-            decorators=(), lines_after_decorators=(),
-            body=original.body.with_changes(body=[*docstring, made, cst.SimpleStatementLine([cst.Return(call)])]))
-        blank = [cst.EmptyLine(indent=False)] * (1 if is_method else 2)
+        outer = original.with_changes(  # the signature as written, without the retry (the def line's comment
+            decorators=(), lines_after_decorators=(),  # and the body's last comments stay with the retried one)
+            body=cst.IndentedBlock([*docstring, made, cst.SimpleStatementLine([cst.Return(call)])],
+                                   indent=original.body.indent))
         inner = updated.with_changes(
             name=cst.Name(attempt), params=_with_keyword_only(updated, key),
-            body=updated.body.with_changes(body=body), leading_lines=blank)
+            body=updated.body.with_changes(body=body), leading_lines=[cst.EmptyLine(indent=False)] * 2)
         return cst.FlattenSentinel([outer, inner])
+
+
+def _attempt_name(name: str) -> str:
+    return f"{name}_attempt" if name.startswith("_") else f"_{name}_attempt"
 
 
 def _keyword(name: str):
     """`name=name`, written as people write keyword arguments."""
     tight = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
     return cst.Arg(cst.Name(name), keyword=cst.Name(name), equal=tight)
-
-
-def _first_param(params) -> str:
-    return (*params.posonly_params, *params.params)[0].name.value
 
 
 def _with_keyword_only(function, name: str):
@@ -355,9 +385,10 @@ def _is_docstring(statement) -> bool:
         isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
 
 
-def _free_name(scope) -> str:
-    """`idempotency_key`, or `idempotency_key_2`… when the scope already uses that name."""
-    used = _reads(scope)
+def _free_name(scope, taken: set) -> str:
+    """`idempotency_key`, or `idempotency_key_2`… when the scope already uses that name or another key of
+    this fix was given it."""
+    used = _reads(scope) | taken
     bound = _Bindings()
     scope.visit(bound)
     used |= set(bound.names)
@@ -365,6 +396,7 @@ def _free_name(scope) -> str:
     while name in used:
         n += 1
         name = f"{KEY_NAME}_{n}"
+    taken.add(name)
     return name
 
 

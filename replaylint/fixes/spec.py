@@ -100,6 +100,7 @@ class _Doc:
         self.root = root
         self.json = json_style
         self.swagger = _get(root, "swagger") is not None
+        self.shared = _shared_nodes(root)  # written once, reached twice (an anchor and its aliases)
         self.unit = self._indent_unit()
         self.dash = self._dash_offset()
 
@@ -154,8 +155,10 @@ class _Doc:
                 if (name or "").lower() == "idempotency-key" and where == "header":
                     return prefix + key.value
             taken = {key.value for key, _ in holder.value}
-            entry = next(n for n in (PARAMETER_NAME, PARAMETER_NAME + "Header", PARAMETER_NAME + "2")
-                         if n not in taken)
+            entry = next((n for n in (PARAMETER_NAME, PARAMETER_NAME + "Header", PARAMETER_NAME + "2")
+                          if n not in taken), None)
+            if entry is None:
+                return None
         else:
             entry = PARAMETER_NAME
         definition = {"name": "Idempotency-Key", "in": "header", "required": True, "description": KEY_DESCRIPTION}
@@ -186,8 +189,9 @@ class _Doc:
     def reference_from(self, anchor: str, reference: str) -> list[Edit]:
         method, _, route = anchor.partition(" ")
         operation = _path(self.root, ("paths", route, method.lower()))
-        if not _is_mapping(operation):
-            return []
+        if not _is_mapping(operation) or id(operation) in self.shared or \
+                id(_get(operation, "parameters")) in self.shared:
+            return []  # an edit there would change every operation that shares the node
         item = {"$ref": reference}
         parameters = _get(operation, "parameters")
         if parameters is None:
@@ -323,6 +327,26 @@ def _yaml_block(key: str, value, pad: str, unit: str, dash: str) -> str:
     if isinstance(value, list):
         return f"{pad}{_yaml_key(key)}:\n" + "".join(f"{pad}{dash}- {_yaml_item(v)}\n" for v in value)
     return f"{pad}{_yaml_key(key)}: {_yaml_scalar(value)}\n"
+
+
+def _shared_nodes(root) -> set[int]:
+    """The ids of collection nodes reached more than once (a YAML anchor and its aliases)."""
+    import yaml
+
+    seen: set[int] = set()
+    shared: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            continue
+        if id(node) in seen:
+            shared.add(id(node))
+            continue
+        seen.add(id(node))
+        stack.extend(v for pair in node.value for v in pair) if isinstance(node, yaml.MappingNode) \
+            else stack.extend(node.value)
+    return shared
 
 
 def _get(node, key: str):
