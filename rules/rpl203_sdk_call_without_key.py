@@ -7,6 +7,7 @@ from replaylint.python.lazy import cst
 
 from replaylint.python.flow import constructor_of
 from replaylint.python.model import dotted, string_value
+from replaylint.python.payment_http import HOSTS as PAYMENT_HOSTS, payment_call_without_key
 from replaylint.python.sources import BOTO3_MANUAL_TOKENS, BOTO3_TOKENS, STRIPE_MUTATIONS, is_key_name
 from replaylint.rule import Example, Rule
 
@@ -20,10 +21,16 @@ class SdkCallWithoutKey(Rule):
     needles = LazyRegex(r"^\s*(import stripe\b|from stripe import|import boto3|from boto3\b)|StripeClient\(", re.M)
 
     def prefilter(self, text: str) -> bool:
-        return ("stripe" in text or "boto3" in text or "StripeClient" in text) and bool(self.needles.search(text))
+        return (("stripe" in text or "boto3" in text or "StripeClient" in text) and bool(self.needles.search(text))) \
+            or bool(PAYMENT_HOSTS.search(text))
     summary = "A mutating SDK call passes no key, so the SDK invents one per call"
     what = """
-        Flags Stripe calls that create, confirm, capture, refund, pay or cancel (`stripe.PaymentIntent.create`,
+        Flags raw HTTP POSTs (`requests`, `httpx`, `aiohttp`, any client's `.post`) to payment endpoints that
+        move money (Stripe's `/v1/payment_intents`, `/v1/charges`, `/v1/refunds`; PayPal's
+        `/v2/checkout/orders`; Adyen, Checkout.com, GoCardless, Mollie, Square) without the key those APIs
+        take (`Idempotency-Key`, `PayPal-Request-Id`, `Cko-Idempotency-Key`, Square's `idempotency_key`
+        field); headers built elsewhere and `**kwargs` are given the benefit of the doubt. Flags Stripe calls
+        that create, confirm, capture, refund, pay or cancel (`stripe.PaymentIntent.create`,
         `client.payment_intents.create` on a `StripeClient`) without `idempotency_key` (keyword or in
         `options`), and boto3 operations that take an idempotency token (`ec2.run_instances` `ClientToken`,
         `cloudformation.create_stack` `ClientRequestToken`, `stepfunctions.start_execution` `name`, ...) called
@@ -63,10 +70,21 @@ ec2 = boto3.client("ec2")
 def start_worker(image):
     return ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)
 """, filename="example.py"),
+        Example("""
+import requests
+
+PAYPAL = "https://api-m.paypal.com"
+
+
+def create_order(cart, token):
+    return requests.post(f"{PAYPAL}/v2/checkout/orders", json={"intent": "CAPTURE", "purchase_units": cart.units},
+                         headers={"Authorization": f"Bearer {token}"}, timeout=10)
+""", filename="example.py"),
     )
     good = (
         Example("""
 import boto3
+import requests
 import stripe
 
 ec2 = boto3.client("ec2")
@@ -89,6 +107,11 @@ def start_worker(release, image):
 
 def list_charges():
     return stripe.Charge.list(limit=3)
+
+
+def create_paypal_order(cart, token):
+    return requests.post("https://api-m.paypal.com/v2/checkout/orders", json={"intent": "CAPTURE"},
+                         headers={"Authorization": f"Bearer {token}", "PayPal-Request-Id": f"cart-{cart.id}"})
 """, filename="example.py"),
     )
 
@@ -105,6 +128,18 @@ def list_charges():
             bindings = {**{k: v for k, v in module_bindings.items() if v},
                         **(class_bindings.get(info.cls.qualname, {}) if info.cls else {}), **flow.bindings}
             for call, qualified in flow.calls:
+                raw = payment_call_without_key(call, ctx.model.constants)
+                if raw is not None:
+                    api, endpoint = raw
+                    key = api.header or api.field
+                    ctx.report(
+                        self, call,
+                        f"POST to {api.name}'s `{endpoint}` sends no `{key}`: nothing tells a repeat from new "
+                        "work, so a retry after a timeout or a restart moves the money again",
+                        f"send `{key}` with a value that names the intent (e.g. built from the order id)",
+                        info.qualname, detail=f"{api.name} {endpoint}",
+                    )
+                    continue
                 missing = _missing_key(ctx.model, call, qualified or "", bindings, flow.dict_keys)
                 if missing is None:
                     continue
