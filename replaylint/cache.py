@@ -302,8 +302,8 @@ def _result_to(result: FileResult) -> dict:
     return {
         "path": result.path,
         "analysed": result.analysed,
-        "findings": [[f.code, f.severity, f.message, f.fix, _span_to(f.span), f.anchor, f.detail, f.exempted, f.reason]
-                     for f in result.findings],
+        "findings": [[f.code, f.severity, f.message, f.fix, _span_to(f.span), f.anchor, f.detail, f.exempted, f.reason,
+                      f.harm, f.harm_reason] for f in result.findings],
         "problems": [[p.path, p.message, p.line, p.column] for p in result.problems],
         "notes": [[n.path, n.message, n.line, n.column] for n in result.notes],
         "exemptions": [[e.kind, e.selector, e.reason, _span_to(e.span),
@@ -322,7 +322,8 @@ def _result_from(data: dict) -> FileResult:
 
     return FileResult(
         data["path"],
-        findings=[Finding(c, s, m, fx, Span(*span), a, d, e, r) for c, s, m, fx, span, a, d, e, r in data["findings"]],
+        findings=[Finding(c, s, m, fx, Span(*span), a, d, e, r, h, hr)
+                  for c, s, m, fx, span, a, d, e, r, h, hr in data["findings"]],
         problems=[Problem(*p) for p in data["problems"]],
         notes=[Note(*n) for n in data["notes"]],
         exemptions=[Exemption(kind, selector, reason, Span(*span), scope(raw))

@@ -39,6 +39,8 @@ class Finding:
     detail: str = ""
     exempted: bool = False
     reason: str = ""
+    harm: str = ""  # the operation's or handler's harm level (none | measurable | high), "" when not judged
+    harm_reason: str = ""  # the evidence that set it ("it calls stripe.Charge.create()", "config pattern ...")
 
     @property
     def path(self) -> str:

@@ -92,3 +92,10 @@ def deprecated_severity(config, severity: str) -> str | None:
     if config.deprecated == "same":
         return severity
     return None if config.deprecated == "ignore" else "info"
+
+
+def harm_evidence(harm: Harm) -> str:
+    """What set a harm level, said for a reader: the reason, else where the level came from."""
+    if harm.reason:
+        return harm.reason
+    return {"default": "the configured default", "annotation": "an annotation"}.get(harm.source, harm.source)

@@ -1,4 +1,5 @@
 from replaylint.openapi.keys import intent_keys
+from replaylint.policy import harm_evidence
 from replaylint.rule import Example, Rule
 
 
@@ -159,10 +160,12 @@ paths:
                 continue  # keyed, or RPL104's case: its only key-like input is a tracing id
             if op.unresolved_inputs:
                 continue  # the key may be behind the broken `$ref` (reported as not analysed)
+            harm = spec.harm(op)
+            evidence = f" (high harm: {harm_evidence(harm)})" if harm.level == "high" else ""
             spec.report(
                 self, op.node,
                 f"{op.label} accepts no intent key: a caller that lost track of a first call cannot repeat it "
-                "without doing it twice",
+                f"without doing it twice{evidence}",
                 "accept a required `Idempotency-Key` header (or a client-chosen id, as in PUT /things/{id}) "
                 "and document what a repeat returns",
                 op,

@@ -169,5 +169,5 @@ class PendingOrder(Model):
                 "calls again sends a new key, so the work is done twice",
                 "take the key as a parameter, derive it from the intent (uuid5 over stable ids), or look the "
                 "intent's record up first and mint a key only when there is none",
-                info.qualname, detail=sink.key, severity=ctx.severity_for(harm),
+                info.qualname, detail=sink.key, severity=ctx.severity_for(harm), harm=harm,
             )

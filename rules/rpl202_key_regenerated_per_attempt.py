@@ -111,12 +111,13 @@ def send_payout(payout, key):
                     sink.persisted:
                 continue
             why = regenerated_per_attempt(ctx, info, flow, sink)
-            if why is None or ctx.harm(info.qualname, info.name).level == "none":
+            harm = ctx.harm(info.qualname, info.name)
+            if why is None or harm.level == "none":
                 continue
             ctx.report(
                 self, sink.node,
                 f"`{sink.key}` is made from {taint.source} {why}: every attempt is a new intent, so an attempt "
                 "whose answer was lost is done again",
                 "make the key once, outside the retry, from the intent (or take it as a parameter)",
-                info.qualname, detail=sink.key,
+                info.qualname, detail=sink.key, harm=harm,
             )

@@ -1,4 +1,4 @@
-from replaylint.policy import deprecated_severity
+from replaylint.policy import deprecated_severity, harm_evidence
 from replaylint.python.handlers import covered_by_library, is_deprecated
 from replaylint.rule import Example, Rule
 
@@ -128,11 +128,12 @@ async def create_payment(amount: int, key: str = Depends(intent_key)):
                     continue  # `deprecated = "ignore"`
             method = "/".join(sorted(handler.methods & {"POST", "PATCH"}))
             where = f" {handler.path}" if handler.path else ""
+            evidence = f" (high harm: {harm_evidence(harm)})" if harm.level == "high" else ""
             ctx.report(
                 self, handler.node,
                 f"{method}{where} handler `{handler_label(handler)}` takes no intent key: a client "
-                "that lost the answer cannot repeat the call without doing the work twice",
+                f"that lost the answer cannot repeat the call without doing the work twice{evidence}",
                 "accept a required Idempotency-Key header and look up / store the outcome by it "
                 "(or use an idempotency middleware)",
-                handler.qualname, severity=severity,
+                handler.qualname, severity=severity, harm=harm,
             )

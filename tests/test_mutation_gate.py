@@ -90,3 +90,42 @@ def test_the_deprecated_setting_is_checked(project):
 
     with pytest.raises(ConfigError, match="deprecated"):
         config_from_mapping({"deprecated": "never"})
+
+
+def test_harm_is_set_by_evidence_and_said(project):
+    spec = found(project, "openapi.yaml", """openapi: 3.0.3
+info: {title: Ledger, version: "1"}
+paths:
+  /adjustments:
+    post:
+      operationId: createAdjustment
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {amount: {type: integer}, note: {type: string}}}
+      responses: {"201": {description: ok}}
+  /discounts:
+    post:
+      operationId: createDiscount
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {amount_off: {type: integer}}}
+      responses: {"201": {description: ok}}
+""")
+    assert ("RPL101", "POST /adjustments", "error") in spec  # an amount moves money
+    assert ("RPL101", "POST /discounts", "warning") in spec  # a discount's amount_off does not
+    write(project, "views.py", """from django.core.mail import send_mail
+from django.views.decorators.http import require_POST
+
+
+@require_POST
+def share_news(request):
+    for member in Member.objects.all():
+        send_mail("News", request.POST["body"], "team@example.com", [member.email])
+    return redirect("home")
+""")
+    result = run(["views.py"], Config(root=project))
+    (finding,) = [f for f in result.findings if f.code == "RPL301"]
+    assert (finding.severity, finding.harm, finding.harm_reason) == ("error", "high", "it calls send_mail()")
+    assert "(high harm: it calls send_mail())" in finding.message

@@ -6,9 +6,9 @@ from functools import cached_property
 from ..documents import Document
 from ..exemptions import Exemption, spec_exemptions
 from ..model import FileResult, Finding, Note
-from ..policy import SEVERITY_BY_HARM, Harm, config_harm, default_harm, deprecated_severity, word_harm
+from ..policy import SEVERITY_BY_HARM, Harm, config_harm, default_harm, deprecated_severity, harm_evidence, word_harm
 from ..rule import run_checks
-from ..vocabulary import StateVocabulary
+from ..vocabulary import StateVocabulary, squash
 from .keys import KeyFinder
 from .model import Operation, Spec, is_param_segment, path_segments
 from .refs import Node, Workspace
@@ -72,7 +72,26 @@ class SpecAnalysis(Spec):
             note.used = True
             return Harm(note.selector, note.reason, "annotation")
         literal = [s for s in path_segments(op.path) if not is_param_segment(s)]
-        return word_harm(op.operation_id, literal[-1] if literal else "", op.tags) or default_harm(self.config)
+        return word_harm(op.operation_id, literal[-1] if literal else "", op.tags) or _money_in_body(op) or \
+            default_harm(self.config)
+
+
+# Request fields that move an amount of money (not `amount_off` of a coupon nor a price's `unit_amount`).
+MONEY_AMOUNTS = frozenset("""amount amountcents amountincents amountmoney fundingamount transferamount paymentamount
+    chargeamount refundamount payoutamount withdrawalamount depositamount""".split())
+
+
+def _money_in_body(op: Operation) -> Harm | None:
+    """A request that names an amount (`amount`, `funding_amount`, `amount_cents`) moves money: high harm."""
+    from .schemas import properties
+
+    if op.method not in ("POST", "PATCH", "PUT"):
+        return None
+    for schema in op.body_schemas:
+        for name, _, _ in properties(schema):
+            if squash(name) in MONEY_AMOUNTS:
+                return Harm("high", f"its request sets `{name}`", "words")
+    return None
 
 
 def analyse_spec(doc: Document, config, rules, root, display) -> FileResult:
@@ -98,7 +117,9 @@ def _run_rules(spec: SpecAnalysis, ws: Workspace, doc: Document, rules, display)
             severity = deprecated_severity(spec.config, severity)
             if severity is None:
                 continue  # `deprecated = "ignore"`: an operation on its way out is not reported
-        finding = Finding(rule.code, severity, message, fix, node.span(), op.anchor if op else "", detail)
+        harm = spec.harm(op) if op is not None else None
+        finding = Finding(rule.code, severity, message, fix, node.span(), op.anchor if op else "", detail,
+                          harm=harm.level if harm else "", harm_reason=harm_evidence(harm) if harm else "")
         key = (finding.code, finding.span, finding.anchor, finding.detail)
         if key not in seen:
             seen.add(key)

@@ -15,7 +15,7 @@ from ..lazy import LazyRegex
 from ..crosscheck.routes import named_by_spec
 from ..rule import run_checks
 from ..model import FileResult, Finding, Note, Problem, Span
-from ..policy import SEVERITY_BY_HARM, Harm, config_harm, default_harm, word_harm
+from ..policy import SEVERITY_BY_HARM, Harm, config_harm, default_harm, harm_evidence, word_harm
 from ..vocabulary import StateVocabulary, squash
 from .flow import FlowResult, analyse_function, random_helpers
 from .handlers import Handler, ProjectFacts, find_handlers, is_test_module_name
@@ -92,8 +92,9 @@ class PythonAnalysis:
     def severity_for(self, harm: Harm) -> str:
         return SEVERITY_BY_HARM[harm.level]
 
-    def report(self, rule, node, message: str, fix: str, anchor: str, detail: str = "", severity=None) -> None:
-        self.reports.append((rule, node, message, fix, anchor, detail, severity))
+    def report(self, rule, node, message: str, fix: str, anchor: str, detail: str = "", severity=None,
+               harm: Harm | None = None) -> None:
+        self.reports.append((rule, node, message, fix, anchor, detail, severity, harm))
 
     def position(self, node):
         return self.positions.of(node)
@@ -111,8 +112,9 @@ class AstAnalysis:
         self.reports: list[tuple] = []
         self._lines = source_lines(text)
 
-    def report(self, rule, node, message: str, fix: str, anchor: str, detail: str = "", severity=None) -> None:
-        self.reports.append((rule, node, message, fix, anchor, detail, severity))
+    def report(self, rule, node, message: str, fix: str, anchor: str, detail: str = "", severity=None,
+               harm: Harm | None = None) -> None:
+        self.reports.append((rule, node, message, fix, anchor, detail, severity, harm))
 
     def position(self, node) -> tuple[tuple[int, int], tuple[int, int]]:
         """ast columns are UTF-8 byte offsets; findings use code points, like libcst's."""
@@ -213,12 +215,14 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
         if types:
             result.routes = {**(result.routes or {"file": shown, "module": module_name}), "status_types": types}
     seen = set()
-    for ctx, (rule, node, message, fix, anchor, detail, severity) in reports:
+    for ctx, (rule, node, message, fix, anchor, detail, severity, harm) in reports:
         start, end = ctx.position(node)
         span = Span(shown, start[0], start[1], end[0], end[1])
         if (rule.code, span.line, span.column, anchor) not in seen:
             seen.add((rule.code, span.line, span.column, anchor))
-            result.findings.append(Finding(rule.code, severity or rule.severity, message, fix, span, anchor, detail))
+            result.findings.append(Finding(rule.code, severity or rule.severity, message, fix, span, anchor, detail,
+                                           harm=harm.level if harm else "",
+                                           harm_reason=harm_evidence(harm) if harm else ""))
     result.exemptions = [e for e in exemptions if not e.problems]
     for exemption in exemptions:
         for problem in exemption.problems:

@@ -807,15 +807,18 @@ def is_read_by_name(handler: Handler) -> bool:
 # make one: the body's calls that make a handler a mutation of high harm whatever its name says.
 MONEY_NOUNS = HIGH_HARM_NOUNS - {"sms", "message", "messages", "call", "calls", "fax", "faxes"}
 MAKING_VERBS = frozenset("create charge capture transfer pay refund place submit add save insert".split())
+MESSAGE_CALLS = frozenset("send_mail send_mass_mail sendmail send_email send_sms mail_admins mail_managers".split())
 
 
 def body_makes_harm(handler: Handler) -> str | None:
-    """The first call of a handler's own body that moves money or makes an order-like record
-    (`stripe.PaymentIntent.create(...)`, `Payment.objects.create(...)`, `db.session.add(Order(...))`), as
-    written; None when there is none."""
+    """The first call of a handler's own body that moves money, makes an order-like record or sends mail to
+    people (`stripe.PaymentIntent.create(...)`, `Payment.objects.create(...)`, `db.session.add(Order(...))`,
+    `send_mail(...)`), as written; None when there is none."""
     if handler.info is None:
         return None
     for call in calls_in(handler.info.node.body):
+        if call_name(call) in MESSAGE_CALLS:
+            return f"{dotted(call.func) or call_name(call)}()"  # mail or a message sent to people
         verb = (words(call_name(call)) or ("",))[0]
         if verb not in MAKING_VERBS:
             continue

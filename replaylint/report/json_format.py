@@ -23,6 +23,8 @@ def finding_dict(finding) -> dict:
         "end_line": span.end_line,
         "end_column": span.end_column,
         "anchor": finding.anchor,
+        "harm": finding.harm or None,
+        "harm_reason": finding.harm_reason or None,
         "exempted": finding.exempted,
         "reason": finding.reason,
     }
