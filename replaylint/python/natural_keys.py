@@ -27,6 +27,9 @@ CONFLICT_WORDS = ("exist", "already", "duplicate", "conflict", "409", "unique")
 def natural_key(function: cst.FunctionDef) -> str | None:
     """What a handler looks the intent up by before it makes anything (`get_or_create(url, owner)`, `the
     lookup by url before it creates`), or None when it makes things without such a lookup."""
+    refused = _duplicate_refused(function)
+    if refused:
+        return refused
     lookups: dict[str, cst.Call] = {}
     created_names: set[str] = set()
     upserts: list[str] = []
@@ -45,6 +48,31 @@ def natural_key(function: cst.FunctionDef) -> str | None:
                 return None  # made before any lookup: a repeat makes it again
         _note_bindings(statement, lookups, created_names)
     return upserts[0] if upserts else None
+
+
+DUPLICATE_ERRORS = frozenset("IntegrityError UniqueViolation UniqueViolationError DuplicateKeyError "
+                             "DuplicateKey UniqueConstraintError".split())
+
+
+def _duplicate_refused(function: cst.FunctionDef) -> str | None:
+    """`try: ... create ... except IntegrityError: return 409`: a unique constraint refuses the repeat."""
+    class _Handlers(Visitor):
+        found = ""
+
+        def visit_ExceptHandler(self, node) -> None:
+            caught = node.type
+            names = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+            for name in names:
+                last = (dotted(name) or "").rsplit(".", 1)[-1]
+                if last in DUPLICATE_ERRORS:
+                    self.found = last
+
+        def visit_FunctionDef(self, node) -> bool:
+            return False
+
+    finder = _Handlers()
+    fast_visit(function.body, finder)
+    return f"a unique constraint (its {finder.found} is answered)" if finder.found else None
 
 
 def _in_order(statements):
