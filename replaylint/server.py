@@ -32,6 +32,7 @@ class ReplaylintServer(LanguageServer):
     def __init__(self):
         super().__init__("replaylint", __version__)
         self.pending: dict[str, asyncio.Task] = {}  # uri -> the debounced check waiting to run
+        self.generation: dict[str, int] = {}  # uri -> how many checks were scheduled (only the last publishes)
         self.findings: dict[str, list] = {}  # uri -> the findings its last diagnostics came from
         self.found_by: dict[str, dict[str, list]] = {}  # uri -> {uri of the check: findings in this document}
         self.problems: dict[str, list] = {}  # uri -> diagnostics of what its own check could not analyse
@@ -143,12 +144,21 @@ def open_texts(ls: ReplaylintServer) -> dict[str, str]:
 async def publish(ls: ReplaylintServer, uri: str) -> None:
     """Check `uri` in the worker thread (the event loop goes on answering hovers and code actions), then
     publish its diagnostics, and those its check found in other open documents (a `$ref`'d fragment) too;
-    unless a newer check of it is already waiting."""
+    unless a newer check of it was scheduled meanwhile (then it is not even run, if it has not started)."""
     loop = asyncio.get_running_loop()
-    by_path, problems = await loop.run_in_executor(ls.worker, check_document, uri, open_texts(ls),
-                                                   ls.workspace.root_path)
-    if uri in ls.pending or uri not in ls.workspace.text_documents:
+    generation = ls.generation.get(uri, 0)
+
+    def current() -> bool:
+        return ls.generation.get(uri, 0) == generation
+
+    def check():  # in the worker: a check that a newer one has replaced while it queued is not run
+        return check_document(uri, texts, ls.workspace.root_path) if current() else None
+
+    texts = open_texts(ls)
+    checked = await loop.run_in_executor(ls.worker, check)
+    if checked is None or not current() or uri not in ls.workspace.text_documents:
         return  # typed on, or closed, meanwhile: the newer check (or nothing) speaks
+    by_path, problems = checked
     ls.problems[uri] = problems
     for other in list(ls.workspace.text_documents):
         path = to_fs_path(other)
@@ -173,6 +183,7 @@ def schedule(ls: ReplaylintServer, uri: str, delay: float) -> None:
     waiting = ls.pending.pop(uri, None)
     if waiting is not None:
         waiting.cancel()
+    ls.generation[uri] = ls.generation.get(uri, 0) + 1  # a check started before this one will not publish
 
     async def later():
         await asyncio.sleep(delay)
