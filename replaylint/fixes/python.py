@@ -22,6 +22,7 @@ import re
 from ..exemptions import REASON_PLACEHOLDER
 from ..python.lazy import cst
 from ..python.model import dotted
+from ..python.walk import names_read
 from . import Edit
 
 KEY_NAME = "idempotency_key"
@@ -178,7 +179,7 @@ class _Tree:
         (scope.body if isinstance(scope, cst.FunctionDef) else scope).visit(bound)
         if isinstance(scope, cst.FunctionDef):
             scope.params.visit(bound)
-        for name in _reads(expression):
+        for name in names_read(expression):
             if name in bound.names:
                 return False
             if name not in self.model.imports and not hasattr(builtins, name):
@@ -233,7 +234,7 @@ class _Tree:
             return False
         bound = _Bindings()
         loop.visit(bound)
-        if _reads(expression) & set(bound.names):
+        if names_read(expression) & set(bound.names):
             return False  # made from the attempt counter or from something the loop computes
         if statement is expression:  # made where it is sent
             if not self._one_line(expression):
@@ -388,7 +389,7 @@ def _is_docstring(statement) -> bool:
 def _free_name(scope, taken: set) -> str:
     """`idempotency_key`, or `idempotency_key_2`… when the scope already uses that name or another key of
     this fix was given it."""
-    used = _reads(scope) | taken
+    used = names_read(scope) | taken
     bound = _Bindings()
     scope.visit(bound)
     used |= set(bound.names)
@@ -470,26 +471,6 @@ class _Bindings(cst.CSTVisitor):
         return False
 
 
-class _Reads(cst.CSTVisitor):
-    def __init__(self):
-        self.names: set[str] = set()
-
-    def visit_Name(self, node) -> None:
-        self.names.add(node.value)
-
-    def visit_Attribute(self, node) -> bool:
-        node.value.visit(self)  # `uuid.uuid4`: `uuid` is read, `uuid4` is an attribute
-        return False
-
-    def visit_Arg(self, node) -> bool:
-        node.value.visit(self)  # a keyword's name is not read
-        return False
-
-
-def _reads(node) -> set[str]:
-    reads = _Reads()
-    node.visit(reads)
-    return reads.names
 
 
 def _contains(node, kinds) -> bool:

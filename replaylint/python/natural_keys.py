@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .lazy import Visitor, cst
 from .model import call_name, dotted, string_value
-from .walk import calls_in, fast_visit
+from .walk import calls_in, fast_visit, names_read
 
 GET_OR_CREATE = frozenset("""get_or_create update_or_create aget_or_create aupdate_or_create first_or_create
     find_or_create get_or_insert find_one_and_update upsert bulk_upsert merge on_conflict_do_nothing
@@ -38,7 +38,7 @@ def natural_key(function: cst.FunctionDef) -> str | None:
             guard = _duplicate_guard(statement, lookups)
             if guard is not None and not _makes(statement.test):
                 return guard
-            if _reads(statement.test) & created_names:
+            if names_read(statement.test) & created_names:
                 continue  # `if created: send_mail(...)`: done once, with the record
         for call in calls_in(statement):
             name = call_name(call)
@@ -54,23 +54,27 @@ DUPLICATE_ERRORS = frozenset("IntegrityError UniqueViolation UniqueViolationErro
                              "DuplicateKey UniqueConstraintError".split())
 
 
+class _DuplicateErrors(Visitor):
+    """The unique-constraint errors a body catches."""
+
+    def __init__(self):
+        self.found = ""
+
+    def visit_ExceptHandler(self, node) -> None:
+        caught = node.type
+        names = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+        for name in names:
+            last = (dotted(name) or "").rsplit(".", 1)[-1]
+            if last in DUPLICATE_ERRORS:
+                self.found = last
+
+    def visit_FunctionDef(self, node) -> bool:
+        return False
+
+
 def _duplicate_refused(function: cst.FunctionDef) -> str | None:
     """`try: ... create ... except IntegrityError: return 409`: a unique constraint refuses the repeat."""
-    class _Handlers(Visitor):
-        found = ""
-
-        def visit_ExceptHandler(self, node) -> None:
-            caught = node.type
-            names = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
-            for name in names:
-                last = (dotted(name) or "").rsplit(".", 1)[-1]
-                if last in DUPLICATE_ERRORS:
-                    self.found = last
-
-        def visit_FunctionDef(self, node) -> bool:
-            return False
-
-    finder = _Handlers()
+    finder = _DuplicateErrors()
     fast_visit(function.body, finder)
     return f"a unique constraint (its {finder.found} is answered)" if finder.found else None
 
@@ -117,7 +121,7 @@ def _duplicate_guard(statement: cst.If, lookups: dict) -> str | None:
     test = statement.test
     if isinstance(test, cst.UnaryOperation) or _is_none_test(test, "Is"):
         return None  # `if not order:` / `if order is None:`: a not-found check
-    found = [name for name in _reads(test) if name in lookups]
+    found = [name for name in names_read(test) if name in lookups]
     direct = [call for call in calls_in(test) if _is_lookup(call)]
     if not found and not direct:
         return None
@@ -126,7 +130,7 @@ def _duplicate_guard(statement: cst.If, lookups: dict) -> str | None:
     if not ends:
         return None
     body_text = cst.Module([]).code_for_node(statement.body).lower()
-    returns_found = any(name in _reads(statement.body) for name in found)
+    returns_found = any(name in names_read(statement.body) for name in found)
     if not returns_found and not any(word in body_text for word in CONFLICT_WORDS):
         return None
     call = lookups[found[0]] if found else direct[0]
@@ -192,22 +196,6 @@ def _makes(node) -> bool:
     return any(_is_making(call) for call in calls_in(node))
 
 
-class _Names(Visitor):
-    def __init__(self):
-        self.names: set[str] = set()
-
-    def visit_Name(self, node) -> None:
-        self.names.add(node.value)
-
-    def visit_Attribute(self, node) -> bool:
-        fast_visit(node.value, self)
-        return False
-
-
-def _reads(node) -> set[str]:
-    finder = _Names()
-    fast_visit(node, finder)
-    return finder.names
 
 
 # Calls that build an answer and change nothing: a handler that makes only these stores nothing (`ping`).
@@ -218,29 +206,34 @@ ANSWER_CALLS = frozenset("""dict list tuple set str int float bool len min max s
     json_response model_dump dict_ get now utcnow today time monotonic""".split())
 
 
+class _Effects(Visitor):
+    """Whether a body may write: a call other than an answer builder, an assignment to anything but a local
+    name, an `await`, a `global`."""
+
+    def __init__(self):
+        self.found = False
+
+    def visit_Call(self, node) -> None:
+        if call_name(node) not in ANSWER_CALLS:
+            self.found = True
+
+    def visit_AssignTarget(self, node) -> None:
+        if not isinstance(node.target, cst.Name):
+            self.found = True  # `order.paid = True`, `cache[k] = v`
+
+    def visit_AugAssign(self, node) -> None:
+        self.found = True
+
+    def visit_Await(self, node) -> None:
+        self.found = True
+
+    def visit_Global(self, node) -> None:
+        self.found = True
+
+
 def stores_nothing(function: cst.FunctionDef) -> bool:
     """The body calls nothing but answer builders (`JSONResponse`, `jsonify`, `dict`) and assigns nothing but
     local names: `ping`, `echo`, a POST that only answers. Any other call may write, so it does not count."""
-    class _Effects(Visitor):
-        found = False
-
-        def visit_Call(self, node) -> None:
-            if call_name(node) not in ANSWER_CALLS:
-                self.found = True
-
-        def visit_AssignTarget(self, node) -> None:
-            if not isinstance(node.target, cst.Name):
-                self.found = True  # `order.paid = True`, `cache[k] = v`
-
-        def visit_AugAssign(self, node) -> None:
-            self.found = True
-
-        def visit_Await(self, node) -> None:
-            self.found = True
-
-        def visit_Global(self, node) -> None:
-            self.found = True
-
     finder = _Effects()
     fast_visit(function.body, finder)
     return not finder.found

@@ -78,3 +78,27 @@ def calls_in(node) -> list:
     finder = _Calls()
     fast_visit(node, finder)
     return finder.found
+
+
+class _Reads:
+    def __init__(self):
+        self.names: set[str] = set()
+
+    def visit_Name(self, name) -> None:
+        self.names.add(name.value)
+
+    def visit_Attribute(self, attribute) -> bool:
+        fast_visit(attribute.value, self)
+        return False
+
+    def visit_Arg(self, arg) -> bool:
+        fast_visit(arg.value, self)
+        return False
+
+
+def names_read(node) -> set[str]:
+    """The names an expression or block reads: `uuid` of `uuid.uuid4()`, not the attribute `uuid4` nor a
+    keyword's name (`key=` of `f(key=k)` reads only `k`)."""
+    reads = _Reads()
+    fast_visit(node, reads)
+    return reads.names
