@@ -206,11 +206,14 @@ def _facts_fingerprint(paths: list[str], files, config: Config, states):
 
 
 def _may_hold_facts(text: str) -> bool:
-    """Middleware and key models name a key, route tables call a registration: other texts hold no fact."""
+    """Middleware and key models name a key, route tables call a registration, models with unique fields say
+    `unique`, serializers name their model: other texts hold no fact."""
     from .python.handlers import registers_routes  # only runs for Python inputs
     from .python.sources import mentions_key_name
+    from .python.unique_models import SERIALIZER_HINT, UNIQUE_HINT
 
-    return mentions_key_name(text) or registers_routes(text)
+    return mentions_key_name(text) or registers_routes(text) or bool(UNIQUE_HINT.search(text)) or \
+        bool(SERIALIZER_HINT.search(text))
 
 
 class _Files:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from replaylint.lazy import LazyRegex
 from replaylint.python.lazy import Visitor, cst
 
-from replaylint.python.walk import fast_visit
+from replaylint.python.walk import calls_in, fast_visit
 
 from replaylint.python.handlers import (MUTATING, changes_relatively, handler_deletes_or_sets_status, names_a_making,
                                         handler_sets_a_state, is_logging_call,
@@ -12,7 +12,7 @@ from replaylint.python.handlers import (MUTATING, changes_relatively, handler_de
 from replaylint.python.index import imported_kind
 from replaylint.python.natural_keys import stores_nothing
 from replaylint.policy import Harm
-from replaylint.python.model import dotted, string_value
+from replaylint.python.model import call_name, dotted, string_value
 from replaylint.python.sources import CLOCK_SOURCES, RANDOM_SOURCES, header_name, is_key_name
 
 # A route can only be declared if one of these is written in the file.
@@ -57,11 +57,68 @@ def _mutating_handlers(ctx):
         yield handler, harm
 
 
-def natural_key_of(handler) -> str | None:
-    """What the handler looks the intent up by before making anything (`get_or_create(url, owner)`), if so."""
+def natural_key_of(handler, facts=None) -> str | None:
+    """What the handler looks the intent up by before making anything (`get_or_create(url, owner)`), or the
+    unique fields of the row it creates from the request (`unique username of User`), if so."""
     from replaylint.python.natural_keys import natural_key
 
-    return natural_key(handler.info.node) if handler.info is not None else None
+    found = natural_key(handler.info.node) if handler.info is not None else None
+    if found or facts is None or not facts.unique_models:
+        return found
+    return _unique_row(handler, facts)
+
+
+def _unique_row(handler, facts) -> str | None:
+    """A create of a model whose rows are unique by fields the request gives: DRF's generic create through
+    the view's `serializer_class`, a serializer built from `data=`, or `Model.objects.create(field=...)` /
+    `Model(field=...)` with a unique field passed a value (not a call that could make one up)."""
+    models = []
+    if handler.cls is not None and handler.info is None:
+        for statement in handler.cls.node.body.body:
+            for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+                if isinstance(small, cst.Assign) and dotted(small.targets[0].target) == "serializer_class":
+                    models.append((facts.serializer_model(dotted(small.value) or ""), None))
+    if handler.info is not None:
+        typed = {param.name.value: dotted(param.annotation.annotation) or ""
+                 for param in handler.info.params if param.annotation is not None}
+        for call in calls_in(handler.info.node.body):
+            name = dotted(call.func) or ""
+            if name.endswith(("Serializer", "Schema")):  # `PageSchema().load(...)`, `XSerializer(data=...)`
+                models.append((facts.serializer_model(name), None))
+                continue
+            holder, _, method = name.rpartition(".")
+            if holder in typed and method in ("create", "add", "create_one"):  # `roles: RoleService`
+                models.append((facts.serializer_model(typed[holder]), None))
+                continue
+            for made in _rows_made(call):
+                given = {a.keyword.value for a in made.args
+                         if a.keyword is not None and not isinstance(a.value, cst.Call)}
+                owner = dotted(made.func) or ""
+                for suffix in (".objects.create", ".create"):
+                    owner = owner[:-len(suffix)] if owner.endswith(suffix) else owner
+                models.append((owner, given))
+    found = None
+    for model, given in models:
+        fields = facts.unique_fields(model) if model else ()
+        named = [f for f in fields if given is None or f in given]
+        if not named:
+            return None  # a row made that nothing makes unique: a repeat makes it again
+        found = found or f"the unique {', '.join(named)} of {model.rsplit('.', 1)[-1]}"
+    return found
+
+
+def _rows_made(call: cst.Call) -> list:
+    """The rows a call makes: `X.objects.create(...)`/`X.create(...)` itself, the `X(...)` that
+    `session.add(...)` or `X(...).save()` stores."""
+    name = dotted(call.func) or ""
+    owner = name.rsplit(".", 2)
+    if name.endswith((".objects.create", ".create")) and owner[0][:1].isupper():
+        return [call]
+    if call_name(call) in ("add", "add_all", "save"):
+        stored = [a.value for a in call.args] if call_name(call) != "save" else \
+            [call.func.value] if isinstance(call.func, cst.Attribute) else []
+        return [v for v in stored if isinstance(v, cst.Call) and (dotted(v.func) or "").rsplit(".", 1)[-1][:1].isupper()]
+    return []
 
 
 def handler_label(handler) -> str:

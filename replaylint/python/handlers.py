@@ -16,6 +16,7 @@ from ..vocabulary import squash, words
 from .model import ClassInfo, FunctionInfo, ModuleModel, build_model, call_name, dotted, string_value
 from ..policy import HIGH_HARM_NOUNS
 from .sources import header_name, is_key_name
+from .unique_models import serializer_models, unique_models
 
 HTTP_VERBS = {"post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE", "get": "GET"}
 MUTATING = {"POST", "PATCH"}  # PUT and DELETE name their target: idempotent unless the code says otherwise
@@ -69,6 +70,8 @@ class ProjectFacts:
     asgi_apps: tuple = ()  # (module name, imported module names, methods) per app that adds the middleware
     key_models: frozenset = frozenset()  # names of classes anywhere in the project that declare a key field
     routes: tuple = ()  # (qualified function, methods, path, registering module) of routes declared elsewhere
+    unique_models: tuple = ()  # (model class, fields a client sends that make its rows unique)
+    serializer_models: tuple = ()  # (serializer class, the model its Meta names)
 
     @classmethod
     def from_texts(cls, texts: dict, packages=frozenset()) -> "ProjectFacts":
@@ -93,6 +96,13 @@ class ProjectFacts:
             models |= _key_models(text)
             if not is_test_module_name(module) and registers_routes(text):
                 routes.extend(_routes_registered_for_others(module, text, module in packages))
+        unique: dict = {}
+        serializers: dict = {}
+        for text in texts.values():
+            unique.update(unique_models(text))
+            serializers.update(serializer_models(text))
+        facts.unique_models = tuple(sorted(unique.items()))
+        facts.serializer_models = tuple(sorted(serializers.items()))
         facts.asgi_apps = tuple(apps)
         facts.key_models = frozenset(models)
         facts.routes = tuple(sorted(set(routes)))
@@ -124,7 +134,15 @@ class ProjectFacts:
     def fingerprint(self) -> str:
         """A stable text of the facts (sets sorted: `repr` of a set changes between processes)."""
         apps = sorted((module, sorted(imported), sorted(methods)) for module, imported, methods in self.asgi_apps)
-        return repr((self.django_middleware, apps, sorted(self.key_models), self.routes))
+        return repr((self.django_middleware, apps, sorted(self.key_models), self.routes, self.unique_models,
+                     self.serializer_models))
+
+    def unique_fields(self, model: str) -> tuple:
+        """The fields that make `model`'s rows unique (by class name), or ()."""
+        return dict(self.unique_models).get(model.rsplit(".", 1)[-1], ())
+
+    def serializer_model(self, serializer: str) -> str:
+        return dict(self.serializer_models).get(serializer.rsplit(".", 1)[-1], "")
 
     def asgi_methods(self, module: str) -> frozenset:
         methods: frozenset = frozenset()
