@@ -34,7 +34,9 @@ def mutating_handlers(ctx) -> list:
 
 def _mutating_handlers(ctx):
     for handler in ctx.handlers:
-        if not handler.methods & MUTATING or is_receiver(handler):
+        relative_put = "PUT" in handler.methods and not handler.methods & MUTATING and \
+            changes_relatively(handler, by_path=False)  # `balance += amount`, a toggle: a repeat changes more
+        if not (handler.methods & MUTATING or relative_put) or is_receiver(handler):
             continue
         harmful = body_makes_harm(handler)  # money moved or an order made: a mutation, whatever its name
         if harmful is None and is_read_by_name(handler):

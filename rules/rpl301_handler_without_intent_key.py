@@ -30,7 +30,15 @@ class HandlerWithoutIntentKey(Rule):
         status changes (`OrderItemDeleteView.post`, `UpdateOrderStatus.post`: done again, the thing is gone or
         in that state all the same), PATCH handlers that only assign fields of the addressed resource (a PATCH
         is reported when it increments, appends, adds, sends, enqueues or creates a member of a
-        sub-collection) and apps declared in test code are not flagged. A view whose base class is written in
+        sub-collection) and apps declared in test code are not flagged. A PUT is flagged when it changes
+        what is stored relative to itself (`balance += amount`, a toggle `x.on = not x.on`, a call that adds
+        or sends). A handler that finds the first outcome by a natural key is not flagged: get-or-create,
+        an upsert, a lookup that returns what exists (or refuses a duplicate) before anything is made, an
+        answered IntegrityError, or a create of a model whose rows are unique by a field the request gives
+        (`unique=True` without a server default, `unique_together`, `UniqueConstraint`, found through DRF
+        serializers, marshmallow schemas and typed services). Neither is a POST that calls nothing that could
+        write and is not named as making something (`ping`), a state change of an existing thing (`cancel`,
+        `settle`, `revoke`), nor a private request helper no URL table routes to. A view whose base class is written in
         another module of the project (`class OrderCreate(ServiceHandler)`) is a view when that base is one. A
         name is only a hint: a handler named like a read or a token endpoint whose body moves money or makes an
         order-like record (`stripe.PaymentIntent.create`, `Payment.objects.create`, `db.session.add(Order(...))`)
@@ -126,7 +134,7 @@ async def create_payment(amount: int, key: str = Depends(intent_key)):
                 severity = deprecated_severity(ctx.config, severity)
                 if severity is None:
                     continue  # `deprecated = "ignore"`
-            method = "/".join(sorted(handler.methods & {"POST", "PATCH"}))
+            method = "/".join(sorted(handler.methods & {"POST", "PATCH"})) or "PUT"  # a relative PUT
             where = f" {handler.path}" if handler.path else ""
             evidence = f" (high harm: {harm_evidence(harm)})" if harm.level == "high" else ""
             ctx.report(

@@ -751,33 +751,53 @@ RELATIVE_VERBS = frozenset("""create add append extend insert send push enqueue 
     refund capture redeem book place submit""".split())  # the first word of a call's name: `add_extras`
 
 
-def changes_relatively(handler: Handler) -> bool:
-    """A PATCH that does more than assign fields: increments (`+=`, `F("n") + 1`), appends, adds to a
-    relation, creates a sub-resource, sends or enqueues. A PATCH that only assigns leaves the same state
-    however often it is repeated, as a PUT does."""
+class _Relative(Visitor):
+    """Whether a body changes what is stored relative to itself: `+=`, `F("n") + 1`, `x.on = not x.on`, a call
+    that adds, appends, sends or charges (`session.add(x)` of a loaded row only marks it changed)."""
+
+    def __init__(self):
+        self.found = False
+
+    def visit_AugAssign(self, node) -> None:
+        self.found = True
+
+    def visit_Assign(self, node) -> None:
+        value = node.value
+        if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Not) and \
+                any(_same(target.target, value.expression) for target in node.targets):
+            self.found = True  # a toggle: a repeat undoes the first call
+
+    def visit_Call(self, node) -> None:
+        name = call_name(node)
+        if name in ("add", "add_all") and not any(
+                isinstance(arg.value, cst.Call) and (dotted(arg.value.func) or "").rsplit(".", 1)[-1][:1].isupper()
+                for arg in node.args):
+            return  # `session.add(order)`: a row already loaded is marked changed, nothing is added
+        if {"or", "update"} <= set(words(name)) or "upsert" in words(name):
+            return  # `create_or_update(id, data)`: an upsert of the addressed thing
+        if name in RELATIVE_CALLS or (words(name) or [""])[0] in RELATIVE_VERBS:
+            self.found = True
+
+    def visit_BinaryOperation(self, node) -> None:
+        if any(isinstance(side, cst.Call) and (dotted(side.func) or "").split(".")[-1] == "F"
+               for side in (node.left, node.right)):
+            self.found = True  # `F("quantity") + 1`: relative to what is stored
+
+
+def _same(left, right) -> bool:
+    return dotted(left) is not None and dotted(left) == dotted(right)
+
+
+def changes_relatively(handler: Handler, by_path: bool = True) -> bool:
+    """A PATCH (or PUT) that does more than assign fields: increments (`+=`, `F("n") + 1`), toggles, appends,
+    adds to a relation, creates a sub-resource (`by_path`: `PATCH /vouchers/{code}/redemptions`), sends or
+    enqueues. One that only assigns leaves the same state however often it is repeated."""
     if handler.info is None:
         return False  # DRF's own `update`/`partial_update`: the serializer assigns the fields
     segments = [s for s in handler.path.split("/") if s]
-    if segments and not segments[-1].startswith(("{", "<", ":")) and \
+    if by_path and segments and not segments[-1].startswith(("{", "<", ":")) and \
             any(s.startswith(("{", "<", ":")) for s in segments[:-1]):
         return True  # `PATCH /vouchers/{code}/redemptions`: the body makes a member of a sub-collection
-
-    class _Relative(Visitor):
-        found = False
-
-        def visit_AugAssign(self, node) -> None:
-            self.found = True
-
-        def visit_Call(self, node) -> None:
-            name = call_name(node)
-            if name in RELATIVE_CALLS or (words(name) or [""])[0] in RELATIVE_VERBS:
-                self.found = True
-
-        def visit_BinaryOperation(self, node) -> None:
-            if any(isinstance(side, cst.Call) and (dotted(side.func) or "").split(".")[-1] == "F"
-                   for side in (node.left, node.right)):
-                self.found = True  # `F("quantity") + 1`: relative to what is stored
-
     finder = _Relative()
     fast_visit(handler.info.node.body, finder)
     return finder.found
