@@ -6,9 +6,9 @@ from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import calls_in, fast_visit
 
-from replaylint.python.handlers import (MUTATING, changes_relatively, handler_deletes_or_sets_status, names_a_making,
-                                        handler_sets_a_state, is_logging_call,
-                                        is_read_by_name, is_receiver, body_makes_harm)
+from replaylint.python.handlers import (MUTATING, body_makes_harm, changes_relatively, handler_deletes_or_sets_status,
+                                        handler_sets_a_state, is_logging_call, is_read_by_name, is_receiver,
+                                        names_a_making)
 from replaylint.python.index import imported_kind
 from replaylint.python.natural_keys import stores_nothing
 from replaylint.policy import Harm
@@ -43,8 +43,8 @@ def _mutating_handlers(ctx):
             continue
         if handler.methods & MUTATING == {"PATCH"} and not changes_relatively(handler):
             continue  # assigns fields of an addressed resource: a repeat leaves the same state
-        if handler_deletes_or_sets_status(handler):
-            continue
+        if harmful is None and handler_deletes_or_sets_status(handler):
+            continue  # a name is a hint: `approve_loan` that calls stripe.Transfer.create moves money
         if handler.info is not None and stores_nothing(handler.info.node) and not names_a_making(handler):
             continue  # `ping`, `echo`: calls nothing that could write, and is not named as making something
         def_line = ctx.positions.of(handler.node)[0][0]
@@ -64,6 +64,8 @@ def natural_key_of(handler, facts=None) -> str | None:
     unique fields of the row it creates from the request (`unique username of User`), if so."""
     from replaylint.python.natural_keys import natural_key
 
+    if body_makes_harm(handler) is not None:
+        return None  # money moved or mail sent in the body: a lookup elsewhere in it does not guard that
     found = natural_key(handler.info.node) if handler.info is not None else None
     if found or facts is None or not facts.unique_models:
         return found
@@ -83,10 +85,16 @@ def _unique_row(handler, facts) -> str | None:
     if handler.info is not None:
         typed = {param.name.value: dotted(param.annotation.annotation) or ""
                  for param in handler.info.params if param.annotation is not None}
+        request_names = {param.name.value for param in handler.info.params} - {"self", "cls"}
         for call in calls_in(handler.info.node.body):
             name = dotted(call.func) or ""
-            if name.endswith(("Serializer", "Schema")):  # `PageSchema().load(...)`, `XSerializer(data=...)`
-                models.append((facts.serializer_model(name), None))
+            if name.endswith("Serializer") and any(a.keyword is not None and a.keyword.value == "data"
+                                                   for a in call.args):
+                models.append((facts.serializer_model(name), None))  # `XSerializer(data=request.data)`
+                continue
+            if call_name(call) == "load" and isinstance(call.func, cst.Attribute) and \
+                    isinstance(call.func.value, cst.Call) and (dotted(call.func.value.func) or "").endswith("Schema"):
+                models.append((facts.serializer_model(dotted(call.func.value.func)), None))  # `XSchema().load(..)`
                 continue
             holder, _, method = name.rpartition(".")
             if holder in typed and method in ("create", "add", "create_one"):  # `roles: RoleService`
@@ -94,19 +102,28 @@ def _unique_row(handler, facts) -> str | None:
                 continue
             for made in _rows_made(call):
                 given = {a.keyword.value for a in made.args
-                         if a.keyword is not None and not isinstance(a.value, cst.Call)}
+                         if a.keyword is not None and _from_request(a.value, request_names)}
                 owner = dotted(made.func) or ""
                 for suffix in (".objects.create", ".create"):
                     owner = owner[:-len(suffix)] if owner.endswith(suffix) else owner
                 models.append((owner, given))
     found = None
     for model, given in models:
-        fields = facts.unique_fields(model) if model else ()
-        named = [f for f in fields if given is None or f in given]
+        groups = facts.unique_fields(model) if model else ()
+        named = next((group for group in groups if given is None or
+                      all(f in given or f + "_id" in given for f in group)), None)
         if not named:
             return None  # a row made that nothing makes unique: a repeat makes it again
         found = found or f"the unique {', '.join(named)} of {model.rsplit('.', 1)[-1]}"
     return found
+
+
+def _from_request(value, request_names: set) -> bool:
+    """A value the request gave: a handler parameter, or an attribute or item of one (`body.url`,
+    `request.POST["url"]`, `data["email"]`); not a call (which could make one up), a literal or None."""
+    while isinstance(value, (cst.Attribute, cst.Subscript)):
+        value = value.value
+    return isinstance(value, cst.Name) and value.value in request_names
 
 
 def _rows_made(call: cst.Call) -> list:

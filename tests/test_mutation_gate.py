@@ -129,3 +129,131 @@ def share_news(request):
     (finding,) = [f for f in result.findings if f.code == "RPL301"]
     assert (finding.severity, finding.harm, finding.harm_reason) == ("error", "high", "it calls send_mail()")
     assert "(high harm: it calls send_mail())" in finding.message
+
+
+STILL_FLAGGED = {
+    "a state-change name over a body that moves money": '''
+@app.post("/loans/{loan_id}/approve")
+def approve_loan(loan_id: str):
+    return stripe.Transfer.create(amount=100, currency="usd", destination="acct_1")
+''',
+    "a guard that is no duplicate check": '''
+@app.post("/transfers")
+def create_transfer(body: dict, db=Depends(get_db)):
+    account = db.query(Account).filter(Account.owner == body["owner"]).first()
+    if account.balance < body["amount"]:
+        raise HTTPException(409, "insufficient funds")
+    db.add(Transfer(account=account, amount=body["amount"]))
+''',
+    "an IntegrityError that is a missing customer": '''
+@app.post("/orders")
+def create_order(body: dict, db=Depends(get_db)):
+    try:
+        db.add(Order(customer_id=body["customer"]))
+        db.commit()
+    except IntegrityError:
+        raise HTTPException(404, "no such customer")
+''',
+    "a charge before the unique row": '''
+@app.post("/orders")
+def create_order(body: dict, db=Depends(get_db)):
+    stripe.Charge.create(amount=body["total"], currency="usd")
+    try:
+        db.add(Order(reference=body["reference"]))
+        db.commit()
+    except IntegrityError:
+        raise HTTPException(409, "already exists")
+''',
+    "merge of a new row": '''
+@app.post("/payments")
+def create_payment(body: dict, db=Depends(get_db)):
+    db.merge(Payment(amount=body["amount"]))
+''',
+    "an upsert that adds": '''
+@app.post("/wallets/top-up")
+async def top_up(body: dict, db=Depends(get_db)):
+    await db.wallets.update_one({"owner": body["owner"]}, {"$inc": {"balance": body["amount"]}}, upsert=True)
+''',
+    "a method that writes, named like a read": '''
+@app.post("/votes")
+def vote(body: dict):
+    r.set(body["poll"], body["choice"])
+    return {"ok": True}
+''',
+    "a docstring that is not a deprecation notice": '''
+@app.post("/payments")
+def create_payment(body: dict):
+    """Deprecated fields `source` and `card` are ignored."""
+    return payments.charge(body)
+''',
+}
+
+
+@pytest.mark.parametrize("case", sorted(STILL_FLAGGED))
+def test_shapes_that_look_safe_but_are_not_stay_flagged(project, case):
+    source = "from fastapi import Depends, FastAPI, HTTPException\n\napp = FastAPI()\n\n" + STILL_FLAGGED[case]
+    found_ = found(project, "app.py", source)
+    assert {(code, severity) for code, _, severity in found_} & {("RPL301", "error"), ("RPL301", "warning")}, found_
+
+
+def test_unique_fields_are_read_field_by_field():
+    from replaylint.python.unique_models import unique_models
+
+    text = '''class Order(models.Model):
+    reference = models.CharField(max_length=32, unique=True,
+                                 default=make_reference)
+    code = models.CharField(
+        max_length=8,
+        unique=True,
+    )
+    total = models.IntegerField()
+
+    def clean(self):
+        validate(unique=True)
+
+
+class Booking(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE)
+    night = models.DateField()
+
+    class Meta:
+        unique_together = ("room", "night")
+        constraints = [UniqueConstraint(fields=["room"], condition=Q(active=True), name="one_active")]
+
+    def __str__(self):
+        return "guest"
+'''
+    assert unique_models(text) == {"Order": (("code",),), "Booking": (("room", "night"),)}
+
+
+def test_read_verbs_and_patch_summaries_are_read_with_their_evidence(project):
+    anchors = {anchor for _, anchor, _ in found(project, "openapi.yaml", """openapi: 3.0.3
+info: {title: Wallets, version: "1"}
+paths:
+  /wallets/{id}/convert:
+    post:
+      operationId: convertBalance
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {amount: {type: integer}, currency: {type: string}}}
+      responses: {"200": {description: ok}}
+  /phone/verify:
+    post:
+      summary: Send an SMS verification code
+      responses: {"200": {description: ok}}
+  /documents/verify:
+    post:
+      summary: Check a document's signature
+      responses: {"200": {description: ok}}
+  /carts/{id}:
+    patch:
+      summary: Adds items to the cart
+      responses: {"200": {description: ok}}
+  /profiles/{id}:
+    patch:
+      summary: Updates the address of the profile
+      responses: {"200": {description: ok}}
+""")}
+    assert {"POST /wallets/{id}/convert", "POST /phone/verify", "PATCH /carts/{id}"} <= anchors
+    assert not {"POST /documents/verify", "PATCH /profiles/{id}"} & anchors

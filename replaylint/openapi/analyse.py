@@ -8,7 +8,7 @@ from ..exemptions import Exemption, spec_exemptions
 from ..model import FileResult, Finding, Note
 from ..policy import SEVERITY_BY_HARM, Harm, config_harm, default_harm, deprecated_severity, harm_evidence, word_harm
 from ..rule import run_checks
-from ..vocabulary import StateVocabulary, squash
+from ..vocabulary import StateVocabulary
 from .keys import KeyFinder
 from .model import Operation, Spec, is_param_segment, path_segments
 from .refs import Node, Workspace
@@ -76,22 +76,14 @@ class SpecAnalysis(Spec):
             default_harm(self.config)
 
 
-# Request fields that move an amount of money (not `amount_off` of a coupon nor a price's `unit_amount`).
-MONEY_AMOUNTS = frozenset("""amount amountcents amountincents amountmoney fundingamount transferamount paymentamount
-    chargeamount refundamount payoutamount withdrawalamount depositamount""".split())
-
-
 def _money_in_body(op: Operation) -> Harm | None:
     """A request that names an amount (`amount`, `funding_amount`, `amount_cents`) moves money: high harm."""
-    from .schemas import properties
+    from .semantics import money_field
 
     if op.method not in ("POST", "PATCH", "PUT"):
         return None
-    for schema in op.body_schemas:
-        for name, _, _ in properties(schema):
-            if squash(name) in MONEY_AMOUNTS:
-                return Harm("high", f"its request sets `{name}`", "words")
-    return None
+    name = money_field(op)
+    return Harm("high", f"its request sets `{name}`", "words") if name else None
 
 
 def analyse_spec(doc: Document, config, rules, root, display) -> FileResult:

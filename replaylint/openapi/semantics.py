@@ -231,13 +231,51 @@ def needs_key(op: Operation) -> bool:
     if op.method == "PATCH":
         return not is_merge_patch(op) and patches_relatively(op)
     if op.method == "POST":
-        return not is_read_like(op) and not is_webhook_receiver(op)
+        if is_read_like(op) and not moves_money_or_sends(op):
+            return False
+        return not is_webhook_receiver(op)
     return creates_with_server_id(op)
 
 
 # Verbs that make a PATCH relative to what is stored: done twice, it adds, moves or sends twice.
-RELATIVE_VERBS = frozenset("""add append increment incr decrement push insert create send charge pay transfer
-    refund capture redeem book place submit top topup deposit withdraw credit debit""".split())
+RELATIVE_VERBS = frozenset("""add append increment incr decrement increase decrease adjust push insert create send
+    charge pay transfer refund capture redeem book place submit top topup deposit withdraw credit debit""".split())
+
+
+# Request fields that move an amount of money (not `amount_off` of a coupon nor a price's `unit_amount`).
+MONEY_AMOUNTS = frozenset("""amount amountcents amountincents amountmoney fundingamount transferamount paymentamount
+    chargeamount refundamount payoutamount withdrawalamount depositamount""".split())
+
+
+def money_field(op: Operation) -> str | None:
+    """The request field that names an amount of money to move, if any."""
+    from .schemas import properties
+
+    for schema in op.body_schemas:
+        for name, _, _ in properties(schema):
+            if squash(name) in MONEY_AMOUNTS:
+                return name
+    return None
+
+
+def moves_money_or_sends(op: Operation) -> bool:
+    """A read verb is no read when the request names an amount (`POST /wallets/{id}/convert` with `amount`)
+    or the summary says it sends or makes something ("Send an SMS verification code")."""
+    if money_field(op):
+        return True
+    summary = op.node.value.get("summary")
+    first = _stem(re.findall(r"[a-z]+", summary.lower())[0]) if isinstance(summary, str) and \
+        re.findall(r"[a-z]+", summary.lower()) else ""
+    return first in MUTATING_VERBS and first not in ("update", "set", "delete", "remove")
+
+
+def _stem(word: str) -> str:
+    """The verb a summary's word is a form of (`adds` add, `charged` charge, `added` add), else the word."""
+    for candidate in (word, word[:-1], word[:-2], word[:-3]):
+        if candidate in RELATIVE_VERBS or candidate in MUTATING_VERBS:
+            if candidate == word or word.endswith(("s", "es", "ed", "d", "ded")):
+                return candidate
+    return word
 
 
 def patches_relatively(op: Operation) -> bool:
@@ -247,9 +285,9 @@ def patches_relatively(op: Operation) -> bool:
     if any(t == "application/json-patch+json" for t in _request_types(op)):
         return True
     literal = [s for s in path_segments(op.path) if not is_param_segment(s)]
-    summary = op.node.value.get("summary")
+    texts = [op.node.value.get(k) for k in ("summary", "description")]
     named = [*words(op.operation_id), *(words(literal[-1]) if literal else []),
-             *(re.findall(r"[a-z]+", summary.lower()) if isinstance(summary, str) else [])]
+             *(_stem(w) for t in texts if isinstance(t, str) for w in re.findall(r"[a-z]+", t.lower()))]
     return bool(RELATIVE_VERBS & set(named))
 
 

@@ -98,11 +98,13 @@ class ProjectFacts:
                 routes.extend(_routes_registered_for_others(module, text, module in packages))
         unique: dict = {}
         serializers: dict = {}
-        for text in texts.values():
-            unique.update(unique_models(text))
-            serializers.update(serializer_models(text))
-        facts.unique_models = tuple(sorted(unique.items()))
-        facts.serializer_models = tuple(sorted(serializers.items()))
+        for text in texts.values():  # by class name: one name defined twice differently is not trusted
+            for name, groups in unique_models(text).items():
+                unique[name] = groups if unique.get(name, groups) == groups else ()
+            for name, model in serializer_models(text).items():
+                serializers[name] = model if serializers.get(name, model) == model else ""
+        facts.unique_models = tuple(sorted((k, v) for k, v in unique.items() if v))
+        facts.serializer_models = tuple(sorted((k, v) for k, v in serializers.items() if v))
         facts.asgi_apps = tuple(apps)
         facts.key_models = frozenset(models)
         facts.routes = tuple(sorted(set(routes)))
@@ -138,7 +140,7 @@ class ProjectFacts:
                      self.serializer_models))
 
     def unique_fields(self, model: str) -> tuple:
-        """The fields that make `model`'s rows unique (by class name), or ()."""
+        """The groups of fields that make `model`'s rows unique (by class name), or ()."""
         return dict(self.unique_models).get(model.rsplit(".", 1)[-1], ())
 
     def serializer_model(self, serializer: str) -> str:
@@ -377,10 +379,7 @@ def _django_style(model: ModuleModel, info: FunctionInfo) -> bool:
     params = info.params
     if not params or params[0].name.value != "request" or framework_of(model) not in DJANGO_FRAMEWORKS:
         return False
-    if info.decorators:
-        return True
-    # `_handle_form(request, form_class)`: a private helper is a view only where a URL table routes to it
-    return not info.name.startswith("_") and not _returns_no_response(info.node)
+    return bool(info.decorators) or not _returns_no_response(info.node)
 
 
 def _wsgi_style(info: FunctionInfo) -> bool:
@@ -390,7 +389,12 @@ def _wsgi_style(info: FunctionInfo) -> bool:
 
 
 def _returns_no_response(node: cst.FunctionDef) -> bool:
-    """Every `return` gives nothing, a literal, or a form (`forms.Form(...)`, `TitleForm(request.POST)`)."""
+    """Every `return` gives nothing, a literal, or a form (`forms.Form(...)`, `TitleForm(request.POST)`, a
+    name bound to one: `form = form_class(request.POST) ... return form`)."""
+    forms = {target.target.value for statement in calls_assigned(node.body)
+             for target in statement.targets if isinstance(target.target, cst.Name)
+             if (dotted(statement.value.func) or "").split(".")[-1].lower().endswith(("form", "form_class"))}
+
     class _Returns(Visitor):
         returns = 0
         plain = 0
@@ -401,6 +405,9 @@ def _returns_no_response(node: cst.FunctionDef) -> bool:
         def visit_Return(self, ret) -> None:
             self.returns += 1
             value = ret.value
+            if isinstance(value, cst.Name) and value.value in forms:
+                self.plain += 1
+                return
             func = (dotted(value.func) or "").split(".")[-1] if isinstance(value, cst.Call) else None
             if value is None or isinstance(value, (cst.SimpleString, cst.Integer, cst.ConcatenatedString,
                                                    cst.FormattedString)) or \
@@ -411,6 +418,25 @@ def _returns_no_response(node: cst.FunctionDef) -> bool:
     finder = _Returns()
     fast_visit(node.body, finder)
     return finder.returns == finder.plain
+
+
+class _Assigned(Visitor):
+    def __init__(self):
+        self.found = []
+
+    def visit_Assign(self, node) -> None:
+        if isinstance(node.value, cst.Call):
+            self.found.append(node)
+
+    def visit_FunctionDef(self, inner) -> bool:
+        return False
+
+
+def calls_assigned(body) -> list:
+    """The `name = call(...)` assignments below `body` (not in nested functions)."""
+    finder = _Assigned()
+    fast_visit(body, finder)
+    return finder.found
 
 
 def _checked_methods(info: FunctionInfo) -> set[str]:
@@ -677,6 +703,11 @@ def _changes_a_state(name: tuple) -> bool:
     return bool(set(name) & STATE_CHANGE_VERBS) and not set(name) & MAKING_WORDS
 
 
+# "Deprecated: use POST /v2/payments", "DEPRECATED.", "This endpoint is deprecated"; not "Deprecated fields ..."
+DEPRECATED_NOTICE = re.compile(r"deprecated\s*([:.!\-—(]|$)|this (endpoint|route|view|api|operation) is deprecated",
+                               re.I)
+
+
 def is_deprecated(handler: Handler) -> bool:
     """Marked as on its way out: `@deprecated`, a route's `deprecated=True`, or a docstring that says so
     (`.. deprecated::`, "Deprecated: use ...")."""
@@ -694,7 +725,7 @@ def is_deprecated(handler: Handler) -> bool:
     first = body[0] if body else None
     if isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], cst.Expr):
         text = string_value(first.body[0].value) or ""
-        return ".. deprecated::" in text or text.strip().lower().startswith("deprecated")
+        return ".. deprecated::" in text or bool(DEPRECATED_NOTICE.match(text.strip()))
     return False
 
 

@@ -8,20 +8,25 @@ that only checks the caller (`if user.is_banned: raise`) or refuses when nothing
 """
 from __future__ import annotations
 
+import re
+
 from .lazy import Visitor, cst
 from .model import call_name, dotted, string_value
 from .walk import calls_in, fast_visit, names_read
 
 GET_OR_CREATE = frozenset("""get_or_create update_or_create aget_or_create aupdate_or_create first_or_create
-    find_or_create get_or_insert find_one_and_update upsert bulk_upsert merge on_conflict_do_nothing
-    on_conflict_do_update on_duplicate_key_update""".split())
+    find_or_create get_or_insert upsert bulk_upsert on_conflict_do_nothing on_conflict_do_update
+    on_duplicate_key_update""".split())  # not `merge` (a new object inserts) nor `find_one_and_update`
 UPSERT_SQL = ("on conflict", "on duplicate key", "insert or ignore", "insert or replace", "merge into")
 # Calls that make something: the first word of the call's name (`create`, `add_item`, `save`, `send_mail`).
 MAKING_WORDS = frozenset("""create add insert save send place submit charge pay transfer refund capture enqueue
-    publish delay apply bulk execute""".split())
+    publish delay apply bulk execute update sale payout process make issue withdraw deposit post credit debit
+    increment incr top topup disburse mint""".split())
 FOUND_CALLS = frozenset("""get first last one one_or_none scalar scalar_one_or_none find find_one find_first
     get_or_none exists count fetchone fetch_one""".split())
-CONFLICT_WORDS = ("exist", "already", "duplicate", "conflict", "409", "unique")
+CONFLICT_TEXT = re.compile(r"already exists?|duplicate|\bconflict|\b409\b|HTTP_409|unique", re.I)
+OPTION_KEYWORDS = frozenset("""defaults create_defaults upsert load options limit offset order_by sort
+    active_only include exclude fields select_related prefetch_related""".split())
 
 
 def natural_key(function: cst.FunctionDef) -> str | None:
@@ -36,47 +41,59 @@ def natural_key(function: cst.FunctionDef) -> str | None:
     for statement in _in_order(function.body.body):
         if isinstance(statement, cst.If):
             guard = _duplicate_guard(statement, lookups)
-            if guard is not None and not _makes(statement.test):
+            if guard is not None and not upserts:
                 return guard
-            if names_read(statement.test) & created_names:
+            if isinstance(statement.test, cst.Name) and statement.test.value in created_names:
+                if statement.orelse is not None and _makes(statement.orelse):
+                    return None  # `else:` of `if created:` runs on every repeat
                 continue  # `if created: send_mail(...)`: done once, with the record
         for call in calls_in(statement):
             name = call_name(call)
-            if name in GET_OR_CREATE or _upsert_keyword(call) or _upsert_sql(call):
+            if not upserts and (name in GET_OR_CREATE or _upsert_keyword(call) or _upsert_sql(call)) and \
+                    not _relative_upsert(call):
                 upserts.append(_described(call))
-            elif _is_making(call):
-                return None  # made before any lookup: a repeat makes it again
+            elif _is_making(call) or name in GET_OR_CREATE:
+                return None  # made before any lookup, or after the one get-or-create: a repeat makes it again
         _note_bindings(statement, lookups, created_names)
     return upserts[0] if upserts else None
+
+
+def _relative_upsert(call: cst.Call) -> bool:
+    """`{"$inc": ...}`, `DO UPDATE SET n = n + 1`: an upsert that adds on every repeat."""
+    text = cst.Module([]).code_for_node(call)
+    return bool(re.search(r"\$(inc|push|addToSet)|SET\s+\w+\s*=\s*\w+\s*[-+]", text))
 
 
 DUPLICATE_ERRORS = frozenset("IntegrityError UniqueViolation UniqueViolationError DuplicateKeyError "
                              "DuplicateKey UniqueConstraintError".split())
 
 
-class _DuplicateErrors(Visitor):
-    """The unique-constraint errors a body catches."""
-
-    def __init__(self):
-        self.found = ""
-
-    def visit_ExceptHandler(self, node) -> None:
-        caught = node.type
-        names = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
-        for name in names:
-            last = (dotted(name) or "").rsplit(".", 1)[-1]
-            if last in DUPLICATE_ERRORS:
-                self.found = last
-
-    def visit_FunctionDef(self, node) -> bool:
-        return False
-
-
 def _duplicate_refused(function: cst.FunctionDef) -> str | None:
-    """`try: ... create ... except IntegrityError: return 409`: a unique constraint refuses the repeat."""
-    finder = _DuplicateErrors()
-    fast_visit(function.body, finder)
-    return f"a unique constraint (its {finder.found} is answered)" if finder.found else None
+    """`try: <create> except IntegrityError: return 409 "already exists"`: a unique constraint refuses the
+    repeat. Every call that makes something is inside that `try`, and the error is answered as a duplicate
+    (an IntegrityError is also a missing foreign key or a NULL)."""
+    for statement in _in_order_all(function.body.body):
+        if not isinstance(statement, cst.Try):
+            continue
+        for handler in statement.handlers:
+            caught = handler.type
+            names = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+            errors = [(dotted(n) or "").rsplit(".", 1)[-1] for n in names if n is not None]
+            error = next((e for e in errors if e in DUPLICATE_ERRORS), None)
+            if error is None or not CONFLICT_TEXT.search(cst.Module([]).code_for_node(handler.body)):
+                continue
+            inside = sum(1 for call in calls_in(statement.body) if _is_making(call))
+            everywhere = sum(1 for call in calls_in(function.body) if _is_making(call))
+            if inside and inside == everywhere:
+                return f"a unique constraint (its {error} is answered as a duplicate)"
+    return None
+
+
+def _in_order_all(statements):
+    for statement in statements:
+        yield statement
+        if isinstance(statement, cst.With):
+            yield from _in_order_all(statement.body.body)
 
 
 def _in_order(statements):
@@ -84,8 +101,12 @@ def _in_order(statements):
     for statement in statements:
         if isinstance(statement, (cst.With, cst.Try)):
             yield from _in_order(statement.body.body)
-            if isinstance(statement, cst.Try) and statement.finalbody is not None:
-                yield from _in_order(statement.finalbody.body.body)
+            if isinstance(statement, cst.Try):
+                for handler in statement.handlers:
+                    yield from _in_order(handler.body.body)
+                for extra in (statement.orelse, statement.finalbody):
+                    if extra is not None:
+                        yield from _in_order(extra.body.body)
         else:
             yield statement
 
@@ -116,28 +137,43 @@ def _is_lookup(call: cst.Call) -> bool:
 
 
 def _duplicate_guard(statement: cst.If, lookups: dict) -> str | None:
-    """`if existing: return existing`, `if X.objects.filter(url=u).exists(): return Response(status=409)`:
-    what was found is returned, or the request is refused as a conflict."""
+    """`if existing: return existing`, `if existing is not None: ...`, `if X.objects.filter(url=u).exists():
+    return Response(status=409)`: an existence test of a lookup by fields, whose branch makes nothing and
+    returns what was found or refuses the request as a duplicate."""
     test = statement.test
-    if isinstance(test, cst.UnaryOperation) or _is_none_test(test, "Is"):
-        return None  # `if not order:` / `if order is None:`: a not-found check
-    found = [name for name in names_read(test) if name in lookups]
-    direct = [call for call in calls_in(test) if _is_lookup(call)]
-    if not found and not direct:
+    if isinstance(test, cst.Name) and test.value in lookups:
+        call, found = lookups[test.value], test.value
+    elif isinstance(test, cst.Comparison) and _is_none_test(test, "IsNot") and isinstance(test.left, cst.Name) \
+            and test.left.value in lookups:
+        call, found = lookups[test.left.value], test.left.value
+    elif _exists_call(test):
+        call, found = test.expression if isinstance(test, cst.Await) else test, None
+    else:
+        return None  # `if not order:`, `if account.balance < amount:`: not "the same thing exists"
+    body = statement.body
+    if _makes(body):
         return None
-    last = statement.body.body[-1] if statement.body.body else None
+    last = body.body[-1] if isinstance(body, cst.IndentedBlock) and body.body else None
     ends = isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, (cst.Return, cst.Raise)) for s in last.body)
     if not ends:
         return None
-    body_text = cst.Module([]).code_for_node(statement.body).lower()
-    returns_found = any(name in names_read(statement.body) for name in found)
-    if not returns_found and not any(word in body_text for word in CONFLICT_WORDS):
+    returns_found = found is not None and found in names_read(body)
+    if not returns_found and not CONFLICT_TEXT.search(cst.Module([]).code_for_node(body)):
         return None
-    call = lookups[found[0]] if found else direct[0]
     fields = _fields(call)
-    if not fields:
-        return None  # `teams.get(team_id)`: the addressed resource, not what the request would make
+    if not fields or all(_id_like(field) for field in fields):
+        return None  # `teams.get(team_id)`, `get(pk=pk)`: the addressed resource, not what the request makes
     return f"the lookup by {', '.join(fields)}"
+
+
+def _exists_call(test) -> bool:
+    """`X.objects.filter(...).exists()`, `await repo.find_one({...})`, `db.query(X).filter(...).first()`."""
+    test = test.expression if isinstance(test, cst.Await) else test
+    return isinstance(test, cst.Call) and _is_lookup(test)
+
+
+def _id_like(field: str) -> bool:
+    return field in ("id", "pk", "uuid") or field.endswith(("_id", "_pk", "_uuid"))
 
 
 def _is_none_test(test, operator: str) -> bool:
@@ -153,7 +189,9 @@ def _fields(call: cst.Call) -> list[str]:
     node = call
     while isinstance(node, cst.Call):
         for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value not in ("defaults", "create_defaults", "upsert"):
+            if arg.keyword is not None and arg.keyword.value not in OPTION_KEYWORDS and \
+                    not isinstance(arg.value, (cst.SimpleString, cst.Integer, cst.List, cst.Dict)) and \
+                    dotted(arg.value) not in ("True", "False", "None"):
                 fields.append(arg.keyword.value)
             elif isinstance(arg.value, cst.Comparison) and isinstance(arg.value.left, cst.Attribute):
                 fields.append(arg.value.left.attr.value)
@@ -214,8 +252,10 @@ class _Effects(Visitor):
         self.found = False
 
     def visit_Call(self, node) -> None:
-        if call_name(node) not in ANSWER_CALLS:
-            self.found = True
+        name = call_name(node)
+        allowed = ANSWER_METHODS if isinstance(node.func, cst.Attribute) else ANSWER_CALLS
+        if name not in allowed and not (isinstance(node.func, cst.Attribute) and name in ANSWER_CLASSES):
+            self.found = True  # `r.set(k, v)`: a method is judged by what it is called on, so only reads pass
 
     def visit_AssignTarget(self, node) -> None:
         if not isinstance(node.target, cst.Name):
@@ -231,9 +271,18 @@ class _Effects(Visitor):
         self.found = True
 
 
+ANSWER_METHODS = frozenset("get json model_dump dict dumps loads isoformat strip lower upper format".split())
+ANSWER_CLASSES = frozenset("""JsonResponse JSONResponse Response HttpResponse PlainTextResponse HTMLResponse
+    json_response""".split())  # `web.json_response(...)`, `responses.JSONResponse(...)`
+
+
 def stores_nothing(function: cst.FunctionDef) -> bool:
     """The body calls nothing but answer builders (`JSONResponse`, `jsonify`, `dict`) and assigns nothing but
-    local names: `ping`, `echo`, a POST that only answers. Any other call may write, so it does not count."""
+    local names, and no parameter is a dependency that does the work (`Depends(register_user)`): `ping`,
+    `echo`, a POST that only answers. Any other call may write, so it does not count."""
+    if any(param.default is not None and isinstance(param.default, cst.Call)
+           for param in (*function.params.params, *function.params.kwonly_params)):
+        return False
     finder = _Effects()
     fast_visit(function.body, finder)
     return not finder.found

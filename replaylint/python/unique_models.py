@@ -13,7 +13,6 @@ from ..lazy import LazyRegex
 
 _TOP_CLASS = LazyRegex(r"^class\s+(\w+)\s*(?:\(([^)]*)\))?\s*:", re.M)
 _NEXT_TOP = LazyRegex(r"^\S", re.M)
-_STATEMENT = LazyRegex(r"^([ \t]+)(\w+)\s*(?::[^=\n]+)?=\s*", re.M)
 _UNIQUE_TRUE = LazyRegex(r"\bunique\s*=\s*True")
 _SERVER_FILLED = LazyRegex(r"\b(default|primary_key|auto_now|auto_now_add|server_default|autoincrement)\s*=|"
                            r"AutoSlugField|AutoField|\bUUIDField\b")
@@ -21,7 +20,7 @@ _STRINGS = LazyRegex(r"""['"](\w+)['"]""")
 UNIQUE_HINT = LazyRegex(r"\bunique\s*=\s*True|unique_together|UniqueConstraint")
 MODEL_HOLDERS = ("Serializer", "Schema", "Service", "Repository", "Repo")
 SERIALIZER_HINT = LazyRegex(r"class\s+\w+(?:Serializer|Schema|Service|Repository|Repo)\b")
-NOT_NATURAL = frozenset("id pk uuid slug".split())
+NOT_NATURAL = frozenset("id pk uuid slug stripe_charge_id external_id transaction_id".split())
 
 
 def _classes(text: str):
@@ -31,37 +30,82 @@ def _classes(text: str):
         yield match.group(1), match.group(2) or "", text[match.end():after.start() if after else len(text)]
 
 
-def _statements(body: str):
-    """(indent, name, text) of each assignment in a class body, with its continuation lines."""
-    found = list(_STATEMENT.finditer(body))
-    for index, match in enumerate(found):
-        end = found[index + 1].start() if index + 1 < len(found) else len(body)
-        yield len(match.group(1)), match.group(2), body[match.start():end]
+def _chunks(body: str) -> list[str]:
+    """The class body cut at its own indentation: each field with its continuation lines, each method (and
+    nested class) whole, so a method's text never counts as a field's."""
+    lines = body.split("\n")
+    base = next((len(line) - len(line.lstrip()) for line in lines if line.strip() and
+                 not line.lstrip().startswith("#")), 0)
+    chunks: list[list[str]] = []
+    for line in lines:
+        indent = len(line) - len(line.lstrip())
+        if line.strip() and indent <= base:
+            chunks.append([line])
+        elif chunks:
+            chunks[-1].append(line)
+    return ["\n".join(chunk) for chunk in chunks]
 
 
-def unique_models(text: str) -> dict[str, tuple[str, ...]]:
-    """Model class -> the fields that make its rows unique and that a client may send: `unique=True` fields
-    the server does not fill, and the fields of `unique_together` / `UniqueConstraint(fields=...)`."""
+_FIELD = LazyRegex(r"^[ \t]*(\w+)\s*(?::[^=\n]+)?=\s*")
+
+
+def unique_models(text: str) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Model class -> the groups of fields that make its rows unique and that a client may send: each
+    `unique=True` field the server does not fill, each `unique_together` tuple and each unconditional
+    `UniqueConstraint(fields=...)`."""
     if not UNIQUE_HINT.search(text):
         return {}
-    found: dict[str, tuple[str, ...]] = {}
+    found: dict[str, tuple[tuple[str, ...], ...]] = {}
     for name, _, body in _classes(text):
-        fields: list[str] = []
-        statements = list(_statements(body))
-        indent = min((i for i, _, _ in statements), default=0)
-        for depth, field, statement in statements:
-            if field == "unique_together":
-                fields += _STRINGS.findall(statement)
-            elif depth == indent and _UNIQUE_TRUE.search(statement) and not _SERVER_FILLED.search(statement):
-                fields.append(field)
-        for constraint in re.finditer(r"UniqueConstraint\(([^)]*)\)", body):
-            inner = constraint.group(1)
-            listed = re.search(r"fields\s*=\s*[\[(]([^\])]*)", inner)
-            fields += _STRINGS.findall(listed.group(1) if listed else inner.split("name=")[0])
-        fields = [f for f in dict.fromkeys(fields) if f not in NOT_NATURAL]
-        if fields:
-            found[name] = tuple(fields)
+        groups: list[tuple[str, ...]] = []
+        for chunk in _chunks(body):
+            if chunk.lstrip().startswith(("def ", "async def ", "@")):
+                continue
+            if chunk.lstrip().startswith("class "):  # `class Meta:`
+                together = re.search(r"unique_together\s*=\s*", chunk)
+                if together:
+                    value = _balanced(chunk, together.end())
+                    inner = re.findall(r"[\[(]([^\[\]()]*)[\])]", value) or [value]
+                    groups += [tuple(_STRINGS.findall(part)) for part in inner if _STRINGS.findall(part)]
+                groups += _constraints(chunk)
+                continue
+            field = _FIELD.match(chunk)
+            if field and field.group(1) == "__table_args__":
+                groups += _constraints(chunk)
+            elif field and _UNIQUE_TRUE.search(chunk) and not _SERVER_FILLED.search(chunk):
+                groups.append((field.group(1),))
+        groups = [g for g in dict.fromkeys(groups) if g and not any(f in NOT_NATURAL for f in g)]
+        if groups:
+            found[name] = tuple(groups)
     return found
+
+
+def _balanced(text: str, start: int) -> str:
+    """The expression that starts at `start`: up to the end of its line once its brackets are closed."""
+    depth = 0
+    for index in range(start, min(len(text), start + 2000)):
+        char = text[index]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "\n" and depth <= 0:
+            return text[start:index]
+    return text[start:start + 2000]
+
+
+def _constraints(text: str) -> list[tuple[str, ...]]:
+    """The field groups of `UniqueConstraint(...)` calls without a `condition=` (a partial index)."""
+    groups = []
+    for constraint in re.finditer(r"UniqueConstraint\(([^)]{0,400})\)", text):
+        inner = constraint.group(1)
+        if "condition" in inner:
+            continue
+        listed = re.search(r"fields\s*=\s*[\[(]([^\])]*)", inner)
+        fields = _STRINGS.findall(listed.group(1) if listed else inner.split("name=")[0])
+        if fields:
+            groups.append(tuple(fields))
+    return groups
 
 
 def serializer_models(text: str) -> dict[str, str]:
@@ -72,7 +116,7 @@ def serializer_models(text: str) -> dict[str, str]:
     found = {}
     for name, _, body in _classes(text):
         if name.endswith(MODEL_HOLDERS):
-            model = re.search(r"^\s+(?:model|model_type)\s*=\s*([\w.]+)", body, re.M)
+            model = re.search(r"^[ \t]+(?:model|model_type)\s*=\s*([\w.]+)", body, re.M)
             if model:
                 found[name] = model.group(1).rsplit(".", 1)[-1]
     return found
