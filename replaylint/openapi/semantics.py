@@ -258,11 +258,17 @@ def money_field(op: Operation) -> str | None:
     return None
 
 
+AUTH_WORDS = frozenset("token tokens login logout signin signout session sessions oauth auth".split())
+
+
 def moves_money_or_sends(op: Operation) -> bool:
     """A read verb is no read when the request names an amount (`POST /wallets/{id}/convert` with `amount`)
     or the summary says it sends or makes something ("Send an SMS verification code")."""
     if money_field(op):
         return True
+    literal = [w for s in path_segments(op.path) if not is_param_segment(s) for w in words(s)]
+    if set(literal) & AUTH_WORDS:
+        return False  # "Create an access token": a credential asked for, not work done
     summary = op.node.value.get("summary")
     first = _stem(re.findall(r"[a-z]+", summary.lower())[0]) if isinstance(summary, str) and \
         re.findall(r"[a-z]+", summary.lower()) else ""
@@ -285,7 +291,7 @@ def patches_relatively(op: Operation) -> bool:
     if any(t == "application/json-patch+json" for t in _request_types(op)):
         return True
     literal = [s for s in path_segments(op.path) if not is_param_segment(s)]
-    texts = [op.node.value.get(k) for k in ("summary", "description")]
+    texts = [op.node.value.get("summary")]  # not the description: its prose mentions what else happens
     named = [*words(op.operation_id), *(words(literal[-1]) if literal else []),
              *(_stem(w) for t in texts if isinstance(t, str) for w in re.findall(r"[a-z]+", t.lower()))]
     return bool(RELATIVE_VERBS & set(named))
