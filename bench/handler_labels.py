@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """RPL301's precision and recall against route handlers labelled by hand, before the tool was run on them.
 
-    python bench/handler_labels.py LABELS.json [--python PY] [--show]
+    python bench/handler_labels.py LABELS.json [--root DIR] [--python PY] [--show]
 
-LABELS.json: a list of {"dir", "file", "line", "function", "label", "reason"}: `dir` is one project (replaylint
-runs on it as its own root, with no configuration), `file` relative to it, `line` the handler's `def` or
+LABELS.json: a list of {"repo", "commit", "dir", "file", "line", "function", "label", "reason"}: `dir` is one
+project, relative to --root (replaylint runs on it as its own root, with no configuration); fetch `repo` at
+`commit` there first (bench/labels/handlers-2026-12.json: six apps, 196 handlers); `file` relative to it, `line` the handler's `def` or
 decorator, `function` `Class.method` or `func` (a trailing " (...)" note is ignored), `label` one of needs_key
 (a repeat does harm and nothing guards it), ok (no key needed, or one is there) and debatable. A finding
 matches the label in the same file whose function it anchors (within 60 lines), else one within 2 lines.
@@ -40,14 +41,16 @@ def matches(finding: dict, label: dict) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("labels")
+    parser.add_argument("--root", default="", help="where the projects are (default: beside LABELS.json)")
     parser.add_argument("--python", default=sys.executable, help="the Python whose replaylint runs")
     parser.add_argument("--show", action="store_true", help="list false positives, misses and unlabelled findings")
     args = parser.parse_args()
     with open(args.labels, encoding="utf-8") as handle:
         labels = json.load(handle)
+    root = args.root or os.path.dirname(os.path.abspath(args.labels))
     projects = collections.defaultdict(list)
     for label in labels:
-        projects[label["dir"]].append(label)
+        projects[os.path.join(root, label["dir"])].append(label)
     total = collections.Counter()
     for project, project_labels in sorted(projects.items()):
         found = findings(project, args.python)
