@@ -257,3 +257,28 @@ paths:
 """)}
     assert {"POST /wallets/{id}/convert", "POST /phone/verify", "PATCH /carts/{id}"} <= anchors
     assert not {"POST /documents/verify", "PATCH /profiles/{id}"} & anchors
+
+
+def test_an_operation_in_the_spec_and_in_its_handler_has_one_harm(project):
+    write(project, "openapi.yaml", """openapi: 3.0.3
+info: {title: Payouts, version: "1"}
+paths:
+  /jobs:
+    post:
+      operationId: createPayout
+      responses: {"201": {description: ok}}
+""")
+    write(project, "app.py", """from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/jobs")
+def make(body: dict):
+    return ledger.record(body)
+""")
+    result = run(["."], Config(root=project))
+    by_code = {f.code: f for f in result.findings if f.code in ("RPL101", "RPL301")}
+    assert (by_code["RPL101"].severity, by_code["RPL301"].severity) == ("error", "error")
+    assert by_code["RPL301"].harm == "high"
+    assert by_code["RPL301"].harm_reason == "from the spec's POST /jobs: its name mentions 'payout'"

@@ -92,6 +92,7 @@ def cross_check(results, rules, config=None) -> "CrossCheck | None":
         if any(file == result.path for _, file, _ in superseded):
             result.findings = [f for f in result.findings if (f.code, f.path, f.anchor) not in superseded]
     _move_generated_to_code(cross, by_path)
+    _consistent_harm(cross, by_path)
     for rule, span, message, fix, anchor, detail in cross.reports:
         target = by_path.get(span[0])
         if target is None:  # a `$ref`'d fragment: the finding belongs to the spec that was analysed
@@ -102,6 +103,38 @@ def cross_check(results, rules, config=None) -> "CrossCheck | None":
 
 # A spec finding and the Python finding that says the same of the handler serving the operation.
 SAME_DEFECT = {"RPL101": {"RPL301", "RPL401"}}
+
+
+HARM_ORDER = {"none": 0, "measurable": 1, "high": 2}
+
+
+def _consistent_harm(cross: CrossCheck, by_path: dict) -> None:
+    """One operation, in the spec and in its handler, is one problem with one harm: when the spec's key
+    finding (RPL101) and the handler's (RPL301) judge it differently, the lower side takes the higher level,
+    and says where the evidence is."""
+    from ..policy import SEVERITY_BY_HARM
+
+    for match in cross.matches:
+        spec_result = by_path.get(match.spec["file"])
+        code_result = by_path.get(match.handler["span"][0])
+        if spec_result is None or code_result is None:
+            continue
+        spec_side = [f for f in spec_result.findings if f.code == "RPL101" and f.anchor == match.operation["anchor"]]
+        code_side = [f for f in code_result.findings if f.code == "RPL301" and f.anchor == match.handler["qualname"]]
+        if not spec_side or not code_side or not spec_side[0].harm or not code_side[0].harm:
+            continue
+        spec_finding, code_finding = spec_side[0], code_side[0]
+        if HARM_ORDER.get(spec_finding.harm, 0) == HARM_ORDER.get(code_finding.harm, 0):
+            continue
+        high, low, low_result, where = (spec_finding, code_finding, code_result, f"the spec's {match.operation['anchor']}") \
+            if HARM_ORDER.get(spec_finding.harm, 0) > HARM_ORDER.get(code_finding.harm, 0) else \
+            (code_finding, spec_finding, spec_result, f"its handler `{match.handler['qualname']}`")
+        if low.severity != SEVERITY_BY_HARM.get(low.harm):
+            continue  # a severity set by config or by a deprecation: left as set
+        reason = f"from {where}: {high.harm_reason}"
+        raised = replace(low, harm=high.harm, harm_reason=reason, severity=SEVERITY_BY_HARM[high.harm],
+                         message=f"{low.message} ({high.harm} harm, {reason})")
+        low_result.findings = [raised if f is low else f for f in low_result.findings]
 
 
 def _move_generated_to_code(cross: CrossCheck, by_path: dict) -> None:
