@@ -6,8 +6,8 @@ from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import calls_in, fast_visit
 
-from replaylint.python.handlers import (MUTATING, body_makes_harm, changes_relatively, handler_deletes_or_sets_status,
-                                        handler_sets_a_state, is_logging_call, is_read_by_name, is_receiver,
+from replaylint.python.handlers import (MUTATING, body_makes_harm, calls_assigned, changes_relatively,
+                                        handler_deletes_or_sets_status, handler_sets_a_state, is_logging_call, is_read_by_name, is_receiver,
                                         names_a_making)
 from replaylint.python.index import imported_kind
 from replaylint.python.natural_keys import stores_nothing
@@ -86,16 +86,21 @@ def _unique_row(handler, facts) -> str | None:
         typed = {param.name.value: dotted(param.annotation.annotation) or ""
                  for param in handler.info.params if param.annotation is not None}
         request_names = {param.name.value for param in handler.info.params} - {"self", "cls"}
+        schemas = {target.target.value: dotted(assign.value.func) or "" for assign in calls_assigned(handler.info.node.body)
+                   for target in assign.targets if isinstance(target.target, cst.Name)}
         for call in calls_in(handler.info.node.body):
             name = dotted(call.func) or ""
             if name.endswith("Serializer") and any(a.keyword is not None and a.keyword.value == "data"
                                                    for a in call.args):
                 models.append((facts.serializer_model(name), None))  # `XSerializer(data=request.data)`
                 continue
-            if call_name(call) == "load" and isinstance(call.func, cst.Attribute) and \
-                    isinstance(call.func.value, cst.Call) and (dotted(call.func.value.func) or "").endswith("Schema"):
-                models.append((facts.serializer_model(dotted(call.func.value.func)), None))  # `XSchema().load(..)`
-                continue
+            if call_name(call) == "load" and isinstance(call.func, cst.Attribute):
+                schema = call.func.value  # `XSchema().load(...)`, or `schema = XSchema(); schema.load(...)`
+                built = schemas.get(schema.value) if isinstance(schema, cst.Name) else \
+                    dotted(schema.func) if isinstance(schema, cst.Call) else None
+                if built and built.endswith("Schema"):
+                    models.append((facts.serializer_model(built), None))
+                    continue
             holder, _, method = name.rpartition(".")
             if holder in typed and method in ("create", "add", "create_one"):  # `roles: RoleService`
                 models.append((facts.serializer_model(typed[holder]), None))

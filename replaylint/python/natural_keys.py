@@ -24,7 +24,8 @@ MAKING_WORDS = frozenset("""create add insert save send place submit charge pay 
     increment incr top topup disburse mint""".split())
 FOUND_CALLS = frozenset("""get first last one one_or_none scalar scalar_one_or_none find find_one find_first
     get_or_none exists count fetchone fetch_one""".split())
-CONFLICT_TEXT = re.compile(r"already exists?|duplicate|\bconflict|\b409\b|HTTP_409|unique", re.I)
+CONFLICT_TEXT = re.compile(r"already exists?|(?<!not )(?<!n't )\bexists\b|duplicate|\bconflict|\b409\b|HTTP_409|"
+                           r"unique", re.I)
 OPTION_KEYWORDS = frozenset("""defaults create_defaults upsert load options limit offset order_by sort
     active_only include exclude fields select_related prefetch_related""".split())
 
@@ -195,6 +196,10 @@ def _fields(call: cst.Call) -> list[str]:
                 fields.append(arg.keyword.value)
             elif isinstance(arg.value, cst.Comparison) and isinstance(arg.value.left, cst.Attribute):
                 fields.append(arg.value.left.attr.value)
+            elif arg.keyword is None and isinstance(arg.value, (cst.Name, cst.Attribute)) and \
+                    not (isinstance(arg.value, cst.Name) and arg.value.value[:1].isupper()):
+                # `get_subscription(endpoint, account.id)`: the names of what it is looked up by
+                fields.append(arg.value.value if isinstance(arg.value, cst.Name) else arg.value.attr.value)
             elif isinstance(arg.value, cst.Dict):  # `find_one({"name": ...})`
                 fields += [key for e in arg.value.elements if isinstance(e, cst.DictElement)
                            and (key := string_value(e.key)) and not key.startswith("$")]
