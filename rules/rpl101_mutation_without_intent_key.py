@@ -18,7 +18,9 @@ class MutationWithoutIntentKey(Rule):
         `keys.implicit`). POSTs that only read (`/search`, `:query`, `/validate`, `/token`), operations named as
         setting a value or a state unless their harm is high (`set-lfs-preference`, `follow-user`,
         `enable-feature`: the same value set twice is the same state) and webhook receivers are not mutations.
-        A PATCH counts only when it is relative: named as adding, sending or moving money (`addCartItems`, "Add
+        A POST to an addressed item that the spec also reads or deletes (`POST /cards/{card_id}`, Stripe's
+        and Lob's updates) and a state change of one (`/{id}/cancel`, `/void`, `/resume`) are not mutations
+        unless the request names an amount or the summary says it sends. A PATCH counts only when it is relative: named as adding, sending or moving money (`addCartItems`, "Add
         quantity to ..."), or taking a JSON Patch (RFC 6902), whose `add` appends; a PATCH that assigns fields
         leaves the same state however often it is repeated, as a PUT does. Errors on high-harm operations
         (money, orders, messages), warnings otherwise; findings on a `deprecated: true` operation are info

@@ -282,3 +282,45 @@ def make(body: dict):
     assert (by_code["RPL101"].severity, by_code["RPL301"].severity) == ("error", "error")
     assert by_code["RPL301"].harm == "high"
     assert by_code["RPL301"].harm_reason == "from the spec's POST /jobs: its name mentions 'payout'"
+
+
+def test_updates_and_state_changes_of_an_addressed_thing_need_no_key(project):
+    anchors = {anchor for _, anchor, _ in found(project, "openapi.yaml", """openapi: 3.0.3
+info: {title: Print, version: "1"}
+paths:
+  /cards:
+    post:
+      operationId: createCard
+      responses: {"201": {description: ok}}
+  /cards/{card_id}:
+    get:
+      operationId: getCard
+      responses: {"200": {description: ok}}
+    post:
+      operationId: updateCard
+      responses: {"200": {description: ok}}
+  /cards/{card_id}/cancel:
+    post:
+      operationId: cancelCard
+      responses: {"200": {description: ok}}
+  /cards/{card_id}/orders:
+    post:
+      operationId: orderCards
+      responses: {"201": {description: ok}}
+  /accounts/{account_id}:
+    get:
+      operationId: getAccount
+      responses: {"200": {description: ok}}
+    post:
+      operationId: creditAccount
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {amount: {type: integer}}}
+      responses: {"200": {description: ok}}
+  /us_verifications:
+    post:
+      operationId: verifyAddress
+      responses: {"200": {description: ok}}
+""")}
+    assert anchors == {"POST /cards", "POST /cards/{card_id}/orders", "POST /accounts/{account_id}"}

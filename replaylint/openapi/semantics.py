@@ -26,7 +26,8 @@ READ_VERBS = frozenset(
 )
 # Nouns that end a segment naming a collection of reads: `/us_zip_lookups`, `/tax_calculations`.
 READ_NOUNS = frozenset("""lookups searches queries estimates calculations simulations validations previews
-    translations transcriptions classifications detections suggestions autocompletions""".split())
+    translations transcriptions classifications detections suggestions autocompletions verifications validation
+    verification""".split())
 # Verbs that, anywhere after a read verb, make the operation a write (`validate-and-charge`).
 MUTATING_VERBS = frozenset("create charge pay send submit place book capture refund transfer update delete apply "
                            "confirm execute cancel approve publish import upload add remove set".split())
@@ -233,6 +234,9 @@ def needs_key(op: Operation) -> bool:
     if op.method == "POST":
         if is_read_like(op) and not moves_money_or_sends(op):
             return False
+        if (updates_addressed_item(op) or changes_state_of_addressed(op)) and not moves_money_or_sends(op) and \
+                not RELATIVE_VERBS & set(words(op.operation_id)):
+            return False
         return not is_webhook_receiver(op)
     return creates_with_server_id(op)
 
@@ -282,6 +286,30 @@ def _stem(word: str) -> str:
             if candidate == word or word.endswith(("s", "es", "ed", "d", "ded")):
                 return candidate
     return word
+
+
+# Action verbs that move an existing thing into a state: a repeat finds it there (`/{id}/cancel`).
+STATE_CHANGE_ACTIONS = frozenset("""cancel void close reopen resume pause suspend unsuspend activate deactivate
+    archive unarchive lock unlock expire revoke reject decline dismiss resolve""".split())
+
+
+def updates_addressed_item(op: Operation) -> bool:
+    """`POST /cards/{card_id}` where the same path is read or deleted: an update of the addressed thing
+    (Stripe's and Lob's style), which assigns its fields."""
+    segments = path_segments(op.path)
+    if not segments or not is_param_segment(segments[-1]):
+        return False
+    routes = op.spec.routes.get(normalise_path(op.path), {})
+    return bool({"GET", "DELETE"} & set(routes))
+
+
+def changes_state_of_addressed(op: Operation) -> bool:
+    """`POST /invoices/{id}/cancel`, `/subscriptions/{id}/resume`: a state change of an existing thing."""
+    segments = path_segments(op.path)
+    if len(segments) < 2 or is_param_segment(segments[-1]) or not is_param_segment(segments[-2]):
+        return False
+    action = words(segments[-1])
+    return bool(action) and action[0] in STATE_CHANGE_ACTIONS and not MUTATING_VERBS & set(action[1:])
 
 
 def patches_relatively(op: Operation) -> bool:
