@@ -212,8 +212,9 @@ def _may_hold_facts(text: str) -> bool:
     from .python.sources import mentions_key_name
     from .python.unique_models import SERIALIZER_HINT, UNIQUE_HINT
 
-    return mentions_key_name(text) or registers_routes(text) or bool(UNIQUE_HINT.search(text)) or \
-        bool(SERIALIZER_HINT.search(text))
+    return mentions_key_name(text) or registers_routes(text) or \
+        ("unique" in text.lower() and bool(UNIQUE_HINT.search(text))) or \
+        ("model" in text and bool(SERIALIZER_HINT.search(text)))
 
 
 class _Files:

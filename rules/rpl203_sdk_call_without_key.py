@@ -7,7 +7,7 @@ from replaylint.python.lazy import cst
 
 from replaylint.python.flow import constructor_of
 from replaylint.python.model import dotted, string_value
-from replaylint.python.payment_http import HOSTS as PAYMENT_HOSTS, payment_call_without_key
+from replaylint.python.payment_http import mentions_payment_host, payment_call_without_key
 from replaylint.python.sources import BOTO3_MANUAL_TOKENS, BOTO3_TOKENS, STRIPE_MUTATIONS, is_key_name
 from replaylint.rule import Example, Rule
 
@@ -21,8 +21,8 @@ class SdkCallWithoutKey(Rule):
     needles = LazyRegex(r"^\s*(import stripe\b|from stripe import|import boto3|from boto3\b)|StripeClient\(", re.M)
 
     def prefilter(self, text: str) -> bool:
-        return (("stripe" in text or "boto3" in text or "StripeClient" in text) and bool(self.needles.search(text))) \
-            or bool(PAYMENT_HOSTS.search(text))
+        return mentions_payment_host(text) or \
+            (("stripe" in text or "boto3" in text or "StripeClient" in text) and bool(self.needles.search(text)))
     summary = "A mutating SDK call passes no key, so the SDK invents one per call"
     what = """
         Flags raw HTTP POSTs (`requests`, `httpx`, `aiohttp`, any client's `.post`) to payment endpoints that

@@ -29,7 +29,7 @@ PAYMENT_APIS = (
     PaymentApi("PayPal", re.compile(r"paypal\.com/(v2/checkout/orders|v2/payments/|v1/payments/payouts)", re.I),
                header="PayPal-Request-Id"),
     PaymentApi("Adyen", re.compile(r"adyen(payments)?\.com/.*(/payments|/refunds|/captures|/payouts|"
-                                   r"/transfers)", re.I), header="Idempotency-Key"),
+                                   r"/transfers)", re.I), header="Idempotency-Key"),  # checkout-test.adyen.com
     PaymentApi("Checkout.com", re.compile(r"checkout\.com/(payments|transfers|payouts)", re.I),
                header="Cko-Idempotency-Key"),
     PaymentApi("GoCardless", re.compile(r"gocardless\.com/(payments|refunds|payouts|instalment_schedules)", re.I),
@@ -39,8 +39,20 @@ PAYMENT_APIS = (
     PaymentApi("Square", re.compile(r"squareup(sandbox)?\.com/v2/(payments|refunds|orders)", re.I),
                field="idempotency_key"),
 )
-HOSTS = re.compile(r"api\.stripe\.com|paypal\.com|adyen|checkout\.com|gocardless\.com|api\.mollie\.com|"
-                   r"squareup", re.I)
+# Literal texts one of which a file must hold for a payment endpoint to be written in it (`in` is a C scan:
+# this runs on every Python file).
+HOST_TEXTS = ("api.stripe.com", "paypal.com", "adyen.com", "adyenpayments.com", "api.checkout.com",
+              "api.sandbox.checkout.com", "gocardless.com", "api.mollie.com", "squareup.com", "squareupsandbox.com")
+
+
+PATH_TEXTS = ("/payment_intents", "/charges", "/refunds", "/transfers", "/payouts", "/topups", "/subscriptions",
+              "/pay", "/checkout/orders", "/payments", "/captures", "/orders", "/instalment_schedules")
+
+
+def mentions_payment_host(text: str) -> bool:
+    """A payment API's host and one of its money-moving paths are both written in the file (apart, as in
+    `f"{STRIPE}/v1/charges"`): an SDK that names the host but builds paths elsewhere is not parsed for it."""
+    return any(host in text for host in HOST_TEXTS) and any(path in text for path in PATH_TEXTS)
 HTTP_POSTS = frozenset("post request fetch".split())
 
 

@@ -19,7 +19,7 @@ _SERVER_FILLED = LazyRegex(r"\b(default|primary_key|auto_now|auto_now_add|server
 _STRINGS = LazyRegex(r"""['"](\w+)['"]""")
 UNIQUE_HINT = LazyRegex(r"\bunique\s*=\s*True|unique_together|UniqueConstraint")
 MODEL_HOLDERS = ("Serializer", "Schema", "Service", "Repository", "Repo")
-SERIALIZER_HINT = LazyRegex(r"class\s+\w+(?:Serializer|Schema|Service|Repository|Repo)\b")
+SERIALIZER_HINT = LazyRegex(r"^[ \t]+(?:model|model_type)\s*=\s*[\w.]+\s*$", re.M)  # a class naming its model
 NOT_NATURAL = frozenset("id pk uuid slug stripe_charge_id external_id transaction_id".split())
 
 
@@ -53,7 +53,7 @@ def unique_models(text: str) -> dict[str, tuple[tuple[str, ...], ...]]:
     """Model class -> the groups of fields that make its rows unique and that a client may send: each
     `unique=True` field the server does not fill, each `unique_together` tuple and each unconditional
     `UniqueConstraint(fields=...)`."""
-    if not UNIQUE_HINT.search(text):
+    if "unique" not in text.lower() or not UNIQUE_HINT.search(text):
         return {}
     found: dict[str, tuple[tuple[str, ...], ...]] = {}
     for name, _, body in _classes(text):
@@ -111,7 +111,7 @@ def _constraints(text: str) -> list[tuple[str, ...]]:
 def serializer_models(text: str) -> dict[str, str]:
     """Class -> the model it creates rows of: a serializer's or schema's `Meta.model` (DRF, marshmallow), a
     service's or repository's `model_type` (advanced-alchemy, Litestar)."""
-    if not SERIALIZER_HINT.search(text):
+    if "model" not in text or not SERIALIZER_HINT.search(text):
         return {}
     found = {}
     for name, _, body in _classes(text):
