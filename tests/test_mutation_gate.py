@@ -322,5 +322,13 @@ paths:
     post:
       operationId: verifyAddress
       responses: {"200": {description: ok}}
+  /orders/bulk-delete:
+    post:
+      summary: Deletes the given orders
+      responses: {"200": {description: ok}}
+  /invoices/{invoice_id}/cancel:
+    post:
+      summary: Cancels a sent invoice and notifies the payer
+      responses: {"200": {description: ok}}
 """)}
     assert anchors == {"POST /cards", "POST /cards/{card_id}/orders", "POST /accounts/{account_id}"}

@@ -237,6 +237,9 @@ def needs_key(op: Operation) -> bool:
         if (updates_addressed_item(op) or changes_state_of_addressed(op)) and not moves_money_or_sends(op) and \
                 not RELATIVE_VERBS & set(words(op.operation_id)):
             return False
+        literal = [s for s in path_segments(op.path) if not is_param_segment(s)]
+        if is_deletion(tuple(words(literal[-1] if literal else ""))) or is_deletion(tuple(words(op.operation_id))):
+            return False  # `/bulk-delete`, `deleteObjects`: done again, the things are gone all the same
         return not is_webhook_receiver(op)
     return creates_with_server_id(op)
 
@@ -263,6 +266,8 @@ def money_field(op: Operation) -> str | None:
 
 
 AUTH_WORDS = frozenset("token tokens login logout signin signout session sessions oauth auth".split())
+# A summary that starts with one of these makes, sends or moves something ("Send an SMS", "Create a ...").
+MAKING_OR_SENDING = frozenset("create send charge pay transfer refund capture submit place book publish".split())
 
 
 def moves_money_or_sends(op: Operation) -> bool:
@@ -276,7 +281,7 @@ def moves_money_or_sends(op: Operation) -> bool:
     summary = op.node.value.get("summary")
     first = _stem(re.findall(r"[a-z]+", summary.lower())[0]) if isinstance(summary, str) and \
         re.findall(r"[a-z]+", summary.lower()) else ""
-    return first in MUTATING_VERBS and first not in ("update", "set", "delete", "remove")
+    return first in MAKING_OR_SENDING
 
 
 def _stem(word: str) -> str:
