@@ -213,7 +213,7 @@ def _may_hold_facts(text: str) -> bool:
     from .python.unique_models import SERIALIZER_HINT, UNIQUE_HINT
 
     return mentions_key_name(text) or registers_routes(text) or \
-        ("unique" in text.lower() and bool(UNIQUE_HINT.search(text))) or \
+        ("nique" in text and bool(UNIQUE_HINT.search(text))) or \
         ("model" in text and bool(SERIALIZER_HINT.search(text)))
 
 

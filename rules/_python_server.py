@@ -12,7 +12,7 @@ from replaylint.python.handlers import (MUTATING, body_makes_harm, calls_assigne
 from replaylint.python.index import imported_kind
 from replaylint.python.natural_keys import stores_nothing
 from replaylint.policy import Harm
-from replaylint.python.model import call_name, dotted, string_value
+from replaylint.python.model import call_name, dotted, is_constructor_call, string_value
 from replaylint.python.sources import CLOCK_SOURCES, RANDOM_SOURCES, header_name, is_key_name
 
 # A route can only be declared if one of these is written in the file.
@@ -141,7 +141,7 @@ def _rows_made(call: cst.Call) -> list:
     if call_name(call) in ("add", "add_all", "save"):
         stored = [a.value for a in call.args] if call_name(call) != "save" else \
             [call.func.value] if isinstance(call.func, cst.Attribute) else []
-        return [v for v in stored if isinstance(v, cst.Call) and (dotted(v.func) or "").rsplit(".", 1)[-1][:1].isupper()]
+        return [v for v in stored if is_constructor_call(v)]
     return []
 
 

@@ -265,7 +265,8 @@ def money_field(op: Operation) -> str | None:
     return None
 
 
-AUTH_WORDS = frozenset("token tokens login logout signin signout session sessions oauth auth".split())
+# Path words of a credential asked for: the auth segments and names above, and tokens and logins.
+CREDENTIAL_WORDS = AUTH_SEGMENTS | AUTH_ONLY_NAMES | frozenset("token tokens login logout signin signout".split())
 # A summary that starts with one of these makes, sends or moves something ("Send an SMS", "Create a ...").
 MAKING_OR_SENDING = frozenset("create send charge pay transfer refund capture submit place book publish".split())
 
@@ -276,7 +277,7 @@ def moves_money_or_sends(op: Operation) -> bool:
     if money_field(op):
         return True
     literal = [w for s in path_segments(op.path) if not is_param_segment(s) for w in words(s)]
-    if set(literal) & AUTH_WORDS:
+    if set(literal) & CREDENTIAL_WORDS:
         return False  # "Create an access token": a credential asked for, not work done
     summary = op.node.value.get("summary")
     first = _stem(re.findall(r"[a-z]+", summary.lower())[0]) if isinstance(summary, str) and \

@@ -13,7 +13,8 @@ from .walk import calls_in, fast_visit
 
 from ..openapi.semantics import INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS, is_deletion, sets_a_state
 from ..vocabulary import squash, words
-from .model import ClassInfo, FunctionInfo, ModuleModel, build_model, call_name, dotted, string_value
+from .model import (ClassInfo, FunctionInfo, ModuleModel, build_model, call_name, dotted, is_constructor_call,
+                    string_value)
 from ..policy import HIGH_HARM_NOUNS
 from .sources import header_name, is_key_name
 from .unique_models import serializer_models, unique_models
@@ -800,9 +801,7 @@ class _Relative(Visitor):
 
     def visit_Call(self, node) -> None:
         name = call_name(node)
-        if name in ("add", "add_all") and not any(
-                isinstance(arg.value, cst.Call) and (dotted(arg.value.func) or "").rsplit(".", 1)[-1][:1].isupper()
-                for arg in node.args):
+        if name in ("add", "add_all") and not any(is_constructor_call(arg.value) for arg in node.args):
             return  # `session.add(order)`: a row already loaded is marked changed, nothing is added
         if {"or", "update"} <= set(words(name)) or "upsert" in words(name):
             return  # `create_or_update(id, data)`: an upsert of the addressed thing

@@ -25,6 +25,11 @@ def dotted(expr) -> str | None:
     return None
 
 
+def is_constructor_call(expr) -> bool:
+    """`Order(...)`, `models.Order(...)`: a call of a capitalised name, which by convention builds an object."""
+    return isinstance(expr, cst.Call) and (dotted(expr.func) or "").rsplit(".", 1)[-1][:1].isupper()
+
+
 def call_name(call) -> str:
     """The name a call is made by: `save` of `order.save()`, `uuid4` of `uuid4()`, "" for anything else."""
     func = call.func

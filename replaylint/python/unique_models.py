@@ -53,7 +53,7 @@ def unique_models(text: str) -> dict[str, tuple[tuple[str, ...], ...]]:
     """Model class -> the groups of fields that make its rows unique and that a client may send: each
     `unique=True` field the server does not fill, each `unique_together` tuple and each unconditional
     `UniqueConstraint(fields=...)`."""
-    if "unique" not in text.lower() or not UNIQUE_HINT.search(text):
+    if "nique" not in text or not UNIQUE_HINT.search(text):  # unique=, unique_together, UniqueConstraint
         return {}
     found: dict[str, tuple[tuple[str, ...], ...]] = {}
     for name, _, body in _classes(text):
