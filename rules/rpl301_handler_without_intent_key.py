@@ -1,5 +1,5 @@
 from replaylint.policy import deprecated_severity, harm_evidence
-from replaylint.python.handlers import covered_by_library, is_deprecated
+from replaylint.python.handlers import covered_by_library, is_deprecated, relative_change
 from replaylint.rule import Example, Rule
 
 from ._python_server import ROUTE_NEEDLES, handler_label, mutating_handlers, natural_key_of
@@ -137,6 +137,8 @@ async def create_payment(amount: int, key: str = Depends(intent_key)):
             method = "/".join(sorted(handler.methods & {"POST", "PATCH"})) or "PUT"  # a relative PUT
             where = f" {handler.path}" if handler.path else ""
             evidence = f" (high harm: {harm_evidence(harm)})" if harm.level == "high" else ""
+            if method == "PUT":  # a PUT is repeatable by nature: say what makes this one not
+                evidence += f"; a PUT, but it {relative_change(handler, by_path=False)}"
             ctx.report(
                 self, handler.node,
                 f"{method}{where} handler `{handler_label(handler)}` takes no intent key: a client "

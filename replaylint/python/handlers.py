@@ -784,20 +784,22 @@ RELATIVE_VERBS = frozenset("""create add append extend insert send push enqueue 
 
 
 class _Relative(Visitor):
-    """Whether a body changes what is stored relative to itself: `+=`, `F("n") + 1`, `x.on = not x.on`, a call
-    that adds, appends, sends or charges (`session.add(x)` of a loaded row only marks it changed)."""
+    """What in a body changes what is stored relative to itself: `+=`, `F("n") + 1`, `x.on = not x.on`, a call
+    that adds, appends, sends or charges (`session.add(x)` of a loaded row only marks it changed); "" if
+    nothing does."""
 
     def __init__(self):
-        self.found = False
+        self.found = ""
 
     def visit_AugAssign(self, node) -> None:
-        self.found = True
+        self.found = self.found or f"adds to `{dotted(node.target) or 'a value'}`"
 
     def visit_Assign(self, node) -> None:
         value = node.value
         if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Not) and \
                 any(_same(target.target, value.expression) for target in node.targets):
-            self.found = True  # a toggle: a repeat undoes the first call
+            # a toggle: a repeat undoes the first call
+            self.found = self.found or f"toggles `{dotted(value.expression)}` (a repeat undoes the first call)"
 
     def visit_Call(self, node) -> None:
         name = call_name(node)
@@ -806,12 +808,12 @@ class _Relative(Visitor):
         if {"or", "update"} <= set(words(name)) or "upsert" in words(name):
             return  # `create_or_update(id, data)`: an upsert of the addressed thing
         if name in RELATIVE_CALLS or (words(name) or [""])[0] in RELATIVE_VERBS:
-            self.found = True
+            self.found = self.found or f"calls {dotted(node.func) or name}()"
 
     def visit_BinaryOperation(self, node) -> None:
         if any(isinstance(side, cst.Call) and (dotted(side.func) or "").split(".")[-1] == "F"
                for side in (node.left, node.right)):
-            self.found = True  # `F("quantity") + 1`: relative to what is stored
+            self.found = self.found or "adds to a stored value (`F(...)`)"  # relative to what is stored
 
 
 def _same(left, right) -> bool:
@@ -819,15 +821,21 @@ def _same(left, right) -> bool:
 
 
 def changes_relatively(handler: Handler, by_path: bool = True) -> bool:
-    """A PATCH (or PUT) that does more than assign fields: increments (`+=`, `F("n") + 1`), toggles, appends,
-    adds to a relation, creates a sub-resource (`by_path`: `PATCH /vouchers/{code}/redemptions`), sends or
-    enqueues. One that only assigns leaves the same state however often it is repeated."""
+    """A PATCH (or PUT) that does more than assign fields (see `relative_change`)."""
+    return bool(relative_change(handler, by_path))
+
+
+def relative_change(handler: Handler, by_path: bool = True) -> str:
+    """What makes a PATCH (or PUT) more than an assignment of fields, said for a reader: an increment
+    (`+=`, `F("n") + 1`), a toggle, a call that appends, adds to a relation, sends or enqueues, or a
+    sub-resource made (`by_path`: `PATCH /vouchers/{code}/redemptions`); "" when it only assigns, which
+    leaves the same state however often it is repeated."""
     if handler.info is None:
-        return False  # DRF's own `update`/`partial_update`: the serializer assigns the fields
+        return ""  # DRF's own `update`/`partial_update`: the serializer assigns the fields
     segments = [s for s in handler.path.split("/") if s]
     if by_path and segments and not segments[-1].startswith(("{", "<", ":")) and \
             any(s.startswith(("{", "<", ":")) for s in segments[:-1]):
-        return True  # `PATCH /vouchers/{code}/redemptions`: the body makes a member of a sub-collection
+        return f"makes a member of `{segments[-1]}`"  # `PATCH /vouchers/{code}/redemptions`
     finder = _Relative()
     fast_visit(handler.info.node.body, finder)
     return finder.found
