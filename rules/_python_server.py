@@ -59,16 +59,17 @@ def _mutating_handlers(ctx):
         yield handler, harm
 
 
-def natural_key_of(handler, facts=None) -> str | None:
+def natural_key_of(handler, facts=None, model=None) -> str | None:
     """What the handler looks the intent up by before making anything (`get_or_create(url, owner)`), or the
-    unique fields of the row it creates from the request (`unique username of User`), if so."""
+    unique fields of the row it creates from the request (`unique username of User`), if so. `model`: the
+    module, whose own functions a handler may hand the work to."""
     from replaylint.python.natural_keys import natural_key
 
-    if body_makes_harm(handler) is not None:
-        return None  # money moved or mail sent in the body: a lookup elsewhere in it does not guard that
-    found = natural_key(handler.info.node) if handler.info is not None else None
-    if found or facts is None or not facts.unique_models:
-        return found
+    helpers = {name: info.node for name, info in model.module_functions().items()} if model is not None else None
+    harmful = body_makes_harm(handler) is not None
+    found = natural_key(handler.info.node, helpers, harmful) if handler.info is not None else None
+    if found or facts is None or not facts.unique_models or harmful:
+        return found  # a unique row does not guard the money moved or the mail sent beside it
     return _unique_row(handler, facts)
 
 

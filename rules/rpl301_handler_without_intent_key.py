@@ -127,7 +127,7 @@ async def create_payment(amount: int, key: str = Depends(intent_key)):
     def check(self, ctx):
         for handler, harm in mutating_handlers(ctx):
             if ctx.reads_key(handler) or covered_by_library(ctx.model, handler, ctx.facts) or \
-                    natural_key_of(handler, ctx.facts):
+                    natural_key_of(handler, ctx.facts, ctx.model):
                 continue  # a key, a library that keeps one, or a natural key looked up before anything is made
             severity = ctx.severity_for(harm)
             if is_deprecated(handler):

@@ -56,7 +56,7 @@ def python_inventory(ctx, path: str) -> list[dict]:
     for handler, harm in mutating_handlers(ctx):
         keyed = ctx.reads_key(handler)
         library = covered_by_library(ctx.model, handler, ctx.facts) if ctx.facts is not None else False
-        natural = None if keyed or library else natural_key_of(handler, ctx.facts)
+        natural = None if keyed or library else natural_key_of(handler, ctx.facts, ctx.model)
         methods = sorted(handler.methods & {"POST", "PATCH"})
         entries.append({
             "api": f"{package} ({framework})", "file": path, "kind": "handler", "anchor": handler.qualname,

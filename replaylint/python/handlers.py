@@ -884,6 +884,13 @@ def is_read_by_name(handler: Handler) -> bool:
 MONEY_NOUNS = HIGH_HARM_NOUNS - {"sms", "message", "messages", "call", "calls", "fax", "faxes"}
 MAKING_VERBS = frozenset("create charge capture transfer pay refund place submit add save insert".split())
 MESSAGE_CALLS = frozenset("send_mail send_mass_mail sendmail send_email send_sms mail_admins mail_managers".split())
+MAIL_NOUNS = frozenset("email emails mail mails sms invitation invitations invite newsletter letter".split())
+
+
+def _sends_to_people(name: str) -> bool:
+    """`send_mail`, `send_team_invitation_email`, `send_welcome_sms`: mail or a text sent to a person."""
+    named = words(name)
+    return name in MESSAGE_CALLS or (named[:1] == ("send",) and bool(MAIL_NOUNS & set(named[1:])))
 
 
 def body_makes_harm(handler: Handler) -> str | None:
@@ -893,7 +900,7 @@ def body_makes_harm(handler: Handler) -> str | None:
     if handler.info is None:
         return None
     for call in calls_in(handler.info.node.body):
-        if call_name(call) in MESSAGE_CALLS:
+        if _sends_to_people(call_name(call)):
             return f"{dotted(call.func) or call_name(call)}()"  # mail or a message sent to people
         verb = (words(call_name(call)) or ("",))[0]
         if verb not in MAKING_VERBS:

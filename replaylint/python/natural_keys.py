@@ -24,39 +24,178 @@ MAKING_WORDS = frozenset("""create add insert save send place submit charge pay 
     increment incr top topup disburse mint""".split())
 FOUND_CALLS = frozenset("""get first last one one_or_none scalar scalar_one_or_none find find_one find_first
     get_or_none exists count fetchone fetch_one""".split())
-CONFLICT_TEXT = re.compile(r"already exists?|(?<!not )(?<!n't )\bexists\b|duplicate|\bconflict|\b409\b|HTTP_409|"
-                           r"unique", re.I)
+# What a branch that refuses a repeat says: "already exists", "You are already in a team", `resp.plugin_exists`,
+# "name taken", 409; not "does not exist".
+REPEAT_TEXT = r"\balready\b|(?<!not )(?<!n't )(?<![a-z])exists(?![a-z])|duplicate|\btaken\b|\bin use\b"
+CONFLICT_TEXT = re.compile(REPEAT_TEXT + r"|\bconflict|\b409\b|HTTP_409|unique", re.I)
+REPEAT = re.compile(REPEAT_TEXT, re.I)  # said in words: a 409 alone is also "insufficient funds"
 OPTION_KEYWORDS = frozenset("""defaults create_defaults upsert load options limit offset order_by sort
     active_only include exclude fields select_related prefetch_related""".split())
 
 
-def natural_key(function: cst.FunctionDef) -> str | None:
+def natural_key(function: cst.FunctionDef, helpers: dict | None = None, harmful: bool = False) -> str | None:
     """What a handler looks the intent up by before it makes anything (`get_or_create(url, owner)`, `the
-    lookup by url before it creates`), or None when it makes things without such a lookup."""
+    lookup by url before it creates`), or None when it makes things without such a lookup. `helpers` are the
+    module's own functions (name -> node): a handler that makes nothing itself but hands the work to one
+    (`return await _create_client(data)`) is judged by that helper, one level down. `harmful`: the work
+    moves money or sends mail, so only a refusal after a lookup guards it (not "already a member" of
+    something else than what is made)."""
+    found = _own_natural_key(function, harmful)
+    if found or helpers is None or _makes(function.body):
+        return found
+    called = [helpers[call.func.value] for call in calls_in(function.body)
+              if isinstance(call.func, cst.Name) and call.func.value in helpers]
+    doing = [helper for helper in called if helper is not function and _makes(helper.body)]
+    keys = [_own_natural_key(helper, harmful) for helper in doing]
+    return keys[0] if keys and all(keys) else None
+
+
+def _own_natural_key(function: cst.FunctionDef, harmful: bool = False) -> str | None:
     refused = _duplicate_refused(function)
     if refused:
         return refused
     lookups: dict[str, cst.Call] = {}
     created_names: set[str] = set()
+    refusals: dict[str, tuple] = {}  # `errors` -> (what was appended to it, after a lookup?)
     upserts: list[str] = []
+    scratch = _scratch(function)
     for statement in _in_order(function.body.body):
         if isinstance(statement, cst.If):
-            guard = _duplicate_guard(statement, lookups)
+            guard = _duplicate_guard(statement, lookups) or _refuses_a_repeat(statement, refusals, lookups, harmful)
             if guard is not None and not upserts:
                 return guard
             if isinstance(statement.test, cst.Name) and statement.test.value in created_names:
                 if statement.orelse is not None and _makes(statement.orelse):
                     return None  # `else:` of `if created:` runs on every repeat
                 continue  # `if created: send_mail(...)`: done once, with the record
+            _note_refusal(statement, refusals, lookups)
+        if isinstance(statement, cst.For):
+            guard = _loop_guard(statement, lookups)
+            if guard is not None and not upserts:
+                return guard
         for call in calls_in(statement):
             name = call_name(call)
             if not upserts and (name in GET_OR_CREATE or _upsert_keyword(call) or _upsert_sql(call)) and \
                     not _relative_upsert(call):
                 upserts.append(_described(call))
-            elif _is_making(call) or name in GET_OR_CREATE:
+            elif _is_making(call, scratch) or name in GET_OR_CREATE:
                 return None  # made before any lookup, or after the one get-or-create: a repeat makes it again
         _note_bindings(statement, lookups, created_names)
     return upserts[0] if upserts else None
+
+
+def _refusing(block) -> str | None:
+    """The repeat a branch refuses, in its words, when it makes nothing and ends the request (`return`,
+    `raise`, `abort(...)`): "already in a team", `resp.plugin_exists`; None otherwise."""
+    if block is None or _makes(block):
+        return None
+    body = block.body
+    last = body[-1] if isinstance(body, (list, tuple)) and body else None
+    ends = isinstance(last, cst.SimpleStatementLine) and any(
+        isinstance(s, (cst.Return, cst.Raise)) or (isinstance(s, cst.Expr) and isinstance(s.value, cst.Call) and
+                                                   call_name(s.value) == "abort") for s in last.body)
+    return _said(block) if ends else None
+
+
+def _said(node) -> str | None:
+    """The string or name in which a repeat is refused (`'You are already in a team.'`), for the message."""
+    if not REPEAT.search(cst.Module([]).code_for_node(node)):
+        return None
+    for part in _strings_and_names(node):
+        text = string_value(part) if isinstance(part, cst.SimpleString) else dotted(part)
+        if text and REPEAT.search(text):
+            return text if len(text) <= 60 else text[:57] + "..."
+    return None
+
+
+def _strings_and_names(block):
+    found = []
+
+    class _Collect(Visitor):
+        def visit_SimpleString(self, node):
+            found.append(node)
+
+        def visit_Attribute(self, node):
+            found.append(node)
+            return False
+
+        def visit_Name(self, node):
+            found.append(node)
+
+    fast_visit(block, _Collect())
+    return found
+
+
+def _after_lookup(test, lookups: dict) -> bool:
+    """A test of what a lookup by fields found (a name bound to one, or a lookup call itself); not of the
+    addressed resource (`teams.get(team_id)`)."""
+    looked = [lookups[name] for name in names_read(test) if name in lookups]
+    looked += [call for call in calls_in(test) if _is_lookup(call)]
+    return any(not all(_id_like(field) for field in _fields(call) or ["id"]) for call in looked)
+
+
+def _refuses_a_repeat(statement: cst.If, refusals: dict, lookups: dict, harmful: bool) -> str | None:
+    """`if user.team_id: return error("You are already in a team")`, `if errors: return ...` after an
+    `errors.append("name already taken")`, or `if free: <make> else: return "already joined"`: the handler
+    refuses the repeat of what it has done, in its own words. When the work moves money or sends mail, only
+    a refusal of what a lookup found counts."""
+    kept = [refusals[name] for name in names_read(statement.test) if name in refusals]  # `if len(errors) > 0:`
+    said, looked = (kept[0][0], any(k[1] for k in kept)) if kept else (None, False)
+    if said is not None and _ends(statement.body) and not _makes(statement.body):
+        return f"the refusal of a repeat ('{said}')" if looked or not harmful else None
+    said = _refusing(statement.body)
+    if said is None and isinstance(statement.orelse, cst.Else):
+        said = _refusing(statement.orelse.body)
+    if said is None or (harmful and not _after_lookup(statement.test, lookups)):
+        return None
+    return f"the refusal of a repeat ('{said}')"
+
+
+def _ends(block) -> bool:
+    last = block.body[-1] if isinstance(block, cst.IndentedBlock) and block.body else None
+    return isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, (cst.Return, cst.Raise)) for s in last.body)
+
+
+def _note_refusal(statement: cst.If, refusals: dict, lookups: dict) -> None:
+    """`if user.team_id: errors.append("You are already in a team")`: a refusal kept to answer later."""
+    body = statement.body
+    if not isinstance(body, cst.IndentedBlock) or _makes(body):
+        return
+    for line in body.body:
+        for small in line.body if isinstance(line, cst.SimpleStatementLine) else ():
+            value = small.value if isinstance(small, cst.Expr) else None
+            if isinstance(value, cst.Call) and call_name(value) == "append" and \
+                    isinstance(value.func, cst.Attribute) and (holder := dotted(value.func.value)):
+                said = _said(value)
+                if said is not None:
+                    earlier = refusals.get(holder, (said, False))
+                    refusals[holder] = (earlier[0], earlier[1] or _after_lookup(statement.test, lookups))
+
+
+def _loop_guard(statement: cst.For, lookups: dict) -> str | None:
+    """`for url in found: if url.wallet == wallet.id: return url` over a lookup by fields: the match found is
+    returned before anything is made."""
+    looked = lookups.get(statement.iter.value) if isinstance(statement.iter, cst.Name) else None
+    if looked is None or not isinstance(statement.target, cst.Name) or _makes(statement.body):
+        return None
+    target = statement.target.value
+    returns = [node for node in _returns(statement.body) if node.value is not None and target in names_read(node.value)]
+    fields = [field for field in _fields(looked) if not _id_like(field)]
+    return f"the lookup by {', '.join(fields)}" if returns and fields else None
+
+
+def _returns(block) -> list:
+    found = []
+
+    class _Collect(Visitor):
+        def visit_Return(self, node):
+            found.append(node)
+
+        def visit_FunctionDef(self, node):
+            return False
+
+    fast_visit(block, _Collect())
+    return found
 
 
 def _relative_upsert(call: cst.Call) -> bool:
@@ -71,22 +210,25 @@ DUPLICATE_ERRORS = frozenset("IntegrityError UniqueViolation UniqueViolationErro
 
 def _duplicate_refused(function: cst.FunctionDef) -> str | None:
     """`try: <create> except IntegrityError: return 409 "already exists"`: a unique constraint refuses the
-    repeat. Every call that makes something is inside that `try`, and the error is answered as a duplicate
-    (an IntegrityError is also a missing foreign key or a NULL)."""
+    repeat. Nothing is made before that `try`, its handler ends the request (so what follows it runs only for
+    a new row), and the error is answered as a duplicate (an IntegrityError is also a missing foreign key or
+    a NULL)."""
+    scratch = _scratch(function)
     for statement in _in_order_all(function.body.body):
         if not isinstance(statement, cst.Try):
+            if _makes(statement, scratch):
+                return None  # made before any unique constraint could refuse the repeat
             continue
         for handler in statement.handlers:
             caught = handler.type
             names = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
             errors = [(dotted(n) or "").rsplit(".", 1)[-1] for n in names if n is not None]
             error = next((e for e in errors if e in DUPLICATE_ERRORS), None)
-            if error is None or not CONFLICT_TEXT.search(cst.Module([]).code_for_node(handler.body)):
-                continue
-            inside = sum(1 for call in calls_in(statement.body) if _is_making(call))
-            everywhere = sum(1 for call in calls_in(function.body) if _is_making(call))
-            if inside and inside == everywhere:
+            if error is not None and CONFLICT_TEXT.search(cst.Module([]).code_for_node(handler.body)) and \
+                    _ends(handler.body) and _makes(statement.body, scratch):
                 return f"a unique constraint (its {error} is answered as a duplicate)"
+        if _makes(statement, scratch):
+            return None
     return None
 
 
@@ -98,9 +240,12 @@ def _in_order_all(statements):
 
 
 def _in_order(statements):
-    """The statements of a body in order, looking into `with` and `try` blocks (not into branches or loops)."""
+    """The statements of a body in order, looking into `with` and `try` blocks and the branch a view runs on
+    a POST (`if request.method == "POST":`), not into other branches or loops."""
     for statement in statements:
-        if isinstance(statement, (cst.With, cst.Try)):
+        if isinstance(statement, cst.If) and _on_post(statement.test):
+            yield from _in_order(statement.body.body)
+        elif isinstance(statement, (cst.With, cst.Try)):
             yield from _in_order(statement.body.body)
             if isinstance(statement, cst.Try):
                 for handler in statement.handlers:
@@ -110,6 +255,14 @@ def _in_order(statements):
                         yield from _in_order(extra.body.body)
         else:
             yield statement
+
+
+def _on_post(test) -> bool:
+    """`request.method == "POST"`, `request.method in ("POST", "PUT")`."""
+    if not isinstance(test, cst.Comparison) or not (dotted(test.left) or "").endswith(".method"):
+        return False
+    said = cst.Module([]).code_for_node(test.comparisons[0].comparator)
+    return any(verb in said for verb in ('"POST"', "'POST'", '"PUT"', "'PUT'", '"PATCH"', "'PATCH'"))
 
 
 def _note_bindings(statement, lookups: dict, created_names: set) -> None:
@@ -134,7 +287,8 @@ def _note_bindings(statement, lookups: dict, created_names: set) -> None:
 def _is_lookup(call: cst.Call) -> bool:
     """`X.objects.filter(...).first()`, `session.get(X, k)`, `repo.find_by_url(u)`, `get_object_or_none(...)`."""
     name = call_name(call)
-    return name in FOUND_CALLS or name.startswith(("get_", "find_", "fetch_", "lookup_", "load_", "select_"))
+    return name in FOUND_CALLS or name.startswith(("get_", "find_", "fetch_", "lookup_", "load_", "select_")) or \
+        ("_by_" in name and not _is_making(call))  # `links_by_target(url)`
 
 
 def _duplicate_guard(statement: cst.If, lookups: dict) -> str | None:
@@ -229,14 +383,48 @@ def _upsert_sql(call: cst.Call) -> bool:
     return False
 
 
-def _is_making(call: cst.Call) -> bool:
+def _is_making(call: cst.Call, scratch=frozenset()) -> bool:
+    """A call that makes something (`create`, `add_item`, `save`, `send_mail`); not the `update` or `add` of a
+    dict, list or set the function built itself (`scratch`: `payload.update(...)`)."""
     name = call_name(call)
+    if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) and \
+            call.func.value.value in scratch:
+        return False
     first = name.split("_", 1)[0].lower()
     return first in MAKING_WORDS or name in ("add_all", "bulk_create")
 
 
-def _makes(node) -> bool:
-    return any(_is_making(call) for call in calls_in(node))
+def _makes(node, scratch=frozenset()) -> bool:
+    return any(_is_making(call, scratch) for call in calls_in(node))
+
+
+SCRATCH_CALLS = frozenset("dict list set to_dict model_dump copy deepcopy defaultdict OrderedDict".split())
+
+
+def _scratch(function: cst.FunctionDef) -> frozenset:
+    """Names the function binds to a container it built (`payload = data.to_dict()`, `errors = []`)."""
+    found = set()
+    for assign in _assignments(function.body):
+        value = assign.value
+        built = isinstance(value, (cst.Dict, cst.List, cst.Set, cst.DictComp, cst.ListComp, cst.SetComp)) or \
+            isinstance(value, cst.Call) and call_name(value) in SCRATCH_CALLS
+        if built:
+            found.update(t.target.value for t in assign.targets if isinstance(t.target, cst.Name))
+    return frozenset(found)
+
+
+def _assignments(block) -> list:
+    found = []
+
+    class _Collect(Visitor):
+        def visit_Assign(self, node):
+            found.append(node)
+
+        def visit_FunctionDef(self, node):
+            return False
+
+    fast_visit(block, _Collect())
+    return found
 
 
 
