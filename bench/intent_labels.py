@@ -6,7 +6,7 @@ run on them: RPL301 for handler labels, RPL101 for spec-operation labels (told a
 
 Handler labels (bench/labels/handlers-2026-12.json: six apps, 196 handlers): {"repo", "commit", "dir", "file",
 "line", "function", "label", "reason"}. `dir` is one project under --root (fetch `repo` at `commit` there
-first); replaylint runs on it as its own root, with no configuration. A finding matches the label in the same
+first); replaylint runs on it as its own root, with no configuration. A finding matches a label of a method it names ("POST handler ...") in the same
 file whose function it anchors (within 60 lines), else one within 2 lines. Findings on no label are listed as
 unlabelled.
 
@@ -39,6 +39,9 @@ def findings(python: str, cwd: str, target: str, code: str) -> list[dict]:
 def handler_matches(finding: dict, label: dict) -> bool:
     if os.path.normpath(finding["path"]) != os.path.normpath(label["file"]):
         return False
+    said = finding["message"].split(" ", 1)[0].split("/")  # "POST/PATCH handler ...": the methods it is about
+    if label.get("method") and all(m.isupper() for m in said) and label["method"].upper() not in said:
+        return False  # a viewset's finding about its POST is not one about its PUT
     name = label["function"].split(" (")[0]
     anchored = finding["anchor"].endswith("." + name) or finding["anchor"].endswith("." + name.split(".")[0])
     return (anchored and abs(finding["line"] - label["line"]) <= 60) or abs(finding["line"] - label["line"]) <= 2

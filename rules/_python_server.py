@@ -8,7 +8,7 @@ from replaylint.python.walk import calls_in, fast_visit
 
 from replaylint.python.handlers import (MUTATING, body_makes_harm, calls_assigned, changes_relatively,
                                         handler_deletes_or_sets_status, handler_sets_a_state, is_logging_call, is_read_by_name, is_receiver,
-                                        names_a_making)
+                                        names_a_making, only_assigns)
 from replaylint.python.index import imported_kind
 from replaylint.python.natural_keys import stores_nothing
 from replaylint.policy import Harm
@@ -43,6 +43,8 @@ def _mutating_handlers(ctx):
             continue
         if handler.methods & MUTATING == {"PATCH"} and not changes_relatively(handler):
             continue  # assigns fields of an addressed resource: a repeat leaves the same state
+        if harmful is None and only_assigns(handler):
+            continue  # a POST that sets fields or settings: the same request twice, the same state
         if harmful is None and handler_deletes_or_sets_status(handler):
             continue  # a name is a hint: `approve_loan` that calls stripe.Transfer.create moves money
         if handler.info is not None and stores_nothing(handler.info.node) and not names_a_making(handler):

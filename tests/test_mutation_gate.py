@@ -177,7 +177,7 @@ async def top_up(body: dict, db=Depends(get_db)):
     "a method that writes, named like a read": '''
 @app.post("/votes")
 def vote(body: dict):
-    r.set(body["poll"], body["choice"])
+    r.lpush(body["poll"], body["choice"])  # `r.set` would be an assignment: the same state twice
     return {"ok": True}
 ''',
     "a docstring that is not a deprecation notice": '''
@@ -332,3 +332,35 @@ paths:
       responses: {"200": {description: ok}}
 """)}
     assert anchors == {"POST /cards", "POST /cards/{card_id}/orders", "POST /accounts/{account_id}"}
+
+
+def test_routes_registered_on_instances_keep_their_class(project):
+    """`web.post("/apps/{app}/options", api_apps.options)` registers APIApps.options, not every class's
+    `options`: the path in each finding is its own class's."""
+    write(project, "api/__init__.py", """from aiohttp import web
+
+from .apps import APIApps
+from .backups import APIBackups
+
+
+class RestAPI:
+    def __init__(self):
+        self._api_backups: APIBackups = APIBackups()
+
+    def register(self, app):
+        api_apps = APIApps()
+        api_backups = self._api_backups
+        app.add_routes([web.post("/apps/{app}/install", api_apps.install),
+                        web.post("/backups/install", api_backups.install)])
+""")
+    for name, cls in (("apps", "APIApps"), ("backups", "APIBackups")):
+        write(project, f"api/{name}.py", f"""from aiohttp import web
+
+
+class {cls}:
+    async def install(self, request: web.Request):
+        return await manager.install_new(await request.json())
+""")
+    result = run(["."], Config(root=project))
+    paths = sorted((f.path, f.message.split(" handler")[0]) for f in result.findings if f.code == "RPL301")
+    assert paths == [("api/apps.py", "POST /apps/{app}/install"), ("api/backups.py", "POST /backups/install")]

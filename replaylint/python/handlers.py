@@ -119,7 +119,7 @@ class ProjectFacts:
         found = {}
         for qualified, methods, path, registrar in self.routes:
             owner, _, function = qualified.rpartition(".")
-            if owner == ANY_CLASS:
+            if owner.startswith(ANY_CLASS):  # `*.start`, `*APIApps.start`: an instance's method
                 found[qualified] = (set(methods), path)
             elif module == owner or owner.endswith("." + module) or (
                     module.endswith("." + owner) and registrar.startswith(module[:-len(owner)])):
@@ -129,7 +129,7 @@ class ProjectFacts:
     def routes_declared_for(self, module: str, text: str) -> bool:
         """Whether another module registers a function this text defines, or a handler method it defines."""
         for name in self.routes_in(module):
-            function = name[len(ANY_CLASS) + 1:] if name.startswith(ANY_CLASS + ".") else name
+            function = name.rpartition(".")[2] if name.startswith(ANY_CLASS) else name
             if f"def {function}" in text and _definition(function, name != function).search(text):
                 return True
         return False
@@ -222,11 +222,13 @@ def find_handlers(model: ModuleModel, registered: dict | None = None) -> list[Ha
              if isinstance(target, cst.Name) and target.value in functions]
     found += [(functions[name], methods, path) for name, (methods, path) in (registered or {}).items()
               if name in functions]
-    by_method = {f"{ANY_CLASS}.{method}": (methods, path)
+    by_method = {method: (methods, path)
                  for target, methods, path in calls.found if (method := _instance_method(model, target))}
     for name, (methods, path) in {**by_method, **(registered or {})}.items():
-        if name.startswith(ANY_CLASS + "."):
-            found += [(info, methods, path) for info in _handler_methods(model, name[len(ANY_CLASS) + 1:])]
+        if name.startswith(ANY_CLASS):
+            cls, _, method = name[len(ANY_CLASS):].partition(".")
+            found += [(info, methods, path) for info in _handler_methods(model, method)
+                      if not cls or info.cls.name == cls]
     known = {id(h.info.node) for h in handlers if h.info is not None}
     for info, methods, path in found:
         if id(info.node) not in known:
@@ -276,11 +278,43 @@ ANY_CLASS = "*"  # the owner of a route registered as `handler.add_message`, an 
 
 
 def _instance_method(model: ModuleModel, target) -> str | None:
-    """`h.add_message` where `h` is an instance or a class (not an imported module): the method's name."""
+    """`h.add_message` where `h` is an instance or a class (not an imported module): `*.add_message`, or
+    `*APIApps.start` when the module binds `h = APIApps()` (two classes' `start` are two routes)."""
     if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and \
             target.value.value not in model.imports:
-        return target.attr.value
+        owner = target.value.value
+        cls = _instances(model).get(owner, owner if owner[:1].isupper() else "")
+        return f"{ANY_CLASS}{cls}.{target.attr.value}"
     return None
+
+
+def _instances(model: ModuleModel) -> dict[str, str]:
+    """Names the module binds to one class's instance anywhere (`api_apps = APIApps()`): name -> class name.
+    A name bound to two classes is left out."""
+    if model.instances is None:
+        found: dict[str, set] = {}
+
+        class _Bindings(Visitor):
+            def visit_Assign(self, node):
+                for target in node.targets:
+                    self._bind(dotted(target.target), node.value)
+
+            def visit_AnnAssign(self, node):
+                if node.value is not None:
+                    self._bind(dotted(node.target), node.value)
+
+            def _bind(self, name, value):
+                # `api_apps = APIApps()`, `self._api_host: APIHost = APIHost()`, `api_host = self._api_host`
+                cls = (dotted(value.func) or "").rsplit(".", 1)[-1] if isinstance(value, cst.Call) else ""
+                alias = dotted(value) if isinstance(value, (cst.Name, cst.Attribute)) else None
+                if name:
+                    found.setdefault(name, set()).add(cls if cls[:1].isupper() else "=" + alias if alias else "")
+
+        fast_visit(model.module, _Bindings())
+        single = {name: next(iter(classes)) for name, classes in found.items() if len(classes) == 1}
+        model.instances = {name: single.get(cls[1:], "") if cls.startswith("=") else cls
+                           for name, cls in single.items()}
+    return model.instances
 
 
 def _definition(function: str, method: bool) -> re.Pattern:
@@ -346,8 +380,8 @@ def _routes_registered_for_others(module: str, text: str, package: bool = False)
         if not methods & MUTATING:
             continue
         method = _instance_method(model, target)
-        if method is not None:  # the class is not known here: any handler class's method of that name
-            found.append((f"{ANY_CLASS}.{method}", tuple(sorted(methods)), path, module))
+        if method is not None:  # the class's module is not known here: any handler class's method of that name
+            found.append((method, tuple(sorted(methods)), path, module))
             continue
         qualified = model.qualify(target)
         if not qualified or (isinstance(target, cst.Name) and target.value in local):
@@ -685,18 +719,35 @@ NAME_PREFIXES = frozenset("api do handle on async".split())  # `api_lnurlscan`, 
 
 
 def handler_deletes_or_sets_status(handler: Handler) -> bool:
-    """`OrderItemDeleteView.post`, `UpdateOrderStatus.post`, `change_status`, `cancel_payment`, `settle`:
-    done again, the thing is gone or in the state all the same, whatever the harm of the resource (an order
-    set to shipped twice is shipped)."""
-    return any(is_deletion(name) or _changes_a_status(name) or _changes_a_state(name)
+    """`OrderItemDeleteView.post`, `UpdateOrderStatus.post`, `change_status`, `cancel_payment`, `settle`,
+    `ticket_cc_del`: done again, the thing is gone or in the state all the same, whatever the harm of the
+    resource (an order set to shipped twice is shipped)."""
+    addressed = any(s.startswith(("{", "<", ":")) for s in handler.path.split("/"))
+    return any(is_deletion(name) or _removes(name) or _changes_a_status(name) or _changes_a_state(name) or
+               (addressed and bool(set(name) & ADDRESSED_STATE_VERBS) and not set(name) & MAKING_WORDS)
                for name in _handler_names(handler))
+
+
+# How Python handlers name a removal, first or last (`attachment_del`, `cleanup_logs`, `remove_member`); not
+# `remove_funds` (a money noun) nor `delete_and_refund` (another verb that makes).
+REMOVAL_WORDS = frozenset("delete del destroy purge erase remove rm uninstall cleanup prune wipe unregister".split())
+
+
+def _removes(name: tuple) -> bool:
+    if not name or not ({name[0], name[-1]} & REMOVAL_WORDS):
+        return False
+    return not set(name) & (MONEY_NOUNS | (MUTATING_VERBS - REMOVAL_WORDS - {"set", "update"}))
 
 
 # Verbs that move an existing thing into a state: a repeat finds it there (`cancel`, `settle`, `revoke`); they
 # name no new thing, so they say "an existing one" without a route parameter.
 STATE_CHANGE_VERBS = frozenset("""cancel settle stop close requeue reject revoke decline reload restart pause
     resume suspend unsuspend activate deactivate enable disable archive unarchive lock unlock expire void clear
-    disconnect accept approve dismiss resolve reopen mute unmute ban unban""".split())
+    disconnect accept approve dismiss resolve reopen mute unmute ban unban restart reboot shutdown freeze thaw
+    repair reinstall uninstall""".split())
+# Verbs that bring an addressed thing to a state (`POST /apps/{slug}/start`) but make a new thing when nothing
+# is addressed (`StartThreadView`, `start_trial`).
+ADDRESSED_STATE_VERBS = frozenset("start rebuild restore sync resync".split())
 MAKING_WORDS = frozenset("create add send pay charge transfer place submit book capture refund invite".split())
 
 
@@ -839,6 +890,66 @@ def relative_change(handler: Handler, by_path: bool = True) -> str:
     finder = _Relative()
     fast_visit(handler.info.node.body, finder)
     return finder.found
+
+
+# The first word of a call that makes, sends, starts or moves something (`create_user`, `form.save()` of a
+# form, `send_invoice`, `deploy`): a POST that calls one is more than an assignment.
+MAKING_CALL_WORDS = frozenset("""create add insert save send place submit charge pay transfer refund capture enqueue
+    publish delay apply bulk execute process make issue withdraw deposit post credit debit increment incr topup
+    disburse mint append extend push register upload install import generate book order invite notify emit
+    dispatch trigger schedule spawn launch deploy build copy clone duplicate fork checkout purchase buy sell
+    request run start submit reserve redeem claim open new do perform backup snapshot""".split())
+# Words anywhere in a call's name that hand work to run later or elsewhere (`background_task`, `enqueue_job`).
+DEFERRED_WORDS = frozenset("task tasks job jobs background queue worker thread celery".split())
+RESPONSE_NAME = re.compile(r"^(resp|response|res|rsp)$")
+RESPONSE_SETTERS = frozenset("set_status set_header set_cookie set_signed_cookie set_secure_cookie".split())
+RELATIVE_UPDATE = re.compile(r"\$(inc|push|addToSet)\b|\bSET\s+\w+\s*=\s*\w+\s*[-+]", re.I)
+# Receivers whose `save()` makes a row (a Django form or a DRF serializer built from the request).
+MAKER_RECEIVERS = frozenset("form serializer formset".split())
+
+
+class _Assignments(Visitor):
+    """Whether a body assigns fields (`app.boot = body["boot"]`, `set_config(k, v)`, `model.set_json_key(...)`)
+    and calls nothing that makes, sends or starts something."""
+
+    def __init__(self):
+        self.assigns = False
+        self.makes = False
+
+    def visit_AssignTarget(self, node) -> None:
+        target = node.target
+        while isinstance(target, (cst.Attribute, cst.Subscript)):
+            target = target.value
+        if target is not node.target and not (isinstance(target, cst.Name) and RESPONSE_NAME.match(target.value)):
+            self.assigns = True  # `app.boot = ...`, `registries[host] = ...`; not `resp.media = ...`
+
+    def visit_Call(self, node) -> None:
+        name = call_name(node)
+        first = (words(name) or ("",))[0]
+        receiver = words(dotted(node.func.value) or "") if isinstance(node.func, cst.Attribute) else ()
+        if RELATIVE_UPDATE.search(cst.Module([]).code_for_node(node)):
+            self.makes = True  # `update_one(..., {"$inc": ...})`: adds on every repeat
+        elif (first in ("set", "update") or name == "setattr") and name not in RESPONSE_SETTERS:
+            self.assigns = True
+        elif (first in MAKING_CALL_WORDS and not (first == "save" and not set(receiver) & MAKER_RECEIVERS)) or \
+                DEFERRED_WORDS & set(words(name)):
+            self.makes = True  # `x.save()` of a loaded row stores what was assigned; a form's makes a row
+        if any(is_constructor_call(arg.value) for arg in node.args):
+            self.makes = True  # `session.add(Order(...))`, `repo.put(Item(...))`
+
+    def visit_FunctionDef(self, node) -> bool:
+        return False
+
+
+def only_assigns(handler: Handler) -> bool:
+    """A handler whose body sets fields or settings of something that exists (`user.team_id = team.id`,
+    `set_config(...)`, `app.options = ...; app.save()`) and makes, sends, starts or adds nothing: the same
+    request twice leaves the same state, whatever its method."""
+    if handler.info is None or relative_change(handler, by_path=False):
+        return False
+    finder = _Assignments()
+    fast_visit(handler.info.node.body, finder)
+    return finder.assigns and not finder.makes
 
 
 RECEIVER_WORDS = frozenset("webhook webhooks hook hooks callback callbacks".split())

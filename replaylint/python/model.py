@@ -89,6 +89,7 @@ class ModuleModel:
     constants: dict[str, cst.BaseExpression] = field(default_factory=dict)  # module-level NAME = value
     path: str = ""  # the file, where the project index resolves this module's imports from
     index: object = None  # the project index (python/index.py) that answers for imported names; None: not asked
+    instances: dict | None = None  # name -> class of the instance bound to it (handlers.py, made when asked)
 
     def qualify(self, expr) -> str | None:
         """The qualified name an expression refers to through the imports (`u.uuid4` -> `uuid.uuid4`)."""
