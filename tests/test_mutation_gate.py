@@ -364,3 +364,53 @@ class {cls}:
     result = run(["."], Config(root=project))
     paths = sorted((f.path, f.message.split(" handler")[0]) for f in result.findings if f.code == "RPL301")
     assert paths == [("api/apps.py", "POST /apps/{app}/install"), ("api/backups.py", "POST /backups/install")]
+
+
+def test_resources_on_a_base_imported_by_name_are_judged_by_their_body(project):
+    """`from app.auth import AuthenticatedResource` (a flask_restful Resource written elsewhere): its
+    subclasses are handlers; a sign-in, an export, a refusal said in an f-string and a PUT that only
+    parses its arguments are not key findings."""
+    write(project, "app/__init__.py", "")
+    write(project, "app/auth.py", "from flask_restful import Resource\n\n\nclass AuthenticatedResource(Resource):\n"
+                                  "    method_decorators = []\n")
+    write(project, "app/views.py", """from flask import request
+from flask_restful import reqparse
+
+from app.auth import AuthenticatedResource
+
+
+class CertificatesList(AuthenticatedResource):
+    def post(self):
+        return service.create(**request.json)
+
+
+class OAuth2(AuthenticatedResource):
+    def post(self):
+        return exchange_code(request.json["code"])
+
+
+class CertificateExport(AuthenticatedResource):
+    def post(self, certificate_id):
+        return render_export(certificate_id, request.json["format"])
+
+
+class DomainsList(AuthenticatedResource):
+    def post(self):
+        name = request.json["name"]
+        if name in registry:
+            raise Conflict(f"A domain named {name} already exists")
+        return service.create(name=name)
+
+
+class Certificates(AuthenticatedResource):
+    def __init__(self):
+        self.reqparse = reqparse.RequestParser()
+
+    def put(self, certificate_id):
+        self.reqparse.add_argument("owner", type=str)
+        certificate = service.get(certificate_id)
+        certificate.owner = self.reqparse.parse_args()["owner"]
+        return service.update(certificate)
+""")
+    result = run(["."], Config(root=project))
+    assert [f.anchor for f in result.findings if f.code == "RPL301"] == ["app.views.CertificatesList.post"]

@@ -17,7 +17,7 @@ from .model import (ClassInfo, FunctionInfo, ModuleModel, build_model, call_name
                     string_value)
 from ..policy import HIGH_HARM_NOUNS
 from .sources import header_name, is_key_name
-from .unique_models import serializer_models, unique_models
+from .unique_models import DJANGO_AUTH, DJANGO_USER, serializer_models, unique_models
 
 HTTP_VERBS = {"post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE", "get": "GET"}
 MUTATING = {"POST", "PATCH"}  # PUT and DELETE name their target: idempotent unless the code says otherwise
@@ -99,6 +99,9 @@ class ProjectFacts:
                 routes.extend(_routes_registered_for_others(module, text, module in packages))
         unique: dict = {}
         serializers: dict = {}
+        if any(DJANGO_AUTH.search(text) for text in texts.values() if "auth" in text or "get_user_model" in text) \
+                and not any(re.search(r"^class User\b", text, re.M) for text in texts.values() if "class User" in text):
+            unique[DJANGO_USER[0]] = DJANGO_USER[1]  # Django's own user model, when the project writes no `User`
         for text in texts.values():  # by class name: one name defined twice differently is not trusted
             for name, groups in unique_models(text).items():
                 unique[name] = groups if unique.get(name, groups) == groups else ()
@@ -517,9 +520,16 @@ def _view_classes(model: ModuleModel) -> dict[str, ClassInfo]:
     for name in candidates - set(views):  # a view whose base view is written in another module of the project
         cls = model.classes.get(name)
         if cls is not None and any(_view_elsewhere(model.index, model.path, base) for base in cls.bases
-                                   if _imported(model, base.split(".")[0]) or base.startswith(".")):
+                                   if _from_an_import(model, base)):
             views[name] = cls
     return views
+
+
+def _from_an_import(model: ModuleModel, base: str) -> bool:
+    """A base class an import names: `from app.auth import AuthenticatedResource` (qualified as
+    `app.auth.AuthenticatedResource`), `import app.base` then `app.base.View`, or a relative import."""
+    return base.startswith(".") or _imported(model, base.split(".")[0]) or \
+        (model.index is not None and base in model.imports.values())
 
 
 def _view_elsewhere(index, importer: str, base: str) -> bool:
@@ -826,9 +836,11 @@ def _changes_a_status(name: tuple) -> bool:
 
 # Read words that also name a read when they end a handler's name (`cron_preview`).
 TRAILING_READS = frozenset("""preview search lookup validate validation estimate calculate calculation simulate
-    simulation render compare diff lint suggest suggestions autocomplete parse decode translate""".split())
+    simulation render compare diff lint suggest suggestions autocomplete parse decode translate export""".split())
 
 
+NOT_RELATIVE_CALLS = frozenset("""add_argument add_header add_route add_url_rule add_middleware add_event_handler
+    capture_exception capture_message add_breadcrumb add_note""".split())
 RELATIVE_CALLS = frozenset("""bulk_create get_or_create send_mail sendmail delay apply_async incrby""".split())
 RELATIVE_VERBS = frozenset("""create add append extend insert send push enqueue increment incr charge pay transfer
     refund capture redeem book place submit""".split())  # the first word of a call's name: `add_extras`
@@ -856,6 +868,8 @@ class _Relative(Visitor):
         name = call_name(node)
         if name in ("add", "add_all") and not any(is_constructor_call(arg.value) for arg in node.args):
             return  # `session.add(order)`: a row already loaded is marked changed, nothing is added
+        if name in NOT_RELATIVE_CALLS or {"token", "jwt"} & set(words(name)):
+            return  # a request parser's argument, an error report, a signed token: nothing stored grows
         if {"or", "update"} <= set(words(name)) or "upsert" in words(name):
             return  # `create_or_update(id, data)`: an upsert of the addressed thing
         if name in RELATIVE_CALLS or (words(name) or [""])[0] in RELATIVE_VERBS:
@@ -941,6 +955,15 @@ class _Assignments(Visitor):
         return False
 
 
+DEFERRING_CALLS = frozenset("add_task delay apply_async enqueue send_task create_task run_in_executor".split())
+
+
+def defers_work(function) -> bool:
+    """Hands work to run later or elsewhere: `background.add_task(...)`, `job.delay()`, `enqueue_export(...)`."""
+    return any(call_name(call) in DEFERRING_CALLS or DEFERRED_WORDS & set(words(call_name(call)))
+               for call in calls_in(function.body))
+
+
 def only_assigns(handler: Handler) -> bool:
     """A handler whose body sets fields or settings of something that exists (`user.team_id = team.id`,
     `set_config(...)`, `app.options = ...; app.save()`) and makes, sends, starts or adds nothing: the same
@@ -973,6 +996,12 @@ def is_read_by_name(handler: Handler) -> bool:
     owner_words = words(handler.cls.name) if handler.cls else []
     if AUTH_WORDS & (set(owner_words) | set(words(name))) or (owner_words and owner_words[0] in READ_VERBS):
         return True
+    if handler.info is not None and defers_work(handler.info.node):
+        return False  # `start_export` that hands a job to a worker: async work, whatever its name
+    if handler.cls is not None and squash(handler.cls.name).startswith(("oauth", "openid", "saml", "sso")):
+        return True  # `OAuth2.post`, `SAMLLogin.post`: a sign-in
+    if len(owner_words) > 1 and owner_words[-1] in TRAILING_READS and not MUTATING_VERBS & set(owner_words):
+        return True  # `CertificateExport.post`, `AddressLookupView.post`
     while words(name) and words(name)[0] in NAME_PREFIXES and len(words(name)) > 1:
         name = name.split("_", 1)[1] if "_" in name else name[len(words(name)[0]):]  # `api_fiat_convert`
     segments = [s for s in handler.path.split("/") if s and not s.startswith(("{", "<", ":"))]

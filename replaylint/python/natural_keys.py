@@ -102,7 +102,8 @@ def _said(node) -> str | None:
     if not REPEAT.search(cst.Module([]).code_for_node(node)):
         return None
     for part in _strings_and_names(node):
-        text = string_value(part) if isinstance(part, cst.SimpleString) else dotted(part)
+        text = string_value(part) if isinstance(part, cst.SimpleString) else \
+            cst.Module([]).code_for_node(part) if isinstance(part, cst.FormattedString) else dotted(part)
         if text and REPEAT.search(text):
             return text if len(text) <= 60 else text[:57] + "..."
     return None
@@ -114,6 +115,10 @@ def _strings_and_names(block):
     class _Collect(Visitor):
         def visit_SimpleString(self, node):
             found.append(node)
+
+        def visit_FormattedString(self, node):
+            found.append(node)  # f"A mount already exists with name {name}"
+            return False
 
         def visit_Attribute(self, node):
             found.append(node)

@@ -19,7 +19,11 @@ _SERVER_FILLED = LazyRegex(r"\b(default|primary_key|auto_now|auto_now_add|server
 _STRINGS = LazyRegex(r"""['"](\w+)['"]""")
 UNIQUE_HINT = LazyRegex(r"\bunique\s*=\s*True|unique_together|UniqueConstraint")
 MODEL_HOLDERS = ("Serializer", "Schema", "Service", "Repository", "Repo")
-SERIALIZER_HINT = LazyRegex(r"^[ \t]+(?:model|model_type)\s*=\s*[\w.]+\s*$", re.M)  # a class naming its model
+# A class naming its model: `model = Order`, `model_type = m.Team`, `model = get_user_model()`.
+SERIALIZER_HINT = LazyRegex(r"^[ \t]+(?:model|model_type)\s*=\s*[\w.]+(?:\(\))?\s*$", re.M)
+# Django's own user model: its `username` is unique, and the project does not write it.
+DJANGO_USER = ("User", (("username",),))
+DJANGO_AUTH = LazyRegex(r"\bdjango\.contrib\.auth\b|\bget_user_model\b")
 NOT_NATURAL = frozenset("id pk uuid slug stripe_charge_id external_id transaction_id".split())
 
 
@@ -53,11 +57,15 @@ def unique_models(text: str) -> dict[str, tuple[tuple[str, ...], ...]]:
     """Model class -> the groups of fields that make its rows unique and that a client may send: each
     `unique=True` field the server does not fill, each `unique_together` tuple and each unconditional
     `UniqueConstraint(fields=...)`."""
-    if "nique" not in text or not UNIQUE_HINT.search(text):  # unique=, unique_together, UniqueConstraint
-        return {}
+    abstract_user = "AbstractUser" in text
+    if not abstract_user and ("nique" not in text or not UNIQUE_HINT.search(text)):
+        return {}  # no unique=, unique_together, UniqueConstraint, nor a user model that inherits `username`
     found: dict[str, tuple[tuple[str, ...], ...]] = {}
-    for name, _, body in _classes(text):
+    for name, bases, body in _classes(text):
         groups: list[tuple[str, ...]] = []
+        if abstract_user and re.search(r"\bAbstractUser\b", bases) and not re.search(r"^\s+username\s*=\s*None",
+                                                                                    body, re.M):
+            groups.append(("username",))  # Django's AbstractUser keeps `username` unique
         for chunk in _chunks(body):
             if chunk.lstrip().startswith(("def ", "async def ", "@")):
                 continue
@@ -118,5 +126,6 @@ def serializer_models(text: str) -> dict[str, str]:
         if name.endswith(MODEL_HOLDERS):
             model = re.search(r"^[ \t]+(?:model|model_type)\s*=\s*([\w.]+)", body, re.M)
             if model:
-                found[name] = model.group(1).rsplit(".", 1)[-1]
+                named = model.group(1).rsplit(".", 1)[-1]
+                found[name] = "User" if named == "get_user_model" else named
     return found
