@@ -414,3 +414,54 @@ class Certificates(AuthenticatedResource):
 """)
     result = run(["."], Config(root=project))
     assert [f.anchor for f in result.findings if f.code == "RPL301"] == ["app.views.CertificatesList.post"]
+
+
+def test_actions_on_a_thing_addressed_by_path_or_body_need_no_key(project):
+    """Hetzner-style `/{id}/actions/<verb>`, `/<verb>/{id}`, RPC-style `/transfer/cancel` naming the
+    transfer in a required body field, a list whose body filters by amount; not an action that moves money
+    nor a cancel that names nothing."""
+    anchors = {anchor for _, anchor, _ in found(project, "openapi.yaml", """openapi: 3.0.3
+info: {title: Cloud, version: "1"}
+paths:
+  /servers/{id}/actions/poweron:
+    post: {operationId: power_on_server, responses: {"201": {description: action}}}
+  /servers/{id}/actions/change_protection:
+    post: {operationId: change_server_protection, responses: {"201": {description: action}}}
+  /servers/{id}/actions/add_to_placement_group:
+    post: {operationId: add_server_to_placement_group, responses: {"201": {description: action}}}
+  /servers/{id}/actions/create_image:
+    post: {operationId: create_server_image, responses: {"201": {description: action}}}
+  /signature_request/cancel/{signature_request_id}:
+    post: {operationId: signatureRequestCancel, responses: {"200": {description: ok}}}
+  /transfer/cancel:
+    post:
+      operationId: transferCancel
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [transfer_id]
+              properties: {client_id: {type: string}, transfer_id: {type: string}}
+      responses: {"200": {description: ok}}
+  /payout/cancel:
+    post:
+      operationId: payoutCancel
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, required: [client_id], properties: {client_id: {type: string}}}
+      responses: {"200": {description: ok}}
+  /transfer/sweep/list:
+    post:
+      operationId: transferSweepList
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {amount: {type: string}, count: {type: integer}}}
+      responses: {"200": {description: ok}}
+  /wallets/{id}/actions/refund:
+    post: {operationId: refund_wallet, responses: {"201": {description: action}}}
+""")}
+    assert anchors == {"POST /servers/{id}/actions/create_image", "POST /payout/cancel",
+                       "POST /wallets/{id}/actions/refund"}

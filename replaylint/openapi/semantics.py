@@ -103,6 +103,14 @@ def is_read_like(op: Operation) -> bool:
     return leading in READ_VERBS and leading != "match"
 
 
+QUERY_VERBS = frozenset("list search query find filter count lookup retrieve get".split())
+
+
+def _queries(op: Operation) -> bool:
+    """Named as finding what exists (`/transfer/sweep/list`, `searchPayments`), not computing something new."""
+    return any(_leading_verb(name) in QUERY_VERBS for name in (words(_last_segment(op)), _operation_words(op)))
+
+
 def _operation_words(op: Operation) -> tuple[str, ...]:
     """The words of the operationId's last part (`repos/create-release` -> create, release)."""
     return words(op.operation_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
@@ -232,10 +240,14 @@ def needs_key(op: Operation) -> bool:
     if op.method == "PATCH":
         return not is_merge_patch(op) and patches_relatively(op)
     if op.method == "POST":
-        if is_read_like(op) and not moves_money_or_sends(op):
-            return False
+        if is_read_like(op) and (_queries(op) or not moves_money_or_sends(op)):
+            return False  # an `amount` in a list's or a search's body is a filter
+        named = set(words(op.operation_id)) - {w for s in path_segments(op.path)[:-1] if not is_param_segment(s)
+                                               for w in words(s)}  # `transferCancel` of /transfer/cancel: a noun
+        if _sets_membership(words(_last_segment(op))):
+            named -= {"add"}  # `add_server_to_placement_group`
         if (updates_addressed_item(op) or changes_state_of_addressed(op)) and not moves_money_or_sends(op) and \
-                not RELATIVE_VERBS & set(words(op.operation_id)):
+                not RELATIVE_VERBS & named:
             return False
         literal = [s for s in path_segments(op.path) if not is_param_segment(s)]
         if is_deletion(tuple(words(literal[-1] if literal else ""))) or is_deletion(tuple(words(op.operation_id))):
@@ -294,9 +306,15 @@ def _stem(word: str) -> str:
     return word
 
 
-# Action verbs that move an existing thing into a state: a repeat finds it there (`/{id}/cancel`).
+# Action verbs that move an existing thing into a state: a repeat finds it there (`/{id}/cancel`,
+# `/servers/{id}/actions/poweron`, `/transfer/cancel` with the transfer's id in the body).
 STATE_CHANGE_ACTIONS = frozenset("""cancel void close reopen resume pause suspend unsuspend activate deactivate
-    archive unarchive lock unlock expire revoke reject decline dismiss resolve""".split())
+    archive unarchive lock unlock expire revoke reject decline dismiss resolve poweron poweroff power reboot reset
+    shutdown restart start stop rebuild resize enable disable protect unprotect rollback attach detach
+    remove""".split())
+ASSIGNING_ACTIONS = frozenset("change update set rename".split())  # `/{id}/actions/change_protection`
+# Body fields that name the caller, not the thing acted on.
+CALLER_IDS = frozenset("clientid secret apikey accountid userid".split())
 
 
 def updates_addressed_item(op: Operation) -> bool:
@@ -310,12 +328,41 @@ def updates_addressed_item(op: Operation) -> bool:
 
 
 def changes_state_of_addressed(op: Operation) -> bool:
-    """`POST /invoices/{id}/cancel`, `/subscriptions/{id}/resume`: a state change of an existing thing."""
+    """`POST /invoices/{id}/cancel`, `/servers/{id}/actions/poweron`, `/signature_request/cancel/{id}`,
+    `/transfer/cancel` with a required `transfer_id`, `/{id}/actions/change_type`: a state change or an
+    assignment of an existing thing. `add_to_*`/`remove_from_*` set a membership."""
     segments = path_segments(op.path)
-    if len(segments) < 2 or is_param_segment(segments[-1]) or not is_param_segment(segments[-2]):
+    if len(segments) < 2:
         return False
-    action = words(segments[-1])
-    return bool(action) and action[0] in STATE_CHANGE_ACTIONS and not MUTATING_VERBS & set(action[1:])
+    if is_param_segment(segments[-1]):  # `/signature_request/cancel/{id}`
+        action, addressed = words(segments[-2]), not is_param_segment(segments[-2])
+    else:
+        before = segments[-3] if squash(segments[-2]) == "actions" and len(segments) >= 3 else segments[-2]
+        action = words(segments[-1])
+        addressed = is_param_segment(before) or _body_names_its_target(op)
+    if not addressed or not action or (MUTATING_VERBS - ASSIGNING_ACTIONS - {"remove"}) & set(action[1:]):
+        return False  # `/{id}/cancel-and-refund`
+    if _sets_membership(action):
+        return True
+    return action[0] in STATE_CHANGE_ACTIONS or action[0] in ASSIGNING_ACTIONS
+
+
+def _sets_membership(action: tuple) -> bool:
+    """`add_to_placement_group`, `remove_from_group`: a membership, set or unset."""
+    return action[:1] in (("add",), ("remove",)) and action[1:2] in (("to",), ("from",))
+
+
+def _body_names_its_target(op: Operation) -> bool:
+    """A required request field naming one existing thing (`transfer_id`): RPC-style APIs address by body."""
+    from .schemas import properties
+
+    for schema in op.body_schemas:
+        for name, _, required in properties(schema):
+            named = squash(name)
+            if required and named.endswith("id") and named not in CALLER_IDS and \
+                    (named == "id" or name.endswith(("_id", "Id"))):
+                return True
+    return False
 
 
 def patches_relatively(op: Operation) -> bool:

@@ -206,7 +206,8 @@ def find_handlers(model: ModuleModel, registered: dict | None = None) -> list[Ha
         handlers.extend(decorated[1:])
         handler = decorated[0] if decorated else None
         if handler is None and info.cls is not None and info.cls.name in view_classes and info.parent is None:
-            method = METHOD_NAMES.get(info.name)
+            method = METHOD_NAMES.get(info.name) or ("POST" if info.name == "form_valid" and
+                                                     _makes_from_a_form(model, info.cls) else None)
             if method:
                 # DRF's `update` serves PATCH too (partial_update calls it)
                 methods = {"PUT", "PATCH"} if info.name == "update" else {method}
@@ -523,6 +524,18 @@ def _view_classes(model: ModuleModel) -> dict[str, ClassInfo]:
                                    if _from_an_import(model, base)):
             views[name] = cls
     return views
+
+
+def _makes_from_a_form(model: ModuleModel, cls: ClassInfo, depth: int = 0) -> bool:
+    """A Django `FormView` or `CreateView` (here or through this module's own bases): its `form_valid` is what
+    a POST does. An `UpdateView`'s saves the addressed object, as a PUT would."""
+    for base in cls.bases:
+        last = base.rsplit(".", 1)[-1]
+        if last in ("FormView", "CreateView", "BaseCreateView", "BaseFormView"):
+            return True
+        if last in model.classes and depth < 6 and _makes_from_a_form(model, model.classes[last], depth + 1):
+            return True
+    return False
 
 
 def _from_an_import(model: ModuleModel, base: str) -> bool:
