@@ -1,4 +1,5 @@
 from replaylint.openapi.keys import intent_keys
+from replaylint.openapi.semantics import natural_key_field
 from replaylint.policy import harm_evidence
 from replaylint.rule import Example, Rule
 
@@ -19,8 +20,12 @@ class MutationWithoutIntentKey(Rule):
         setting a value or a state unless their harm is high (`set-lfs-preference`, `follow-user`,
         `enable-feature`: the same value set twice is the same state) and webhook receivers are not mutations.
         A POST to an addressed item that the spec also reads or deletes (`POST /cards/{card_id}`, Stripe's
-        and Lob's updates) and a state change of one (`/{id}/cancel`, `/void`, `/resume`) are not mutations
-        unless the request names an amount or the summary says it sends. A PATCH counts only when it is relative: named as adding, sending or moving money (`addCartItems`, "Add
+        and Lob's updates) and a state change or an assignment of one (`/{id}/cancel`, `/void`,
+        `/servers/{id}/actions/poweron`, `/actions/change_type`, `/cancel/{id}`, or `/transfer/cancel` whose
+        body requires the `transfer_id`) are not mutations unless the request names an amount or the summary
+        says it sends. A create whose request requires a field the spec says is unique ("Name of the server.
+        Must be unique per project") is refused when repeated: that field is its natural key. A PATCH counts
+        only when it is relative: named as adding, sending or moving money (`addCartItems`, "Add
         quantity to ..."), or taking a JSON Patch (RFC 6902), whose `add` appends; a PATCH that assigns fields
         leaves the same state however often it is repeated, as a PUT does. Errors on high-harm operations
         (money, orders, messages), warnings otherwise; findings on a `deprecated: true` operation are info
@@ -162,6 +167,8 @@ paths:
                 continue  # keyed, or RPL104's case: its only key-like input is a tracing id
             if op.unresolved_inputs:
                 continue  # the key may be behind the broken `$ref` (reported as not analysed)
+            if natural_key_field(op):
+                continue  # a required field the spec says is unique: a repeat is refused as a duplicate
             harm = spec.harm(op)
             evidence = f" (high harm: {harm_evidence(harm)})" if harm.level == "high" else ""
             spec.report(

@@ -465,3 +465,36 @@ paths:
 """)}
     assert anchors == {"POST /servers/{id}/actions/create_image", "POST /payout/cancel",
                        "POST /wallets/{id}/actions/refund"}
+
+
+def test_a_required_field_the_spec_says_is_unique_is_a_natural_key(project):
+    anchors = {anchor for _, anchor, _ in found(project, "openapi.yaml", """openapi: 3.0.3
+info: {title: Cloud, version: "1"}
+paths:
+  /volumes:
+    post:
+      operationId: create_volume
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [name, size]
+              properties:
+                name: {type: string, description: Name of the volume. Must be unique per project.}
+                size: {type: integer}
+      responses: {"201": {description: ok}}
+  /snapshots:
+    post:
+      operationId: create_snapshot
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                label: {type: string, description: A label, unique within the project when given.}
+                id: {type: string, readOnly: true, description: Unique id of the snapshot.}
+      responses: {"201": {description: ok}}
+""")}
+    assert anchors == {"POST /snapshots"}  # an optional unique label names no intent

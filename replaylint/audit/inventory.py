@@ -7,7 +7,7 @@ joins them by file and anchor after the filter stage, so exemptions and baseline
 from __future__ import annotations
 
 from ..openapi.keys import intent_keys
-from ..openapi.semantics import accepted_responses, read_back_evidence
+from ..openapi.semantics import accepted_responses, natural_key_field, read_back_evidence
 
 REPLAY_METHODS = ("POST", "PATCH", "PUT", "DELETE")
 
@@ -30,12 +30,14 @@ def spec_inventory(spec, path: str) -> list[dict]:
             continue
         keys = [key for key in intent_keys(spec.keys(op)) if key.kind in ("intent", "client-id", "implicit")]
         key = keys[0] if keys else None
+        natural = None if key or op.method not in ("POST", "PATCH") else natural_key_field(op)
         asynchronous = bool(list(accepted_responses(op)))
         entries.append({
             "api": api, "file": path, "kind": "operation", "anchor": op.anchor, "method": op.method,
             "path": op.path, "name": op.operation_id, "line": op.node.span().line,
             "harm": _harm(spec.harm(op)),
-            "key": {"name": key.name, "in": key.location, "required": key.required} if key else None,
+            "key": {"name": key.name, "in": key.location, "required": key.required} if key else
+            {"name": f"natural key: the unique `{natural}`", "in": "body", "required": True} if natural else None,
             "key_by_method": op.method in ("PUT", "DELETE"),
             "lookup": read_back_evidence(op, keys) if keys else None,
             "asynchronous": asynchronous,

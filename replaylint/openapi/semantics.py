@@ -347,6 +347,25 @@ def changes_state_of_addressed(op: Operation) -> bool:
     return action[0] in STATE_CHANGE_ACTIONS or action[0] in ASSIGNING_ACTIONS
 
 
+UNIQUE_PROSE = re.compile(r"\b(must|has to|needs to) be unique\b|\bunique (per|within|in|across|for|among)\b|"
+                          r"\bis unique\b", re.I)
+
+
+def natural_key_field(op: Operation) -> str | None:
+    """A required request field the client chooses and the spec says is unique ("Name of the Server. Must be
+    unique per Project."): a repeat is refused as a duplicate, so the field names the intent."""
+    from .schemas import properties
+
+    for schema in op.body_schemas:
+        for name, prop, required in properties(schema):
+            if not required or not prop.is_map() or prop.value.get("readOnly") is True:
+                continue
+            text = prop.value.get("description")
+            if isinstance(text, str) and UNIQUE_PROSE.search(text):
+                return name
+    return None
+
+
 def _sets_membership(action: tuple) -> bool:
     """`add_to_placement_group`, `remove_from_group`: a membership, set or unset."""
     return action[:1] in (("add",), ("remove",)) and action[1:2] in (("to",), ("from",))
