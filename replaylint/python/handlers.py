@@ -17,6 +17,7 @@ from .model import (ClassInfo, FunctionInfo, ModuleModel, build_model, call_name
                     string_value)
 from ..policy import HIGH_HARM_NOUNS
 from .sources import header_name, is_key_name
+from .natural_keys import method_tested
 from .unique_models import DJANGO_AUTH, DJANGO_USER, serializer_models, unique_models
 
 HTTP_VERBS = {"post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE", "get": "GET"}
@@ -925,7 +926,7 @@ MAKING_CALL_WORDS = frozenset("""create add insert save send place submit charge
     publish delay apply bulk execute process make issue withdraw deposit post credit debit increment incr topup
     disburse mint append extend push register upload install import generate book order invite notify emit
     dispatch trigger schedule spawn launch deploy build copy clone duplicate fork checkout purchase buy sell
-    request run start submit reserve redeem claim open new do perform backup snapshot""".split())
+    request run start submit reserve redeem claim new do perform backup snapshot""".split())
 # Words anywhere in a call's name that hand work to run later or elsewhere (`background_task`, `enqueue_job`).
 DEFERRED_WORDS = frozenset("task tasks job jobs background queue worker thread celery".split())
 RESPONSE_NAME = re.compile(r"^(resp|response|res|rsp)$")
@@ -966,6 +967,13 @@ class _Assignments(Visitor):
 
     def visit_FunctionDef(self, node) -> bool:
         return False
+
+    def visit_If(self, node) -> bool:
+        if method_tested(node.test) == "GET":  # the GET branch of a GET-and-POST view renders a form
+            if node.orelse is not None:
+                fast_visit(node.orelse, self)
+            return False
+        return True
 
 
 DEFERRING_CALLS = frozenset("add_task delay apply_async enqueue send_task create_task run_in_executor".split())

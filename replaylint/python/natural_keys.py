@@ -73,8 +73,11 @@ def _own_natural_key(function: cst.FunctionDef, harmful: bool = False) -> str | 
             guard = _loop_guard(statement, lookups)
             if guard is not None and not upserts:
                 return guard
+        reads = _inside_lookups(statement)
         for call in calls_in(statement):
             name = call_name(call)
+            if id(call) in reads:
+                continue  # `Users.query.add_columns(...).filter_by(...).first()`: a query being built
             if not upserts and (name in GET_OR_CREATE or _upsert_keyword(call) or _upsert_sql(call)) and \
                     not _relative_upsert(call):
                 upserts.append(_described(call))
@@ -248,8 +251,14 @@ def _in_order(statements):
     """The statements of a body in order, looking into `with` and `try` blocks and the branch a view runs on
     a POST (`if request.method == "POST":`), not into other branches or loops."""
     for statement in statements:
-        if isinstance(statement, cst.If) and _on_post(statement.test):
+        if isinstance(statement, cst.If) and method_tested(statement.test) == "write":
             yield from _in_order(statement.body.body)
+        elif isinstance(statement, cst.If) and method_tested(statement.test) == "GET":
+            orelse = statement.orelse  # `if request.method == "GET": ... elif request.method == "POST": ...`
+            if isinstance(orelse, cst.If):
+                yield from _in_order([orelse])
+            elif isinstance(orelse, cst.Else):
+                yield from _in_order(orelse.body.body)
         elif isinstance(statement, (cst.With, cst.Try)):
             yield from _in_order(statement.body.body)
             if isinstance(statement, cst.Try):
@@ -262,12 +271,29 @@ def _in_order(statements):
             yield statement
 
 
-def _on_post(test) -> bool:
-    """`request.method == "POST"`, `request.method in ("POST", "PUT")`."""
+def _inside_lookups(statement) -> set[int]:
+    """The calls a lookup's chain is built of (`add_columns` in `X.query.add_columns(...).first()`)."""
+    inside: set[int] = set()
+    for call in calls_in(statement):
+        if _is_lookup(call) and call_name(call) not in GET_OR_CREATE:
+            node = call.func.value if isinstance(call.func, cst.Attribute) else None
+            while node is not None:
+                if isinstance(node, cst.Call):
+                    inside.add(id(node))
+                    node = node.func
+                node = node.value if isinstance(node, cst.Attribute) else None
+    return inside
+
+
+def method_tested(test) -> str:
+    """"write" for `request.method == "POST"` (or `in ("POST", "PUT")`), "GET" for `request.method == "GET"`,
+    "" for any other test."""
     if not isinstance(test, cst.Comparison) or not (dotted(test.left) or "").endswith(".method"):
-        return False
-    said = cst.Module([]).code_for_node(test.comparisons[0].comparator)
-    return any(verb in said for verb in ('"POST"', "'POST'", '"PUT"', "'PUT'", '"PATCH"', "'PATCH'"))
+        return ""
+    said = cst.Module([]).code_for_node(test.comparisons[0].comparator).upper()
+    if any(f"{quote}{verb}{quote}" in said for verb in ("POST", "PUT", "PATCH") for quote in "\"'"):
+        return "write"
+    return "GET" if '"GET"' in said or "'GET'" in said else ""
 
 
 def _note_bindings(statement, lookups: dict, created_names: set) -> None:
