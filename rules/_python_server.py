@@ -47,7 +47,8 @@ def _mutating_handlers(ctx):
             continue  # a POST that sets fields or settings: the same request twice, the same state
         if harmful is None and handler_deletes_or_sets_status(handler):
             continue  # a name is a hint: `approve_loan` that calls stripe.Transfer.create moves money
-        if handler.info is not None and stores_nothing(handler.info.node) and not names_a_making(handler):
+        helpers = {name: info.node for name, info in ctx.model.module_functions().items()}
+        if handler.info is not None and stores_nothing(handler.info.node, helpers) and not names_a_making(handler):
             continue  # `ping`, `echo`: calls nothing that could write, and is not named as making something
         def_line = ctx.positions.of(handler.node)[0][0]
         name = handler.info.name if handler.info else handler.cls.name

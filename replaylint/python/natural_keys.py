@@ -465,31 +465,48 @@ ANSWER_CALLS = frozenset("""dict list tuple set str int float bool len min max s
     jsonify json dumps loads render render_template render_to_response redirect url_for reverse abort
     JsonResponse JSONResponse Response HttpResponse HTTPException PlainTextResponse HTMLResponse
     RedirectResponse HttpResponseRedirect HttpResponseBadRequest HttpResponseNotAllowed Http404 ValidationError
-    json_response model_dump dict_ get now utcnow today time monotonic""".split())
+    json_response model_dump dict_ get now utcnow today time monotonic send_file send_from_directory
+    StreamingResponse FileResponse make_response""".split())
+
+
+# The first word of a call that only finds, computes or formats something (`get_config`, `sign_url`,
+# `render_export`, `dump_csv`, `verify_password`): it stores nothing.
+READ_CALL_VERBS = frozenset("""get fetch find load read list query filter select count exists lookup search compute
+    calculate build render format parse validate verify check sign encode decode dump dumps loads serialize
+    deserialize export hash hexdigest digest quote unquote strftime strptime isoformat replace split join strip
+    lower upper is has can resolve scan inspect describe preview estimate normalize url first all one scalar
+    scalars items keys values copy current""".split())
 
 
 class _Effects(Visitor):
-    """Whether a body may write: a call other than an answer builder, an assignment to anything but a local
-    name, an `await`, a `global`."""
+    """Whether a body may write: a call that neither builds an answer, nor reads or computes by its name, nor
+    makes an object it keeps to itself (`SocialShare(user_id=...)`), nor is a helper of the module that
+    stores nothing; an assignment to anything but a local name; a `global`."""
 
-    def __init__(self):
+    def __init__(self, helpers: dict, depth: int):
         self.found = False
+        self.helpers, self.depth = helpers, depth
 
     def visit_Call(self, node) -> None:
         name = call_name(node)
         allowed = ANSWER_METHODS if isinstance(node.func, cst.Attribute) else ANSWER_CALLS
-        if name not in allowed and not (isinstance(node.func, cst.Attribute) and name in ANSWER_CLASSES):
-            self.found = True  # `r.set(k, v)`: a method is judged by what it is called on, so only reads pass
+        if name in allowed or (isinstance(node.func, cst.Attribute) and name in ANSWER_CLASSES):
+            return
+        if (name.split("_", 1)[0].lower() in READ_CALL_VERBS and not _is_making(node)) or \
+                (name[:1].isupper() and not any(_is_making(c) for arg in node.args for c in calls_in(arg.value))):
+            return  # `get_config(...)`, `share.sign()`, `SocialShare(user_id=...)` kept to itself
+        helper = self.helpers.get(name) if isinstance(node.func, cst.Name) else None
+        if helper is not None and self.depth < 2 and stores_nothing(helper, self.helpers, self.depth + 1):
+            return  # a helper of this module that stores nothing either
+        self.found = True  # `r.set(k, v)`, `client.charge(...)`: may write
 
     def visit_AssignTarget(self, node) -> None:
         if not isinstance(node.target, cst.Name):
             self.found = True  # `order.paid = True`, `cache[k] = v`
 
     def visit_AugAssign(self, node) -> None:
-        self.found = True
-
-    def visit_Await(self, node) -> None:
-        self.found = True
+        if not isinstance(node.target, cst.Name):
+            self.found = True
 
     def visit_Global(self, node) -> None:
         self.found = True
@@ -500,13 +517,15 @@ ANSWER_CLASSES = frozenset("""JsonResponse JSONResponse Response HttpResponse Pl
     json_response""".split())  # `web.json_response(...)`, `responses.JSONResponse(...)`
 
 
-def stores_nothing(function: cst.FunctionDef) -> bool:
-    """The body calls nothing but answer builders (`JSONResponse`, `jsonify`, `dict`) and assigns nothing but
-    local names, and no parameter is a dependency that does the work (`Depends(register_user)`): `ping`,
-    `echo`, a POST that only answers. Any other call may write, so it does not count."""
+def stores_nothing(function: cst.FunctionDef, helpers: dict | None = None, depth: int = 0) -> bool:
+    """The body only reads, computes and answers (`ping`, `echo`, a signed share URL, an export streamed
+    back): every call builds an answer, is named as finding or computing (`get_`, `sign`, `render`,
+    `dump_csv`), makes an object it does not store, or is a helper of the module (`helpers`) that stores
+    nothing in turn; it assigns only local names; and no parameter is a dependency that does the work
+    (`Depends(register_user)`). Any other call may write, so it does not count."""
     if any(param.default is not None and isinstance(param.default, cst.Call)
            for param in (*function.params.params, *function.params.kwonly_params)):
         return False
-    finder = _Effects()
+    finder = _Effects(helpers or {}, depth)
     fast_visit(function.body, finder)
     return not finder.found
