@@ -860,13 +860,41 @@ RELATIVE_VERBS = frozenset("""create add append extend insert send push enqueue 
     refund capture redeem book place submit""".split())  # the first word of a call's name: `add_extras`
 
 
+# Receivers that keep a record of what was done (`log_service.create(...)`, `audit.add(...)`): a second entry
+# is the cheap side effect a log line is.
+RECORD_KEEPERS = frozenset("log logs logger audit audits auditlog activity history trail".split())
+# Parameters that hold the request's payload: adding to them changes nothing stored.
+PAYLOAD_NAMES = frozenset("data body payload args kwargs params json request_data".split())
+
+
+def _incidental(call: cst.Call, local: frozenset) -> bool:
+    """A call on a record keeper, or on the payload or a container the function built (`data["to"].append(x)`)."""
+    if not isinstance(call.func, cst.Attribute):
+        return False
+    receiver = call.func.value
+    while isinstance(receiver, (cst.Attribute, cst.Subscript, cst.Call)):
+        receiver = receiver.func if isinstance(receiver, cst.Call) else receiver.value
+    root = receiver.value if isinstance(receiver, cst.Name) else ""
+    holder = dotted(call.func.value) or ""
+    return root in local or bool(RECORD_KEEPERS & set(words(holder.replace(".", "_"))))
+
+
+def _local_names(function) -> frozenset:
+    """The payload parameters and the containers a function builds itself."""
+    from .natural_keys import scratch_names
+
+    params = {p.name.value for p in (*function.params.params, *function.params.kwonly_params)}
+    return frozenset(params & PAYLOAD_NAMES) | scratch_names(function)
+
+
 class _Relative(Visitor):
     """What in a body changes what is stored relative to itself: `+=`, `F("n") + 1`, `x.on = not x.on`, a call
-    that adds, appends, sends or charges (`session.add(x)` of a loaded row only marks it changed); "" if
-    nothing does."""
+    that adds, appends, sends or charges (`session.add(x)` of a loaded row only marks it changed; a log entry
+    and an append to the request's own data are incidental); "" if nothing does."""
 
-    def __init__(self):
+    def __init__(self, local=frozenset()):
         self.found = ""
+        self.local = local
 
     def visit_AugAssign(self, node) -> None:
         self.found = self.found or f"adds to `{dotted(node.target) or 'a value'}`"
@@ -882,8 +910,8 @@ class _Relative(Visitor):
         name = call_name(node)
         if name in ("add", "add_all") and not any(is_constructor_call(arg.value) for arg in node.args):
             return  # `session.add(order)`: a row already loaded is marked changed, nothing is added
-        if name in NOT_RELATIVE_CALLS or {"token", "jwt"} & set(words(name)):
-            return  # a request parser's argument, an error report, a signed token: nothing stored grows
+        if name in NOT_RELATIVE_CALLS or {"token", "jwt"} & set(words(name)) or _incidental(node, self.local):
+            return  # a request parser's argument, an error report, a signed token, a log: nothing stored grows
         if {"or", "update"} <= set(words(name)) or "upsert" in words(name):
             return  # `create_or_update(id, data)`: an upsert of the addressed thing
         if name in RELATIVE_CALLS or (words(name) or [""])[0] in RELATIVE_VERBS:
@@ -915,7 +943,7 @@ def relative_change(handler: Handler, by_path: bool = True) -> str:
     if by_path and segments and not segments[-1].startswith(("{", "<", ":")) and \
             any(s.startswith(("{", "<", ":")) for s in segments[:-1]):
         return f"makes a member of `{segments[-1]}`"  # `PATCH /vouchers/{code}/redemptions`
-    finder = _Relative()
+    finder = _Relative(_local_names(handler.info.node))
     fast_visit(handler.info.node.body, finder)
     return finder.found
 
@@ -940,9 +968,10 @@ class _Assignments(Visitor):
     """Whether a body assigns fields (`app.boot = body["boot"]`, `set_config(k, v)`, `model.set_json_key(...)`)
     and calls nothing that makes, sends or starts something."""
 
-    def __init__(self):
+    def __init__(self, local=frozenset()):
         self.assigns = False
         self.makes = False
+        self.local = local
 
     def visit_AssignTarget(self, node) -> None:
         target = node.target
@@ -955,6 +984,8 @@ class _Assignments(Visitor):
         name = call_name(node)
         first = (words(name) or ("",))[0]
         receiver = words(dotted(node.func.value) or "") if isinstance(node.func, cst.Attribute) else ()
+        if _incidental(node, self.local):
+            return  # `log_service.create(...)`, `payload.update(...)`
         if RELATIVE_UPDATE.search(cst.Module([]).code_for_node(node)):
             self.makes = True  # `update_one(..., {"$inc": ...})`: adds on every repeat
         elif (first in ("set", "update") or name == "setattr") and name not in RESPONSE_SETTERS:
@@ -991,7 +1022,7 @@ def only_assigns(handler: Handler) -> bool:
     request twice leaves the same state, whatever its method."""
     if handler.info is None or relative_change(handler, by_path=False):
         return False
-    finder = _Assignments()
+    finder = _Assignments(_local_names(handler.info.node))
     fast_visit(handler.info.node.body, finder)
     return finder.assigns and not finder.makes
 

@@ -58,7 +58,7 @@ def _own_natural_key(function: cst.FunctionDef, harmful: bool = False) -> str | 
     created_names: set[str] = set()
     refusals: dict[str, tuple] = {}  # `errors` -> (what was appended to it, after a lookup?)
     upserts: list[str] = []
-    scratch = _scratch(function)
+    scratch = scratch_names(function)
     for statement in _in_order(function.body.body):
         if isinstance(statement, cst.If):
             guard = _duplicate_guard(statement, lookups) or _refuses_a_repeat(statement, refusals, lookups, harmful)
@@ -221,7 +221,7 @@ def _duplicate_refused(function: cst.FunctionDef) -> str | None:
     repeat. Nothing is made before that `try`, its handler ends the request (so what follows it runs only for
     a new row), and the error is answered as a duplicate (an IntegrityError is also a missing foreign key or
     a NULL)."""
-    scratch = _scratch(function)
+    scratch = scratch_names(function)
     for statement in _in_order_all(function.body.body):
         if not isinstance(statement, cst.Try):
             if _makes(statement, scratch):
@@ -432,7 +432,7 @@ def _makes(node, scratch=frozenset()) -> bool:
 SCRATCH_CALLS = frozenset("dict list set to_dict model_dump copy deepcopy defaultdict OrderedDict".split())
 
 
-def _scratch(function: cst.FunctionDef) -> frozenset:
+def scratch_names(function: cst.FunctionDef) -> frozenset:
     """Names the function binds to a container it built (`payload = data.to_dict()`, `errors = []`)."""
     found = set()
     for assign in _assignments(function.body):
