@@ -73,13 +73,15 @@ def natural_key_of(handler, facts=None, model=None) -> str | None:
     found = natural_key(handler.info.node, helpers, harmful) if handler.info is not None else None
     if found or facts is None or not facts.unique_models or harmful:
         return found  # a unique row does not guard the money moved or the mail sent beside it
-    return _unique_row(handler, facts)
+    return _unique_row(handler, facts, model)
 
 
-def _unique_row(handler, facts) -> str | None:
+def _unique_row(handler, facts, model=None) -> str | None:
     """A create of a model whose rows are unique by fields the request gives: DRF's generic create through
-    the view's `serializer_class`, a serializer built from `data=`, or `Model.objects.create(field=...)` /
-    `Model(field=...)` with a unique field passed a value (not a call that could make one up)."""
+    the view's `serializer_class`, a serializer built from `data=`, `Model.objects.create(field=...)` /
+    `Model(field=...)` with a unique field passed a value (not a call that could make one up), or a service
+    function of another module that builds such a row from its own required parameters
+    (`service.create(**data)` where `def create(name, ...)` makes `Role(name=name)`)."""
     models = []
     if handler.cls is not None and handler.info is None:
         for statement in handler.cls.node.body.body:
@@ -89,7 +91,11 @@ def _unique_row(handler, facts) -> str | None:
     if handler.info is not None:
         typed = {param.name.value: dotted(param.annotation.annotation) or ""
                  for param in handler.info.params if param.annotation is not None}
-        request_names = {param.name.value for param in handler.info.params} - {"self", "cls"}
+        request_names = {param.name.value for param in handler.info.params} - {"self", "cls"} | {"request"}
+        for assign in calls_assigned(handler.info.node.body):  # `data = request.get_json()`
+            if _from_request(assign.value.func if isinstance(assign.value, cst.Call) else assign.value,
+                             request_names):
+                request_names |= {t.target.value for t in assign.targets if isinstance(t.target, cst.Name)}
         schemas = {target.target.value: dotted(assign.value.func) or "" for assign in calls_assigned(handler.info.node.body)
                    for target in assign.targets if isinstance(target.target, cst.Name)}
         for call in calls_in(handler.info.node.body):
@@ -109,6 +115,10 @@ def _unique_row(handler, facts) -> str | None:
             if holder in typed and method in ("create", "add", "create_one"):  # `roles: RoleService`
                 models.append((facts.serializer_model(typed[holder]), None))
                 continue
+            elsewhere = _rows_made_elsewhere(call, model, facts, request_names)
+            if elsewhere:
+                models.extend(elsewhere)
+                continue
             for made in _rows_made(call):
                 given = {a.keyword.value for a in made.args
                          if a.keyword is not None and _from_request(a.value, request_names)}
@@ -125,6 +135,18 @@ def _unique_row(handler, facts) -> str | None:
             return None  # a row made that nothing makes unique: a repeat makes it again
         found = found or f"the unique {', '.join(named)} of {model.rsplit('.', 1)[-1]}"
     return found
+
+
+def _rows_made_elsewhere(call, model, facts, request_names: set) -> list:
+    """(model, fields) of the unique rows an imported service function builds from its required parameters,
+    when the handler passes it what the request gave (`service.create(**data)`, `users.create(name=body.name)`)."""
+    if model is None or model.index is None or not isinstance(call.func, (cst.Attribute, cst.Name)):
+        return []
+    head = (dotted(call.func) or "").split(".")[0]
+    if head not in model.imports or not any(_from_request(a.value, request_names) for a in call.args):
+        return []
+    rows = model.index.rows_made_by(model.path, model.qualify(call.func) or "")
+    return [(cls, set(fields)) for cls, fields in rows if fields and facts.unique_fields(cls)]
 
 
 def _from_request(value, request_names: set) -> bool:

@@ -498,3 +498,52 @@ paths:
       responses: {"201": {description: ok}}
 """)}
     assert anchors == {"POST /snapshots"}  # an optional unique label names no intent
+
+
+def test_a_service_that_builds_a_unique_row_from_its_parameters_is_a_natural_key(project):
+    """`service.create(**data)` where the service's `create(name, ...)` builds `Role(name=name)` and the
+    model's `name` is unique: a repeat is refused. A service that builds its row from `**kwargs` is not
+    known to."""
+    write(project, "app/__init__.py", "")
+    write(project, "app/models.py", """from sqlalchemy import Column, String
+
+
+class Role(Base):
+    name = Column(String(128), unique=True)
+
+
+class Certificate(Base):
+    name = Column(String(256), unique=True)
+""")
+    write(project, "app/roles.py", """from app.models import Role
+
+
+def create(name, description=None):
+    return database.create(Role(name=name, description=description))
+""")
+    write(project, "app/certificates.py", """from app.models import Certificate
+
+
+def create(**kwargs):
+    return database.create(Certificate(**kwargs))
+""")
+    write(project, "app/views.py", """from flask import Blueprint, request
+
+from app import certificates, roles
+
+api = Blueprint("api", __name__)
+
+
+@api.route("/roles", methods=["POST"])
+def create_role():
+    data = request.get_json()
+    return roles.create(**data)
+
+
+@api.route("/certificates", methods=["POST"])
+def create_certificate():
+    data = request.get_json()
+    return certificates.create(**data)
+""")
+    result = run(["."], Config(root=project))
+    assert [f.anchor for f in result.findings if f.code == "RPL301"] == ["app.views.create_certificate"]

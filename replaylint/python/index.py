@@ -26,7 +26,7 @@ from .model import dotted
 from ..cache import FOLDER, ensure_folder, file_digest, generation, read_object
 
 MAX_DEPTH = 6  # re-exports and helpers of helpers followed this far
-SUMMARY_FIELDS = ("functions", "methods", "attributes", "imports", "classes", "key_readers", "key_models")
+SUMMARY_FIELDS = ("functions", "methods", "attributes", "imports", "classes", "key_readers", "key_models", "makes")
 
 
 class ProjectIndex:
@@ -127,6 +127,12 @@ class ProjectIndex:
         """An imported function (a helper, a dependency, a decorator) whose code reads an intent key."""
         found = self.lookup(importer, qualified)
         return found is not None and ".".join(found[2]) in found[0]["key_readers"]
+
+    def rows_made_by(self, importer: str, qualified: str) -> list:
+        """[class, fields] of the objects an imported function (or a class's method) builds from its own
+        required parameters (`Role(name=name)` in `def create(name, ...)`); [] when unknown."""
+        found = self.lookup(importer, qualified)
+        return found[0]["makes"].get(".".join(found[2]), []) if found is not None else []
 
     def is_key_model(self, importer: str, qualified: str) -> bool:
         found = self.lookup(importer, qualified)
@@ -255,6 +261,7 @@ def summarise(path: str, config) -> dict:
     summary["key_readers"] = sorted(
         f"{info.cls.name}.{info.name}" if info.cls else info.name for info in model.functions
         if info.parent is None and function_reads_key(info))
+    summary["makes"] = made_rows(tree)
     return summary
 
 
@@ -279,7 +286,31 @@ def outline(tree, summary: dict) -> dict:
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
             summary["classes"][node.name] = [_qualified(base, imports) for base in node.bases]
+    summary["makes"] = made_rows(tree)
     return summary
+
+
+def made_rows(tree) -> dict:
+    """Function (or `Class.method`) -> [class, fields] of each object it builds with a keyword taken from one
+    of its own required parameters: `def create(name, description=None): role = Role(name=name, ...)` gives
+    `{"create": [["Role", ["name"]]]}`. What a service makes from what its caller passes."""
+    made = {}
+    functions = [(node.name, node) for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    functions += [(f"{cls.name}.{node.name}", node) for cls in tree.body if isinstance(cls, ast.ClassDef)
+                  for node in cls.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    for name, function in functions:
+        positional = [*function.args.posonlyargs, *function.args.args]
+        required = {a.arg for a in positional[:len(positional) - len(function.args.defaults)]} - {"self", "cls"}
+        rows = []
+        for call in ast.walk(function):
+            called = call.func.attr if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) else \
+                call.func.id if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) else ""
+            if called[:1].isupper():
+                fields = [k.arg for k in call.keywords if isinstance(k.value, ast.Name) and k.value.id in required]
+                rows.append([called, fields])
+        if rows:
+            made[name] = rows
+    return made
 
 
 def _qualified(expr, imports: dict) -> str:
