@@ -7,7 +7,8 @@ from replaylint.python.lazy import Visitor, cst
 from replaylint.python.walk import calls_in, fast_visit
 
 from replaylint.python.handlers import (MUTATING, body_makes_harm, calls_assigned, changes_relatively,
-                                        handler_deletes_or_sets_status, handler_sets_a_state, is_logging_call, is_read_by_name, is_receiver,
+                                        edits_addressed, handler_deletes_or_sets_status, handler_sets_a_state,
+                                        is_logging_call, is_read_by_name, is_receiver, keeps_records,
                                         names_a_making, only_assigns)
 from replaylint.python.index import imported_kind
 from replaylint.python.natural_keys import stores_nothing
@@ -45,6 +46,10 @@ def _mutating_handlers(ctx):
             continue  # assigns fields of an addressed resource: a repeat leaves the same state
         if harmful is None and only_assigns(handler):
             continue  # a POST that sets fields or settings: the same request twice, the same state
+        if harmful is None and edits_addressed(handler):
+            continue  # `edit_bill` of `/bills/<bill_id>/edit`: an assignment, whatever the thing's harm
+        if harmful is None and keeps_records(handler):
+            continue  # `ActivityLogViewSet.create`: a second log entry is the cheap side effect a log line is
         if harmful is None and handler_deletes_or_sets_status(handler):
             continue  # a name is a hint: `approve_loan` that calls stripe.Transfer.create moves money
         helpers = {name: info.node for name, info in ctx.model.module_functions().items()}

@@ -547,3 +547,31 @@ def create_certificate():
 """)
     result = run(["."], Config(root=project))
     assert [f.anchor for f in result.findings if f.code == "RPL301"] == ["app.views.create_certificate"]
+
+
+def test_reads_memberships_and_documented_duplicates_need_no_key(project):
+    """`/get-<nouns>` reads (not `/get-started`), JSON:API relationship members, and a create whose 409 says
+    the thing already exists (not a 409 that says something else)."""
+    anchors = {anchor for _, anchor, _ in found(project, "openapi.yaml", """openapi: 3.0.3
+info: {title: Ship, version: "1"}
+paths:
+  /get-dynamic-service-rates:
+    post: {responses: {"200": {description: rates}}}
+  /get-started:
+    post: {responses: {"201": {description: a workspace}}}
+  /users/{user_id}/relationships/scopes:
+    post: {responses: {"204": {description: added}}}
+  /users:
+    post:
+      responses:
+        "201": {description: created}
+        "409": {description: A user with this username already exists.}
+  /shipments:
+    post:
+      responses:
+        "201": {description: created}
+        "409": {description: The shop is not yet activated.}
+  /providers/{code}/connect:
+    post: {responses: {"200": {description: connected}}}
+""")}
+    assert anchors == {"POST /get-started", "POST /shipments"}

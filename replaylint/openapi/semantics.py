@@ -97,6 +97,8 @@ def is_read_like(op: Operation) -> bool:
         rpc_style = not any(c in segment for c in "-_")
         if len(segment_words) == 1 or leading not in ("get", "list", "match") or (rpc_style and leading != "match"):
             return True
+        if leading == "get" and segment_words[segment_words.index("get") + 1:][:1] not in (("started",), ("up",)):
+            return True  # `/get-dynamic-service-rates`; not `/get-started`
         if leading == "get" and segment_words[segment_words.index("get") + 1:][:1] in (("by",), ("all",), ("many",)):
             return True  # `/institutions/get_by_id`, `/get-all`
     leading = _leading_verb(op_words)
@@ -252,6 +254,10 @@ def needs_key(op: Operation) -> bool:
         literal = [s for s in path_segments(op.path) if not is_param_segment(s)]
         if is_deletion(tuple(words(literal[-1] if literal else ""))) or is_deletion(tuple(words(op.operation_id))):
             return False  # `/bulk-delete`, `deleteObjects`: done again, the things are gone all the same
+        if len(literal) >= 2 and squash(literal[-2]) == "relationships":
+            return False  # JSON:API `POST /users/{id}/relationships/scopes` adds members a set already holds
+        if refuses_duplicates(op):
+            return False  # "409: a user with this username already exists": the repeat is refused
         return not is_webhook_receiver(op)
     return creates_with_server_id(op)
 
@@ -311,7 +317,7 @@ def _stem(word: str) -> str:
 STATE_CHANGE_ACTIONS = frozenset("""cancel void close reopen resume pause suspend unsuspend activate deactivate
     archive unarchive lock unlock expire revoke reject decline dismiss resolve poweron poweroff power reboot reset
     shutdown restart start stop rebuild resize enable disable protect unprotect rollback attach detach
-    remove""".split())
+    remove approve connect disconnect configure complete finalize rotate retry""".split())  # not `confirm`: a payment
 ASSIGNING_ACTIONS = frozenset("change update set rename".split())  # `/{id}/actions/change_protection`
 # Body fields that name the caller, not the thing acted on.
 CALLER_IDS = frozenset("clientid secret apikey accountid userid".split())
@@ -364,6 +370,20 @@ def natural_key_field(op: Operation) -> str | None:
             if isinstance(text, str) and UNIQUE_PROSE.search(text):
                 return name
     return None
+
+
+DUPLICATE_PROSE = re.compile(r"\balready (exists?|taken|registered|in use|been)\b|\bduplicate\b|"
+                             r"\bunique constraint\b", re.I)
+
+
+def refuses_duplicates(op: Operation) -> bool:
+    """A documented 409 (or 422) that says the thing already exists: the API refuses the repeat itself."""
+    for code, response in op.responses.items():
+        if code in ("409", "422"):
+            text = response.value.get("description")
+            if isinstance(text, str) and DUPLICATE_PROSE.search(text):
+                return True
+    return False
 
 
 def _sets_membership(action: tuple) -> bool:

@@ -771,7 +771,17 @@ STATE_CHANGE_VERBS = frozenset("""cancel settle stop close requeue reject revoke
     repair reinstall uninstall""".split())
 # Verbs that bring an addressed thing to a state (`POST /apps/{slug}/start`) but make a new thing when nothing
 # is addressed (`StartThreadView`, `start_trial`).
-ADDRESSED_STATE_VERBS = frozenset("start rebuild restore sync resync".split())
+ADDRESSED_STATE_VERBS = frozenset("start rebuild restore sync resync finalize rotate approve".split())
+EDIT_VERBS = frozenset("edit update modify change rename".split())
+
+
+def edits_addressed(handler: Handler) -> bool:
+    """`edit_bill` of `/bills/<bill_id>/edit`, `update_member`: named as editing the thing its path addresses,
+    and changing nothing relative to what is stored (`balance += amount` is more than an edit)."""
+    addressed = any(s.startswith(("{", "<", ":")) for s in handler.path.split("/"))
+    named = [name for name in _handler_names(handler) if name[:1] and name[0] in EDIT_VERBS]
+    return addressed and any(not set(name) & MAKING_WORDS for name in named) and \
+        not relative_change(handler, by_path=False)
 MAKING_WORDS = frozenset("create add send pay charge transfer place submit book capture refund invite".split())
 
 
@@ -1014,6 +1024,12 @@ def defers_work(function) -> bool:
     """Hands work to run later or elsewhere: `background.add_task(...)`, `job.delay()`, `enqueue_export(...)`."""
     return any(call_name(call) in DEFERRING_CALLS or DEFERRED_WORDS & set(words(call_name(call)))
                for call in calls_in(function.body))
+
+
+def keeps_records(handler: Handler) -> bool:
+    """Named as making log entries (`ActivityLogViewSet`, `create_audit_event`, `/activity-log`)."""
+    named = {w for name in _handler_names(handler) for w in name} | set(words(handler.path))
+    return bool(named & {"log", "logs", "audit", "audits", "auditlog"})
 
 
 def only_assigns(handler: Handler) -> bool:
