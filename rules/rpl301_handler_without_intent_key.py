@@ -33,12 +33,21 @@ class HandlerWithoutIntentKey(Rule):
         sub-collection) and apps declared in test code are not flagged. A PUT is flagged when it changes
         what is stored relative to itself (`balance += amount`, a toggle `x.on = not x.on`, a call that adds
         or sends). A handler that finds the first outcome by a natural key is not flagged: get-or-create,
-        an upsert, a lookup that returns what exists (or refuses a duplicate) before anything is made, an
-        answered IntegrityError, or a create of a model whose rows are unique by a field the request gives
-        (`unique=True` without a server default, `unique_together`, `UniqueConstraint`, found through DRF
-        serializers, marshmallow schemas and typed services). Neither is a POST that calls nothing that could
-        write and is not named as making something (`ping`), a state change of an existing thing (`cancel`,
-        `settle`, `revoke`), nor a private request helper no URL table routes to. A view whose base class is written in
+        an upsert, a lookup that returns what exists (or refuses a duplicate) before anything is made, a
+        refusal of the repeat in the handler's own words before anything is made ("You are already in a
+        team", an errors list answered first, an `else` that refuses; when the work moves money or sends mail,
+        only a refusal of what a lookup by fields found), an answered IntegrityError, or a create of a model
+        whose rows are unique by a field the request gives (`unique=True` without a server default,
+        `unique_together`, `UniqueConstraint`, Django's own `User.username`, found through DRF serializers,
+        marshmallow schemas, typed services and service functions of other modules that build the row from
+        their own parameters). A same-module helper the handler hands the work to is read one level down.
+        Neither is a POST that only finds, computes and answers (calls named as reads or computations,
+        objects it keeps to itself, helpers that store nothing) and is not named as making something, a POST
+        that only assigns fields or settings (`set_config(k, v)`, `app.boot = ...; app.save()`), an edit,
+        state change or removal of an existing thing (`edit_bill` of `/bills/<id>/edit`, `cancel`, `settle`,
+        `POST /apps/{slug}/start`, `ticket_cc_del`), a log or audit entry, nor a private request helper no URL
+        table routes to. A GET-and-POST view is judged by its POST branch. Django `FormView`/`CreateView`
+        `form_valid` is the POST handler. A view whose base class is written in
         another module of the project (`class OrderCreate(ServiceHandler)`) is a view when that base is one. A
         name is only a hint: a handler named like a read or a token endpoint whose body moves money or makes an
         order-like record (`stripe.PaymentIntent.create`, `Payment.objects.create`, `db.session.add(Order(...))`)

@@ -575,3 +575,24 @@ paths:
     post: {responses: {"200": {description: connected}}}
 """)}
     assert anchors == {"POST /get-started", "POST /shipments"}
+
+
+def test_a_form_views_form_valid_is_its_post(project):
+    """Django runs `form_valid` on a valid POST: a `FormView`/`CreateView` that saves the form makes a row
+    each time; an `UpdateView`'s saves the object its URL addresses."""
+    write(project, "views.py", """from django.views.generic import FormView, UpdateView
+
+
+class TicketCreate(FormView):
+    def form_valid(self, form):
+        ticket = form.save()
+        return redirect(ticket)
+
+
+class TicketEdit(UpdateView):
+    def form_valid(self, form):
+        form.save()
+        return redirect("tickets")
+""")
+    result = run(["."], Config(root=project))
+    assert [f.anchor for f in result.findings if f.code == "RPL301"] == ["views.TicketCreate.form_valid"]
