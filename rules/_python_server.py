@@ -20,7 +20,7 @@ from replaylint.python.sources import CLOCK_SOURCES, RANDOM_SOURCES, header_name
 ROUTE_NEEDLES = LazyRegex(r"@[\w.]+\.(post|patch|route|api_route)\(|"
                            r"def (post|patch|on_post|on_patch|do_POST|do_PATCH)\(|REQUEST_METHOD|"
                            r"require_POST|require_http_methods|api_view|@action|@post|@patch|ViewSet|APIView|"
-                           r"CreateView|CreateModelMixin|RequestHandler|MethodView|HTTPEndpoint|Route\(|"
+                           r"CreateView|FormView|CreateModelMixin|RequestHandler|MethodView|HTTPEndpoint|Route\(|"
                            r"add_url_rule|add_(?:post|patch|route|api_route)\(|web\.(?:post|patch)\(|"
                            r"request\.method\s*(?:==|in\b)")
 
