@@ -7,7 +7,7 @@ from replaylint.python.lazy import cst
 
 from replaylint.python.flow import constructor_of
 from replaylint.python.model import dotted, string_value
-from replaylint.python.payment_http import mentions_payment_host, payment_call_without_key
+from replaylint.python.payment_http import local_values, mentions_payment_host, payment_call_without_key
 from replaylint.python.sources import BOTO3_MANUAL_TOKENS, BOTO3_TOKENS, STRIPE_MUTATIONS, is_key_name
 from replaylint.rule import Example, Rule
 
@@ -127,8 +127,10 @@ def create_paypal_order(cart, token):
             flow = ctx.flow(info)
             bindings = {**{k: v for k, v in module_bindings.items() if v},
                         **(class_bindings.get(info.cls.qualname, {}) if info.cls else {}), **flow.bindings}
+            values = {**ctx.model.constants, **local_values(info.node)} if info.name != "<module>" else \
+                ctx.model.constants
             for call, qualified in flow.calls:
-                raw = payment_call_without_key(call, ctx.model.constants)
+                raw = payment_call_without_key(call, values)
                 if raw is not None:
                     api, endpoint = raw
                     key = api.header or api.field

@@ -107,7 +107,14 @@ def _text_of(expr, constants: dict, depth: int = 0) -> str:
     if isinstance(expr, cst.BinaryOperation):
         return _text_of(expr.left, constants, depth + 1) + _text_of(expr.right, constants, depth + 1)
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "format":
-        return _text_of(expr.func.value, constants, depth + 1)
+        template = _text_of(expr.func.value, constants, depth + 1)  # `"{}/v1/charges".format(STRIPE_API)`
+        positional = [_text_of(a.value, constants, depth + 1) for a in expr.args if a.keyword is None]
+        for index, text in enumerate(positional):
+            template = template.replace("{}", text, 1).replace("{%d}" % index, text)
+        for arg in expr.args:
+            if arg.keyword is not None:
+                template = template.replace("{%s}" % arg.keyword.value, _text_of(arg.value, constants, depth + 1))
+        return template
     name = dotted(expr)
     if name in constants:
         return _text_of(constants[name], constants, depth + 1)
@@ -131,3 +138,17 @@ def _literal_keys(expr) -> set[str] | None:
             all(a.keyword is not None for a in expr.args):
         return {a.keyword.value.lower() for a in expr.args}
     return None
+
+
+def local_values(function) -> dict:
+    """Names a function binds once to a value (`url = f"{BASE}/v1/charges"`): where a URL is often built."""
+    found: dict = {}
+    counts: dict = {}
+    for statement in getattr(getattr(function, "body", None), "body", ()):
+        for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.Assign) and len(small.targets) == 1 and \
+                    isinstance(small.targets[0].target, cst.Name):
+                name = small.targets[0].target.value
+                counts[name] = counts.get(name, 0) + 1
+                found[name] = small.value
+    return {name: value for name, value in found.items() if counts[name] == 1}
