@@ -6,11 +6,12 @@ from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import calls_in, fast_visit
 
-from replaylint.python.handlers import (MUTATING, body_makes_harm, calls_assigned, changes_relatively,
+from replaylint.python.handlers import (MONEY_NOUNS, MUTATING, body_makes_harm, calls_assigned, changes_relatively,
                                         edits_addressed, handler_deletes_or_sets_status, handler_sets_a_state,
                                         is_logging_call, is_read_by_name, is_receiver, keeps_records,
                                         names_a_making, only_assigns)
 from replaylint.python.index import imported_kind
+from replaylint.vocabulary import words
 from replaylint.python.natural_keys import stores_nothing
 from replaylint.policy import Harm
 from replaylint.python.model import call_name, dotted, is_constructor_call, string_value
@@ -76,9 +77,48 @@ def natural_key_of(handler, facts=None, model=None) -> str | None:
     helpers = {name: info.node for name, info in model.module_functions().items()} if model is not None else None
     harmful = body_makes_harm(handler) is not None
     found = natural_key(handler.info.node, helpers, harmful) if handler.info is not None else None
-    if found or facts is None or not facts.unique_models or harmful:
-        return found  # a unique row does not guard the money moved or the mail sent beside it
+    if found:
+        return found
+    refused = _refused_elsewhere(handler, model, harmful) if model is not None and handler.info else None
+    if refused or facts is None or not facts.unique_models or harmful:
+        return refused  # a unique row does not guard the money moved or the mail sent beside it
     return _unique_row(handler, facts, model)
+
+
+MONEY_WORDS = MONEY_NOUNS | frozenset("pay charge transfer refund capture withdraw payout send mail".split())
+
+
+def _refused_elsewhere(handler, model, harmful: bool) -> str | None:
+    """A form or serializer whose validator refuses what already exists (`ProjectForm.validate_id` raising
+    "A project with this id already exists"), or, when no money moves and no mail is sent, a service that
+    raises so (`customer_service.create` raising "Customer already exists"): the repeat is refused before
+    anything is made again. The class or function is this module's or another module's of the project."""
+    import ast
+
+    from replaylint.python.index import refusers
+
+    if model.refusers is None:
+        try:
+            model.refusers = refusers(ast.parse(model.module.code))
+        except (SyntaxError, ValueError, RecursionError):
+            model.refusers = []
+    typed = {param.name.value: model.qualify(param.annotation.annotation) or ""
+             for param in handler.info.params if param.annotation is not None}
+    for call in calls_in(handler.info.node.body):
+        name = dotted(call.func) or ""
+        holder, _, method = name.rpartition(".")
+        if holder in typed and typed[holder]:  # `customer_service: CustomerService`
+            local, qualified = typed[holder].rsplit(".", 1)[-1] + "." + method, typed[holder] + "." + method
+        else:
+            local, qualified = name, model.qualify(call.func) or ""
+        is_class = local.rsplit(".", 1)[-1][:1].isupper()
+        if not is_class and (harmful or set(words(local.replace(".", "_"))) & MONEY_WORDS):
+            continue  # a service may move the money (`pay_invoice`) or send the mail before it refuses
+        if local in model.refusers or (name.split(".")[0] in model.imports or holder in typed) and \
+                model.index is not None and qualified and model.index.refuses_repeats(model.path, qualified):
+            return f"the refusal of a repeat by {local}" if not is_class else \
+                f"the refusal of a repeat by {local}'s validation"
+    return None
 
 
 def _unique_row(handler, facts, model=None) -> str | None:

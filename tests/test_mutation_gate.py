@@ -596,3 +596,56 @@ class TicketEdit(UpdateView):
 """)
     result = run(["."], Config(root=project))
     assert [f.anchor for f in result.findings if f.code == "RPL301"] == ["views.TicketCreate.form_valid"]
+
+
+def test_a_validator_or_service_that_refuses_what_exists_is_a_natural_key(project):
+    """A form whose `validate_*` raises "already exists" and a typed service whose `create` does refuse the
+    repeat; a service that pays is not trusted to refuse before it moves the money."""
+    write(project, "app/__init__.py", "")
+    write(project, "app/forms.py", """class ProjectForm(FlaskForm):
+    def validate_id(self, field):
+        if Project.query.get(field.data):
+            message = "A project with this identifier already exists"
+            raise ValidationError(message)
+""")
+    write(project, "app/services.py", """class CustomerService:
+    async def create(self, data):
+        if await self.repository.get_by_email(data.email):
+            raise Conflict("A customer with this email already exists")
+        return await self.repository.create(Customer(**data))
+
+
+async def pay_invoice(bolt11):
+    if await already_paid(bolt11):
+        raise PaymentError("This invoice is already paid")
+    return await wallet.pay(bolt11)
+""")
+    write(project, "app/views.py", """from fastapi import FastAPI
+from flask import Blueprint, request
+
+from app.forms import ProjectForm
+from app.services import CustomerService, pay_invoice
+
+api = Blueprint("api", __name__)
+app = FastAPI()
+
+
+@api.route("/projects", methods=["POST"])
+def create_project():
+    form = ProjectForm(request.form)
+    if form.validate():
+        db.session.add(form.save())
+        db.session.commit()
+
+
+@app.post("/customers")
+async def create_customer(data: dict, customers: CustomerService):
+    return await customers.create(data)
+
+
+@app.post("/payments")
+async def create_payment(data: dict):
+    return await pay_invoice(data["bolt11"])
+""")
+    result = run(["."], Config(root=project))
+    assert [f.anchor for f in result.findings if f.code == "RPL301"] == ["app.views.create_payment"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 from pathlib import Path
 
 from ..atomic import write_atomically
@@ -26,7 +27,8 @@ from .model import dotted
 from ..cache import FOLDER, ensure_folder, file_digest, generation, read_object
 
 MAX_DEPTH = 6  # re-exports and helpers of helpers followed this far
-SUMMARY_FIELDS = ("functions", "methods", "attributes", "imports", "classes", "key_readers", "key_models", "makes")
+SUMMARY_FIELDS = ("functions", "methods", "attributes", "imports", "classes", "key_readers", "key_models", "makes",
+                  "refusers")
 
 
 class ProjectIndex:
@@ -134,6 +136,12 @@ class ProjectIndex:
         found = self.lookup(importer, qualified)
         return found[0]["makes"].get(".".join(found[2]), []) if found is not None else []
 
+    def refuses_repeats(self, importer: str, qualified: str) -> bool:
+        """An imported class whose validators, or a function or method that, refuse a thing that already
+        exists (see `refusers`)."""
+        found = self.lookup(importer, qualified)
+        return found is not None and ".".join(found[2]) in found[0]["refusers"]
+
     def is_key_model(self, importer: str, qualified: str) -> bool:
         found = self.lookup(importer, qualified)
         return found is not None and ".".join(found[2]) in found[0]["key_models"]
@@ -216,7 +224,7 @@ class DeferredIndex:
 
 
 def empty_summary() -> dict:
-    return {name: {} for name in SUMMARY_FIELDS} | {"key_readers": [], "key_models": []}
+    return {name: {} for name in SUMMARY_FIELDS} | {"key_readers": [], "key_models": [], "refusers": []}
 
 
 def summarise(path: str, config) -> dict:
@@ -262,6 +270,7 @@ def summarise(path: str, config) -> dict:
         f"{info.cls.name}.{info.name}" if info.cls else info.name for info in model.functions
         if info.parent is None and function_reads_key(info))
     summary["makes"] = made_rows(tree)
+    summary["refusers"] = refusers(tree)
     return summary
 
 
@@ -287,7 +296,37 @@ def outline(tree, summary: dict) -> dict:
         if isinstance(node, ast.ClassDef):
             summary["classes"][node.name] = [_qualified(base, imports) for base in node.bases]
     summary["makes"] = made_rows(tree)
+    summary["refusers"] = refusers(tree)
     return summary
+
+
+# What a raise says when it refuses a repeat ("Project already exists", "That name is taken").
+REPEAT_WORDS = re.compile(r"\balready\b|(?<!not )(?<!n't )\bexists\b|\bduplicate\b|\btaken\b|\bin use\b", re.I)
+
+
+def refusers(tree) -> list:
+    """Classes whose validators (`validate*`, `clean*`) and functions or methods that raise an error saying
+    the thing already exists: a form, serializer or service that refuses the repeat of what it makes
+    (`ProjectForm.validate_id`, `CustomerService.create`). Class names, and `Class.method` / function names."""
+    found = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _raises_a_repeat(node):
+            found.add(node.name)
+        elif isinstance(node, ast.ClassDef):
+            for method in node.body:
+                if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and _raises_a_repeat(method):
+                    found.add(f"{node.name}.{method.name}")
+                    if method.name.startswith(("validate", "clean")):
+                        found.add(node.name)  # a form's or serializer's own check
+    return sorted(found)
+
+
+def _raises_a_repeat(function) -> bool:
+    """Raises, and says in its strings that the thing already exists (the message is often built first)."""
+    if not any(isinstance(node, ast.Raise) and node.exc is not None for node in ast.walk(function)):
+        return False
+    return any(isinstance(node, ast.Constant) and isinstance(node.value, str) and REPEAT_WORDS.search(node.value)
+               for node in ast.walk(function))
 
 
 def made_rows(tree) -> dict:

@@ -90,6 +90,7 @@ class ModuleModel:
     path: str = ""  # the file, where the project index resolves this module's imports from
     index: object = None  # the project index (python/index.py) that answers for imported names; None: not asked
     instances: dict | None = None  # name -> class of the instance bound to it (handlers.py, made when asked)
+    refusers: list | None = None  # this module's classes and functions that refuse a repeat (index.refusers)
 
     def qualify(self, expr) -> str | None:
         """The qualified name an expression refers to through the imports (`u.uuid4` -> `uuid.uuid4`)."""
