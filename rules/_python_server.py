@@ -9,7 +9,7 @@ from replaylint.python.walk import calls_in, fast_visit
 from replaylint.python.handlers import (MONEY_NOUNS, MUTATING, body_makes_harm, calls_assigned, changes_relatively,
                                         edits_addressed, handler_deletes_or_sets_status, handler_sets_a_state,
                                         is_logging_call, is_read_by_name, is_receiver, keeps_records,
-                                        names_a_making, only_assigns)
+                                        names_a_making, only_assigns, stores_new_rows)
 from replaylint.python.index import imported_kind
 from replaylint.vocabulary import words
 from replaylint.python.natural_keys import stores_nothing
@@ -51,8 +51,9 @@ def _mutating_handlers(ctx):
             continue  # `edit_bill` of `/bills/<bill_id>/edit`: an assignment, whatever the thing's harm
         if harmful is None and keeps_records(handler):
             continue  # `ActivityLogViewSet.create`: a second log entry is the cheap side effect a log line is
-        if harmful is None and handler_deletes_or_sets_status(handler):
-            continue  # a name is a hint: `approve_loan` that calls stripe.Transfer.create moves money
+        if harmful is None and handler_deletes_or_sets_status(handler) and not stores_new_rows(handler):
+            continue  # a name is a hint: `approve_loan` that calls stripe.Transfer.create moves money, and
+            # `finalize_cart` that adds a `Shipment(...)` makes one
         helpers = {name: info.node for name, info in ctx.model.module_functions().items()}
         if handler.info is not None and stores_nothing(handler.info.node, helpers) and not names_a_making(handler):
             continue  # `ping`, `echo`: calls nothing that could write, and is not named as making something
@@ -191,7 +192,13 @@ def _rows_made_elsewhere(call, model, facts, request_names: set) -> list:
     if head not in model.imports or not any(_from_request(a.value, request_names) for a in call.args):
         return []
     rows = model.index.rows_made_by(model.path, model.qualify(call.func) or "")
-    return [(cls, set(fields)) for cls, fields in rows if fields and facts.unique_fields(cls)]
+    spread = any(a.star == "**" and _from_request(a.value, request_names) for a in call.args)  # `**data`
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    given = {a.keyword.value for a in call.args if a.keyword is not None and _from_request(a.value, request_names)}
+    from_request = spread or (positional and all(_from_request(a.value, request_names) for a in positional))
+    # a unique field counts only when the request gives it (not `handle=uuid4().hex`)
+    return [(cls, set(fields) if from_request else set(fields) & given) for cls, fields in rows
+            if fields and facts.unique_fields(cls)]
 
 
 def _from_request(value, request_names: set) -> bool:

@@ -99,13 +99,11 @@ def is_read_like(op: Operation) -> bool:
             return True
         if leading == "get" and segment_words[segment_words.index("get") + 1:][:1] not in (("started",), ("up",)):
             return True  # `/get-dynamic-service-rates`; not `/get-started`
-        if leading == "get" and segment_words[segment_words.index("get") + 1:][:1] in (("by",), ("all",), ("many",)):
-            return True  # `/institutions/get_by_id`, `/get-all`
     leading = _leading_verb(op_words)
     return leading in READ_VERBS and leading != "match"
 
 
-QUERY_VERBS = frozenset("list search query find filter count lookup retrieve get".split())
+QUERY_VERBS = frozenset("list search query find filter count lookup".split())  # not `getPaymentLink`
 
 
 def _queries(op: Operation) -> bool:
@@ -318,7 +316,11 @@ STATE_CHANGE_ACTIONS = frozenset("""cancel void close reopen resume pause suspen
     archive unarchive lock unlock expire revoke reject decline dismiss resolve poweron poweroff power reboot reset
     shutdown restart start stop rebuild resize enable disable protect unprotect rollback attach detach
     remove approve connect disconnect configure complete finalize rotate retry""".split())  # not `confirm`: a payment
-ASSIGNING_ACTIONS = frozenset("change update set rename".split())  # `/{id}/actions/change_protection`
+ASSIGNING_ACTIONS = frozenset("change update set rename".split())
+# The actions trusted when the target is named only in the body (`/transfer/cancel` with a `transfer_id`): ones
+# that end or stop something; not `/checkout/complete`, `/subscriptions/start`, `/loans/approve`.
+BODY_ADDRESSED_ACTIONS = frozenset("""cancel void close revoke reject decline archive unarchive pause resume suspend
+    unsuspend deactivate disable expire remove detach dismiss lock unlock""".split())  # `/{id}/actions/change_protection`
 # Body fields that name the caller, not the thing acted on.
 CALLER_IDS = frozenset("clientid secret apikey accountid userid".split())
 
@@ -345,7 +347,8 @@ def changes_state_of_addressed(op: Operation) -> bool:
     else:
         before = segments[-3] if squash(segments[-2]) == "actions" and len(segments) >= 3 else segments[-2]
         action = words(segments[-1])
-        addressed = is_param_segment(before) or _body_names_its_target(op)
+        addressed = is_param_segment(before) or (action[:1] and action[0] in BODY_ADDRESSED_ACTIONS and
+                                                  _body_names_its_target(op))
     if not addressed or not action or (MUTATING_VERBS - ASSIGNING_ACTIONS - {"remove"}) & set(action[1:]):
         return False  # `/{id}/cancel-and-refund`
     if _sets_membership(action):
@@ -353,8 +356,8 @@ def changes_state_of_addressed(op: Operation) -> bool:
     return action[0] in STATE_CHANGE_ACTIONS or action[0] in ASSIGNING_ACTIONS
 
 
-UNIQUE_PROSE = re.compile(r"\b(must|has to|needs to) be unique\b|\bunique (per|within|in|across|for|among)\b|"
-                          r"\bis unique\b", re.I)
+UNIQUE_PROSE = re.compile(r"\b(must|has to|needs to) be unique\b|(?<!not )(?<!n't )\bunique (per|within|in|across|"
+                          r"for|among)\b|(?<!not )\bis unique\b", re.I)
 
 
 def natural_key_field(op: Operation) -> str | None:
@@ -364,16 +367,17 @@ def natural_key_field(op: Operation) -> str | None:
 
     for schema in op.body_schemas:
         for name, prop, required in properties(schema):
-            if not required or not prop.is_map() or prop.value.get("readOnly") is True:
-                continue
+            if not required or not prop.is_map() or prop.value.get("readOnly") is True or \
+                    name.endswith(("_id", "Id")):
+                continue  # `customer_id`: a reference to another thing, unique as that thing is
             text = prop.value.get("description")
             if isinstance(text, str) and UNIQUE_PROSE.search(text):
                 return name
     return None
 
 
-DUPLICATE_PROSE = re.compile(r"\balready (exists?|taken|registered|in use|been)\b|\bduplicate\b|"
-                             r"\bunique constraint\b", re.I)
+DUPLICATE_PROSE = re.compile(r"\balready (exists?|taken|registered|been (created|registered|taken))\b|"
+                             r"\bduplicate\b", re.I)  # not "already in use by another transfer"
 
 
 def refuses_duplicates(op: Operation) -> bool:

@@ -233,7 +233,7 @@ def find_handlers(model: ModuleModel, registered: dict | None = None) -> list[Ha
         if name.startswith(ANY_CLASS):
             cls, _, method = name[len(ANY_CLASS):].partition(".")
             found += [(info, methods, path) for info in _handler_methods(model, method)
-                      if not cls or info.cls.name == cls]
+                      if not cls or info.cls.name in _lineage(model, cls)]
     known = {id(h.info.node) for h in handlers if h.info is not None}
     for info, methods, path in found:
         if id(info.node) not in known:
@@ -291,6 +291,17 @@ def _instance_method(model: ModuleModel, target) -> str | None:
         cls = _instances(model).get(owner, owner if owner[:1].isupper() else "")
         return f"{ANY_CLASS}{cls}.{target.attr.value}"
     return None
+
+
+def _lineage(model: ModuleModel, cls: str) -> set[str]:
+    """A class and the bases this module writes for it (a method a route names may be inherited)."""
+    seen, queue = set(), [cls]
+    while queue and len(seen) < 20:
+        name = queue.pop()
+        if name not in seen:
+            seen.add(name)
+            queue += [b.rsplit(".", 1)[-1] for b in model.classes[name].bases] if name in model.classes else []
+    return seen
 
 
 def _instances(model: ModuleModel) -> dict[str, str]:
@@ -746,9 +757,9 @@ def handler_deletes_or_sets_status(handler: Handler) -> bool:
     """`OrderItemDeleteView.post`, `UpdateOrderStatus.post`, `change_status`, `cancel_payment`, `settle`,
     `ticket_cc_del`: done again, the thing is gone or in the state all the same, whatever the harm of the
     resource (an order set to shipped twice is shipped)."""
-    addressed = any(s.startswith(("{", "<", ":")) for s in handler.path.split("/"))
+    addressed = _addresses(handler)
     return any(is_deletion(name) or _removes(name) or _changes_a_status(name) or _changes_a_state(name) or
-               (addressed and bool(set(name) & ADDRESSED_STATE_VERBS) and not set(name) & MAKING_WORDS)
+               (addressed and (name == ("start",) or name[0] in ADDRESSED_STATE_VERBS - {"start"}))
                for name in _handler_names(handler))
 
 
@@ -771,17 +782,28 @@ STATE_CHANGE_VERBS = frozenset("""cancel settle stop close requeue reject revoke
     repair reinstall uninstall""".split())
 # Verbs that bring an addressed thing to a state (`POST /apps/{slug}/start`) but make a new thing when nothing
 # is addressed (`StartThreadView`, `start_trial`).
+# `start` only alone: `start_subscription` makes one.
 ADDRESSED_STATE_VERBS = frozenset("start rebuild restore sync resync finalize rotate approve".split())
+
+
+def _addresses(handler: Handler) -> bool:
+    """The route names one existing thing: a parameter in its path (`/apps/{slug}/start`)."""
+    return any(s.startswith(("{", "<", ":")) for s in handler.path.split("/"))
 EDIT_VERBS = frozenset("edit update modify change rename".split())
+
+
+# Calls that do more than store what an edit assigns (`update_order` that then notifies the customer).
+EFFECT_WORDS = frozenset("""send notify email mail deliver charge pay transfer refund capture publish enqueue dispatch
+    invite""".split())
 
 
 def edits_addressed(handler: Handler) -> bool:
     """`edit_bill` of `/bills/<bill_id>/edit`, `update_member`: named as editing the thing its path addresses,
     and changing nothing relative to what is stored (`balance += amount` is more than an edit)."""
-    addressed = any(s.startswith(("{", "<", ":")) for s in handler.path.split("/"))
     named = [name for name in _handler_names(handler) if name[:1] and name[0] in EDIT_VERBS]
-    return addressed and any(not set(name) & MAKING_WORDS for name in named) and \
-        not relative_change(handler, by_path=False)
+    return handler.info is not None and _addresses(handler) and any(not set(name) & MAKING_WORDS for name in named) and \
+        not relative_change(handler, by_path=False) and not any(
+            (words(call_name(call)) or ("",))[0] in EFFECT_WORDS for call in calls_in(handler.info.node.body))
 MAKING_WORDS = frozenset("create add send pay charge transfer place submit book capture refund invite".split())
 
 
@@ -872,7 +894,7 @@ RELATIVE_VERBS = frozenset("""create add append extend insert send push enqueue 
 
 # Receivers that keep a record of what was done (`log_service.create(...)`, `audit.add(...)`): a second entry
 # is the cheap side effect a log line is.
-RECORD_KEEPERS = frozenset("log logs logger audit audits auditlog activity history trail".split())
+RECORD_KEEPERS = frozenset("log logs logger audit audits auditlog".split())  # not `order.history`: a relation
 # Parameters that hold the request's payload: adding to them changes nothing stored.
 PAYLOAD_NAMES = frozenset("data body payload args kwargs params json request_data".split())
 
@@ -915,6 +937,10 @@ class _Relative(Visitor):
                 any(_same(target.target, value.expression) for target in node.targets):
             # a toggle: a repeat undoes the first call
             self.found = self.found or f"toggles `{dotted(value.expression)}` (a repeat undoes the first call)"
+        elif isinstance(value, cst.BinaryOperation) and type(value.operator).__name__ in ("Add", "Subtract") and \
+                any(_same_place(target.target, value.left) for target in node.targets):
+            # `wallet.balance = wallet.balance + amount`, `cart[sku] = cart[sku] + qty`
+            self.found = self.found or f"adds to `{_code(value.left)}`"
 
     def visit_Call(self, node) -> None:
         name = call_name(node)
@@ -935,6 +961,15 @@ class _Relative(Visitor):
 
 def _same(left, right) -> bool:
     return dotted(left) is not None and dotted(left) == dotted(right)
+
+
+def _code(node) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+def _same_place(left, right) -> bool:
+    """The same attribute or item, written the same way (`cart.items[sku]` both sides)."""
+    return isinstance(left, (cst.Attribute, cst.Subscript)) and _code(left) == _code(right)
 
 
 def changes_relatively(handler: Handler, by_path: bool = True) -> bool:
@@ -964,9 +999,14 @@ MAKING_CALL_WORDS = frozenset("""create add insert save send place submit charge
     publish delay apply bulk execute process make issue withdraw deposit post credit debit increment incr topup
     disburse mint append extend push register upload install import generate book order invite notify emit
     dispatch trigger schedule spawn launch deploy build copy clone duplicate fork checkout purchase buy sell
-    request run start submit reserve redeem claim new do perform backup snapshot""".split())
+    request run start reserve redeem claim new do perform backup snapshot deliver email mail sms text
+    message""".split())
 # Words anywhere in a call's name that hand work to run later or elsewhere (`background_task`, `enqueue_job`).
 DEFERRED_WORDS = frozenset("task tasks job jobs background queue worker thread celery".split())
+RECORD_NOUNS = frozenset("log logs audit audits auditlog".split())
+STORING_WORDS = frozenset("add save insert create put persist store merge commit append extend".split())
+HELPER_CLASSES = ("Form", "Serializer", "Schema", "Validator", "Parser", "Request", "Response", "Error",
+                  "Exception")
 RESPONSE_NAME = re.compile(r"^(resp|response|res|rsp)$")
 RESPONSE_SETTERS = frozenset("set_status set_header set_cookie set_signed_cookie set_secure_cookie".split())
 RELATIVE_UPDATE = re.compile(r"\$(inc|push|addToSet)\b|\bSET\s+\w+\s*=\s*\w+\s*[-+]", re.I)
@@ -982,6 +1022,13 @@ class _Assignments(Visitor):
         self.assigns = False
         self.makes = False
         self.local = local
+        self.built: set[str] = set()
+        self.stores_new = False  # a row built here is stored: `db.add(Shipment(...))`, `payment.save()`
+
+    def visit_Assign(self, node) -> None:
+        if is_constructor_call(node.value) and not (dotted(node.value.func) or "").endswith(HELPER_CLASSES):
+            # `payment = Payment(...)`: made when a later call stores it (`payment.save()`, `db.add(payment)`)
+            self.built |= {t.target.value for t in node.targets if isinstance(t.target, cst.Name)}
 
     def visit_AssignTarget(self, node) -> None:
         target = node.target
@@ -1003,8 +1050,16 @@ class _Assignments(Visitor):
         elif (first in MAKING_CALL_WORDS and not (first == "save" and not set(receiver) & MAKER_RECEIVERS)) or \
                 DEFERRED_WORDS & set(words(name)):
             self.makes = True  # `x.save()` of a loaded row stores what was assigned; a form's makes a row
-        if any(is_constructor_call(arg.value) for arg in node.args):
-            self.makes = True  # `session.add(Order(...))`, `repo.put(Item(...))`
+        receiver_name = node.func.value.value if isinstance(node.func, cst.Attribute) and \
+            isinstance(node.func.value, cst.Name) else ""
+        built_here = receiver_name in self.built or any(
+            is_constructor_call(arg.value) or (isinstance(arg.value, cst.Name) and arg.value.value in self.built)
+            for arg in node.args)
+        if first in STORING_WORDS and built_here:
+            # `session.add(Order(...))`, `repo.put(item)` of an item built here, `payment.save()`
+            self.makes = self.stores_new = True
+        if set(receiver) & MONEY_NOUNS:
+            self.makes = True  # `stripe.PaymentIntent.confirm(...)`: money moves, whatever the verb
 
     def visit_FunctionDef(self, node) -> bool:
         return False
@@ -1020,27 +1075,43 @@ class _Assignments(Visitor):
 DEFERRING_CALLS = frozenset("add_task delay apply_async enqueue send_task create_task run_in_executor".split())
 
 
+DEFERRING_VERBS = frozenset("enqueue schedule background spawn dispatch defer".split())
+
+
 def defers_work(function) -> bool:
-    """Hands work to run later or elsewhere: `background.add_task(...)`, `job.delay()`, `enqueue_export(...)`."""
-    return any(call_name(call) in DEFERRING_CALLS or DEFERRED_WORDS & set(words(call_name(call)))
+    """Hands work to run later or elsewhere: `background.add_task(...)`, `job.delay()`, `enqueue_export(...)`;
+    not a read that names a worker or a queue (`read_work_queues`)."""
+    return any(call_name(call) in DEFERRING_CALLS or (words(call_name(call)) or ("",))[0] in DEFERRING_VERBS
                for call in calls_in(function.body))
 
 
 def keeps_records(handler: Handler) -> bool:
     """Named as making log entries (`ActivityLogViewSet`, `create_audit_event`, `/activity-log`)."""
-    named = {w for name in _handler_names(handler) for w in name} | set(words(handler.path))
-    return bool(named & {"log", "logs", "audit", "audits", "auditlog"})
+    segments = [s for s in handler.path.split("/") if s and not s.startswith(("{", "<", ":"))]
+    names = [*_handler_names(handler), *(words(s) for s in segments[-1:])]
+    return any(set(name[1:]) & RECORD_NOUNS for name in names)  # `ActivityLog`, `/audit-log`; not `log_payment`
 
 
 def only_assigns(handler: Handler) -> bool:
     """A handler whose body sets fields or settings of something that exists (`user.team_id = team.id`,
     `set_config(...)`, `app.options = ...; app.save()`) and makes, sends, starts or adds nothing: the same
     request twice leaves the same state, whatever its method."""
-    if handler.info is None or relative_change(handler, by_path=False):
-        return False
+    named = {w for name in _handler_names(handler) for w in name}
+    if handler.info is None or named & (MAKING_WORDS | MINTING_WORDS) or relative_change(handler, by_path=False):
+        return False  # `create_payment` that fills a `Payment()` field by field makes a payment
+    finder = _assignments(handler)
+    return finder.assigns and not finder.makes
+
+
+def stores_new_rows(handler: Handler) -> bool:
+    """The body builds a row and stores it (`db.session.add(Transaction(...))`): more than a state change."""
+    return handler.info is not None and _assignments(handler).stores_new
+
+
+def _assignments(handler: Handler) -> "_Assignments":
     finder = _Assignments(_local_names(handler.info.node))
     fast_visit(handler.info.node.body, finder)
-    return finder.assigns and not finder.makes
+    return finder
 
 
 RECEIVER_WORDS = frozenset("webhook webhooks hook hooks callback callbacks".split())
@@ -1057,6 +1128,10 @@ def is_receiver(handler: Handler) -> bool:
                                          _verifies_a_sender(handler.info.node))
 
 
+MINTING_WORDS = frozenset("mint generate issue register new".split())
+SIGN_IN_CLASSES = frozenset("oauth oauth2 openid openidconnect saml sso".split())
+
+
 def is_read_by_name(handler: Handler) -> bool:
     """Named as a search, a login, a token, a preview or a validation: only a hint, which what the body does
     (`body_makes_harm`) overrules."""
@@ -1066,7 +1141,8 @@ def is_read_by_name(handler: Handler) -> bool:
         return True
     if handler.info is not None and defers_work(handler.info.node):
         return False  # `start_export` that hands a job to a worker: async work, whatever its name
-    if handler.cls is not None and squash(handler.cls.name).startswith(("oauth", "openid", "saml", "sso")):
+    if handler.cls is not None and (squash(handler.cls.name) in SIGN_IN_CLASSES or
+                                    squash(handler.cls.name).endswith(("login", "callback", "signin"))):
         return True  # `OAuth2.post`, `SAMLLogin.post`: a sign-in
     if len(owner_words) > 1 and owner_words[-1] in TRAILING_READS and not MUTATING_VERBS & set(owner_words):
         return True  # `CertificateExport.post`, `AddressLookupView.post`

@@ -26,7 +26,9 @@ FOUND_CALLS = frozenset("""get first last one one_or_none scalar scalar_one_or_n
     get_or_none exists count fetchone fetch_one""".split())
 # What a branch that refuses a repeat says: "already exists", "You are already in a team", `resp.plugin_exists`,
 # "name taken", 409; not "does not exist".
-REPEAT_TEXT = r"\balready\b|(?<!not )(?<!n't )(?<![a-z])exists(?![a-z])|duplicate|\btaken\b|\bin use\b"
+REPEAT_TEXT = (r"\balready (exists?|been|registered|taken|in use|joined|a member|in (a|the|this)|enabled|installed|"
+               r"added|submitted|used|claimed|subscribed|verified|confirmed|have|has|belongs?)\b|"
+               r"(?<!not )(?<!n't )(?<!longer )(?<![a-z])exists(?![a-z])|duplicate|\btaken\b|\bin use\b")
 CONFLICT_TEXT = re.compile(REPEAT_TEXT + r"|\bconflict|\b409\b|HTTP_409|unique", re.I)
 REPEAT = re.compile(REPEAT_TEXT, re.I)  # said in words: a 409 alone is also "insufficient funds"
 OPTION_KEYWORDS = frozenset("""defaults create_defaults upsert load options limit offset order_by sort
@@ -51,7 +53,7 @@ def natural_key(function: cst.FunctionDef, helpers: dict | None = None, harmful:
 
 
 def _own_natural_key(function: cst.FunctionDef, harmful: bool = False) -> str | None:
-    refused = _duplicate_refused(function)
+    refused = _duplicate_refused(function, harmful)
     if refused:
         return refused
     lookups: dict[str, cst.Call] = {}
@@ -216,13 +218,15 @@ DUPLICATE_ERRORS = frozenset("IntegrityError UniqueViolation UniqueViolationErro
                              "DuplicateKey UniqueConstraintError".split())
 
 
-def _duplicate_refused(function: cst.FunctionDef) -> str | None:
+def _duplicate_refused(function: cst.FunctionDef, strict: bool = False) -> str | None:
     """`try: <create> except IntegrityError: return 409 "already exists"`: a unique constraint refuses the
     repeat. Nothing is made before that `try`, its handler ends the request (so what follows it runs only for
     a new row), and the error is answered as a duplicate (an IntegrityError is also a missing foreign key or
     a NULL)."""
     scratch = scratch_names(function)
     for statement in _in_order_all(function.body.body):
+        if isinstance(statement, cst.With):
+            continue  # its statements come next
         if not isinstance(statement, cst.Try):
             if _makes(statement, scratch):
                 return None  # made before any unique constraint could refuse the repeat
@@ -232,8 +236,10 @@ def _duplicate_refused(function: cst.FunctionDef) -> str | None:
             names = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
             errors = [(dotted(n) or "").rsplit(".", 1)[-1] for n in names if n is not None]
             error = next((e for e in errors if e in DUPLICATE_ERRORS), None)
+            made = sum(1 for call in calls_in(statement.body) if _is_making(call, scratch))
             if error is not None and CONFLICT_TEXT.search(cst.Module([]).code_for_node(handler.body)) and \
-                    _ends(handler.body) and _makes(statement.body, scratch):
+                    _ends(handler.body) and made and (made == 1 or not strict):
+                # `strict` (money or mail in the body): the insert alone, not a charge before it, in the `try`
                 return f"a unique constraint (its {error} is answered as a duplicate)"
         if _makes(statement, scratch):
             return None
@@ -291,9 +297,11 @@ def method_tested(test) -> str:
     if not isinstance(test, cst.Comparison) or not (dotted(test.left) or "").endswith(".method"):
         return ""
     said = cst.Module([]).code_for_node(test.comparisons[0].comparator).upper()
-    if any(f"{quote}{verb}{quote}" in said for verb in ("POST", "PUT", "PATCH") for quote in "\"'"):
-        return "write"
-    return "GET" if '"GET"' in said or "'GET'" in said else ""
+    kind = "write" if any(f"{quote}{verb}{quote}" in said for verb in ("POST", "PUT", "PATCH") for quote in "\"'") \
+        else "GET" if '"GET"' in said or "'GET'" in said else ""
+    if type(test.comparisons[0].operator).__name__ in ("NotEqual", "NotIn"):
+        return {"write": "GET", "GET": "write"}.get(kind, "")  # `request.method != "GET"`: the POST branch
+    return kind
 
 
 def _note_bindings(statement, lookups: dict, created_names: set) -> None:
@@ -472,10 +480,10 @@ ANSWER_CALLS = frozenset("""dict list tuple set str int float bool len min max s
 # The first word of a call that only finds, computes or formats something (`get_config`, `sign_url`,
 # `render_export`, `dump_csv`, `verify_password`): it stores nothing.
 READ_CALL_VERBS = frozenset("""get fetch find load read list query filter select count exists lookup search compute
-    calculate build render format parse validate verify check sign encode decode dump dumps loads serialize
+    calculate render format parse validate verify check sign encode decode dump dumps loads serialize
     deserialize export hash hexdigest digest quote unquote strftime strptime isoformat replace split join strip
     lower upper is has can resolve scan inspect describe preview estimate normalize url first all one scalar
-    scalars items keys values copy current""".split())
+    scalars items keys values current""".split())  # not `build` nor `copy`: `build_order` may store it
 
 
 class _Effects(Visitor):
