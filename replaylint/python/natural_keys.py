@@ -12,14 +12,14 @@ import re
 
 from .lazy import Visitor, cst
 from .model import call_name, dotted, string_value
-from .walk import calls_in, fast_visit, names_read
+from .walk import calls_in, fast_visit, names_read, nodes_in
 
 GET_OR_CREATE = frozenset("""get_or_create update_or_create aget_or_create aupdate_or_create first_or_create
     find_or_create get_or_insert upsert bulk_upsert on_conflict_do_nothing on_conflict_do_update
     on_duplicate_key_update""".split())  # not `merge` (a new object inserts) nor `find_one_and_update`
 UPSERT_SQL = ("on conflict", "on duplicate key", "insert or ignore", "insert or replace", "merge into")
 # Calls that make something: the first word of the call's name (`create`, `add_item`, `save`, `send_mail`).
-MAKING_WORDS = frozenset("""create add insert save send place submit charge pay transfer refund capture enqueue
+MAKING_CALL_VERBS = frozenset("""create add insert save send place submit charge pay transfer refund capture enqueue
     publish delay apply bulk execute update sale payout process make issue withdraw deposit post credit debit
     increment incr top topup disburse mint""".split())
 FOUND_CALLS = frozenset("""get first last one one_or_none scalar scalar_one_or_none find find_one find_first
@@ -189,23 +189,10 @@ def _loop_guard(statement: cst.For, lookups: dict) -> str | None:
     if looked is None or not isinstance(statement.target, cst.Name) or _makes(statement.body):
         return None
     target = statement.target.value
-    returns = [node for node in _returns(statement.body) if node.value is not None and target in names_read(node.value)]
+    returns = [node for node in nodes_in(statement.body, cst.Return)
+               if node.value is not None and target in names_read(node.value)]
     fields = [field for field in _fields(looked) if not _id_like(field)]
     return f"the lookup by {', '.join(fields)}" if returns and fields else None
-
-
-def _returns(block) -> list:
-    found = []
-
-    class _Collect(Visitor):
-        def visit_Return(self, node):
-            found.append(node)
-
-        def visit_FunctionDef(self, node):
-            return False
-
-    fast_visit(block, _Collect())
-    return found
 
 
 def _relative_upsert(call: cst.Call) -> bool:
@@ -430,7 +417,7 @@ def _is_making(call: cst.Call, scratch=frozenset()) -> bool:
             call.func.value.value in scratch:
         return False
     first = name.split("_", 1)[0].lower()
-    return first in MAKING_WORDS or name in ("add_all", "bulk_create")
+    return first in MAKING_CALL_VERBS or name in ("add_all", "bulk_create")
 
 
 def _makes(node, scratch=frozenset()) -> bool:
@@ -443,27 +430,13 @@ SCRATCH_CALLS = frozenset("dict list set to_dict model_dump copy deepcopy defaul
 def scratch_names(function: cst.FunctionDef) -> frozenset:
     """Names the function binds to a container it built (`payload = data.to_dict()`, `errors = []`)."""
     found = set()
-    for assign in _assignments(function.body):
+    for assign in nodes_in(function.body, cst.Assign):
         value = assign.value
         built = isinstance(value, (cst.Dict, cst.List, cst.Set, cst.DictComp, cst.ListComp, cst.SetComp)) or \
             isinstance(value, cst.Call) and call_name(value) in SCRATCH_CALLS
         if built:
             found.update(t.target.value for t in assign.targets if isinstance(t.target, cst.Name))
     return frozenset(found)
-
-
-def _assignments(block) -> list:
-    found = []
-
-    class _Collect(Visitor):
-        def visit_Assign(self, node):
-            found.append(node)
-
-        def visit_FunctionDef(self, node):
-            return False
-
-    fast_visit(block, _Collect())
-    return found
 
 
 

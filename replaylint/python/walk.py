@@ -70,6 +70,34 @@ class _Calls:
         self.found.append(node)
 
 
+class _Collect:
+    """Nodes of one kind, not looking into nested functions (a class per kind, made once: see `nodes_in`)."""
+
+    kind = ""
+
+    def __init__(self):
+        self.found: list = []
+
+    def visit_FunctionDef(self, node) -> bool:
+        if self.kind == "FunctionDef":
+            self.found.append(node)
+        return False
+
+
+_COLLECTORS: dict = {}
+
+
+def nodes_in(node, kind: type) -> list:
+    """Every `kind` node below `node` in walk order (`cst.Return`, `cst.Assign`), not inside nested functions."""
+    collector = _COLLECTORS.get(kind)
+    if collector is None:
+        collector = _COLLECTORS[kind] = type(f"_Collect{kind.__name__}", (_Collect,), {
+            "kind": kind.__name__, f"visit_{kind.__name__}": lambda self, found: self.found.append(found)})
+    finder = collector()
+    fast_visit(node, finder)
+    return finder.found
+
+
 def calls_in(node) -> list:
     """Every call below `node` (itself included), in walk order: what the small "is there a call to ..."
     questions of the recognisers ask."""
