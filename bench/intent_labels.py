@@ -6,13 +6,17 @@ run on them: RPL301 for handler labels, RPL101 for spec-operation labels (told a
 
 Handler labels (bench/labels/handlers-2026-12.json: six apps, 196 handlers): {"repo", "commit", "dir", "file",
 "line", "function", "label", "reason"}. `dir` is one project under --root (fetch `repo` at `commit` there
-first); replaylint runs on it as its own root, with no configuration. A finding matches a label of a method it names ("POST handler ...") in the same
-file whose function it anchors (within 60 lines), else one within 2 lines. Findings on no label are listed as
-unlabelled.
+first); replaylint runs on it as its own root, with no configuration. A finding matches a label of a method it
+names ("POST handler ..."; a viewset's POST finding is not its PUT's) in the same file whose function it anchors
+(within 60 lines), else one within 2 lines. Findings on no label are listed as unlabelled.
 
 Spec labels (bench/labels/spec-operations-2026-12.json: Adyen Checkout, Lob, PayPal Invoicing, a Square subset,
 145 operations): {"spec", "repo", "repo_path", "commit", "method", "path", "label", "reason"}. `spec` is a file
 under --root. Only labelled operations count (a spec labelled in part is scored on that part).
+
+Later rounds, labelled blind by other helpers on projects and specs not used before: `*-round2.json` (Django
+helpdesk, Lemur, Bitcart, Home Assistant Supervisor; Plaid, Hetzner Cloud, Dropbox Sign) and `*-round3.json`
+(ihatemoney, joanie, Polar; MyParcel.com, bundled from its `root.json` into one file, and Open Payments).
 
 `label` is needs_key (a repeat does harm and nothing guards it), ok (no key needed, or one is there) or
 debatable, which counts neither way. --root defaults to the folder of LABELS.json; `--python` runs another
