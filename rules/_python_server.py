@@ -35,6 +35,7 @@ def mutating_handlers(ctx) -> list:
 
 
 def _mutating_handlers(ctx):
+    helpers = {name: info.node for name, info in ctx.model.module_functions().items()}
     for handler in ctx.handlers:
         relative_put = "PUT" in handler.methods and not handler.methods & MUTATING and \
             changes_relatively(handler, by_path=False)  # `balance += amount`, a toggle: a repeat changes more
@@ -54,7 +55,6 @@ def _mutating_handlers(ctx):
         if harmful is None and handler_deletes_or_sets_status(handler) and not stores_new_rows(handler):
             continue  # a name is a hint: `approve_loan` that calls stripe.Transfer.create moves money, and
             # `finalize_cart` that adds a `Shipment(...)` makes one
-        helpers = {name: info.node for name, info in ctx.model.module_functions().items()}
         if handler.info is not None and stores_nothing(handler.info.node, helpers) and not names_a_making(handler):
             continue  # `ping`, `echo`: calls nothing that could write, and is not named as making something
         def_line = ctx.positions.of(handler.node)[0][0]
@@ -115,8 +115,9 @@ def _refused_elsewhere(handler, model, harmful: bool) -> str | None:
         is_class = local.rsplit(".", 1)[-1][:1].isupper()
         if not is_class and (harmful or set(words(local.replace(".", "_"))) & MONEY_WORDS):
             continue  # a service may move the money (`pay_invoice`) or send the mail before it refuses
-        if local in model.refusers or (name.split(".")[0] in model.imports or holder in typed) and \
-                model.index is not None and qualified and model.index.refuses_repeats(model.path, qualified):
+        elsewhere = (name.split(".")[0] in model.imports or holder in typed) and model.index is not None and \
+            bool(qualified) and model.index.refuses_repeats(model.path, qualified)
+        if local in model.refusers or elsewhere:
             return f"the refusal of a repeat by {local}" if not is_class else \
                 f"the refusal of a repeat by {local}'s validation"
     return None

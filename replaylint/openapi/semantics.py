@@ -316,11 +316,11 @@ STATE_CHANGE_ACTIONS = frozenset("""cancel void close reopen resume pause suspen
     archive unarchive lock unlock expire revoke reject decline dismiss resolve poweron poweroff power reboot reset
     shutdown restart start stop rebuild resize enable disable protect unprotect rollback attach detach
     remove approve connect disconnect configure complete finalize rotate retry""".split())  # not `confirm`: a payment
-ASSIGNING_ACTIONS = frozenset("change update set rename".split())
+ASSIGNING_ACTIONS = frozenset("change update set rename".split())  # `/{id}/actions/change_protection`
 # The actions trusted when the target is named only in the body (`/transfer/cancel` with a `transfer_id`): ones
 # that end or stop something; not `/checkout/complete`, `/subscriptions/start`, `/loans/approve`.
 BODY_ADDRESSED_ACTIONS = frozenset("""cancel void close revoke reject decline archive unarchive pause resume suspend
-    unsuspend deactivate disable expire remove detach dismiss lock unlock""".split())  # `/{id}/actions/change_protection`
+    unsuspend deactivate disable expire remove detach dismiss lock unlock""".split())
 # Body fields that name the caller, not the thing acted on.
 CALLER_IDS = frozenset("clientid secret apikey accountid userid".split())
 

@@ -801,9 +801,12 @@ def edits_addressed(handler: Handler) -> bool:
     """`edit_bill` of `/bills/<bill_id>/edit`, `update_member`: named as editing the thing its path addresses,
     and changing nothing relative to what is stored (`balance += amount` is more than an edit)."""
     named = [name for name in _handler_names(handler) if name[:1] and name[0] in EDIT_VERBS]
-    return handler.info is not None and _addresses(handler) and any(not set(name) & MAKING_WORDS for name in named) and \
+    return handler.info is not None and _addresses(handler) and \
+        any(not set(name) & MAKING_WORDS for name in named) and \
         not relative_change(handler, by_path=False) and not any(
             (words(call_name(call)) or ("",))[0] in EFFECT_WORDS for call in calls_in(handler.info.node.body))
+
+
 MAKING_WORDS = frozenset("create add send pay charge transfer place submit book capture refund invite".split())
 
 
