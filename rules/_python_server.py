@@ -99,8 +99,8 @@ def _refused_elsewhere(handler, model, harmful: bool) -> str | None:
     from replaylint.python.index import refusers
 
     if model.refusers is None:
-        try:
-            model.refusers = refusers(ast.parse(model.module.code))
+        try:  # the tree the analysis parsed; a model built alone is parsed here
+            model.refusers = refusers(model.ast_tree or ast.parse(model.module.code))
         except (SyntaxError, ValueError, RecursionError):
             model.refusers = []
     typed = {param.name.value: model.qualify(param.annotation.annotation) or ""

@@ -182,6 +182,7 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
         if cst_rules or routes_wanted:
             model = build_model(module, module_name)
             model.path, model.index = os.path.abspath(path), index
+            model.ast_tree = tree if syntax == "ok" else None
             harm_notes = [e for e in exemptions if e.kind == "harm" and not e.problems]
             ctx = PythonAnalysis(model, config, text, facts,
                                  lambda line: next((e for e in harm_notes if line in e.scope[1]), None))

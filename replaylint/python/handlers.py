@@ -13,8 +13,8 @@ from .walk import calls_in, fast_visit
 
 from ..openapi.semantics import INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS, is_deletion, sets_a_state
 from ..vocabulary import squash, words
-from .model import (ClassInfo, FunctionInfo, ModuleModel, build_model, call_name, dotted, is_constructor_call,
-                    string_value)
+from .model import (ClassInfo, FunctionInfo, ModuleModel, build_model, call_name, code_of, dotted,
+                    is_constructor_call, string_value)
 from ..policy import HIGH_HARM_NOUNS
 from .sources import header_name, is_key_name
 from .natural_keys import method_tested
@@ -538,16 +538,13 @@ def _view_classes(model: ModuleModel) -> dict[str, ClassInfo]:
     return views
 
 
-def _makes_from_a_form(model: ModuleModel, cls: ClassInfo, depth: int = 0) -> bool:
+FORM_VIEWS = frozenset("FormView CreateView BaseCreateView BaseFormView".split())
+
+
+def _makes_from_a_form(model: ModuleModel, cls: ClassInfo) -> bool:
     """A Django `FormView` or `CreateView` (here or through this module's own bases): its `form_valid` is what
     a POST does. An `UpdateView`'s saves the addressed object, as a PUT would."""
-    for base in cls.bases:
-        last = base.rsplit(".", 1)[-1]
-        if last in ("FormView", "CreateView", "BaseCreateView", "BaseFormView"):
-            return True
-        if last in model.classes and depth < 6 and _makes_from_a_form(model, model.classes[last], depth + 1):
-            return True
-    return False
+    return bool(_lineage(model, cls.name) & FORM_VIEWS)
 
 
 def _from_an_import(model: ModuleModel, base: str) -> bool:
@@ -786,9 +783,19 @@ STATE_CHANGE_VERBS = frozenset("""cancel settle stop close requeue reject revoke
 ADDRESSED_STATE_VERBS = frozenset("start rebuild restore sync resync finalize rotate approve".split())
 
 
+def _is_parameter(segment: str) -> bool:
+    """`{slug}` (FastAPI, aiohttp), `<int:pk>` (Flask, Django), `:id` (Litestar-style)."""
+    return segment.startswith(("{", "<", ":"))
+
+
+def _literal_segments(handler: Handler) -> list[str]:
+    """The path's segments that are not parameters: the words a route names its work with."""
+    return [s for s in handler.path.split("/") if s and not _is_parameter(s)]
+
+
 def _addresses(handler: Handler) -> bool:
     """The route names one existing thing: a parameter in its path (`/apps/{slug}/start`)."""
-    return any(s.startswith(("{", "<", ":")) for s in handler.path.split("/"))
+    return any(_is_parameter(s) for s in handler.path.split("/"))
 EDIT_VERBS = frozenset("edit update modify change rename".split())
 
 
@@ -843,7 +850,7 @@ def is_deprecated(handler: Handler) -> bool:
 def names_a_making(handler: Handler) -> bool:
     """Its function, class or path names something made, sent or moved (`create_order`, `TransferView`,
     `/payouts`): a body that calls nothing is then a stub of that work, not a read."""
-    segments = [s for s in handler.path.split("/") if s and not s.startswith(("{", "<", ":"))]
+    segments = _literal_segments(handler)
     named = {w for name in _handler_names(handler) for w in name} | {w for s in segments for w in words(s)}
     return bool(named & (MUTATING_VERBS | HIGH_HARM_NOUNS))
 
@@ -851,7 +858,7 @@ def names_a_making(handler: Handler) -> bool:
 def handler_sets_a_state(handler: Handler) -> bool:
     """Named as setting a value or a state (`set_language`, `/unfollow`, `FollowUserView.post`); only a hint,
     so callers weigh harm. A class view's method is named by its class."""
-    segments = [s for s in handler.path.split("/") if s and not s.startswith(("{", "<", ":"))]
+    segments = _literal_segments(handler)
     return any(sets_a_state(name) for name in _handler_names(handler)) or \
         bool(segments and sets_a_state(words(segments[-1])))
 
@@ -943,7 +950,7 @@ class _Relative(Visitor):
         elif isinstance(value, cst.BinaryOperation) and type(value.operator).__name__ in ("Add", "Subtract") and \
                 any(_same_place(target.target, value.left) for target in node.targets):
             # `wallet.balance = wallet.balance + amount`, `cart[sku] = cart[sku] + qty`
-            self.found = self.found or f"adds to `{_code(value.left)}`"
+            self.found = self.found or f"adds to `{code_of(value.left)}`"
 
     def visit_Call(self, node) -> None:
         name = call_name(node)
@@ -966,13 +973,9 @@ def _same(left, right) -> bool:
     return dotted(left) is not None and dotted(left) == dotted(right)
 
 
-def _code(node) -> str:
-    return cst.Module([]).code_for_node(node)
-
-
 def _same_place(left, right) -> bool:
     """The same attribute or item, written the same way (`cart.items[sku]` both sides)."""
-    return isinstance(left, (cst.Attribute, cst.Subscript)) and _code(left) == _code(right)
+    return isinstance(left, (cst.Attribute, cst.Subscript)) and code_of(left) == code_of(right)
 
 
 def changes_relatively(handler: Handler, by_path: bool = True) -> bool:
@@ -988,8 +991,7 @@ def relative_change(handler: Handler, by_path: bool = True) -> str:
     if handler.info is None:
         return ""  # DRF's own `update`/`partial_update`: the serializer assigns the fields
     segments = [s for s in handler.path.split("/") if s]
-    if by_path and segments and not segments[-1].startswith(("{", "<", ":")) and \
-            any(s.startswith(("{", "<", ":")) for s in segments[:-1]):
+    if by_path and segments and not _is_parameter(segments[-1]) and any(_is_parameter(s) for s in segments[:-1]):
         return f"makes a member of `{segments[-1]}`"  # `PATCH /vouchers/{code}/redemptions`
     finder = _Relative(_local_names(handler.info.node))
     fast_visit(handler.info.node.body, finder)
@@ -1006,7 +1008,7 @@ MAKING_CALL_WORDS = frozenset("""create add insert save send place submit charge
     message""".split())
 # Words anywhere in a call's name that hand work to run later or elsewhere (`background_task`, `enqueue_job`).
 DEFERRED_WORDS = frozenset("task tasks job jobs background queue worker thread celery".split())
-RECORD_NOUNS = frozenset("log logs audit audits auditlog".split())
+RECORD_NOUNS = RECORD_KEEPERS - {"logger"}  # what a log entry is called
 STORING_WORDS = frozenset("add save insert create put persist store merge commit append extend".split())
 HELPER_CLASSES = ("Form", "Serializer", "Schema", "Validator", "Parser", "Request", "Response", "Error",
                   "Exception")
@@ -1046,7 +1048,7 @@ class _Assignments(Visitor):
         receiver = words(dotted(node.func.value) or "") if isinstance(node.func, cst.Attribute) else ()
         if _incidental(node, self.local):
             return  # `log_service.create(...)`, `payload.update(...)`
-        if RELATIVE_UPDATE.search(cst.Module([]).code_for_node(node)):
+        if RELATIVE_UPDATE.search(code_of(node)):
             self.makes = True  # `update_one(..., {"$inc": ...})`: adds on every repeat
         elif (first in ("set", "update") or name == "setattr") and name not in RESPONSE_SETTERS:
             self.assigns = True
@@ -1090,7 +1092,7 @@ def defers_work(function) -> bool:
 
 def keeps_records(handler: Handler) -> bool:
     """Named as making log entries (`ActivityLogViewSet`, `create_audit_event`, `/activity-log`)."""
-    segments = [s for s in handler.path.split("/") if s and not s.startswith(("{", "<", ":"))]
+    segments = _literal_segments(handler)
     names = [*_handler_names(handler), *(words(s) for s in segments[-1:])]
     return any(set(name[1:]) & RECORD_NOUNS for name in names)  # `ActivityLog`, `/audit-log`; not `log_payment`
 
@@ -1151,7 +1153,7 @@ def is_read_by_name(handler: Handler) -> bool:
         return True  # `CertificateExport.post`, `AddressLookupView.post`
     while words(name) and words(name)[0] in NAME_PREFIXES and len(words(name)) > 1:
         name = name.split("_", 1)[1] if "_" in name else name[len(words(name)[0]):]  # `api_fiat_convert`
-    segments = [s for s in handler.path.split("/") if s and not s.startswith(("{", "<", ":"))]
+    segments = _literal_segments(handler)
     last = segments[-1] if segments else ""
     name_words = words(name)
     path_words = words(last)

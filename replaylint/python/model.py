@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .lazy import Visitor, cst
 
@@ -36,6 +37,16 @@ def call_name(call) -> str:
     if isinstance(func, cst.Attribute):
         return func.attr.value
     return func.value if isinstance(func, cst.Name) else ""
+
+
+@lru_cache(maxsize=1)
+def _blank_module():
+    return cst.Module([])  # made when first asked: libcst is imported lazily
+
+
+def code_of(node) -> str:
+    """The source text of a node, as written (for the text tests recognisers make: "already exists")."""
+    return _blank_module().code_for_node(node)
 
 
 def string_value(expr) -> str | None:
@@ -91,6 +102,7 @@ class ModuleModel:
     index: object = None  # the project index (python/index.py) that answers for imported names; None: not asked
     instances: dict | None = None  # name -> class of the instance bound to it (handlers.py, made when asked)
     refusers: list | None = None  # this module's classes and functions that refuse a repeat (index.refusers)
+    ast_tree: object = None  # the `ast` tree the analysis parsed first, for questions asked with `ast`
 
     def qualify(self, expr) -> str | None:
         """The qualified name an expression refers to through the imports (`u.uuid4` -> `uuid.uuid4`)."""

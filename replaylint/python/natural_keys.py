@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .lazy import Visitor, cst
-from .model import call_name, dotted, string_value
+from .model import call_name, code_of, dotted, string_value
 from .walk import calls_in, fast_visit, names_read, nodes_in
 
 GET_OR_CREATE = frozenset("""get_or_create update_or_create aget_or_create aupdate_or_create first_or_create
@@ -94,21 +94,16 @@ def _refusing(block) -> str | None:
     `raise`, `abort(...)`): "already in a team", `resp.plugin_exists`; None otherwise."""
     if block is None or _makes(block):
         return None
-    body = block.body
-    last = body[-1] if isinstance(body, (list, tuple)) and body else None
-    ends = isinstance(last, cst.SimpleStatementLine) and any(
-        isinstance(s, (cst.Return, cst.Raise)) or (isinstance(s, cst.Expr) and isinstance(s.value, cst.Call) and
-                                                   call_name(s.value) == "abort") for s in last.body)
-    return _said(block) if ends else None
+    return _said(block) if _ends(block, abort=True) else None
 
 
 def _said(node) -> str | None:
     """The string or name in which a repeat is refused (`'You are already in a team.'`), for the message."""
-    if not REPEAT.search(cst.Module([]).code_for_node(node)):
+    if not REPEAT.search(code_of(node)):
         return None
     for part in _strings_and_names(node):
         text = string_value(part) if isinstance(part, cst.SimpleString) else \
-            cst.Module([]).code_for_node(part) if isinstance(part, cst.FormattedString) else dotted(part)
+            code_of(part) if isinstance(part, cst.FormattedString) else dotted(part)
         if text and REPEAT.search(text):
             return text if len(text) <= 60 else text[:57] + "..."
     return None
@@ -161,9 +156,13 @@ def _refuses_a_repeat(statement: cst.If, refusals: dict, lookups: dict, harmful:
     return f"the refusal of a repeat ('{said}')"
 
 
-def _ends(block) -> bool:
+def _ends(block, abort: bool = False) -> bool:
+    """The block's last statement ends the request: a `return` or `raise` (and Flask's `abort(...)`)."""
     last = block.body[-1] if isinstance(block, cst.IndentedBlock) and block.body else None
-    return isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, (cst.Return, cst.Raise)) for s in last.body)
+    return isinstance(last, cst.SimpleStatementLine) and any(
+        isinstance(s, (cst.Return, cst.Raise)) or (abort and isinstance(s, cst.Expr) and
+                                                   isinstance(s.value, cst.Call) and call_name(s.value) == "abort")
+        for s in last.body)
 
 
 def _note_refusal(statement: cst.If, refusals: dict, lookups: dict) -> None:
@@ -197,7 +196,7 @@ def _loop_guard(statement: cst.For, lookups: dict) -> str | None:
 
 def _relative_upsert(call: cst.Call) -> bool:
     """`{"$inc": ...}`, `DO UPDATE SET n = n + 1`: an upsert that adds on every repeat."""
-    text = cst.Module([]).code_for_node(call)
+    text = code_of(call)
     return bool(re.search(r"\$(inc|push|addToSet)|SET\s+\w+\s*=\s*\w+\s*[-+]", text))
 
 
@@ -224,7 +223,7 @@ def _duplicate_refused(function: cst.FunctionDef, strict: bool = False) -> str |
             errors = [(dotted(n) or "").rsplit(".", 1)[-1] for n in names if n is not None]
             error = next((e for e in errors if e in DUPLICATE_ERRORS), None)
             made = sum(1 for call in calls_in(statement.body) if _is_making(call, scratch))
-            if error is not None and CONFLICT_TEXT.search(cst.Module([]).code_for_node(handler.body)) and \
+            if error is not None and CONFLICT_TEXT.search(code_of(handler.body)) and \
                     _ends(handler.body) and made and (made == 1 or not strict):
                 # `strict` (money or mail in the body): the insert alone, not a charge before it, in the `try`
                 return f"a unique constraint (its {error} is answered as a duplicate)"
@@ -283,7 +282,7 @@ def method_tested(test) -> str:
     "" for any other test."""
     if not isinstance(test, cst.Comparison) or not (dotted(test.left) or "").endswith(".method"):
         return ""
-    said = cst.Module([]).code_for_node(test.comparisons[0].comparator).upper()
+    said = code_of(test.comparisons[0].comparator).upper()
     kind = "write" if any(f"{quote}{verb}{quote}" in said for verb in ("POST", "PUT", "PATCH") for quote in "\"'") \
         else "GET" if '"GET"' in said or "'GET'" in said else ""
     if type(test.comparisons[0].operator).__name__ in ("NotEqual", "NotIn"):
@@ -334,12 +333,10 @@ def _duplicate_guard(statement: cst.If, lookups: dict) -> str | None:
     body = statement.body
     if _makes(body):
         return None
-    last = body.body[-1] if isinstance(body, cst.IndentedBlock) and body.body else None
-    ends = isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, (cst.Return, cst.Raise)) for s in last.body)
-    if not ends:
+    if not _ends(body):
         return None
     returns_found = found is not None and found in names_read(body)
-    if not returns_found and not CONFLICT_TEXT.search(cst.Module([]).code_for_node(body)):
+    if not returns_found and not CONFLICT_TEXT.search(code_of(body)):
         return None
     fields = _fields(call)
     if not fields or all(_id_like(field) for field in fields):
