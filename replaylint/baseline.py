@@ -103,12 +103,17 @@ def apply_baseline(findings, keys: list[tuple], root: Path, covered: set[str] | 
     pre-commit hook) cannot tell whether the others' entries still match."""
     remaining = Counter(keys)
     match = BaselineMatch()
-    for finding, key in zip(findings, semantic_keys(findings, root)):
-        if not finding.exempted and remaining[key] > 0:
-            remaining[key] -= 1
-            match.matched += 1
-        else:
+    for finding, key, by_anchor in zip(findings, semantic_keys(findings, root),
+                                       semantic_keys(findings, root, by_anchor=True)):
+        if finding.exempted:
             match.kept.append(finding)
+            continue
+        known = key if remaining[key] > 0 else by_anchor if remaining[by_anchor] > 0 else None
+        if known is None:  # by_anchor: an entry written before the handler's route named it
+            match.kept.append(finding)
+        else:
+            remaining[known] -= 1
+            match.matched += 1
     match.stale = sorted(key for key, count in remaining.items() for _ in range(count)
                          if covered is None or judged(key, covered, root))
     return match

@@ -303,12 +303,12 @@ def _result_to(result: FileResult) -> dict:
         "path": result.path,
         "analysed": result.analysed,
         "findings": [[f.code, f.severity, f.message, f.fix, _span_to(f.span), f.anchor, f.detail, f.exempted, f.reason,
-                      f.harm, f.harm_reason] for f in result.findings],
+                      f.harm, f.harm_reason, f.method, f.route, f.operation_id] for f in result.findings],
         "problems": [[p.path, p.message, p.line, p.column] for p in result.problems],
         "notes": [[n.path, n.message, n.line, n.column] for n in result.notes],
         "exemptions": [[e.kind, e.selector, e.reason, _span_to(e.span),
                         [e.scope[0], sorted(e.scope[1]) if e.scope[0] == "lines" else e.scope[1]]
-                        if len(e.scope) > 1 else [e.scope[0]]] for e in result.exemptions],
+                        if len(e.scope) > 1 else [e.scope[0]], e.reason_hint] for e in result.exemptions],
         "inventory": result.inventory,
         "routes": result.routes,
     }
@@ -322,12 +322,11 @@ def _result_from(data: dict) -> FileResult:
 
     return FileResult(
         data["path"],
-        findings=[Finding(c, s, m, fx, Span(*span), a, d, e, r, h, hr)
-                  for c, s, m, fx, span, a, d, e, r, h, hr in data["findings"]],
+        findings=[Finding(c, s, m, fx, Span(*span), *rest) for c, s, m, fx, span, *rest in data["findings"]],
         problems=[Problem(*p) for p in data["problems"]],
         notes=[Note(*n) for n in data["notes"]],
-        exemptions=[Exemption(kind, selector, reason, Span(*span), scope(raw))
-                    for kind, selector, reason, span, raw in data["exemptions"]],
+        exemptions=[Exemption(kind, selector, reason, Span(*span), scope(raw), reason_hint=hint)
+                    for kind, selector, reason, span, raw, hint in data["exemptions"]],
         analysed=data["analysed"],
         inventory=data.get("inventory", []),
         routes=data.get("routes"),

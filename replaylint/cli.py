@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fail-on", choices=("error", "warning", "info", "never"))
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail (2 still means an input was not analysed)")
     check.add_argument("--config", metavar="FILE", help="use this config file instead of discovering one")
-    check.add_argument("--statistics", action="store_true", help="print counts by rule instead of findings")
+    check.add_argument("--statistics", action="store_true", help="print counts by rule and a total instead of findings (as JSON with --output-format json)")
     check.add_argument("--fix", action="store_true", help="apply the safe fixes (RPL101, RPL202, RPL001), then report what is left")
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: also the unsafe ones (RPL102; RPL202's split of a retried function)")
     check.add_argument("--diff", action="store_true", help="show the fixes as a diff and change nothing")
@@ -89,6 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="silently skip named files that are not OpenAPI or Python (for pre-commit)")
     check.add_argument("--force-exclude", action="store_true",
                        help="apply exclude settings to files named on the command line too (for pre-commit)")
+    check.add_argument("--stdin-filename", metavar="PATH",
+                       help="with `-` as the path: lint stdin as the file PATH (its config and rules apply; it "
+                            "need not exist). Default: stdin.py, or stdin.yaml/.json for a spec")
+    check.add_argument("--sarif-output", metavar="FILE",
+                       help="also write a SARIF report of every finding to FILE, before --baseline or --diff-base "
+                            "narrow the report to new ones (code scanning does its own diffing)")
+    check.add_argument("--show-settings", metavar="FILE",
+                       help="print the config file, rules and harm policy that apply to FILE, and lint nothing")
+    check.add_argument("--show-files", action="store_true",
+                       help="print each file that would be linted and the config file that applies to it")
 
     baseline = commands.add_parser("baseline", help="record today's findings so only new ones are reported")
     baseline.add_argument("paths", nargs="*", metavar="PATH")
@@ -157,15 +167,12 @@ def _fail(message: str) -> int:
 def _check(args) -> int:
     from .config import ConfigError, load_config
     from .engine import run
+    from .hierarchy import ConfigFinder
     from .registry import REGISTRY
     from .report import ReportContext, render
     from .report.escape import terminal_safe
-    from .report.text import render_statistics, use_color
+    from .report.text import use_color
 
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        return _fail(str(exc))
     if args.output_format is None:
         args.output_format = os.environ.get("REPLAYLINT_OUTPUT_FORMAT", "text")
         if args.output_format not in CHECK_FORMATS:
@@ -174,18 +181,28 @@ def _check(args) -> int:
         for selector in getattr(args, option) or []:
             if not REGISTRY.matches(selector):
                 return _fail(f"--{option.replace('_', '-')}: {selector!r} names no rule")
-    if args.fail_on:
-        config.fail_on = args.fail_on
-    if args.validate is not None:
-        config.validate = args.validate
-    if args.allow_remote_refs is not None:
-        config.allow_remote_refs = args.allow_remote_refs
-    config.extend_select = [*config.extend_select, *args.extend_select]
-
     if args.jobs < 1:
         return _fail("-j/--jobs: expected a number of processes of at least 1")
-    result = run(args.paths, config, select=args.select, ignore=args.ignore, use_cache=not args.no_cache,
-                 skip_unrecognised=args.skip_unrecognised, force_exclude=args.force_exclude, jobs=args.jobs)
+    if args.diff_base is not None and not args.diff_base.strip():
+        return _fail("--diff-base: expected a git ref (a branch, tag or commit), got an empty value")
+    texts = _stdin_input(args)
+    try:  # the hierarchy gives a file read from stdin the config of the path it stands for
+        config = _with_options(load_config(args.config), args)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    configs = None if args.config else ConfigFinder(config, adjust=lambda found: _with_options(found, args))
+    if args.show_settings is not None:
+        return _show_settings(args.show_settings, config, configs, args)
+    try:
+        result = run(args.paths, config, select=args.select, ignore=args.ignore, use_cache=not args.no_cache,
+                     skip_unrecognised=args.skip_unrecognised, force_exclude=args.force_exclude, jobs=args.jobs,
+                     texts=texts, configs=configs)
+    except ConfigError as exc:  # a service's config file below the working directory
+        return _fail(str(exc))
+    if args.show_files:
+        return _show_files(result, config, configs)
+    if args.sarif_output:  # code scanning does its own diffing: every finding, before a baseline narrows them
+        _write(render("sarif", result, ReportContext()), args.sarif_output)
     baseline_file = args.baseline or config.baseline
     if baseline_file:
         from .baseline import BaselineError, apply_baseline, read_baseline
@@ -220,10 +237,14 @@ def _check(args) -> int:
     to_file = bool(args.output)
     color = args.color == "always" or (args.color == "auto" and not to_file and use_color())
     context = ReportContext(color=color and args.output_format in ("text", "full", "concise"),
-                            show_exempted=args.show_exempted)
-    report = render_statistics(result, context) if args.statistics else render(args.output_format, result, context)
+                            show_exempted=args.show_exempted, fail_on=config.fail_on)
+    report = _statistics(args.output_format, result, context) if args.statistics else \
+        render(args.output_format, result, context)
     _write(report, args.output)
-    if args.output_format not in MACHINE_FORMATS:
+    if not result.files_analysed and not result.problems and not args.skip_unrecognised:
+        shown = ", ".join(terminal_safe(path) for path in args.paths) or "."  # a wrong CI path must not pass silently
+        print(f"replaylint: warning: no OpenAPI spec or Python file found to lint in {shown}", file=sys.stderr)
+    if args.output_format not in MACHINE_FORMATS or args.output:
         for problem in result.problems:
             where = f":{problem.line}:{problem.column or 1}" if problem.line else ""
             print(f"{terminal_safe(problem.path)}{where}: {terminal_safe(problem.message)}", file=sys.stderr)
@@ -231,6 +252,100 @@ def _check(args) -> int:
             where = f":{note.line}" if note.line else ""
             print(f"{terminal_safe(note.path)}{where}: note: {terminal_safe(note.message)}", file=sys.stderr)
     return exit_code(result, config.fail_on, args.exit_zero)
+
+
+def _with_options(config, args):
+    """The command line's options on top of a config file's settings (for every config of the hierarchy)."""
+    if args.fail_on:
+        config.fail_on = args.fail_on
+    if args.validate is not None:
+        config.validate = args.validate
+    if args.allow_remote_refs is not None:
+        config.allow_remote_refs = args.allow_remote_refs
+    config.extend_select = [*config.extend_select, *args.extend_select]
+    return config
+
+
+STDIN_NAMES = {"spec": "stdin.yaml", "json": "stdin.json", "python": "stdin.py"}
+
+
+def _stdin_input(args) -> dict[str, str] | None:
+    """`check -`: the text on stdin, linted as the file `--stdin-filename` names (its config, its rules, its
+    path in the report; it need not exist). Without a name, a spec or a Python file by its content."""
+    if "-" not in args.paths:
+        if args.stdin_filename:
+            raise UsageError("--stdin-filename: only with `-` as the path (read the file from stdin)")
+        return None
+    if args.paths != ["-"]:
+        raise UsageError("`-` (stdin) must be the only path")
+    if args.fix or args.diff:
+        raise UsageError("--fix and --diff work on files, not on stdin")
+    data = sys.stdin.buffer.read() if sys.stdin is not None else b""
+    text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
+    name = args.stdin_filename or _stdin_name(text)
+    args.paths = [name]
+    return {os.path.abspath(name): text}
+
+
+def _stdin_name(text: str) -> str:
+    from .discovery import _JSON_MARKER, _SPEC_MARKER
+
+    sample = text.encode("utf-8")
+    if text.lstrip().startswith("{") and _JSON_MARKER.search(sample):
+        return STDIN_NAMES["json"]
+    return STDIN_NAMES["spec"] if _SPEC_MARKER.search(sample) else STDIN_NAMES["python"]
+
+
+def _show_settings(path: str, config, configs, args) -> int:
+    """`--show-settings FILE`: the config file, harm policy and rules that apply to FILE (Ruff's flag)."""
+    from .engine import enabled_rules
+
+    settings = configs.config_for(path) if configs is not None else config
+    codes = [rule.code for rule in enabled_rules(settings, args.select, args.ignore)]
+    harm = [f"{p.level}: {p.pattern}" + (f" -- {p.reason}" if p.reason else "") for p in settings.harm_patterns]
+    lines = [
+        f"file: {path}",
+        f"config: {settings.source or '(none: defaults)'}",
+        f"root: {settings.root}",
+        f"rules: {', '.join(codes)}",
+        f"fail-on: {settings.fail_on}",
+        f"harm default: {settings.harm_default}",
+        f"harm patterns: {'; '.join(harm) if harm else '(none)'}",
+        f"per-file-ignores: {settings.per_file_ignores or '(none)'}",
+        f"exclude: {', '.join([*settings.exclude, *settings.extend_exclude])}",
+        f"key headers: {', '.join(settings.key_headers) or '(built-in)'}",
+        f"key fields: {', '.join(settings.key_fields) or '(built-in)'}",
+        f"states: {settings.states or '(built-in)'}",
+        f"deprecated: {settings.deprecated}",
+    ]
+    from .report.escape import terminal_safe
+
+    _write("".join(terminal_safe(line) + "\n" for line in lines), args.output)
+    return EXIT_CLEAN
+
+
+def _show_files(result, config, configs) -> int:
+    """`--show-files`: each file the run analysed and the config file that applied to it."""
+    from .report.escape import terminal_safe
+
+    lines = []
+    for path in sorted(result.analysed):
+        settings = configs.config_for(path) if configs is not None else config
+        lines.append(f"{terminal_safe(path)}  ({terminal_safe(settings.source or 'defaults')})")
+    _write("\n".join(lines) + ("\n" if lines else ""), None)
+    for problem in result.problems:
+        print(f"{terminal_safe(problem.path)}: {terminal_safe(problem.message)}", file=sys.stderr)
+    return EXIT_ERROR if result.problems else EXIT_CLEAN
+
+
+def _statistics(fmt: str, result, context) -> str:
+    from .report.statistics import render_json, render_text
+
+    if fmt in ("text", "full", "concise"):
+        return render_text(result, context)
+    if fmt == "json":
+        return render_json(result, context)
+    raise UsageError(f"--statistics: prints text or json, not {fmt}")
 
 
 def _apply_fixes(args, result) -> int | None:
@@ -396,11 +511,14 @@ def exit_code(result, fail_on: str, exit_zero: bool = False) -> int:
     an advisory job must still learn that the tool could not do its job."""
     if result.problems:
         return EXIT_ERROR
-    if exit_zero or fail_on == "never":
+    if exit_zero:
         return EXIT_CLEAN
-    threshold = SEVERITY_RANK[fail_on]
-    failing = any(not f.exempted and SEVERITY_RANK[f.severity] >= threshold for f in result.findings)
-    return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+    def fails(finding) -> bool:  # under the fail-on of the config that applied to the finding's file
+        level = getattr(result, "fail_on", {}).get(finding.path, fail_on)
+        return level != "never" and SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[level]
+
+    return EXIT_FINDINGS if any(not f.exempted and fails(f) for f in result.findings) else EXIT_CLEAN
 
 
 def _write(text: str, output: str | None) -> None:

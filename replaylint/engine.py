@@ -30,10 +30,12 @@ class RunResult:
     problems: list[Problem] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     files_analysed: int = 0
+    analysed: list[str] = field(default_factory=list)  # the input files analysed, as shown (for JUnit's passing cases)
     covered: set[str] = field(default_factory=set)  # files analysed, and the files their `$ref`s read
     inventory: list = field(default_factory=list)  # the audit's operations (when config.inventory is on)
     exemptions: list = field(default_factory=list)  # (file, Exemption) after the filter stage marked them used
     crosscheck: dict = field(default_factory=dict)  # the APIs whose spec and code were matched, and how many
+    fail_on: dict[str, str] = field(default_factory=dict)  # file -> its config's fail-on, where a nested config set it
 
 
 def display_path(path: str, cwd: str | None = None) -> str:
@@ -333,25 +335,79 @@ def _cacheable(result: FileResult | None) -> bool:
 
 def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: bool = False,
         skip_unrecognised: bool = False, force_exclude: bool = False, jobs: int = 1,
-        texts: dict[str, str] | None = None) -> RunResult:
+        texts: dict[str, str] | None = None, configs=None) -> RunResult:
     """Load, analyse, filter. `texts` maps absolute paths to the text to analyse instead of what is on disk
     (an editor's unsaved buffer), also where they are read as a `$ref` target or a helper module; the cache
-    knows them by their content, as it knows every file."""
+    knows them by their content, as it knows every file. `configs` (a hierarchy.ConfigFinder): each input is
+    analysed with the config file nearest to it; without it `config` applies to every input."""
     from .documents import editor_buffers
 
     with editor_buffers({os.path.abspath(path): text for path, text in (texts or {}).items()}):
-        return _run(paths, config, select, ignore, use_cache, skip_unrecognised, force_exclude, jobs, texts)
+        options = (select, ignore, use_cache, jobs, texts)
+        listings = Listings(config.root) if use_cache else None
+        inputs = discover(paths or ["."], config, want_python=configs is not None or _wants_python(config, select, ignore),
+                          skip_unrecognised=skip_unrecognised, force_exclude=force_exclude, listings=listings)
+        groups = None
+        if configs is not None:
+            from .hierarchy import group_inputs
+
+            groups = group_inputs(inputs.specs, inputs.python, config, configs)
+        result = _run(inputs, config, *options) if groups is None or len(groups) == 1 else \
+            _run_groups(groups, inputs, paths, options)
+        if listings is not None:
+            listings.save()
+        return result
 
 
-def _run(paths, config, select, ignore, use_cache, skip_unrecognised, force_exclude, jobs, texts) -> RunResult:
+def _wants_python(config: Config, select=None, ignore=None) -> bool:
+    return any(rule.target in ("python", "project") for rule in enabled_rules(config, select, ignore))
+
+
+def _run_groups(groups, inputs, paths: list[str], options) -> RunResult:
+    """One run per config of the hierarchy, merged. A walked file that its own config excludes is left out (a
+    file named on the command line is an input whatever excludes it, as in a single run)."""
+    from .discovery import Ignorer, Inputs
+
+    named = {os.path.realpath(path) for path in paths}
+    out = RunResult(problems=list(inputs.problems))
+    for group in groups:
+        ignorer = Ignorer(group.config)
+        kept = [path for path in [*group.specs, *group.python]
+                if os.path.realpath(path) in named or not ignorer.excluded_with_parents(os.path.realpath(path))]
+        want_python = _wants_python(group.config, *options[:2])
+        subset = Inputs(specs=[p for p in group.specs if p in kept],
+                        python=[p for p in group.python if p in kept] if want_python else [],
+                        explicit=inputs.explicit & set(group.specs), named_only=inputs.named_only & set(group.specs))
+        if not subset.specs and not subset.python:
+            continue
+        result = _run(subset, group.config, *options)
+        for finding in result.findings:
+            out.fail_on[finding.path] = group.config.fail_on
+        _merge(out, result)
+    out.problems.sort(key=Problem.sort_key)
+    return out
+
+
+def _merge(out: RunResult, result: RunResult) -> None:
+    out.findings.extend(result.findings)
+    out.problems.extend(result.problems)
+    out.notes.extend(result.notes)
+    out.files_analysed += result.files_analysed
+    out.analysed.extend(result.analysed)
+    out.covered.update(result.covered)
+    out.inventory.extend(result.inventory)
+    out.exemptions.extend(result.exemptions)
+    if result.crosscheck:
+        out.crosscheck.setdefault("apis", []).extend(result.crosscheck.get("apis", []))
+
+
+def _run(inputs, config, select, ignore, use_cache, jobs, texts) -> RunResult:
     rules = enabled_rules(config, select, ignore)
-    python_rules = [rule for rule in rules if rule.target == "python"]
     project_rules = [rule for rule in rules if rule.target == "project"]
     if config.crosscheck and not project_rules:
         config = replace(config, crosscheck=False)  # route summaries only for a cross-check
-    listings = Listings(config.root) if use_cache else None
-    inputs = discover(paths or ["."], config, want_python=bool(python_rules or project_rules), skip_unrecognised=skip_unrecognised,
-                      force_exclude=force_exclude, listings=listings)
+    if not any(rule.target in ("python", "project") for rule in rules):
+        inputs.python = []
     out = RunResult(problems=list(inputs.problems))
     states = FileStates(config.root) if use_cache else None
     files = _Files(states, texts)
@@ -405,13 +461,13 @@ def _run(paths, config, select, ignore, use_cache, skip_unrecognised, force_excl
         store.save()
     if states is not None:
         states.save()
-        listings.save()
     results = [result for result in results if result is not None] + failed
     for result in results:
         out.files_analysed += result.analysed
         out.problems.extend(result.problems)
         out.notes.extend(result.notes)
         if result.analysed:
+            out.analysed.append(result.path)
             out.covered.update([result.path, *result.dependencies])
     enabled = {rule.code for rule in rules}
     if config.crosscheck:

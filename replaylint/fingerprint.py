@@ -37,14 +37,16 @@ def relative_path(path: str, root: Path) -> str:
             return absolute.as_posix()
 
 
-def semantic_keys(findings, root: Path) -> list[tuple[str, str, str, str, int]]:
-    """One key per finding, in order: (rule, file, anchor, detail, occurrence); findings with the same meaning
+def semantic_keys(findings, root: Path, by_anchor: bool = False) -> list[tuple[str, str, str, str, int]]:
+    """One key per finding, in order: (rule, file, identity, detail, occurrence); findings with the same meaning
     are numbered by their order in the file. A tuple, so no field can be mistaken for another (paths and
-    anchors may hold any character)."""
+    anchors may hold any character). The identity is a handler's route when known, else the anchor;
+    `by_anchor`: always the anchor (the keys of baselines written before routes were known)."""
     seen: Counter = Counter()
     keys = []
     for finding in sorted(findings, key=lambda f: f.sort_key()):
-        base = (finding.code, relative_path(finding.path, root), finding.anchor, " ".join(finding.detail.split()))
+        identity = finding.anchor if by_anchor else finding.identity
+        base = (finding.code, relative_path(finding.path, root), identity, " ".join(finding.detail.split()))
         keys.append((finding, (*base, seen[base])))
         seen[base] += 1
     order = {id(f): k for f, k in keys}

@@ -41,6 +41,15 @@ class Finding:
     reason: str = ""
     harm: str = ""  # the operation's or handler's harm level (none | measurable | high), "" when not judged
     harm_reason: str = ""  # the evidence that set it ("it calls stripe.Charge.create()", "config pattern ...")
+    method: str = ""  # the operation's or handler's HTTP method(s) ("POST", "PATCH/POST"), "" when not about one
+    route: str = ""  # its path ("/orders/{id}"); a Python handler's route when it is known
+    operation_id: str = ""  # the spec's operationId, or the Python handler's qualified name
+
+    @property
+    def identity(self) -> str:
+        """What the finding is about, for baselines and diffs: a handler's route when known (renaming the
+        function does not make its finding new), else the anchor."""
+        return f"{self.method} {self.route}" if self.route and self.method else self.anchor
 
     @property
     def path(self) -> str:

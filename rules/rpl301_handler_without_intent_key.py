@@ -154,5 +154,5 @@ async def create_payment(amount: int, key: str = Depends(intent_key)):
                 f"that lost the answer cannot repeat the call without doing the work twice{evidence}",
                 "accept a required Idempotency-Key header and look up / store the outcome by it "
                 "(or use an idempotency middleware)",
-                handler.qualname, severity=severity, harm=harm,
+                handler.qualname, severity=severity, harm=harm, handler=handler,
             )

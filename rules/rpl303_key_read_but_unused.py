@@ -84,7 +84,7 @@ async def create_order(order: dict, idempotency_key: str = Header(...)):
                         f"the intent key `{name}` is read but never used: no lookup, no store, not forwarded, so a "
                         "repeat with the same key does the work again",
                         f"look `{name}` up before doing the work and store the outcome under it",
-                        handler.qualname, detail=name,
+                        handler.qualname, detail=name, handler=handler,
                     )
 
 

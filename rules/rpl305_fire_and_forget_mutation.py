@@ -87,7 +87,7 @@ async def build_report(params: dict, idempotency_key: str = Header(...)):
                 f"`{handler_label(handler)}` starts background work and returns no id or status "
                 "route for it: a caller who is interrupted can only send it again",
                 "return the job id and a status URL (202 + Location), and key the job by the intent key",
-                handler.qualname,
+                handler.qualname, handler=handler,
             )
 
 

@@ -66,7 +66,8 @@ def test_json_format_is_the_documented_interface(project, capsys):
     assert set(data) >= {"version", "findings", "errors", "summary"}
     first = data["findings"][0]
     assert set(first) == {"code", "name", "severity", "message", "fix", "path", "line", "column", "end_line",
-                          "end_column", "anchor", "harm", "harm_reason", "exempted", "reason"}
+                          "end_column", "anchor", "method", "route", "operation_id", "harm", "harm_reason",
+                          "exempted", "reason"}
     assert (first["harm"], first["harm_reason"]) == ("high", "its name mentions 'order'")
     assert (first["code"], first["name"], first["path"], first["line"], first["column"], first["anchor"]) == (
         "RPL101", "mutation-without-intent-key", "api.yaml", 5, 5, "POST /orders")

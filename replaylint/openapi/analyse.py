@@ -111,7 +111,9 @@ def _run_rules(spec: SpecAnalysis, ws: Workspace, doc: Document, rules, display)
                 continue  # `deprecated = "ignore"`: an operation on its way out is not reported
         harm = spec.harm(op) if op is not None else None
         finding = Finding(rule.code, severity, message, fix, node.span(), op.anchor if op else "", detail,
-                          harm=harm.level if harm else "", harm_reason=harm_evidence(harm) if harm else "")
+                          harm=harm.level if harm else "", harm_reason=harm_evidence(harm) if harm else "",
+                          method=op.method if op else "", route=op.path if op else "",
+                          operation_id=op.operation_id if op else "")
         key = (finding.code, finding.span, finding.anchor, finding.detail)
         if key not in seen:
             seen.add(key)

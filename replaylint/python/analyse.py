@@ -3,14 +3,16 @@ Python rules, and compute positions only for what they report."""
 from __future__ import annotations
 
 import ast
+import io
 import os
 import re
+import tokenize
 import warnings
 from functools import cached_property
 
 from .lazy import cst
 
-from ..exemptions import Exemption
+from ..exemptions import REASON_PLACEHOLDER, Exemption
 from ..lazy import LazyRegex
 from ..crosscheck.routes import named_by_spec
 from ..rule import run_checks
@@ -23,8 +25,35 @@ from .model import FunctionInfo, ModuleModel, build_model, module_name_for
 
 MAX_PYTHON_BYTES = 4 * 1024 * 1024  # libcst needs ~250x the source in memory: a 4 MB file is ~1 GB
 GENERATED = LazyRegex(r"@generated\b")  # the marker the issue names; "DO NOT EDIT" alone is no proof
+HEADER_TOKENS = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENCODING}
 COMMENT = LazyRegex(r"#\s*replaylint:\s*(?P<verb>allow-file|allow|harm)\s*(?:\[(?P<rules>[^\]]*)\]|=\s*(?P<level>\w+))?"
                      r"(?:\s*(?:--|:|—)\s*(?P<reason>.*\S))?")
+# An allow comment written almost right: another verb (`ignore[...]`, `disable[...]`) or parentheses for brackets.
+NEAR_MISS = LazyRegex(r"#\s*replaylint:\s*(?P<verb>[\w-]+)\s*[\[(](?P<rules>[^\])]*)[\])](?P<rest>.*)")
+# The reason after an exemption's rules, with `--` or what people write instead (`reason:`, `because`, `-`).
+STRAY_REASON = LazyRegex(r"(?i)^\s*(?:--|—|:|reason\s*[:=]|because\b|-)?\s*(?P<reason>[^#]*?)\s*(?:#.*)?$")
+
+
+def is_generated(text: str) -> bool:
+    """Whether the file's header carries the `@generated` marker. Only the header counts (as for ESLint and
+    Phabricator): the word in a function's docstring or in code says nothing about the file."""
+    return GENERATED.search(_header(text)) is not None
+
+
+def _header(text: str) -> str:
+    """The leading comments and the module docstring (where generators write their marker, mypy-protobuf in
+    the docstring), up to the first code."""
+    parts, docstring = [], False
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text.removeprefix("\ufeff")).readline):
+            if token.type == tokenize.STRING and not docstring:
+                docstring = True
+            elif token.type not in HEADER_TOKENS:
+                break
+            parts.append(token.string)
+    except (tokenize.TokenError, SyntaxError):  # a broken file: its header is what came before the break
+        pass
+    return "".join(parts)
 
 
 class PythonAnalysis:
@@ -93,8 +122,9 @@ class PythonAnalysis:
         return SEVERITY_BY_HARM[harm.level]
 
     def report(self, rule, node, message: str, fix: str, anchor: str, detail: str = "", severity=None,
-               harm: Harm | None = None) -> None:
-        self.reports.append((rule, node, message, fix, anchor, detail, severity, harm))
+               harm: Harm | None = None, handler=None) -> None:
+        """`handler`: the routed handler the finding is about, so reports can name its method and route."""
+        self.reports.append((rule, node, message, fix, anchor, detail, severity, harm, handler))
 
     def position(self, node):
         return self.positions.of(node)
@@ -113,8 +143,8 @@ class AstAnalysis:
         self._lines = source_lines(text)
 
     def report(self, rule, node, message: str, fix: str, anchor: str, detail: str = "", severity=None,
-               harm: Harm | None = None) -> None:
-        self.reports.append((rule, node, message, fix, anchor, detail, severity, harm))
+               harm: Harm | None = None, handler=None) -> None:
+        self.reports.append((rule, node, message, fix, anchor, detail, severity, harm, handler))
 
     def position(self, node) -> tuple[tuple[int, int], tuple[int, int]]:
         """ast columns are UTF-8 byte offsets; findings use code points, like libcst's."""
@@ -148,7 +178,7 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
     if len(text.encode("utf-8", "surrogatepass")) > MAX_PYTHON_BYTES:
         return _not_analysed(result, f"larger than {MAX_PYTHON_BYTES // (1024 * 1024)} MB (the size cap for Python "
                                      f"files)")
-    if GENERATED.search(text[:2048]):
+    if is_generated(text):
         result.notes.append(Note(shown, "skipped: marked as generated code"))
         return result
     module_name = module_name_for(shown) if name is None else name
@@ -216,14 +246,15 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
         if types:
             result.routes = {**(result.routes or {"file": shown, "module": module_name}), "status_types": types}
     seen = set()
-    for ctx, (rule, node, message, fix, anchor, detail, severity, harm) in reports:
+    for ctx, (rule, node, message, fix, anchor, detail, severity, harm, handler) in reports:
         start, end = ctx.position(node)
         span = Span(shown, start[0], start[1], end[0], end[1])
         if (rule.code, span.line, span.column, anchor) not in seen:
             seen.add((rule.code, span.line, span.column, anchor))
             result.findings.append(Finding(rule.code, severity or rule.severity, message, fix, span, anchor, detail,
                                            harm=harm.level if harm else "",
-                                           harm_reason=harm_evidence(harm) if harm else ""))
+                                           harm_reason=harm_evidence(harm) if harm else "",
+                                           **_handler_fields(handler)))
     result.exemptions = [e for e in exemptions if not e.problems]
     for exemption in exemptions:
         for problem in exemption.problems:
@@ -234,6 +265,15 @@ def _analyse_python(result: FileResult, path: str, text: str, config, rules, fac
 # A status-named field (`status: OrderStatus`) or class (`class OrderStatus(str, Enum)`), or any Enum or
 # Choices class (`class Lifecycle(str, Enum)`, which a model elsewhere may type its status with).
 STATUS_TEXT = LazyRegex(r"(?i)(?:status|state|phase|stage|outcome|result)(?:es|s)?\s*[:(]|Enum\)|Choices\)")
+
+
+def _handler_fields(handler) -> dict:
+    """The method, route and qualified name of the handler a finding is about (for JSON and baselines)."""
+    if handler is None:
+        return {}
+    mutating = handler.methods & {"POST", "PUT", "PATCH", "DELETE"}
+    return {"method": "/".join(sorted(mutating or handler.methods)), "route": handler.path or "",
+            "operation_id": handler.qualname}
 
 
 def _declares_routes(text: str, config, memo: dict) -> bool:
@@ -348,6 +388,11 @@ def _comment_exemptions(text: str, shown: str) -> list[Exemption]:
         if "replaylint:" not in line or "#" not in line:
             continue
         match = COMMENT.search(line)
+        if match is None or (match.group("verb") != "harm" and not match.group("rules")):
+            near = _near_miss(line, Span(shown, number, line.find("#") + 1, number, len(line) + 1))
+            if near is not None:
+                found.append(near)
+                continue
         if match is None:
             continue
         column = match.start() + 1
@@ -356,7 +401,8 @@ def _comment_exemptions(text: str, shown: str) -> list[Exemption]:
         verb = match.group("verb")
         if verb == "harm":
             level = (match.group("level") or "").lower()
-            exemption = Exemption("harm", level, reason, span, ("lines", covered_lines(lines, number)))
+            exemption = Exemption("harm", level, reason, span, ("lines", covered_lines(lines, number)),
+                                  reason_hint=_reason_hint(f"harm={level}", line[match.end():]))
             if level not in ("none", "measurable", "high"):
                 exemption.problems.append(f"replaylint: harm must be none, measurable or high, got {level!r}")
             found.append(exemption)
@@ -367,10 +413,38 @@ def _comment_exemptions(text: str, shown: str) -> list[Exemption]:
             exemption.problems.append(f"replaylint: {verb} needs rules in brackets, e.g. {verb}[RPL201]")
             found.append(exemption)
             continue
+        hint = _reason_hint(f"{verb}[{match.group('rules').strip()}]", line[match.end():])
         for selector in selectors:
             scope = ("file",) if verb == "allow-file" else ("lines", covered_lines(lines, number))
-            found.append(Exemption("allow", selector, reason, span, scope))
+            found.append(Exemption("allow", selector, reason, span, scope, reason_hint=hint))
     return found
+
+
+def _near_miss(line: str, span: Span) -> Exemption | None:
+    """An allow comment written almost right (`ignore[RPL201] reason: cheap`): not applied, and its note says
+    what was meant, since a silently ignored exemption looks like one that works."""
+    near = NEAR_MISS.search(line)
+    if near is None or near.group("verb").lower() == "harm":
+        return None
+    verb = "allow-file" if near.group("verb").lower().endswith("-file") else "allow"
+    meant = f"# replaylint: {verb}[{near.group('rules').strip()}] -- {_stray_reason(near.group('rest')) or REASON_PLACEHOLDER}"
+    return Exemption("allow", "", "", span, ("lines", frozenset()),
+                     problems=[f"replaylint does not read this exemption: did you mean `{meant}`?"])
+
+
+def _reason_hint(directive: str, after: str) -> str:
+    """RPL001's fix for a comment exemption with no reason, in Python's syntax: the comment with the reason
+    after `--` (the words written after it in another way, such as `reason: cheap`, when there are some)."""
+    stray = _stray_reason(after)
+    if stray:
+        return f"did you mean `# replaylint: {directive} -- {stray}`?"
+    return f"write why repeating it is harmless after `--`: `# replaylint: {directive} -- {REASON_PLACEHOLDER}`"
+
+
+def _stray_reason(after: str) -> str:
+    """The reason written after an exemption's rules without `--` (`reason: cheap`, `because cheap`)."""
+    match = STRAY_REASON.match(after)
+    return match.group("reason") if match else ""
 
 
 class _Positions:

@@ -25,11 +25,13 @@ def render(fmt: str, result, context) -> str:
 class ReportContext:
     """What reporters need besides the result: styling, exempted visibility and source lines."""
 
-    def __init__(self, color: bool = False, show_exempted: bool = False, root: Path | None = None):
+    def __init__(self, color: bool = False, show_exempted: bool = False, root: Path | None = None,
+                 fail_on: str = "warning"):
         from ..fingerprint import project_root
         from .text import Style
 
         self.root = root or project_root()
+        self.fail_on = fail_on  # JUnit: findings below it are passing cases
         self.style = Style(color)
         self.show_exempted = show_exempted
         self._lines: dict[str, list[str] | None] = {}

@@ -1,10 +1,12 @@
-"""JUnit XML: one test suite per file, one failing test case per finding (for CI test-report viewers)."""
+"""JUnit XML for CI test-report viewers: one test suite per analysed file. A finding at or above `--fail-on`
+is a failing test case; one below it passes and says what it found; a file without findings is one passing
+case, so a viewer lists what was checked, not only what failed."""
 from __future__ import annotations
 
-from collections import defaultdict
 from xml.etree import ElementTree as ET
 
 from ..lazy import LazyRegex
+from ..model import SEVERITY_RANK
 from ..registry import REGISTRY
 
 _INVALID_XML = LazyRegex(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -14,23 +16,38 @@ def _clean(text: str) -> str:
     return _INVALID_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+def _fails(finding, fail_on: str) -> bool:
+    return fail_on != "never" and SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[fail_on]
+
+
+def _details(finding) -> str:
+    rule = REGISTRY.get(finding.code)
+    return _clean(f"{finding.path}:{finding.span.line}:{finding.span.column}: {finding.code} "
+                  f"{rule.name if rule else ''} [{finding.severity}]\n{finding.message}\nfix: {finding.fix}")
+
+
 def render(result, context) -> str:
-    by_file = defaultdict(list)
+    by_file = {path: [] for path in getattr(result, "analysed", ())}
     for finding in [f for f in result.findings if not f.exempted]:
-        by_file[finding.path].append(finding)
-    suites = ET.Element("testsuites", name="replaylint", tests=str(sum(map(len, by_file.values())) +
-                                                                  len(result.problems)),
-                        failures=str(sum(map(len, by_file.values()))), errors=str(len(result.problems)))
+        by_file.setdefault(finding.path, []).append(finding)
+    fail_on = getattr(context, "fail_on", "warning")
+    suites = ET.Element("testsuites", name="replaylint")
+    tests = failures = 0
     for path, findings in sorted(by_file.items()):
-        suite = ET.SubElement(suites, "testsuite", name=_clean(path), tests=str(len(findings)),
-                              failures=str(len(findings)))
+        failing = sum(_fails(f, fail_on) for f in findings)
+        suite = ET.SubElement(suites, "testsuite", name=_clean(path), tests=str(max(1, len(findings))),
+                              failures=str(failing))
+        tests, failures = tests + max(1, len(findings)), failures + failing
+        if not findings:
+            ET.SubElement(suite, "testcase", classname=_clean(path), name="no findings")
         for finding in findings:
-            rule = REGISTRY.get(finding.code)
             case = ET.SubElement(suite, "testcase", classname=_clean(path),
                                  name=_clean(f"{finding.code} {finding.anchor or ''} line {finding.span.line}".strip()))
-            failure = ET.SubElement(case, "failure", type=finding.code, message=_clean(finding.message))
-            failure.text = _clean(f"{path}:{finding.span.line}:{finding.span.column}: {finding.code} "
-                                  f"{rule.name if rule else ''} [{finding.severity}]\n{finding.message}\nfix: {finding.fix}")
+            if _fails(finding, fail_on):
+                failure = ET.SubElement(case, "failure", type=finding.code, message=_clean(finding.message))
+                failure.text = _details(finding)
+            else:  # below --fail-on: reported, not failing
+                ET.SubElement(case, "system-out").text = _details(finding)
     if result.problems:
         suite = ET.SubElement(suites, "testsuite", name="inputs not analysed", tests=str(len(result.problems)),
                               errors=str(len(result.problems)))
@@ -38,4 +55,7 @@ def render(result, context) -> str:
             case = ET.SubElement(suite, "testcase", classname=_clean(problem.path), name="analysed")
             error = ET.SubElement(case, "error", message=_clean(problem.message))
             error.text = _clean(f"{problem.path}: {problem.message}")
+    suites.set("tests", str(tests + len(result.problems)))
+    suites.set("failures", str(failures))
+    suites.set("errors", str(len(result.problems)))
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

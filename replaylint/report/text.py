@@ -91,18 +91,6 @@ def source_window(line: str, column: int) -> tuple[str, int]:
     return prefix + line[start:end] + suffix, column - start + len(prefix)
 
 
-def render_statistics(result, context) -> str:
-    counts = Counter((f.code, f.severity) for f in result.findings if not f.exempted)
-    from ..registry import REGISTRY
-
-    lines = []
-    for (code, severity), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        rule = REGISTRY.get(code)
-        lines.append(f"{count:6d}  {code}  {rule.name if rule else '':<34} [{severity}]")
-    lines.extend(crosscheck_lines(result))
-    return "\n".join(lines) + ("\n" if lines else "")
-
-
 def crosscheck_lines(result) -> list[str]:
     """One line per API whose spec and code were matched: how much of the spec the code was found to serve."""
     lines = []

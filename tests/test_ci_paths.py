@@ -1,0 +1,210 @@
+"""The paths CI and editors take through the CLI: per-file config in monorepos, stdin, statistics, JUnit,
+JSON fields, and a handler's identity in baselines."""
+from __future__ import annotations
+
+import io
+import json
+import sys
+import xml.etree.ElementTree as ET
+
+from conftest import write
+from replaylint.cli import main
+
+SPEC = """openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /orders:
+    post: {operationId: createOrder, responses: {'201': {description: made}}}
+  /exports:
+    post: {operationId: startExport, responses: {'202': {description: started}}}
+"""
+HANDLER = """from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/payments")
+def {name}(amount: int):
+    return charge(amount)
+"""
+
+
+def cli(capsys, *args, stdin: str | None = None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8"))))
+    code = main([*args[:1], "--no-cache", *args[1:]] if args and args[0] == "check" else list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def codes(out: str) -> list[tuple[str, str, int]]:
+    return sorted((f["path"], f["code"], f["line"]) for f in json.loads(out)["findings"] if not f["exempted"])
+
+
+# --- monorepos: the nearest config of each file applies -------------------------------------------------
+
+
+def _monorepo(project):
+    write(project, "services/shop/openapi.yaml", SPEC)
+    write(project, "services/shop/replaylint.toml", 'ignore = ["RPL108"]\n')
+    write(project, "services/ledger/openapi.yaml", SPEC)
+    write(project, "services/ledger/pyproject.toml", '[tool.replaylint]\nselect = ["RPL108"]\nfail-on = "error"\n')
+    write(project, "openapi.yaml", SPEC)
+
+
+def test_each_file_takes_the_config_nearest_to_it(project, capsys):
+    _monorepo(project)
+    code, out, _ = cli(capsys, "check", "--output-format", "json")
+    assert codes(out) == [("openapi.yaml", "RPL101", 5), ("openapi.yaml", "RPL101", 7), ("openapi.yaml", "RPL108", 7),
+                          ("services/ledger/openapi.yaml", "RPL108", 7),  # select = RPL108
+                          ("services/shop/openapi.yaml", "RPL101", 5), ("services/shop/openapi.yaml", "RPL101", 7)]
+    assert code == 1
+
+
+def test_a_service_config_applies_when_its_files_are_named_from_the_root(project, capsys):
+    """A pre-commit run passes file names from the repository root."""
+    _monorepo(project)
+    _, out, _ = cli(capsys, "check", "--output-format", "json", "services/shop/openapi.yaml",
+                    "services/ledger/openapi.yaml")
+    assert codes(out) == [("services/ledger/openapi.yaml", "RPL108", 7), ("services/shop/openapi.yaml", "RPL101", 5),
+                          ("services/shop/openapi.yaml", "RPL101", 7)]
+
+
+def test_a_nested_fail_on_decides_the_exit_code_of_its_files(project, capsys):
+    _monorepo(project)
+    code, _, _ = cli(capsys, "check", "services/ledger")
+    assert code == 0  # its only finding is a warning, and its config fails on errors
+    code, _, _ = cli(capsys, "check", "services/ledger", "--fail-on", "warning")
+    assert code == 1  # the command line still wins
+
+
+def test_config_option_turns_the_hierarchy_off(project, capsys):
+    _monorepo(project)
+    write(project, "all.toml", 'select = ["RPL101"]\n')
+    _, out, _ = cli(capsys, "check", "--config", "all.toml", "--output-format", "json")
+    assert {code for _, code, _ in codes(out)} == {"RPL101"} and len(codes(out)) == 6
+
+
+def test_a_broken_service_config_is_one_error_line(project, capsys):
+    _monorepo(project)
+    write(project, "services/shop/replaylint.toml", "select = 3\n")
+    code, out, err = cli(capsys, "check")
+    assert code == 2 and err.count("\n") == 1 and "services/shop/replaylint.toml" in err
+
+
+def test_show_settings_and_show_files_name_the_config_that_applies(project, capsys):
+    _monorepo(project)
+    code, out, _ = cli(capsys, "check", "--show-settings", "services/ledger/openapi.yaml")
+    settings = dict(line.split(": ", 1) for line in out.splitlines())
+    assert code == 0 and settings["config"].endswith("services/ledger/pyproject.toml")
+    assert settings["rules"] == "RPL108" and settings["fail-on"] == "error"
+    code, out, _ = cli(capsys, "check", "--show-files")
+    shown = dict(line.split("  ", 1) for line in out.splitlines())
+    assert shown["openapi.yaml"] == "(defaults)"
+    assert shown["services/shop/openapi.yaml"].endswith("services/shop/replaylint.toml)")
+
+
+# --- stdin ----------------------------------------------------------------------------------------------
+
+
+def test_stdin_is_linted_as_the_file_it_stands_for(project, capsys, monkeypatch):
+    _monorepo(project)
+    code, out, _ = cli(capsys, "check", "-", "--stdin-filename", "services/shop/new.yaml", "--output-format",
+                       "json", stdin=SPEC, monkeypatch=monkeypatch)
+    assert code == 1 and codes(out) == [("services/shop/new.yaml", "RPL101", 5),
+                                        ("services/shop/new.yaml", "RPL101", 7)]  # shop's config: no RPL108
+
+
+def test_stdin_without_a_name_is_told_apart_by_content(project, capsys, monkeypatch):
+    code, out, _ = cli(capsys, "check", "-", "--output-format", "json", stdin=HANDLER.replace("{name}", "pay"),
+                       monkeypatch=monkeypatch)
+    assert code == 1 and codes(out) == [("stdin.py", "RPL301", 7)]
+    _, out, _ = cli(capsys, "check", "-", "--output-format", "json", stdin=SPEC, monkeypatch=monkeypatch)
+    assert {path for path, _, _ in codes(out)} == {"stdin.yaml"} and len(codes(out)) == 3
+
+
+def test_stdin_filename_needs_the_dash(project, capsys):
+    write(project, "openapi.yaml", SPEC)
+    code, _, err = cli(capsys, "check", "openapi.yaml", "--stdin-filename", "x.yaml")
+    assert code == 2 and err.count("\n") == 1
+
+
+# --- statistics, JUnit, JSON ------------------------------------------------------------------------------
+
+
+def test_statistics_rows_total_and_json(project, capsys):
+    write(project, "openapi.yaml", SPEC)
+    code, out, _ = cli(capsys, "check", "--statistics")
+    rows = [line.split() for line in out.splitlines()]
+    assert code == 1 and sorted((row[1], row[0], row[3]) for row in rows[:-1]) == [
+        ("RPL101", "1", "[error]"), ("RPL101", "1", "[warning]"), ("RPL108", "1", "[warning]")]
+    assert rows[-1][:2] == ["3", "findings"]
+    code, out, _ = cli(capsys, "check", "--statistics", "--output-format", "json")
+    data = json.loads(out)
+    assert sorted((row["code"], row["severity"], row["count"]) for row in data["rules"]) == [
+        ("RPL101", "error", 1), ("RPL101", "warning", 1), ("RPL108", "warning", 1)]
+    assert data["total"] == 3 and data["files_analysed"] == 1
+
+
+def test_statistics_with_no_findings(project, capsys):
+    write(project, "openapi.yaml", SPEC)
+    code, out, _ = cli(capsys, "check", "--statistics", "--select", "RPL107")
+    assert code == 0 and out.split()[:2] == ["0", "findings"]
+    _, out, _ = cli(capsys, "check", "--statistics", "--select", "RPL107", "--output-format", "json")
+    assert json.loads(out)["total"] == 0 and json.loads(out)["rules"] == []
+
+
+def test_junit_honours_fail_on_and_lists_passing_files(project, capsys):
+    write(project, "openapi.yaml", SPEC)
+    write(project, "clean.yaml", SPEC.replace("    post: {operationId: createOrder", "    get: {operationId: list")
+          .replace("  /exports:\n    post: {operationId: startExport, responses: {'202': {description: started}}}\n",
+                   ""))
+    _, out, _ = cli(capsys, "check", "--output-format", "junit", "--fail-on", "error")
+    suites = {suite.get("name"): suite for suite in ET.fromstring(out)}
+    assert set(suites) == {"openapi.yaml", "clean.yaml"}
+    assert [case.find("failure") is not None for case in suites["openapi.yaml"]] == [True, False, False]  # warnings pass
+    assert len(suites["clean.yaml"]) == 1 and suites["clean.yaml"][0].find("failure") is None
+    assert ET.fromstring(out).get("failures") == "1"
+
+
+def test_json_findings_name_method_route_and_operation(project, capsys):
+    write(project, "openapi.yaml", SPEC)
+    write(project, "app.py", HANDLER.replace("{name}", "pay"))
+    _, out, _ = cli(capsys, "check", "--output-format", "json")
+    found = {(f["code"], f["method"], f["route"], f["operation_id"]) for f in json.loads(out)["findings"]}
+    assert {("RPL101", "POST", "/orders", "createOrder"), ("RPL301", "POST", "/payments", "app.pay")} <= found
+    handler = next(f for f in json.loads(out)["findings"] if f["code"] == "RPL301")
+    assert handler["harm"] and handler["harm_reason"]
+
+
+def test_a_renamed_handler_keeps_its_baseline_entry(project, capsys):
+    write(project, "app.py", HANDLER.replace("{name}", "pay"))
+    assert main(["baseline", "--no-cache", "-o", "base.json"]) == 0
+    capsys.readouterr()
+    write(project, "app.py", HANDLER.replace("{name}", "make_payment"))
+    code, out, err = cli(capsys, "check", "--baseline", "base.json", "--output-format", "json")
+    assert code == 0 and codes(out) == [] and "no longer match" not in err
+
+
+def test_no_files_found_is_a_warning(project, capsys):
+    (project / "empty").mkdir()
+    code, _, err = cli(capsys, "check", "empty")
+    assert code == 0 and "warning" in err and "empty" in err
+
+
+def test_an_empty_diff_base_is_a_usage_error(project, capsys):
+    write(project, "openapi.yaml", SPEC)
+    code, _, err = cli(capsys, "check", "--diff-base", "")
+    assert code == 2 and err.count("\n") == 1
+
+
+def test_readme_names_this_release_wherever_it_pins_one():
+    """pre-commit, the GitHub Action and the GitLab install all name the tag of the version being released."""
+    import re
+
+    from conftest import ROOT
+    from replaylint import __version__
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    pins = re.findall(r"rev: (\S+)|replaylint/replaylint@(\S+?)[\"\s]", readme)
+    assert len(pins) >= 3 and {a or b for a, b in pins} == {f"v{__version__}"}
