@@ -60,16 +60,22 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     check = commands.add_parser("check", help="lint files and folders (default: .)")
-    check.add_argument("paths", nargs="*", metavar="PATH")
+    check.add_argument("paths", nargs="*", metavar="PATH",
+                       help="files and folders to lint, or `-` for stdin (default: .)")
     check.add_argument("--output-format", choices=CHECK_FORMATS, default=None,
                        help="default: $REPLAYLINT_OUTPUT_FORMAT, else text")
     check.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
-    check.add_argument("--select", type=_comma_list, help="rules to run: codes, prefixes or names, comma-separated")
-    check.add_argument("--extend-select", type=_comma_list, default=[])
-    check.add_argument("--ignore", type=_comma_list, default=[])
-    check.add_argument("--fail-on", choices=("error", "warning", "info", "never"))
+    check.add_argument("--select", type=_comma_list,
+                       help="rules to run: codes, prefixes or names, comma-separated (default: the config's "
+                            "select, else ALL)")
+    check.add_argument("--extend-select", type=_comma_list, default=[],
+                       help="rules to add to the selection (default: none)")
+    check.add_argument("--ignore", type=_comma_list, default=[], help="rules to leave out (default: none)")
+    check.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
+                       help="the lowest severity that fails the run (default: the config's fail-on, else warning)")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail (2 still means an input was not analysed)")
-    check.add_argument("--config", metavar="FILE", help="use this config file instead of discovering one")
+    check.add_argument("--config", metavar="FILE",
+                       help="use this config file for every file (default: the config file nearest to each file)")
     check.add_argument("--statistics", action="store_true", help="print counts by rule and a total instead of findings (as JSON with --output-format json)")
     check.add_argument("--fix", action="store_true", help="apply the safe fixes (RPL101, RPL202, RPL001), then report what is left")
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: also the unsafe ones (RPL102; RPL202's split of a retried function)")
@@ -77,9 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--show-exempted", action="store_true", help="also print exempted findings")
     check.add_argument("--validate", action="store_true", default=None,
                        help="also validate specs with openapi-spec-validator (slow on big specs)")
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    check.add_argument("--baseline", metavar="FILE", help="report only findings that are not in this baseline")
-    check.add_argument("--diff-base", metavar="REF", help="report only findings that are new since this git ref")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text output (default: auto: on a terminal, unless NO_COLOR is set)")
+    check.add_argument("--baseline", metavar="FILE",
+                       help="report only findings that are not in this baseline (default: the config's baseline)")
+    check.add_argument("--diff-base", metavar="REF",
+                       help="report only findings that are new since this git ref (default: all findings)")
     check.add_argument("--no-cache", action="store_true", help="do not read or write .replaylint_cache")
     check.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                        help="worker processes (default: the number of cores)")
@@ -101,30 +110,35 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print each file that would be linted and the config file that applies to it")
 
     baseline = commands.add_parser("baseline", help="record today's findings so only new ones are reported")
-    baseline.add_argument("paths", nargs="*", metavar="PATH")
+    baseline.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to record (default: .)")
     baseline.add_argument("-o", "--output", metavar="FILE", default=None,
                           help="baseline file to write (default: the configured baseline, or replaylint-baseline.json)")
     baseline.add_argument("--prune", action="store_true", help="only remove entries that no longer match")
-    baseline.add_argument("--config", metavar="FILE")
-    baseline.add_argument("--no-cache", action="store_true")
+    baseline.add_argument("--config", metavar="FILE",
+                          help="use this config file instead of discovering one (default: discovered)")
+    baseline.add_argument("--no-cache", action="store_true", help="do not read or write .replaylint_cache")
 
     audit = commands.add_parser("audit", help="report how replay-safe an API is: inventory, score, hotspots")
-    audit.add_argument("paths", nargs="*", metavar="PATH")
+    audit.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to audit (default: .)")
     audit.add_argument("--format", choices=AUDIT_FORMATS, default=None,
                        help="default: from the -o file's extension, else markdown")
     audit.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
-    audit.add_argument("--baseline", metavar="FILE", help="show the change since this baseline file")
-    audit.add_argument("--diff-base", metavar="REF", help="show the change since this git ref")
-    audit.add_argument("--min-score", type=float, metavar="N", help="exit 1 when the overall score is below N")
-    audit.add_argument("--config", metavar="FILE")
-    audit.add_argument("--no-cache", action="store_true")
-    audit.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N")
+    audit.add_argument("--baseline", metavar="FILE", help="show the change since this baseline file (default: none)")
+    audit.add_argument("--diff-base", metavar="REF", help="show the change since this git ref (default: none)")
+    audit.add_argument("--min-score", type=float, metavar="N",
+                       help="exit 1 when the overall score is below N (default: no gate)")
+    audit.add_argument("--config", metavar="FILE",
+                       help="use this config file instead of discovering one (default: discovered)")
+    audit.add_argument("--no-cache", action="store_true", help="do not read or write .replaylint_cache")
+    audit.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                       help="worker processes (default: the number of cores)")
 
     rules = commands.add_parser("rules", help="list every rule")
-    rules.add_argument("--output-format", choices=("text", "json", "markdown"), default="text")
+    rules.add_argument("--output-format", choices=("text", "json", "markdown"), default="text",
+                       help="default: text")
     rule = commands.add_parser("rule", help="explain one rule")
-    rule.add_argument("rule", metavar="CODE|NAME")
-    rule.add_argument("--output-format", choices=("text", "json"), default="text")
+    rule.add_argument("rule", metavar="CODE|NAME", help="a rule's code (RPL101) or name")
+    rule.add_argument("--output-format", choices=("text", "json"), default="text", help="default: text")
     commands.add_parser("server", help="run the language server on stdio (for editors; needs replaylint[server])")
     return parser
 

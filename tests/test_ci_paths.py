@@ -208,3 +208,20 @@ def test_readme_names_this_release_wherever_it_pins_one():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     pins = re.findall(r"rev: (\S+)|replaylint/replaylint@(\S+?)[\"\s]", readme)
     assert len(pins) >= 3 and {a or b for a, b in pins} == {f"v{__version__}"}
+
+
+def test_help_describes_every_option_and_its_default():
+    import argparse
+
+    from replaylint.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sub in commands.choices.items():
+        for action in sub._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            where = f"replaylint {name} {'/'.join(action.option_strings) or action.metavar}"
+            assert action.help, f"{where} has no help"
+            if action.default not in (None, False, []) or action.option_strings in (["--select"], ["--fail-on"]):
+                assert "default" in action.help, f"{where} does not say its default"

@@ -67,3 +67,17 @@ def test_hook_fails_on_a_bad_file(hook_repo, repo):
 def test_hook_passes_on_a_good_file(hook_repo, repo):
     result = run_hook(hook_repo, repo, "replaylint", "good.py", "compose.yaml")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_readme_gitlab_install_from_a_git_tag_works(hook_repo, tmp_path):
+    """GitLab's job installs `replaylint @ git+URL@TAG` before the package is on PyPI: the form pip accepts."""
+    from replaylint import __version__
+
+    tag = f"v{__version__}"
+    subprocess.run(["git", "tag", "-f", tag], cwd=hook_repo, check=True, capture_output=True)
+    target = tmp_path / "site"
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                           "--target", str(target), f"replaylint @ git+file://localhost{hook_repo}@{tag}"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert (target / "replaylint" / "cli.py").is_file() and (target / "replaylint" / "rules").is_dir()
