@@ -123,8 +123,10 @@ def _read_raw(path: Path) -> dict:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
     except (tomllib.TOMLDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"{path}: invalid config file: {reason}") from None
+        mark = getattr(exc, "problem_mark", None)  # yaml's, 0-based; tomllib's message says "(at line N, ...)"
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else f"{path}"
+        reason = getattr(exc, "problem", None) or (str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        raise ConfigError(f"{where}: invalid config file: {reason}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the configuration must be a table of settings")
     return raw

@@ -1,16 +1,16 @@
 """`check --diff-base REF`: report only findings that are new since a git ref (Semgrep's --baseline-commit).
 
-The ref's tree is exported with `git archive` into a temporary folder and analysed with the same settings;
+The ref's tree is written from git's objects into a temporary folder and analysed with the same settings;
 findings are compared by semantic key, so code that merely moved is not new.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
+import posixpath
 import subprocess
-import tarfile
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .fingerprint import project_root, semantic_keys
 
@@ -67,24 +67,61 @@ def _inside_git(root: Path) -> bool:
 
 
 def _export(root: Path, ref: str, target: Path) -> None:
+    """Write the ref's tree into `target`, blob by blob (`git ls-tree`, `git cat-file --batch`). Not with `git
+    archive`: it leaves out paths marked `export-ignore` and rewrites `export-subst` files, and the findings
+    at the ref are those of the tree as it was."""
     if ref.startswith("-") or not ref.strip():
         raise DiffBaseError(f"--diff-base {ref!r}: not a git ref")
+    blobs = _blobs(_git(root, ref, ["ls-tree", "-r", "-z", "--full-tree", ref]))
+    contents = _git(root, ref, ["cat-file", "--batch"], "".join(f"{oid}\n" for _, oid, _ in blobs).encode())
+    at = 0
+    for mode, _, path in blobs:  # each answer: "<oid> blob <size>\n<content>\n", in the order asked
+        header_end = contents.index(b"\n", at)
+        size = int(contents[at:header_end].split()[2])
+        _write(target, path, mode, contents[header_end + 1:header_end + 1 + size])
+        at = header_end + 1 + size + 1
+
+
+def _blobs(listing: bytes) -> list[tuple[str, str, str]]:
+    """(mode, object id, path) of the files `git ls-tree -r -z` lists; submodules are left out, as `git archive`
+    leaves them."""
+    blobs = []
+    for entry in filter(None, listing.split(b"\0")):  # "<mode> <type> <object>\t<path>"
+        meta, _, raw_path = entry.partition(b"\t")
+        mode, kind, oid = meta.decode("ascii").split()
+        path = os.fsdecode(raw_path)
+        if kind == "blob" and _inside(path):
+            blobs.append((mode, oid, path))
+    return blobs
+
+
+def _git(root: Path, ref: str, args: list[str], stdin: bytes | None = None) -> bytes:
     try:
-        process = subprocess.run(["git", "archive", "--format=tar", ref], cwd=root, capture_output=True,
-                                 timeout=300)
+        process = subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True, timeout=300)
     except (OSError, subprocess.SubprocessError) as exc:
         raise DiffBaseError(f"--diff-base {ref}: cannot run git: {exc}") from None
     if process.returncode != 0:
         reason = process.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise DiffBaseError(f"--diff-base {ref}: {reason[-1] if reason else 'git archive failed'}")
-    archive = tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024)
-    archive.write(process.stdout)
-    archive.seek(0)
-    with tarfile.open(fileobj=archive) as tar:
+        raise DiffBaseError(f"--diff-base {ref}: {reason[-1] if reason else f'git {args[0]} failed'}")
+    return process.stdout
+
+
+def _inside(path: str) -> bool:
+    """Whether a path of the tree stays inside the export (a crafted tree may hold `..` or `.git`)."""
+    parts = PurePosixPath(path).parts
+    return bool(parts) and not path.startswith("/") and not {"..", ".git"} & {p.lower() for p in parts}
+
+
+def _write(target: Path, path: str, mode: str, data: bytes) -> None:
+    """One file of the tree; a symbolic link only when it points inside the tree (as tar's "data" filter)."""
+    destination = target / path
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if mode != "120000":
+        destination.write_bytes(data)
+        return
+    link = os.fsdecode(data)
+    if not link.startswith("/") and _inside(posixpath.normpath(posixpath.join(posixpath.dirname(path), link))):
         try:
-            tar.extractall(target, filter="data")  # refuses absolute paths, links out of the folder, devices
-        except TypeError:  # Python < 3.11.4: extract regular files and folders only, inside the target
-            for member in tar.getmembers():
-                if (member.isfile() or member.isdir()) and not member.name.startswith("/") and ".." not in \
-                        Path(member.name).parts:
-                    tar.extract(member, target)
+            os.symlink(link, destination)
+        except OSError:  # no privilege to make links (Windows): the file is missing at the base, as a new one
+            pass

@@ -28,6 +28,7 @@ class Exemption:
     scope: tuple  # ("file",) | ("path", "/orders") | ("op", "POST /orders") | ("lines", frozenset of lines)
     used: bool = False
     problems: list[str] = field(default_factory=list)
+    reason_hint: str = ""  # how to give the missing reason in the file's own syntax (RPL001's fix); "" for specs
 
     def __post_init__(self):
         if self.reason.strip() == REASON_PLACEHOLDER:

@@ -7,6 +7,8 @@ from .config import Config, relative_to_root
 from .model import Finding
 from .registry import REGISTRY
 
+SPEC_REASON_HINT = 'say why repeating it is harmless, e.g. reason: "appends a log line; duplicates are fine"'
+
 
 def apply_filters(results, config: Config, enabled: set[str]) -> list[Finding]:
     overrides = _severity_overrides(config)
@@ -64,14 +66,13 @@ def _meta_findings(exemptions, enabled: set[str]) -> list[Finding]:
         if not exemption.reason:
             what = "harm: none" if exemption.kind == "harm" else f"the exemption of {exemption.selector}"
             out.append(Finding(
-                "RPL001", "error", f"{what} gives no reason",
-                "say why repeating it is harmless, e.g. reason: \"appends a log line; duplicates are fine\"",
+                "RPL001", "error", f"{what} gives no reason", exemption.reason_hint or SPEC_REASON_HINT,
                 exemption.span, anchor, exemption.selector,
             ))
         named = REGISTRY.expand(exemption.selector) if exemption.kind == "allow" else set()
         if exemption.kind == "allow" and not exemption.used and not named:  # a typo must not pass as silence
-            out.append(Finding(
-                "RPL002", "warning", f"the exemption of {exemption.selector} names no rule",
+            out.append(Finding(  # an error, as the same typo in config is
+                "RPL002", "error", f"the exemption of {exemption.selector} names no rule",
                 "use a rule's code (RPL201) or name (retry-only-key): `replaylint rules` lists them",
                 exemption.span, anchor, exemption.selector,
             ))

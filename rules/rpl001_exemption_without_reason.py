@@ -19,7 +19,8 @@ class ExemptionWithoutReason(Rule):
         caller that forgets what it did will meet a duplicate nobody decided to accept.
     """
     fix = """
-        Add the reason next to the exemption: `reason: "appends a log line; duplicates are harmless"`.
+        Add the reason next to the exemption: `reason: "appends a log line; duplicates are harmless"` in a spec,
+        after `--` in Python (`# replaylint: allow[RPL201] -- a one-off script`).
     """
     exempt = """
         This rule cannot be exempted; deselect it (`ignore = ["RPL001"]`) if your team does not record reasons.

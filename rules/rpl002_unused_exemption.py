@@ -9,7 +9,8 @@ class UnusedExemption(Rule):
     summary = "An exemption that matches no finding"
     what = """
         Flags an exemption (`x-replaylint-allow`, `x-lint-ignore`, `# replaylint: allow[...]`) for a rule that
-        is enabled but does not fire where the exemption is written.
+        is enabled but does not fire where the exemption is written, and, as an error (like the same typo in
+        config), one that names no rule at all.
     """
     why = """
         Stale exemptions hide future regressions: when the operation changes again, the old exemption silences

@@ -56,7 +56,8 @@ def _one_edit(before: str, after: str) -> Edit:
 
 def _reason_placeholders(text: str, findings) -> tuple[str, int]:
     """RPL001: ` -- <why this is safe>` after the rule list of a comment exemption with no reason. Edits stay
-    within their line, so the positions of other findings hold."""
+    within their line, so the positions of other findings hold. Words after the rule list (`reason: cheap`)
+    are left to a person: behind the placeholder they would pass for a reason nobody wrote."""
     lines = text.split("\n")
     fixed = 0
     for finding in findings:
@@ -65,7 +66,8 @@ def _reason_placeholders(text: str, findings) -> tuple[str, int]:
         line = lines[finding.span.line - 1]
         marker = line.find("# replaylint:")
         close = line.find("]", marker) if marker != -1 else -1
-        if close != -1 and "--" not in line[close:]:
+        after = line[close + 1:].strip()
+        if close != -1 and (not after or after.startswith("#")):
             lines[finding.span.line - 1] = f"{line[:close + 1]} -- {REASON_PLACEHOLDER}{line[close + 1:]}"
             fixed += 1
     return "\n".join(lines), fixed

@@ -389,7 +389,7 @@ def _comment_exemptions(text: str, shown: str) -> list[Exemption]:
             continue
         match = COMMENT.search(line)
         if match is None or (match.group("verb") != "harm" and not match.group("rules")):
-            near = _near_miss(line, Span(shown, number, line.find("#") + 1, number, len(line) + 1))
+            near = _near_miss(line, shown, number)
             if near is not None:
                 found.append(near)
                 continue
@@ -420,14 +420,16 @@ def _comment_exemptions(text: str, shown: str) -> list[Exemption]:
     return found
 
 
-def _near_miss(line: str, span: Span) -> Exemption | None:
+def _near_miss(line: str, shown: str, number: int) -> Exemption | None:
     """An allow comment written almost right (`ignore[RPL201] reason: cheap`): not applied, and its note says
     what was meant, since a silently ignored exemption looks like one that works."""
     near = NEAR_MISS.search(line)
     if near is None or near.group("verb").lower() == "harm":
         return None
     verb = "allow-file" if near.group("verb").lower().endswith("-file") else "allow"
-    meant = f"# replaylint: {verb}[{near.group('rules').strip()}] -- {_stray_reason(near.group('rest')) or REASON_PLACEHOLDER}"
+    reason = _stray_reason(near.group("rest")) or REASON_PLACEHOLDER
+    meant = f"# replaylint: {verb}[{near.group('rules').strip()}] -- {reason}"
+    span = Span(shown, number, near.start() + 1, number, len(line) + 1)
     return Exemption("allow", "", "", span, ("lines", frozenset()),
                      problems=[f"replaylint does not read this exemption: did you mean `{meant}`?"])
 

@@ -380,9 +380,9 @@ def _routes_registered_for_others(module: str, text: str, package: bool = False)
     """(qualified function, methods, path, this module) of the POST/PATCH routes this module registers with a
     handler defined elsewhere (`app.router.add_post("/orders", views.create_order)`). A parse, under the same
     guards as any analysed file (size, generated code, nesting): these files are few."""
-    from .analyse import GENERATED, MAX_PYTHON_BYTES, ast_check  # the analysis imports this module
+    from .analyse import MAX_PYTHON_BYTES, ast_check, is_generated  # the analysis imports this module
 
-    if len(text) > MAX_PYTHON_BYTES or GENERATED.search(text[:2048]) or ast_check(text)[0] != "ok":
+    if len(text) > MAX_PYTHON_BYTES or is_generated(text) or ast_check(text)[0] != "ok":
         return []  # said when the file itself is analysed
     try:
         model = build_model(cst.parse_module(text), module)

@@ -230,7 +230,7 @@ def empty_summary() -> dict:
 def summarise(path: str, config) -> dict:
     """What one module offers its importers. Files the analysis would not parse (too big, generated, broken)
     offer nothing: they are named when they are linted themselves."""
-    from .analyse import GENERATED, MAX_PYTHON_BYTES, ast_check, parse
+    from .analyse import MAX_PYTHON_BYTES, ast_check, is_generated, parse
     from .flow import random_helpers
     from .handlers import class_has_key_field, function_reads_key
     from .model import build_model
@@ -242,7 +242,7 @@ def summarise(path: str, config) -> dict:
         text = read_text(path, MAX_PYTHON_BYTES)
     except DocumentError:
         return summary
-    if GENERATED.search(text[:2048]):
+    if is_generated(text):
         return summary
     syntax, tree = ast_check(text)
     if syntax != "ok":
