@@ -181,7 +181,6 @@ def _fail(message: str) -> int:
 def _check(args) -> int:
     from .config import ConfigError, load_config
     from .engine import run
-    from .hierarchy import ConfigFinder
     from .registry import REGISTRY
     from .report import ReportContext, render
     from .report.escape import terminal_safe
@@ -204,7 +203,7 @@ def _check(args) -> int:
         config = _with_options(load_config(args.config), args)
     except ConfigError as exc:
         return _fail(str(exc))
-    configs = None if args.config else ConfigFinder(config, adjust=lambda found: _with_options(found, args))
+    configs = _hierarchy(args, config, lambda found: _with_options(found, args))
     if args.show_settings is not None:
         return _show_settings(args.show_settings, config, configs, args)
     try:
@@ -266,6 +265,20 @@ def _check(args) -> int:
             where = f":{note.line}" if note.line else ""
             print(f"{terminal_safe(note.path)}{where}: note: {terminal_safe(note.message)}", file=sys.stderr)
     return exit_code(result, config.fail_on, args.exit_zero)
+
+
+def _hierarchy(args, config, adjust):
+    """The config finder of a run (each file takes its nearest config file, adjusted by `adjust`), or None
+    when `--config` names one file for everything."""
+    from .hierarchy import ConfigFinder
+
+    return None if args.config else ConfigFinder(config, adjust=adjust)
+
+
+def _with_inventory(config):
+    """`audit` and `baseline` record each operation's replay shape, under every config of the hierarchy."""
+    config.inventory = True
+    return config
 
 
 def _with_options(config, args):
@@ -408,7 +421,11 @@ def _audit(args) -> int:
     fmt = args.format or {"html": "html", "htm": "html", "json": "json"}.get(
         (args.output or "").rsplit(".", 1)[-1].lower(), "markdown")
     config.inventory = True
-    result = run(args.paths, config, use_cache=not args.no_cache, jobs=args.jobs)
+    try:
+        result = run(args.paths, config, use_cache=not args.no_cache, jobs=args.jobs,
+                     configs=_hierarchy(args, config, _with_inventory))
+    except ConfigError as exc:  # a service's config file below the working directory
+        return _fail(str(exc))
     root = project_root()
     from .audit.data import audit_data
     from .audit.score import before_from_baseline, before_from_ref, build_audit
@@ -470,7 +487,11 @@ def _baseline(args) -> int:
         return _fail(str(exc))
     output = args.output or config.baseline or "replaylint-baseline.json"
     config.inventory = True  # the operations of the day, so `audit --baseline` can tell new ones from clean ones
-    result = run(args.paths, config, use_cache=not args.no_cache)
+    try:
+        result = run(args.paths, config, use_cache=not args.no_cache,
+                     configs=_hierarchy(args, config, _with_inventory))
+    except ConfigError as exc:
+        return _fail(str(exc))
     root = project_root()
     covered = _covered(result, root)
     try:

@@ -225,3 +225,15 @@ def test_help_describes_every_option_and_its_default():
             assert action.help, f"{where} has no help"
             if action.default not in (None, False, []) or action.option_strings in (["--select"], ["--fail-on"]):
                 assert "default" in action.help, f"{where} does not say its default"
+
+
+def test_baseline_and_audit_follow_the_hierarchy_too(project, capsys):
+    _monorepo(project)
+    assert main(["baseline", "--no-cache", "-o", "base.json"]) == 0
+    entries = json.loads((project / "base.json").read_text())["entries"]
+    assert sorted((e["path"], e["code"]) for e in entries if e["path"].startswith("services/ledger")) == [
+        ("services/ledger/openapi.yaml", "RPL108")]
+    capsys.readouterr()
+    assert main(["audit", "--no-cache", "--format", "json"]) == 0
+    audit = json.loads(capsys.readouterr().out)
+    assert audit["overall"]["score"] is not None
