@@ -32,19 +32,49 @@ class Inputs:
 def looks_like_spec(path: str) -> bool:
     """Cheap content sniff before parsing: an `openapi`/`swagger` key starting a line (top-level keys may
     come last, as in Stripe's spec, so the whole file is searched; parsing confirms it is top-level)."""
+    text = _sniff_text(path)
+    if text is None:
+        return True  # let the loader report why it cannot be read
+    if path.lower().endswith(".json"):
+        return bool(_JSON_MARKER.search(text))
+    return _yaml_marked(text)
+
+
+def _yaml_marked(text: bytes) -> bool:
+    """`_SPEC_MARKER.search(text)`, found from the words it needs: scanning every line start of a big spec for
+    the marker costs 30 ms (Stripe's), these words occur a few times. A match that starts lines above a word
+    also matches from the start of the word's own line (only `{` and blanks come between)."""
+    for word in (b"openapi", b"swagger"):
+        at, checked = text.find(word), 0
+        while at != -1:
+            line_break = text.rfind(b"\n", checked, at)  # none: on the line checked last (or the first)
+            if line_break != -1 or checked == 0:
+                start = line_break + 1
+                if _SPEC_MARKER.match(text, start):
+                    return True
+                checked = at
+            at = text.find(word, at + len(word))
+    return False
+
+
+def _json_in_yaml(path: str) -> bool:
+    """A YAML file the sniff says is no spec but whose text holds the JSON marker: a minified JSON spec named
+    `.yaml` may be one (parsing tells), so it is not taken for a fragment."""
+    text = _sniff_text(path)
+    return not path.lower().endswith(".json") and (text is None or bool(_JSON_MARKER.search(text)))
+
+
+def _sniff_text(path: str) -> bytes | None:
     from .documents import buffer_for
 
     buffered = buffer_for(path)  # an editor's unsaved text
+    if buffered is not None:
+        return buffered.encode("utf-8")
     try:
-        if buffered is not None:
-            text = buffered.encode("utf-8")
-        else:
-            with open(path, "rb") as handle:
-                text = handle.read()
+        with open(path, "rb") as handle:
+            return handle.read()
     except OSError:
-        return True  # let the loader report why it cannot be read
-    marker = _JSON_MARKER if path.lower().endswith(".json") else _SPEC_MARKER
-    return bool(marker.search(text))
+        return None
 
 
 def _named_as_spec(path: str) -> bool:
@@ -205,8 +235,10 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
     inputs = Inputs()
     ignorer = Ignorer(config)
     seen: set[str] = set()
+    finder = None  # the specs that `$ref` a named fragment: the project is walked for them once a run
 
-    def add(path: str, explicit: bool, real: str | None = None) -> None:
+    def add(path: str, explicit: bool, real: str | None = None, sniffed: bool | None = None) -> None:
+        """`sniffed`: what looks_like_spec said already (a named file is sniffed once)."""
         real = real or (os.path.abspath(path) if not explicit else os.path.realpath(path))
         if real in seen:
             return
@@ -219,7 +251,7 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
             if explicit:  # named: read and parsed, so the reason it is not a spec can be precise
                 inputs.specs.append(path)
                 inputs.explicit.add(path)
-            elif looks_like_spec(path):
+            elif sniffed if sniffed is not None else looks_like_spec(path):
                 inputs.specs.append(path)
             elif _named_as_spec(path):  # `openapi.yaml` is meant as a spec: analysed, or a note says why not
                 inputs.specs.append(path)
@@ -228,15 +260,48 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
             inputs.problems.append(Problem(path, "not analysed: not a file replaylint reads "
                                                  "(expected .py, .yaml, .yml or .json)"))
 
+    def add_fragment(given: str) -> bool:
+        """A named YAML/JSON file that is no spec: the specs that `$ref` it are the inputs in its place (each
+        once, also when named itself). False when none does: it is an input as any named file is, unless it
+        parses to no spec, when the problem says that no spec reads it either."""
+        nonlocal finder
+        if finder is None:
+            from .fragments import RootFinder
+
+            finder = RootFinder(ignorer, listings)
+        roots = finder.roots_of(given)
+        for root in roots:
+            real, absolute = os.path.realpath(root), os.path.abspath(root)
+            if real not in seen and absolute not in seen:  # a walk marks its files by their absolute path
+                add(root, explicit=True, real=real)
+                seen.add(absolute)
+        if roots or skip_unrecognised:
+            return bool(roots)
+        why = _why_file_is_no_spec(given)
+        if why is None:
+            return False  # unreadable, unparsable or a spec after all: the analysis says which
+        real = os.path.realpath(given)
+        if real not in seen:
+            seen.add(real)
+            inputs.problems.append(Problem(given, f"not analysed: not an OpenAPI document ({why}), and no "
+                                                  f"OpenAPI spec of the project $refs it"))
+        return True
+
+    from .documents import buffer_for
+
     for given in paths:
         path = Path(given)
-        if not os.path.lexists(given):
+        unsaved = buffer_for(given) is not None  # text from stdin or an editor: the file need not exist
+        if not unsaved and not os.path.lexists(given):
             inputs.problems.append(Problem(given, "not analysed: no such file or directory"))
             continue
-        if path.is_file():
+        if unsaved or path.is_file():
             if force_exclude and ignorer.excluded_with_parents(os.path.realpath(given)):
                 continue
-            add(given, explicit=not skip_unrecognised)
+            sniffed = looks_like_spec(given) if given.lower().endswith(SPEC_SUFFIXES) else None
+            if sniffed is False and not _json_in_yaml(given) and add_fragment(given):
+                continue
+            add(given, explicit=not skip_unrecognised, sniffed=sniffed)
             continue
         if not path.is_dir():
             inputs.problems.append(Problem(given, "not analysed: broken symbolic link or not a regular file"))
@@ -245,6 +310,20 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
     inputs.specs.sort()
     inputs.python.sort()
     return inputs
+
+
+def _why_file_is_no_spec(path: str) -> str | None:
+    """Why a named file that parses is no OpenAPI document; None when it is one, or cannot be read or parsed
+    (the analysis reports that, with the position)."""
+    from .documents import DocumentError
+    from .openapi.model import spec_version, why_not_a_spec as why
+    from .openapi.refs import read_document
+
+    try:
+        data = read_document(os.path.abspath(path)).data
+    except DocumentError:
+        return None
+    return why(data) if spec_version(data) is None else None
 
 
 class Listing:

@@ -16,7 +16,7 @@ from .filtering import apply_filters
 from .fingerprint import project_root as key_root  # the root of semantic keys and module names
 from .model import FileResult, Finding, Note, Problem
 from .openapi.analyse import analyse_spec
-from .openapi.model import spec_version
+from .openapi.model import spec_version, why_not_a_spec
 from .openapi.refs import MAX_FILE_BYTES
 from .registry import REGISTRY
 
@@ -98,17 +98,6 @@ def analyse_spec_file(path: str, text: str, config: Config, rules, explicit: boo
     return result
 
 
-def _why_not_a_spec(data) -> str:
-    if data is None:
-        return "the file is empty"
-    if not isinstance(data, dict):
-        return f"the top level is {'a list' if isinstance(data, list) else 'a scalar'}, not a mapping"
-    for key in ("openapi", "swagger"):
-        if key in data:
-            return f"its `{key}` field is not a version number"
-    return "no top-level openapi or swagger key"
-
-
 def _analyse_spec_file(path: str, text: str, config: Config, rules, explicit: bool):
     shown = display_path(path)
     absolute = os.path.abspath(path)
@@ -122,7 +111,7 @@ def _analyse_spec_file(path: str, text: str, config: Config, rules, explicit: bo
         if not explicit:
             return None  # a YAML/JSON file met while walking that is not a spec: not an input
         return FileResult(shown, problems=[Problem(shown, f"not analysed: not an OpenAPI document "
-                                                          f"({_why_not_a_spec(doc.data)})")], analysed=False)
+                                                          f"({why_not_a_spec(doc.data)})")], analysed=False)
     spec_rules = [rule for rule in rules if rule.target == "openapi"]
     result = analyse_spec(doc, config, spec_rules, ref_root(path), display_path)
     if config.validate:

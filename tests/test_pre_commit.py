@@ -81,3 +81,43 @@ def test_the_readme_gitlab_install_from_a_git_tag_works(hook_repo, tmp_path):
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert (target / "replaylint" / "cli.py").is_file() and (target / "replaylint" / "rules").is_dir()
+
+
+ROOT_SPEC = """openapi: 3.0.3
+info: {title: shop, version: '1'}
+paths:
+  /orders:
+    $ref: paths/orders.yaml
+"""
+FRAGMENT = """post:
+  operationId: createOrder
+  responses:
+    '201': {description: made}
+"""
+
+
+@pytest.fixture(scope="module")
+def monorepo(tmp_path_factory):
+    """A spec split into a root and a path fragment, and a service whose own config turns RPL201 off."""
+    repo = tmp_path_factory.mktemp("monorepo")
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    write(repo, "api/openapi.yaml", ROOT_SPEC)
+    write(repo, "api/paths/orders.yaml", FRAGMENT)
+    write(repo, "services/billing/pay.py", BAD)
+    write(repo, "services/billing/replaylint.toml", 'ignore = ["RPL201"]\n')
+    write(repo, "pay.py", BAD)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    return repo
+
+
+def test_hook_on_a_changed_fragment_lints_the_spec_that_reads_it(hook_repo, monorepo):
+    result = run_hook(hook_repo, monorepo, "replaylint", "api/paths/orders.yaml")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "api/paths/orders.yaml:1:1: RPL101" in result.stdout
+
+
+def test_hook_applies_a_service_config_to_its_files(hook_repo, monorepo):
+    result = run_hook(hook_repo, monorepo, "replaylint", "services/billing/pay.py")
+    assert result.returncode == 0, result.stdout + result.stderr  # the service's config ignores RPL201
+    result = run_hook(hook_repo, monorepo, "replaylint", "pay.py", "services/billing/pay.py")
+    assert result.returncode == 1 and "pay.py:" in result.stdout and "services/billing/pay.py:" not in result.stdout

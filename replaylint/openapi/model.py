@@ -16,6 +16,18 @@ MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _TEMPLATE_PARAM = LazyRegex(r"\{[^}/]*\}")
 
 
+def why_not_a_spec(data) -> str:
+    """Why parsed data is no OpenAPI document, for the one-line problem that says so."""
+    if data is None:
+        return "the file is empty"
+    if not isinstance(data, dict):
+        return f"the top level is {'a list' if isinstance(data, list) else 'a scalar'}, not a mapping"
+    for key in ("openapi", "swagger"):
+        if key in data:
+            return f"its `{key}` field is not a version number"
+    return "no top-level openapi or swagger key"
+
+
 def spec_version(data) -> str | None:
     """'2.0', '3.0' or '3.1' for an OpenAPI document, None for anything else."""
     if not isinstance(data, dict):
