@@ -28,6 +28,7 @@ class BaselineError(Exception):
 class BaselineMatch:
     kept: list = field(default_factory=list)  # findings not in the baseline (reported)
     matched: int = 0
+    matched_keys: set = field(default_factory=set)  # today's keys of the findings an entry matched
     stale: list[tuple] = field(default_factory=list)  # entries no finding matched
 
 
@@ -114,6 +115,7 @@ def apply_baseline(findings, keys: list[tuple], root: Path, covered: set[str] | 
         else:
             remaining[known] -= 1
             match.matched += 1
+            match.matched_keys.add(key)  # an entry matched by its anchor is kept under today's key
     match.stale = sorted(key for key, count in remaining.items() for _ in range(count)
                          if covered is None or judged(key, covered, root))
     return match

@@ -11,7 +11,7 @@ import os
 import sys
 
 from . import __version__
-from .model import SEVERITY_RANK, Note
+from .model import Note
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 CHECK_FORMATS = ("text", "full", "concise", "json", "sarif", "github", "junit", "gitlab")
@@ -205,7 +205,10 @@ def _check(args) -> int:
         return _fail(str(exc))
     configs = _hierarchy(args, config, lambda found: _with_options(found, args))
     if args.show_settings is not None:
-        return _show_settings(args.show_settings, config, configs, args)
+        try:
+            return _show_settings(args.show_settings, config, configs, args)
+        except ConfigError as exc:
+            return _fail(str(exc))
     try:
         result = run(args.paths, config, select=args.select, ignore=args.ignore, use_cache=not args.no_cache,
                      skip_unrecognised=args.skip_unrecognised, force_exclude=args.force_exclude, jobs=args.jobs,
@@ -237,7 +240,8 @@ def _check(args) -> int:
         from .fingerprint import project_root
 
         try:
-            keys = base_keys(args.diff_base, args.paths, config, select=args.select, ignore=args.ignore)
+            keys = base_keys(args.diff_base, args.paths, config, select=args.select, ignore=args.ignore,
+                             configs=configs)
         except DiffBaseError as exc:
             return _fail(str(exc))
         result.findings = apply_baseline(result.findings, keys, project_root()).kept
@@ -315,12 +319,12 @@ def _stdin_input(args) -> dict[str, str] | None:
 
 
 def _stdin_name(text: str) -> str:
-    from .discovery import _JSON_MARKER, _SPEC_MARKER
+    from .discovery import text_looks_like_spec
 
     sample = text.encode("utf-8")
-    if text.lstrip().startswith("{") and _JSON_MARKER.search(sample):
+    if text.lstrip().startswith("{") and text_looks_like_spec(sample, is_json=True):
         return STDIN_NAMES["json"]
-    return STDIN_NAMES["spec"] if _SPEC_MARKER.search(sample) else STDIN_NAMES["python"]
+    return STDIN_NAMES["spec"] if text_looks_like_spec(sample, is_json=False) else STDIN_NAMES["python"]
 
 
 def _show_settings(path: str, config, configs, args) -> int:
@@ -336,6 +340,7 @@ def _show_settings(path: str, config, configs, args) -> int:
         f"root: {settings.root}",
         f"rules: {', '.join(codes)}",
         f"fail-on: {settings.fail_on}",
+        f"baseline: {settings.baseline or '(none)'}",
         f"harm default: {settings.harm_default}",
         f"harm patterns: {'; '.join(harm) if harm else '(none)'}",
         f"per-file-ignores: {settings.per_file_ignores or '(none)'}",
@@ -368,11 +373,7 @@ def _show_files(result, config, configs) -> int:
 def _statistics(fmt: str, result, context) -> str:
     from .report.statistics import render_json, render_text
 
-    if fmt in ("text", "full", "concise"):
-        return render_text(result, context)
-    if fmt == "json":
-        return render_json(result, context)
-    raise UsageError(f"--statistics: prints text or json, not {fmt}")
+    return render_json(result, context) if fmt == "json" else render_text(result, context)  # as Ruff
 
 
 def _apply_fixes(args, result) -> int | None:
@@ -421,9 +422,9 @@ def _audit(args) -> int:
     fmt = args.format or {"html": "html", "htm": "html", "json": "json"}.get(
         (args.output or "").rsplit(".", 1)[-1].lower(), "markdown")
     config.inventory = True
+    configs = _hierarchy(args, config, _with_inventory)
     try:
-        result = run(args.paths, config, use_cache=not args.no_cache, jobs=args.jobs,
-                     configs=_hierarchy(args, config, _with_inventory))
+        result = run(args.paths, config, use_cache=not args.no_cache, jobs=args.jobs, configs=configs)
     except ConfigError as exc:  # a service's config file below the working directory
         return _fail(str(exc))
     root = project_root()
@@ -442,7 +443,8 @@ def _audit(args) -> int:
         from .diffbase import DiffBaseError, base_state
 
         try:
-            _, findings, operations = base_state(args.diff_base, args.paths, config, inventory=True)
+            _, findings, operations = base_state(args.diff_base, args.paths, config, inventory=True,
+                                                 configs=configs)
         except DiffBaseError as exc:
             return _fail(str(exc))
         before = before_from_ref(args.diff_base, findings, operations)
@@ -501,8 +503,7 @@ def _baseline(args) -> int:
             {(file, anchor) for file, anchor in old_operations or () if not file_judged(file, covered, root)}
         if args.prune:
             match = apply_baseline(result.findings, existing, root, covered)
-            still = set(existing) - set(match.stale)
-            count = write_baseline(output, result.findings, root, keep_only=still, others=others,
+            count = write_baseline(output, result.findings, root, keep_only=match.matched_keys, others=others,
                                    operations=operations)
             print(f"{output}: removed {len(match.stale)} stale entr{'y' if len(match.stale) == 1 else 'ies'}, "
                   f"{count} kept")
@@ -548,12 +549,7 @@ def exit_code(result, fail_on: str, exit_zero: bool = False) -> int:
         return EXIT_ERROR
     if exit_zero:
         return EXIT_CLEAN
-
-    def fails(finding) -> bool:  # under the fail-on of the config that applied to the finding's file
-        level = getattr(result, "fail_on", {}).get(finding.path, fail_on)
-        return level != "never" and SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[level]
-
-    return EXIT_FINDINGS if any(not f.exempted and fails(f) for f in result.findings) else EXIT_CLEAN
+    return EXIT_FINDINGS if any(result.fails(f, fail_on) for f in result.findings) else EXIT_CLEAN
 
 
 def _write(text: str, output: str | None) -> None:

@@ -72,14 +72,15 @@ class Config:
 
 
 def find_config_file(start: Path) -> Path | None:
-    """The nearest config file at or above `start`; pyproject.toml counts only with a [tool.replaylint] table."""
-    for directory in [start, *start.parents]:
-        for name in CONFIG_FILES:
-            candidate = directory / name
-            if not candidate.is_file():
-                continue
-            if name == "pyproject.toml" and not _has_tool_table(candidate):
-                continue
+    """The nearest config file at or above `start`."""
+    return next((found for directory in [start, *start.parents] if (found := config_file_in(directory))), None)
+
+
+def config_file_in(directory: Path) -> Path | None:
+    """The config file of one folder, if it has one; pyproject.toml counts only with a [tool.replaylint] table."""
+    for name in CONFIG_FILES:
+        candidate = directory / name
+        if candidate.is_file() and (name != "pyproject.toml" or _has_tool_table(candidate)):
             return candidate
     return None
 

@@ -35,9 +35,12 @@ def looks_like_spec(path: str) -> bool:
     text = _sniff_text(path)
     if text is None:
         return True  # let the loader report why it cannot be read
-    if path.lower().endswith(".json"):
-        return bool(_JSON_MARKER.search(text))
-    return _yaml_marked(text)
+    return text_looks_like_spec(text, path.lower().endswith(".json"))
+
+
+def text_looks_like_spec(text: bytes, is_json: bool) -> bool:
+    """The sniff on a text already read (stdin, an editor's buffer)."""
+    return bool(_JSON_MARKER.search(text)) if is_json else _yaml_marked(text)
 
 
 def _yaml_marked(text: bytes) -> bool:

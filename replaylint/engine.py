@@ -14,7 +14,7 @@ from .discovery import discover
 from .documents import DocumentError, MultiDocumentError, parse_document, read_text
 from .filtering import apply_filters
 from .fingerprint import project_root as key_root  # the root of semantic keys and module names
-from .model import FileResult, Finding, Note, Problem
+from .model import SEVERITY_RANK, FileResult, Finding, Note, Problem
 from .openapi.analyse import analyse_spec
 from .openapi.model import spec_version, why_not_a_spec
 from .openapi.refs import MAX_FILE_BYTES
@@ -36,6 +36,12 @@ class RunResult:
     exemptions: list = field(default_factory=list)  # (file, Exemption) after the filter stage marked them used
     crosscheck: dict = field(default_factory=dict)  # the APIs whose spec and code were matched, and how many
     fail_on: dict[str, str] = field(default_factory=dict)  # file -> its config's fail-on, where a nested config set it
+
+    def fails(self, finding: Finding, fail_on: str) -> bool:
+        """Whether `finding` fails the run: not exempted, and at or above the fail-on of the config that
+        applied to its file (`fail_on`, the run's, where no nested config did)."""
+        level = self.fail_on.get(finding.path, fail_on)
+        return not finding.exempted and level != "never" and SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[level]
 
 
 def display_path(path: str, cwd: str | None = None) -> str:
@@ -334,7 +340,9 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
     with editor_buffers({os.path.abspath(path): text for path, text in (texts or {}).items()}):
         options = (select, ignore, use_cache, jobs, texts)
         listings = Listings(config.root) if use_cache else None
-        inputs = discover(paths or ["."], config, want_python=configs is not None or _wants_python(config, select, ignore),
+        # a service's config may turn Python rules on that the top one leaves off (unless --select decides)
+        want_python = _wants_python(config, select, ignore) or (configs is not None and select is None)
+        inputs = discover(paths or ["."], config, want_python=want_python,
                           skip_unrecognised=skip_unrecognised, force_exclude=force_exclude, listings=listings)
         groups = None
         if configs is not None:
@@ -342,7 +350,7 @@ def run(paths: list[str], config: Config, select=None, ignore=None, use_cache: b
 
             groups = group_inputs(inputs.specs, inputs.python, config, configs)
         result = _run(inputs, config, *options) if groups is None or len(groups) == 1 else \
-            _run_groups(groups, inputs, paths, options)
+            _run_groups(groups, inputs, paths, options, force_exclude, config)
         if listings is not None:
             listings.save()
         return result
@@ -352,45 +360,47 @@ def _wants_python(config: Config, select=None, ignore=None) -> bool:
     return any(rule.target in ("python", "project") for rule in enabled_rules(config, select, ignore))
 
 
-def _run_groups(groups, inputs, paths: list[str], options) -> RunResult:
-    """One run per config of the hierarchy, merged. A walked file that its own config excludes is left out (a
-    file named on the command line is an input whatever excludes it, as in a single run)."""
+def _run_groups(groups, inputs, paths: list[str], options, force_exclude: bool, top: Config) -> RunResult:
+    """One analysis per config of the hierarchy, cross-checked together under the top config (a spec at the
+    root and a service's code are still matched), each filtered by its own config. A walked file its own
+    config excludes is left out; a named one too with `force_exclude` (pre-commit), as in a single run."""
     from .discovery import Ignorer, Inputs
 
     named = {os.path.realpath(path) for path in paths}
-    out = RunResult(problems=list(inputs.problems))
+    parts = []
     for group in groups:
         ignorer = Ignorer(group.config)
-        kept = [path for path in [*group.specs, *group.python]
-                if os.path.realpath(path) in named or not ignorer.excluded_with_parents(os.path.realpath(path))]
-        want_python = _wants_python(group.config, *options[:2])
-        subset = Inputs(specs=[p for p in group.specs if p in kept],
-                        python=[p for p in group.python if p in kept] if want_python else [],
-                        explicit=inputs.explicit & set(group.specs), named_only=inputs.named_only & set(group.specs))
-        if not subset.specs and not subset.python:
-            continue
-        result = _run(subset, group.config, *options)
-        for finding in result.findings:
-            out.fail_on[finding.path] = group.config.fail_on
-        _merge(out, result)
-    out.problems.sort(key=Problem.sort_key)
+        kept = set()
+        for path in [*group.specs, *group.python]:
+            real = os.path.realpath(path)
+            if (real in named and not force_exclude) or not ignorer.excluded_with_parents(real):
+                kept.add(path)
+        specs = [p for p in group.specs if p in kept]
+        subset = Inputs(specs=specs, python=[p for p in group.python if p in kept],
+                        explicit=inputs.explicit & set(specs), named_only=inputs.named_only & set(specs))
+        if subset.specs or subset.python:
+            parts.append(_analyse(subset, group.config, *options))
+    out = _finish(parts, top, [rule for rule in enabled_rules(top, *options[:2]) if rule.target == "project"])
+    out.problems = sorted([*inputs.problems, *out.problems], key=Problem.sort_key)
     return out
 
 
-def _merge(out: RunResult, result: RunResult) -> None:
-    out.findings.extend(result.findings)
-    out.problems.extend(result.problems)
-    out.notes.extend(result.notes)
-    out.files_analysed += result.files_analysed
-    out.analysed.extend(result.analysed)
-    out.covered.update(result.covered)
-    out.inventory.extend(result.inventory)
-    out.exemptions.extend(result.exemptions)
-    if result.crosscheck:
-        out.crosscheck.setdefault("apis", []).extend(result.crosscheck.get("apis", []))
+@dataclass
+class _Part:
+    """The analysis of the inputs under one config, before the cross-check and the filter stage."""
+
+    out: RunResult
+    results: list
+    config: Config
+    rules: list
 
 
 def _run(inputs, config, select, ignore, use_cache, jobs, texts) -> RunResult:
+    part = _analyse(inputs, config, select, ignore, use_cache, jobs, texts)
+    return _finish([part], part.config, [rule for rule in part.rules if rule.target == "project"])
+
+
+def _analyse(inputs, config, select, ignore, use_cache, jobs, texts) -> _Part:
     rules = enabled_rules(config, select, ignore)
     project_rules = [rule for rule in rules if rule.target == "project"]
     if config.crosscheck and not project_rules:
@@ -458,20 +468,39 @@ def _run(inputs, config, select, ignore, use_cache, jobs, texts) -> RunResult:
         if result.analysed:
             out.analysed.append(result.path)
             out.covered.update([result.path, *result.dependencies])
-    enabled = {rule.code for rule in rules}
-    if config.crosscheck:
-        from .crosscheck.check import cross_check, statistics
+    return _Part(out, results, config, rules)
 
-        cross = cross_check(results, project_rules, config)
+
+def _finish(parts: list[_Part], config: Config, project_rules: list) -> RunResult:
+    """The filter stage: specs cross-checked against code over every part (under `config`, whose `apis` say
+    which spec serves which code), then each part's findings filtered by its own config; merged."""
+    cross = None
+    if config.crosscheck and project_rules:
+        from .crosscheck.check import cross_check
+
+        cross = cross_check([result for part in parts for result in part.results], project_rules, config)
+    out = RunResult()
+    if config.crosscheck and project_rules:
+        from .crosscheck.check import statistics
+
         out.crosscheck = statistics(cross)
         for name in cross.unused_apis if cross else ():
             out.notes.append(Note(config.source or "config", f"apis.{name}: its `spec` or `code` names no file "
                                                              "of this run, so nothing was cross-checked for it"))
+    for part in parts:
+        enabled = {rule.code for rule in part.rules}
         if cross is None:  # no spec and code to compare: an exemption of a cross-check rule is not unused
             enabled -= {rule.code for rule in project_rules}
-    out.findings = apply_filters(results, config, enabled)
-    for result in results:
-        out.inventory.extend(result.inventory)
-        out.exemptions.extend((result.path, exemption) for exemption in result.exemptions)
+        findings = apply_filters(part.results, part.config, enabled)
+        out.findings.extend(findings)
+        out.fail_on.update((finding.path, part.config.fail_on) for finding in findings)
+        for result in part.results:
+            out.inventory.extend(result.inventory)
+            out.exemptions.extend((result.path, exemption) for exemption in result.exemptions)
+        for name in ("problems", "notes", "analysed"):
+            getattr(out, name).extend(getattr(part.out, name))
+        out.files_analysed += part.out.files_analysed
+        out.covered.update(part.out.covered)
+    out.findings.sort(key=Finding.sort_key)
     out.problems.sort(key=Problem.sort_key)
     return out

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import CONFIG_FILES, Config, _has_tool_table, load_config
+from .config import Config, config_file_in, load_config
 
 
 @dataclass
@@ -32,28 +32,21 @@ class ConfigFinder:
             self._loaded[os.path.realpath(top.source)] = top
 
     def nearest(self, directory: str) -> str | None:
+        """The resolved path of the config file nearest to `directory`, None when there is none."""
         found = self._nearest.get(directory, False)
         if found is not False:
             return found
-        found = self._own(directory)
+        own = config_file_in(Path(directory))
+        found = os.path.realpath(own) if own is not None else None
         if found is None:
             parent = os.path.dirname(directory)
             found = self.nearest(parent) if parent != directory else None
         self._nearest[directory] = found
         return found
 
-    @staticmethod
-    def _own(directory: str) -> str | None:
-        for name in CONFIG_FILES:
-            candidate = os.path.join(directory, name)
-            if os.path.isfile(candidate) and (name != "pyproject.toml" or _has_tool_table(Path(candidate))):
-                return candidate
-        return None
-
     def config_for(self, path: str) -> Config:
         """The settings of the file at `path` (raises ConfigError for a broken config file)."""
-        source = self.nearest(os.path.dirname(os.path.abspath(path)))
-        source = os.path.realpath(source) if source is not None else None
+        source = self.nearest(os.path.dirname(os.path.abspath(path)))  # resolved: one key per file
         if source not in self._loaded:
             self._loaded[source] = self.adjust(load_config(source))
         return self._loaded[source]

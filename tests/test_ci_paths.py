@@ -237,3 +237,103 @@ def test_baseline_and_audit_follow_the_hierarchy_too(project, capsys):
     assert main(["audit", "--no-cache", "--format", "json"]) == 0
     audit = json.loads(capsys.readouterr().out)
     assert audit["overall"]["score"] is not None
+
+
+# --- what the review found: old baselines, diffs, excludes and JUnit under the hierarchy --------------------
+
+
+def test_a_baseline_keyed_by_function_name_still_matches_and_survives_a_prune(project, capsys):
+    """Entries written before handlers were keyed by route: matched by anchor, and kept (under today's key)."""
+    write(project, "app.py", HANDLER.replace("{name}", "pay"))
+    entry = {"code": "RPL301", "path": "app.py", "anchor": "app.pay", "detail": "", "occurrence": 0}
+    write(project, "old.json", json.dumps({"format": "replaylint-baseline/1", "entries": [entry]}))
+    code, _, _ = cli(capsys, "check", "--baseline", "old.json")
+    assert code == 0
+    assert main(["baseline", "--no-cache", "--prune", "-o", "old.json"]) == 0
+    capsys.readouterr()
+    entries = json.loads((project / "old.json").read_text())["entries"]
+    assert [(e["code"], e["anchor"]) for e in entries] == [("RPL301", "POST /payments")]
+    code, _, _ = cli(capsys, "check", "--baseline", "old.json")
+    assert code == 0
+
+
+def _commit(project, message="state"):
+    import subprocess
+
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", message]):
+        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True)
+
+
+def test_diff_base_analyses_the_ref_with_each_file_s_config(project, capsys):
+    write(project, "replaylint.toml", 'ignore = ["RPL3"]\n')
+    write(project, "services/a/app.py", HANDLER.replace("{name}", "pay"))
+    write(project, "services/a/replaylint.toml", 'fail-on = "warning"\n')
+    _commit(project)
+    code, out, _ = cli(capsys, "check", "--diff-base", "HEAD", "--output-format", "json")
+    assert code == 0 and codes(out) == []  # nothing changed: nothing is new
+
+
+def test_force_exclude_applies_a_service_s_own_excludes(project, capsys):
+    write(project, "services/a/replaylint.toml", 'extend-exclude = ["legacy"]\n')
+    write(project, "services/a/legacy/old.py", HANDLER.replace("{name}", "pay"))
+    write(project, "openapi.yaml", SPEC)
+    code, out, _ = cli(capsys, "check", "--force-exclude", "services/a/legacy/old.py", "--output-format", "json")
+    assert code == 0 and codes(out) == []
+    code, out, _ = cli(capsys, "check", "services/a/legacy/old.py", "--output-format", "json")
+    assert code == 1 and [c for _, c, _ in codes(out)] == ["RPL301"]  # named without it: linted, as in Ruff
+
+
+def test_junit_fails_a_file_by_the_fail_on_of_its_own_config(project, capsys):
+    write(project, "services/a/replaylint.toml", 'fail-on = "never"\n')
+    write(project, "services/a/openapi.yaml", SPEC)
+    write(project, "openapi.yaml", SPEC)
+    code, out, _ = cli(capsys, "check", "--output-format", "junit")
+    suites = {suite.get("name"): suite for suite in ET.fromstring(out)}
+    assert suites["services/a/openapi.yaml"].get("failures") == "0" and suites["openapi.yaml"].get("failures") == "3"
+    assert code == 1
+
+
+def test_a_service_config_does_not_stop_the_cross_check(project, capsys):
+    spec = SPEC.replace("  /orders:", "  /payments:\n    post: {operationId: pay, responses: {'201': {description: ok}}}\n"
+                        "  /orders:")
+    write(project, "api/openapi.yaml", spec)
+    write(project, "services/a/app.py", HANDLER.replace("{name}", "pay"))
+    _, before, _ = cli(capsys, "check", "--output-format", "json")
+    write(project, "services/a/replaylint.toml", 'fail-on = "error"\n')
+    _, after, _ = cli(capsys, "check", "--output-format", "json")
+    assert json.loads(after)["summary"]["apis"] == json.loads(before)["summary"]["apis"] != []
+    assert codes(after) == codes(before)
+
+
+def test_show_settings_with_a_broken_service_config_is_one_error_line(project, capsys):
+    write(project, "services/a/replaylint.toml", "select = 3\n")
+    write(project, "services/a/openapi.yaml", SPEC)
+    code, _, err = cli(capsys, "check", "--show-settings", "services/a/openapi.yaml")
+    assert code == 2 and err.count("\n") == 1 and "internal error" not in err
+
+
+def test_statistics_prints_text_whatever_the_environment_format(project, capsys, monkeypatch):
+    write(project, "openapi.yaml", SPEC)
+    monkeypatch.setenv("REPLAYLINT_OUTPUT_FORMAT", "github")
+    code, out, _ = cli(capsys, "check", "--statistics")
+    assert code == 1 and out.splitlines()[-1].split()[:2] == ["3", "findings"]
+
+
+def test_diff_base_export_keeps_links_inside_the_tree(tmp_path):
+    """A link that resolves out of the export through another link is dropped; links inside are kept."""
+    import os
+    import subprocess
+
+    from replaylint.diffbase import _export
+
+    repo, target = tmp_path / "repo", tmp_path / "out" / "export"
+    write(repo, "d/e/f.yaml", "a: 1\n")
+    os.symlink("..", repo / "d" / "e" / "up")
+    os.symlink("up/../../../outside.yaml", repo / "d" / "e" / "x.yaml")
+    os.symlink("f.yaml", repo / "d" / "e" / "same.yaml")
+    write(tmp_path / "out", "outside.yaml", "secret: 1\n")
+    _commit(repo)
+    target.mkdir(parents=True)
+    _export(repo, "HEAD", target.resolve())
+    assert not (target / "d" / "e" / "x.yaml").exists() and not os.path.islink(target / "d" / "e" / "x.yaml")
+    assert (target / "d" / "e" / "same.yaml").read_text() == "a: 1\n"

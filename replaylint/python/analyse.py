@@ -271,7 +271,9 @@ def _handler_fields(handler) -> dict:
     """The method, route and qualified name of the handler a finding is about (for JSON and baselines)."""
     if handler is None:
         return {}
-    mutating = handler.methods & {"POST", "PUT", "PATCH", "DELETE"}
+    from ..openapi.model import MUTATING
+
+    mutating = handler.methods & MUTATING
     return {"method": "/".join(sorted(mutating or handler.methods)), "route": handler.path or "",
             "operation_id": handler.qualname}
 

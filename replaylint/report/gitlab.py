@@ -11,7 +11,8 @@ SEVERITY = {"error": "major", "warning": "minor", "info": "info"}
 
 def render(result, context) -> str:
     issues = []
-    for finding, key in zip(result.findings, semantic_keys(result.findings, context.root)):
+    # by anchor: issues GitLab already tracks keep their fingerprints
+    for finding, key in zip(result.findings, semantic_keys(result.findings, context.root, by_anchor=True)):
         if finding.exempted:
             continue  # keys are numbered over every finding, as in SARIF and baselines
         rule = REGISTRY.get(finding.code)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from xml.etree import ElementTree as ET
 
 from ..lazy import LazyRegex
-from ..model import SEVERITY_RANK
 from ..registry import REGISTRY
 
 _INVALID_XML = LazyRegex(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -14,10 +13,6 @@ _INVALID_XML = LazyRegex(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 
 def _clean(text: str) -> str:
     return _INVALID_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
-def _fails(finding, fail_on: str) -> bool:
-    return fail_on != "never" and SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[fail_on]
 
 
 def _details(finding) -> str:
@@ -30,11 +25,12 @@ def render(result, context) -> str:
     by_file = {path: [] for path in getattr(result, "analysed", ())}
     for finding in [f for f in result.findings if not f.exempted]:
         by_file.setdefault(finding.path, []).append(finding)
-    fail_on = getattr(context, "fail_on", "warning")
+    fail_on = getattr(context, "fail_on", "warning")  # the run's; a service's own config may set its files'
+    fails = result.fails
     suites = ET.Element("testsuites", name="replaylint")
     tests = failures = 0
     for path, findings in sorted(by_file.items()):
-        failing = sum(_fails(f, fail_on) for f in findings)
+        failing = sum(fails(f, fail_on) for f in findings)
         suite = ET.SubElement(suites, "testsuite", name=_clean(path), tests=str(max(1, len(findings))),
                               failures=str(failing))
         tests, failures = tests + max(1, len(findings)), failures + failing
@@ -43,7 +39,7 @@ def render(result, context) -> str:
         for finding in findings:
             case = ET.SubElement(suite, "testcase", classname=_clean(path),
                                  name=_clean(f"{finding.code} {finding.anchor or ''} line {finding.span.line}".strip()))
-            if _fails(finding, fail_on):
+            if fails(finding, fail_on):
                 failure = ET.SubElement(case, "failure", type=finding.code, message=_clean(finding.message))
                 failure.text = _details(finding)
             else:  # below --fail-on: reported, not failing

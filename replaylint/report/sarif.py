@@ -25,7 +25,8 @@ def render(result, context) -> str:
     index = {rule.code: i for i, rule in enumerate(rules)}
     root = context.root
     results = []
-    for finding, key in zip(result.findings, semantic_keys(result.findings, root)):
+    # by anchor: alerts code scanning already tracks keep their fingerprints
+    for finding, key in zip(result.findings, semantic_keys(result.findings, root, by_anchor=True)):
         span = finding.span
         item = {
             "ruleId": finding.code,

@@ -26,6 +26,7 @@ def statistics(result) -> dict:
         "exempted": len(result.findings) - len(visible),
         "files_analysed": result.files_analysed,
         "errors": len(result.problems),
+        "files_not_analysed_in_full": len({problem.path for problem in result.problems}),
     }
 
 
@@ -39,7 +40,8 @@ def render_text(result, context) -> str:
     if data["exempted"]:
         total += f" ({data['exempted']} exempted)"
     if data["errors"]:
-        total += f"; {data['errors']} not analysed"
+        count = data["files_not_analysed_in_full"]
+        total += f"; {count} file{'s' if count != 1 else ''} not analysed in full"
     lines.append(total)
     lines.extend(crosscheck_lines(result))
     return "\n".join(lines) + "\n"
