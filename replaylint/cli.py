@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit", help="report how replay-safe an API is: inventory, score, hotspots")
     audit.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to audit (default: .)")
-    audit.add_argument("--format", choices=AUDIT_FORMATS, default=None,
+    audit.add_argument("--format", "--output-format", dest="format", choices=AUDIT_FORMATS, default=None,
                        help="default: from the -o file's extension, else markdown")
     audit.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     audit.add_argument("--baseline", metavar="FILE", help="show the change since this baseline file (default: none)")
@@ -219,7 +219,7 @@ def _check(args) -> int:
         return _show_files(result, config, configs)
     if args.sarif_output:  # code scanning does its own diffing: every finding, before a baseline narrows them
         _write(render("sarif", result, ReportContext()), args.sarif_output)
-    baseline_file = args.baseline or config.baseline
+    baseline_file = args.baseline or _configured_baseline(config)
     if baseline_file:
         from .baseline import BaselineError, apply_baseline, read_baseline
         from .fingerprint import project_root
@@ -230,6 +230,9 @@ def _check(args) -> int:
         except BaselineError as exc:
             return _fail(str(exc))
         result.findings = match.kept
+        if match.matched:  # a clean report should not read as a clean project
+            result.notes.append(Note(baseline_file, f"{match.matched} finding{'s are' if match.matched != 1 else ' is'}"
+                                     " in the baseline (not reported)"))
         if match.stale:
             result.notes.append(Note(baseline_file, f"{len(match.stale)} baseline entr"
                                      f"{'y no longer matches' if len(match.stale) == 1 else 'ies no longer match'}"
@@ -331,11 +334,12 @@ def _show_settings(path: str, config, configs, args) -> int:
     """`--show-settings FILE`: the config file, harm policy and rules that apply to FILE (Ruff's flag)."""
     from .engine import enabled_rules
 
-    settings = configs.config_for(path) if configs is not None else config
+    roots = _roots_of_fragment(path, config)  # a fragment is linted through its spec, under the spec's config
+    settings = configs.config_for(roots[0] if roots else path) if configs is not None else config
     codes = [rule.code for rule in enabled_rules(settings, args.select, args.ignore)]
     harm = [f"{p.level}: {p.pattern}" + (f" -- {p.reason}" if p.reason else "") for p in settings.harm_patterns]
     lines = [
-        f"file: {path}",
+        f"file: {path}" + (f" (a $ref'd fragment, linted through {', '.join(roots)})" if roots else ""),
         f"config: {settings.source or '(none: defaults)'}",
         f"root: {settings.root}",
         f"rules: {', '.join(codes)}",
@@ -348,12 +352,24 @@ def _show_settings(path: str, config, configs, args) -> int:
         f"key headers: {', '.join(settings.key_headers) or '(built-in)'}",
         f"key fields: {', '.join(settings.key_fields) or '(built-in)'}",
         f"states: {settings.states or '(built-in)'}",
+        f"severity: {settings.severity or '(as each rule says)'}",
         f"deprecated: {settings.deprecated}",
     ]
     from .report.escape import terminal_safe
 
     _write("".join(terminal_safe(line) + "\n" for line in lines), args.output)
     return EXIT_CLEAN
+
+
+def _roots_of_fragment(path: str, config) -> list[str]:
+    """The specs that `$ref` `path` when it is a YAML/JSON file that is no spec itself."""
+    from .discovery import SPEC_SUFFIXES, Ignorer, looks_like_spec
+
+    if not path.lower().endswith(SPEC_SUFFIXES) or not os.path.isfile(path) or looks_like_spec(path):
+        return []
+    from .fragments import RootFinder
+
+    return RootFinder(Ignorer(config)).roots_of(path)
 
 
 def _show_files(result, config, configs) -> int:
@@ -487,7 +503,7 @@ def _baseline(args) -> int:
         config = load_config(args.config)
     except ConfigError as exc:
         return _fail(str(exc))
-    output = args.output or config.baseline or "replaylint-baseline.json"
+    output = args.output or _configured_baseline(config) or "replaylint-baseline.json"
     config.inventory = True  # the operations of the day, so `audit --baseline` can tell new ones from clean ones
     try:
         result = run(args.paths, config, use_cache=not args.no_cache,
@@ -552,9 +568,20 @@ def exit_code(result, fail_on: str, exit_zero: bool = False) -> int:
     return EXIT_FINDINGS if any(result.fails(f, fail_on) for f in result.findings) else EXIT_CLEAN
 
 
+def _configured_baseline(config) -> str | None:
+    """The config's `baseline`, relative to the folder of the config file that names it (as shown: relative
+    to the working directory when below it)."""
+    if not config.baseline:
+        return None
+    from .engine import display_path
+
+    return display_path(os.path.join(config.root, config.baseline))
+
+
 def _write(text: str, output: str | None) -> None:
-    """Write to stdout, or atomically to a file (an interrupted run leaves no half-written report)."""
-    if not output:
+    """Write to stdout (no file, or `-`), or atomically to a file, making its folder (an interrupted run
+    leaves no half-written report)."""
+    if not output or output == "-":
         _require_stdout()
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -562,6 +589,7 @@ def _write(text: str, output: str | None) -> None:
     from .atomic import write_atomically
 
     try:
+        os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
         write_atomically(output, text)
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None

@@ -171,9 +171,19 @@ def config_from_mapping(raw: dict, root: Path | None = None, source: str | None 
         elif key in tables:
             tables[key](check, cfg, value)
         else:
-            check.fail(key, "unknown setting; accepted: " + ", ".join(sorted([*simple, *tables])))
+            check.fail(key, "unknown setting" + _did_you_mean(key, [*simple, *tables]) + "; accepted: " +
+                       ", ".join(sorted([*simple, *tables])))
     _check_rule_selectors(check, cfg)
     return cfg
+
+
+def _did_you_mean(key: str, accepted) -> str:
+    """` (did you mean `fail-on`?)` for a near miss such as `fail_on` or `failon`."""
+    import difflib
+
+    normal = {name.replace("-", ""): name for name in accepted}
+    close = difflib.get_close_matches(key.replace("_", "").replace("-", "").lower(), list(normal), n=1, cutoff=0.75)
+    return f" (did you mean `{normal[close[0]]}`?)" if close else ""
 
 
 class _Checker:

@@ -27,6 +27,8 @@ class Inputs:
     explicit: set[str] = field(default_factory=set)  # named on the command line: must be analysed or reported
     named_only: set[str] = field(default_factory=set)  # walked, a spec by its file name only (`openapi.yaml`)
     problems: list[Problem] = field(default_factory=list)
+    fragments: set[str] = field(default_factory=set)  # real paths of named `$ref`'d fragments linted via a spec
+    through_fragments: set[str] = field(default_factory=set)  # real paths of the specs linted only for them
 
 
 def looks_like_spec(path: str) -> bool:
@@ -273,6 +275,9 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
 
             finder = RootFinder(ignorer, listings)
         roots = finder.roots_of(given)
+        if roots:
+            inputs.fragments.add(os.path.realpath(given))
+            inputs.through_fragments.update(os.path.realpath(root) for root in roots)
         for root in roots:
             real, absolute = os.path.realpath(root), os.path.abspath(root)
             if real not in seen and absolute not in seen:  # a walk marks its files by their absolute path
@@ -310,6 +315,7 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
             inputs.problems.append(Problem(given, "not analysed: broken symbolic link or not a regular file"))
             continue
         _walk(path, ignorer, add, inputs, listings)
+    inputs.through_fragments -= {os.path.realpath(given) for given in paths}  # a spec named itself: all of it
     inputs.specs.sort()
     inputs.python.sort()
     return inputs

@@ -380,7 +380,8 @@ def _run_groups(groups, inputs, paths: list[str], options, force_exclude: bool, 
                         explicit=inputs.explicit & set(specs), named_only=inputs.named_only & set(specs))
         if subset.specs or subset.python:
             parts.append(_analyse(subset, group.config, *options))
-    out = _finish(parts, top, [rule for rule in enabled_rules(top, *options[:2]) if rule.target == "project"])
+    out = _finish(parts, top, [rule for rule in enabled_rules(top, *options[:2]) if rule.target == "project"],
+                  inputs)
     out.problems = sorted([*inputs.problems, *out.problems], key=Problem.sort_key)
     return out
 
@@ -397,7 +398,7 @@ class _Part:
 
 def _run(inputs, config, select, ignore, use_cache, jobs, texts) -> RunResult:
     part = _analyse(inputs, config, select, ignore, use_cache, jobs, texts)
-    return _finish([part], part.config, [rule for rule in part.rules if rule.target == "project"])
+    return _finish([part], part.config, [rule for rule in part.rules if rule.target == "project"], inputs)
 
 
 def _analyse(inputs, config, select, ignore, use_cache, jobs, texts) -> _Part:
@@ -467,13 +468,14 @@ def _analyse(inputs, config, select, ignore, use_cache, jobs, texts) -> _Part:
         out.notes.extend(result.notes)
         if result.analysed:
             out.analysed.append(result.path)
-            out.covered.update([result.path, *result.dependencies])
     return _Part(out, results, config, rules)
 
 
-def _finish(parts: list[_Part], config: Config, project_rules: list) -> RunResult:
+def _finish(parts: list[_Part], config: Config, project_rules: list, inputs) -> RunResult:
     """The filter stage: specs cross-checked against code over every part (under `config`, whose `apis` say
-    which spec serves which code), then each part's findings filtered by its own config; merged."""
+    which spec serves which code), then each part's findings filtered by its own config; merged. A spec
+    linted only because a fragment it `$ref`s was named (pre-commit) reports what is written in the
+    fragment, as a run on a changed Python file reports that file."""
     cross = None
     if config.crosscheck and project_rules:
         from .crosscheck.check import cross_check
@@ -491,7 +493,16 @@ def _finish(parts: list[_Part], config: Config, project_rules: list) -> RunResul
         enabled = {rule.code for rule in part.rules}
         if cross is None:  # no spec and code to compare: an exemption of a cross-check rule is not unused
             enabled -= {rule.code for rule in project_rules}
-        findings = apply_filters(part.results, part.config, enabled)
+        scoped = [r for r in part.results if os.path.realpath(r.path) in inputs.through_fragments]
+        others = [r for r in part.results if os.path.realpath(r.path) not in inputs.through_fragments]
+        findings = apply_filters(others, part.config, enabled) + \
+            [f for f in apply_filters(scoped, part.config, enabled) if os.path.realpath(f.path) in inputs.fragments]
+        for result in others:  # the files whose baseline entries this run can judge
+            if result.analysed:
+                out.covered.update([result.path, *result.dependencies])
+        for result in scoped:
+            out.covered.update(path for path in [result.path, *result.dependencies]
+                               if os.path.realpath(path) in inputs.fragments)
         out.findings.extend(findings)
         out.fail_on.update((finding.path, part.config.fail_on) for finding in findings)
         for result in part.results:
@@ -500,7 +511,6 @@ def _finish(parts: list[_Part], config: Config, project_rules: list) -> RunResul
         for name in ("problems", "notes", "analysed"):
             getattr(out, name).extend(getattr(part.out, name))
         out.files_analysed += part.out.files_analysed
-        out.covered.update(part.out.covered)
     out.findings.sort(key=Finding.sort_key)
     out.problems.sort(key=Problem.sort_key)
     return out

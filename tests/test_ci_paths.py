@@ -337,3 +337,43 @@ def test_diff_base_export_keeps_links_inside_the_tree(tmp_path):
     _export(repo, "HEAD", target.resolve())
     assert not (target / "d" / "e" / "x.yaml").exists() and not os.path.islink(target / "d" / "e" / "x.yaml")
     assert (target / "d" / "e" / "same.yaml").read_text() == "a: 1\n"
+
+
+# --- what a newcomer hit -------------------------------------------------------------------------------------
+
+
+def test_a_configured_baseline_is_found_from_a_subfolder(project, capsys, monkeypatch):
+    write(project, "replaylint.toml", 'baseline = "replaylint-baseline.json"\n')
+    write(project, "api/openapi.yaml", SPEC)
+    assert main(["baseline", "--no-cache"]) == 0 and (project / "replaylint-baseline.json").is_file()
+    capsys.readouterr()
+    monkeypatch.chdir(project / "api")
+    code, _, err = cli(capsys, "check")
+    assert code == 0 and "3 findings are in the baseline" in err
+
+
+def test_a_report_goes_to_a_new_folder_or_to_stdout_with_a_dash(project, capsys):
+    write(project, "openapi.yaml", SPEC)
+    code, out, _ = cli(capsys, "check", "--output-format", "sarif", "-o", "reports/ci/replaylint.sarif")
+    assert code == 1 and out == "" and json.loads((project / "reports/ci/replaylint.sarif").read_text())["runs"]
+    code, out, _ = cli(capsys, "check", "--output-format", "concise", "--sarif-output", "-")
+    assert '"version": "2.1.0"' in out and not (project / "-").exists()
+
+
+def test_a_misspelt_setting_gets_a_suggestion(project, capsys):
+    write(project, "replaylint.toml", 'fail_on = "error"\n')
+    code, _, err = cli(capsys, "check")
+    assert code == 2 and "`fail-on`" in err
+
+
+def test_show_settings_of_a_fragment_names_its_spec_and_the_spec_s_config(project, capsys):
+    write(project, "openapi.yaml", SPEC.replace("  /orders:\n    post: {operationId: createOrder, responses: "
+                                                "{'201': {description: made}}}\n", "  /orders: {$ref: 'paths/orders.yaml'}\n"))
+    write(project, "paths/orders.yaml", "post: {operationId: createOrder, responses: {'201': {description: made}}}\n")
+    write(project, "paths/replaylint.toml", 'ignore = ["RPL101"]\n')  # not the spec's: it does not apply
+    _, out, _ = cli(capsys, "check", "--show-settings", "paths/orders.yaml")
+    settings = dict(line.split(": ", 1) for line in out.splitlines())
+    assert "openapi.yaml" in settings["file"] and "RPL101" in settings["rules"]
+    code, out, _ = cli(capsys, "check", "--skip-unrecognised", "--force-exclude", "paths/orders.yaml",
+                       "--output-format", "json")
+    assert code == 1 and codes(out) == [("paths/orders.yaml", "RPL101", 1)]

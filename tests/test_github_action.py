@@ -103,6 +103,7 @@ def test_a_config_error_fails_once(checkout):
     _, out, err, outputs = run_lint(checkout, "pull_request")
     assert outputs["exit-code"] == "2" and outputs["upload-sarif"] == "false"
     assert err.count("replaylint: error:") == 1 and "replaylint.toml" in err
+    assert out.count("::error title=replaylint::replaylint: error:") == 1  # an annotation, not only a log line
 
 
 def test_an_unbalanced_quote_in_an_input_is_an_error_not_a_run_on_everything(checkout):

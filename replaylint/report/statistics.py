@@ -36,7 +36,7 @@ def render_text(result, context) -> str:
     data = statistics(result)
     lines = [f"{row['count']:6d}  {row['code']}  {row['name']:<34} [{row['severity']}]" for row in data["rules"]]
     files = f"{data['files_analysed']} file{'s' if data['files_analysed'] != 1 else ''}"
-    total = f"{data['total']:6d}  finding{'s' if data['total'] != 1 else ''} in {files}"
+    total = f"{data['total']:6d}  finding{'s' if data['total'] != 1 else ''} in {files} analysed"
     if data["exempted"]:
         total += f" ({data['exempted']} exempted)"
     if data["errors"]:

@@ -114,7 +114,7 @@ def _summary(result, context) -> list[str]:
                  for s in sorted(by_severity, key=lambda s: -SEVERITY_RANK[s])]
         located = len({f.path for f in visible})  # a spec's findings may sit in the files its `$ref`s read
         line = f"Found {len(visible)} finding{'s' if len(visible) != 1 else ''} ({', '.join(parts)}) in " \
-               f"{_files(located)}{f' ({result.files_analysed} analysed)' if located != result.files_analysed else ''}."
+               f"{_files(located)}{f', from {_files(result.files_analysed)} analysed' if located != result.files_analysed else ''}."
     if exempted and not context.show_exempted:
         line += f" {exempted} exempted (shown with --show-exempted)."
     if result.problems:  # a file that could not be read, or a part of one (a broken `$ref`, a rule skipped)
