@@ -22,6 +22,15 @@ def squash(name: str) -> str:
     return _NOT_ALNUM.sub("", name.lower())
 
 
+def singular_of(word: str) -> str:
+    """`orders` -> `order`, `policies` -> `policy`, `addresses` -> `address` (the nouns of paths)."""
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("ses") or word.endswith("xes"):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") else word
+
+
 _CAMEL = LazyRegex(r"([a-z0-9])([A-Z])")
 _ACRONYM = LazyRegex(r"([A-Z]+)([A-Z][a-z])")
 _SEPARATORS = LazyRegex(r"[^a-zA-Z0-9]+")
@@ -138,6 +147,7 @@ class StateVocabulary:
             kind = self._kind(word) or self._compound_kind(str(value))
             if kind:
                 found.setdefault(kind, []).append(str(value))
+        self._participle_pairs(normalised, found)
         # An approval lifecycle (pending -> accepted | declined): "accepted" is its success.
         accepted = [v for v in found.get("not-started", []) if squash(v) == "accepted"]
         if accepted and "succeeded" not in found and {"declined", "rejected", "denied", "refused"} & {squash(v) for v in values
@@ -161,6 +171,22 @@ class StateVocabulary:
                 del found["in-progress"]
             found["succeeded"] = active
         return found
+
+    @staticmethod
+    def _participle_pairs(normalised: dict, found: dict) -> None:
+        """`uploading` beside `uploaded`, `releasing` beside `released`: an enum that names work by its
+        present participle and its end by the past one says which is which, whatever the verb. Once it does,
+        its other unknown `-ing` values are work in progress too (`applying` beside `releasing`)."""
+        known = {value for values in found.values() for value in values}
+        unknown = {value: word for value, word in normalised.items() if str(value) not in known}
+        going = {word[:-3] for word in normalised.values() if word.endswith("ing") and len(word) > 5}
+        done = [value for value, word in unknown.items() if word.endswith("ed") and word[:-2] in going]
+        if not done:
+            return
+        found.setdefault("succeeded", []).extend(str(value) for value in done)
+        more = [str(value) for value, word in unknown.items() if word.endswith("ing") and len(word) > 5]
+        if more:
+            found.setdefault("in-progress", []).extend(more)
 
     def _kind(self, word: str) -> str | None:
         for kind, vocabulary in self.kinds.items():

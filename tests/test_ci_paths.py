@@ -377,3 +377,23 @@ def test_show_settings_of_a_fragment_names_its_spec_and_the_spec_s_config(projec
     code, out, _ = cli(capsys, "check", "--skip-unrecognised", "--force-exclude", "paths/orders.yaml",
                        "--output-format", "json")
     assert code == 1 and codes(out) == [("paths/orders.yaml", "RPL101", 1)]
+
+
+def test_a_report_to_a_pipe_or_through_a_link_never_replaces_it(project, capsys):
+    """`-o /dev/null` once replaced the device with a file: special files are written in place."""
+    import os
+    import stat
+    import threading
+
+    write(project, "openapi.yaml", SPEC)
+    os.mkfifo(project / "pipe")
+    received = []
+    reader = threading.Thread(target=lambda: received.append((project / "pipe").read_text()), daemon=True)
+    reader.start()
+    assert main(["check", "--no-cache", "--output-format", "json", "-o", "pipe"]) == 1
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(os.lstat(project / "pipe").st_mode) and json.loads(received[0])["findings"]
+    write(project, "reports/real.json", "")
+    os.symlink("reports/real.json", project / "latest.json")
+    assert main(["check", "--no-cache", "--output-format", "json", "-o", "latest.json"]) == 1
+    assert os.path.islink(project / "latest.json") and json.loads((project / "reports/real.json").read_text())

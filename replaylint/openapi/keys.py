@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from ..lazy import LazyRegex
-from ..vocabulary import describes_key, is_intent_field, is_intent_header, is_tracing_name, squash, words
+from ..vocabulary import describes_key, is_intent_field, is_intent_header, is_tracing_name, singular_of, squash, words
 from .model import Operation, is_param_segment, normalise_path, path_segments
 from .refs import Node
 from .schemas import nested_objects, properties
@@ -190,16 +190,8 @@ def _is_client_chosen_id(op: Operation, name: str) -> bool:
     noun = words(literal[-1].split(":")[0])
     if not noun:
         return False
-    singular = _singular(noun[-1])
+    singular = singular_of(noun[-1])
     return squash(name) in (f"{singular}id", f"{singular}name")
-
-
-def _singular(word: str) -> str:
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith("ses") or word.endswith("xes"):
-        return word[:-2]
-    return word[:-1] if word.endswith("s") else word
 
 
 def intent_keys(keys: list[KeyInput]) -> list[KeyInput]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ..lazy import LazyRegex
-from ..vocabulary import squash, words
+from ..vocabulary import is_status_name, singular_of, squash, words
 from .model import Operation, is_param_segment, normalise_path, path_segments
 from .schemas import properties
 
@@ -57,7 +57,7 @@ REPLAY_TEXT = LazyRegex(
 REPLACES_TEXT = LazyRegex(r"\b(replace|replaces|overwrite|overwrites)\b", re.I)
 MONITOR_SEGMENTS = frozenset("operations operation operationresults operationstatuses status statuses jobs job "
                              "tasks task".split())
-ID_PROPERTY = LazyRegex(r"^(id|name|uuid|key|href|url|self|links?|location|monitor|operation)$|(id|url|uri)$",
+ID_PROPERTY = LazyRegex(r"^(id|name|uuid|key|href|url|self|links?|location|monitor|operation)$|(id|ids|url|uri)$",
                          re.I)
 
 
@@ -451,8 +451,9 @@ def has_monitor(op: Operation, response, keys=()) -> bool:
     segments = path_segments(op.path)
     if segments and is_param_segment(segments[-1]) and op.spec.has_get(op.path):
         return True  # the addressed resource shows the outcome
-    if len(segments) >= 2 and is_param_segment(segments[-2]) and op.spec.has_get("/" + "/".join(segments[:-1])):
-        return True  # an action on a resource (`/runs/{id}/cancel`): the resource shows the outcome
+    if len(segments) >= 2 and is_param_segment(segments[-2]) and \
+            _shows_a_state(op.spec.routes.get(normalise_path("/" + "/".join(segments[:-1])), {}).get("GET")):
+        return True  # an action on a resource (`/runs/{id}/cancel`): the resource's state shows the outcome
     if any(key.kind == "client-id" for key in keys) and _has_item_get(op):
         return True
     for schema in op.response_schemas(response):
@@ -462,10 +463,30 @@ def has_monitor(op: Operation, response, keys=()) -> bool:
             wrapped = fields[0][1]
             items = wrapped.get("items") if wrapped.is_map() and wrapped.value.get("type") == "array" else None
             names += [name for name, _, _ in properties(items if items is not None else wrapped)]
-        if any(ID_PROPERTY.search(name) for name in names) and _has_related_get(op):
+        if any(ID_PROPERTY.search(name) for name in names) and (_has_related_get(op) or _has_list_get_by_id(op)):
             return True
     return False
 
+
+def _shows_a_state(get: Operation | None) -> bool:
+    """A GET whose answer has a status-like field: it can say how work on the resource went (the GET of a
+    policy that a 202 `/apply` starts to cascade cannot)."""
+    if get is None:
+        return False
+    for code, response in get.responses.items():
+        if code.startswith("2"):
+            for schema in get.response_schemas(response):
+                if any(is_status_name(name) for name, _, _ in properties(schema)):
+                    return True
+    return False
+
+
+def _has_list_get_by_id(op: Operation) -> bool:
+    """The collection's GET filters by the id of what was made (`GET /messages?messageId=`)."""
+    route = normalise_path(op.path)
+    nouns = [w for s in path_segments(op.path) if not is_param_segment(s) for w in words(s)][-1:]
+    wanted = {"id", *(squash(singular_of(noun)) + "id" for noun in nouns)}
+    return any(route in op.spec.get_filters.get(name, ()) for name in wanted)
 
 def _has_item_get(op: Operation) -> bool:
     return "GET" in op.spec.routes.get(normalise_path(op.path) + "/{}", {})
