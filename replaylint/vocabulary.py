@@ -108,7 +108,7 @@ STATE_WORDS = {
     "succeeded": """succeeded success successful completed complete done finished fulfilled paid settled
         approved captured delivered successcriteriamet sent available published built deployed merged
         applied verified posted ready connected passed fixed authorised authorized valid won processed ok
-        signed provisioned registered consumed chargeable redeemed resolved confirmed""",
+        signed provisioned registered consumed chargeable redeemed resolved confirmed enabled""",
     "failed": """failed failure error errored declined decline rejected timedout timeout terminated aborted
         failuretarget undelivered bounced reversed returned refused denied dismissed invalidated unverified
         incomplete invalid lost""",
@@ -117,6 +117,16 @@ STATE_WORDS = {
 COMPOUND_QUALIFIERS = {"not", "non", "un", "pre", "partially", "partial"}
 JOB_WORDS = {"queued", "scheduled", "submitted", "enqueued", "waiting"}  # these make `ready` the end of a job
 TERMINAL_EXAMPLES = {"success": "a success state (succeeded)", "failure": "failure states (failed, cancelled)"}
+ROLE_NAMES = {"not-started": "not started", "in-progress": "in progress", "succeeded": "success",
+              "failed": "failure", "cancelled": "cancel"}
+
+
+def read_as(classified: dict[str, list]) -> str:
+    """`read as not started: queued; in progress: running; success: done`: which value took which role, so a
+    user can see why a state was missed (and add a word under `[states]`)."""
+    parts = [f"{ROLE_NAMES[kind]}: {', '.join(map(str, values))}" for kind, values in classified.items()
+             if kind in ROLE_NAMES]
+    return f"read as {'; '.join(parts)}" if parts else "no value read as a state"
 RESTING_SUCCESS = {"active", "available", "enabled", "ready", "connected"}
 INDETERMINATE = {"unknown", "unspecified", "stateunspecified", "statusunspecified"}
 STATUS_WORDS = ("state", "status", "phase", "stage", "outcome", "condition", "conclusion", "result")

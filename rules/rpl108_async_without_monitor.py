@@ -10,7 +10,10 @@ class AsyncWithoutMonitor(Rule):
     what = """
         Flags a `202 Accepted` response that gives the caller no way to follow the work it started: no
         `Location`, `Operation-Location` or `Azure-AsyncOperation` header, no `x-ms-long-running-operation`, and
-        no id in the body with a GET that could read it.
+        no id (or ids) in the body with a GET that could read it (an item or jobs GET, or the collection's GET
+        filtered by that id). An action on a resource (`POST /runs/{id}/cancel`) is followed on the
+        resource only when the resource's GET shows a state: a policy whose `/apply` cascades cannot say how
+        the cascade went.
     """
     why = """
         202 means "not done yet". A caller that is interrupted before the work ends, or a new caller picking up

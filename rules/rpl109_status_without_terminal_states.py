@@ -1,5 +1,5 @@
 from replaylint.rule import Example, Rule
-from replaylint.vocabulary import TERMINAL_EXAMPLES
+from replaylint.vocabulary import TERMINAL_EXAMPLES, read_as
 
 
 
@@ -14,7 +14,10 @@ class StatusWithoutTerminalStates(Rule):
         success state (`succeeded`, `completed`, `done`, ...) or no failure-or-cancel state (`failed`, `error`,
         `cancelled`, `expired`, ...). A sibling enum of the same object (`conclusion`, `result`) or an `error`
         field supplies missing terminal states. Enums that are not lifecycles (`priority`, `open/closed`) are
-        ignored. An enum is judged on the operation it belongs to: the answer itself, its list items, and
+        ignored. A write answered with one status value (`scheduled`, `STARTED`) only acknowledges it and
+        is reported too, unless other branches of the answer give the field its other values. A lifecycle
+        in its own verbs is read from its participles: `uploading` beside `uploaded` is work in progress
+        and its success. An enum is judged on the operation it belongs to: the answer itself, its list items, and
         properties that wrap it (`data`, `result`, `operation`) or name its resource (`order` for POST
         /orders); a nested `customer` is judged where customers are the answer. A monitor is a GET below
         a 202 operation's path or beside its action (`POST /reports/generate` and `GET /reports/{id}`), or
@@ -103,7 +106,8 @@ paths:
                 spec.report(
                     self, status.node,
                     f"`{status.name}` ({', '.join(map(str, status.values))}) returned by {status.op.label} has no "
-                    f"{' and no '.join(missing)} state: a caller cannot tell when the work is over",
+                    f"{' and no '.join(missing)} state: a caller cannot tell when the work is over "
+                    f"({read_as(status.combined)})",
                     f"add {' and '.join(TERMINAL_EXAMPLES[label] for label in missing)} to `{status.name}`",
                     status.op, detail=status.name,
                 )

@@ -1,4 +1,5 @@
 from replaylint.rule import Example, Rule
+from replaylint.vocabulary import read_as
 
 
 class StatusWithoutProgressStates(Rule):
@@ -102,13 +103,15 @@ paths:
 
     def check(self, spec):
         for status in spec.status_enums:
-            if not status.asynchronous or "not-started" in status.combined or "in-progress" in status.combined:
-                continue
+            if not status.asynchronous or status.acknowledgement or "not-started" in status.combined or \
+                    "in-progress" in status.combined:
+                continue  # an acknowledgement's one value is RPL109's
             spec.report(
                 self, status.node,
                 f"`{status.name}` ({', '.join(map(str, status.values))}) of "
                 f"{'the status monitor ' if status.op.method == 'GET' else 'the async operation '}{status.op.label} "
-                "cannot say \"not started\" or \"in progress\": a caller asking early must guess",
+                "cannot say \"not started\" or \"in progress\": a caller asking early must guess "
+                f"({read_as(status.combined)})",
                 f"add non-terminal states to `{status.name}` (e.g. not_started, running)",
                 status.op, detail=status.name,
             )

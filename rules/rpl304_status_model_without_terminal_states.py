@@ -4,7 +4,7 @@ import ast
 
 from replaylint.lazy import LazyRegex
 from replaylint.rule import Example, Rule
-from replaylint.vocabulary import TERMINAL_EXAMPLES, is_status_name
+from replaylint.vocabulary import TERMINAL_EXAMPLES, is_status_name, read_as
 
 ENUM_BASES = ("enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "Enum", "StrEnum", "IntEnum",
               "django.db.models.TextChoices", "django.db.models.IntegerChoices", "django.db.models.Choices",
@@ -118,7 +118,7 @@ JobPhase = Literal["queued", "running", "completed", "error"]
             ctx.report(
                 self, node,
                 f"status `{name}` ({', '.join(map(str, values))}) has no {' and no '.join(missing)} state: a caller "
-                "cannot tell when the work is over",
+                f"cannot tell when the work is over ({read_as(classified)})",
                 f"add {' and '.join(TERMINAL_EXAMPLES[m] for m in missing)} to `{name}`",
                 anchor, detail=name,
             )

@@ -25,6 +25,7 @@ class StatusEnum:
     combined: dict  # kind -> values, with sibling status enums and error fields of the same object
     op: Operation
     asynchronous: bool = False  # reached from a 202 response or a status monitor
+    acknowledgement: bool = False  # one value that only says the write was taken (`scheduled`, `STARTED`)
 
 
 def find_status_enums(spec) -> list[StatusEnum]:
@@ -36,12 +37,34 @@ def find_status_enums(spec) -> list[StatusEnum]:
         monitor = op.method == "GET" and normalise_path(op.path) in monitors
         if op.method in MUTATING or monitor:
             targets.extend((monitor or code == "202", op, code) for code in op.responses if code.startswith("2"))
+    acknowledgements: dict[tuple, list] = {}
     for asynchronous, op, code in sorted(targets, key=lambda t: not t[0]):
         own = _resource_words(op)
         for schema in op.response_schemas(op.responses[code]):
             for obj in own_objects(schema, own):
-                _collect(spec, obj, op, asynchronous, found)
-    return list(found.values())
+                _collect(spec, obj, op, asynchronous, found, acknowledgements)
+    return [*found.values(), *_acknowledged(acknowledgements, found)]
+
+
+def _acknowledged(acknowledgements: dict[tuple, list], found: dict) -> list[StatusEnum]:
+    """A write whose answer's status has one value (`scheduled`, `STARTED`, `verified`) only acknowledges it:
+    one finding per operation and field, judged on every value the field has in that answer (the branches
+    of a `oneOf` may each hold one)."""
+    lifecycles = {(status.op.anchor, squash(status.name)): status for status in found.values()}
+    out = []
+    for key, members in acknowledgements.items():
+        if key in lifecycles:
+            continue  # another branch of the answer holds the field's whole lifecycle
+        combined: dict[str, list] = {}
+        for _, _, _, classified, failure_field, _ in members:
+            for kind, values in classified.items():
+                combined.setdefault(kind, []).extend(values)
+            if failure_field:
+                combined.setdefault("failed", []).append("(error field)")
+        name, prop, _, _, _, op = members[0]
+        values = list(dict.fromkeys(value for member in members for value in member[2]))
+        out.append(StatusEnum(name, prop, values, combined, combined, op, acknowledgement=True))
+    return out
 
 
 # Properties that wrap the operation's own result rather than name another resource.
@@ -83,9 +106,10 @@ def _resource_words(op: Operation) -> frozenset:
     return frozenset(squash(w) for w in found)
 
 
-def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict) -> None:
+def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict, acknowledgements: dict) -> None:
     props = properties(obj)
     statuses = []
+    failure_field = any(squash(name) in FAILURE_PROPERTIES for name, _, _ in props)
     for name, prop, _ in props:
         if not is_status_name(name) or (prop.is_map() and prop.value.get("deprecated") is True):
             continue  # a deprecated field is on its way out: not worth a finding
@@ -95,13 +119,16 @@ def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict) ->
         classified = spec.states.classify(values)
         if spec.states.is_lifecycle(classified) and not spec.states.is_resource_state(classified):
             statuses.append((name, prop, values, classified))
+        elif len(values) == 1 and classified and op.method in MUTATING:
+            acknowledgements.setdefault((op.anchor, squash(name)), []).append(
+                (name, prop, values, classified, failure_field, op))
     if not statuses:
         return
     combined: dict[str, list] = {}
     for _, _, _, classified in statuses:
         for kind, values in classified.items():
             combined.setdefault(kind, []).extend(values)
-    if any(squash(name) in FAILURE_PROPERTIES for name, _, _ in props):
+    if failure_field:
         combined.setdefault("failed", []).append("(error field)")
     for name, prop, values, classified in statuses:
         existing = found.get(prop.identity)

@@ -1,0 +1,126 @@
+"""State shapes from the blind labelling round of issue 15 (SendGrid, Weaviate, Box, Vonage, Bandwidth,
+api.video specs), each bad and good: acknowledgement-only write results, -ing/-ed lifecycles, and what a
+202 can be followed with."""
+import json
+
+from conftest import write
+from replaylint.config import Config
+from replaylint.engine import run
+from replaylint.vocabulary import StateVocabulary
+
+
+def state_findings(project, paths):
+    spec = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths}
+    write(project, "api.json", json.dumps(spec))
+    result = run(["api.json"], Config())
+    assert not result.problems
+    return sorted((f.code, f.anchor) for f in result.findings if f.code in ("RPL108", "RPL109", "RPL110"))
+
+
+def answer(properties, code="201", headers=None):
+    response = {"description": "x", "content": {"application/json": {"schema": {"type": "object",
+                                                                                "properties": properties}}}}
+    if headers:
+        response["headers"] = headers
+    return {code: response}
+
+
+def op(responses, **extra):
+    return {"responses": responses, **extra}
+
+
+def status(*values):
+    return {"type": "string", "enum": list(values)}
+
+
+KEY = [{"name": "Idempotency-Key", "in": "header", "required": True, "schema": {"type": "string"}}]
+
+
+# --- a write answered with one status value only acknowledges it ------------------------------------------
+
+
+def test_a_write_answered_with_one_status_value_cannot_say_how_it_ended(project):
+    """SendGrid's schedule answers `status: [scheduled]`, Weaviate's export `status: [STARTED]`."""
+    found = state_findings(project, {
+        "/singlesends/{id}/schedule": {"put": op(answer({"status": status("scheduled")}, "200"))},
+        "/export/{backend}": {"post": op(answer({"id": {"type": "string"}, "status": status("STARTED")}, "200"),
+                                         parameters=KEY)},
+    })
+    assert found == [("RPL109", "POST /export/{backend}"), ("RPL109", "PUT /singlesends/{id}/schedule")]
+
+
+def test_one_value_per_branch_of_a_oneof_is_one_lifecycle(project):
+    done = {"type": "object", "properties": {"status": status("completed")}}
+    failed = {"type": "object", "properties": {"status": status("failed")}}
+    responses = {"200": {"description": "x", "content": {"application/json": {"schema": {"oneOf": [done, failed]}}}}}
+    assert state_findings(project, {"/runs": {"post": op(responses, parameters=KEY)}}) == []
+
+
+def test_one_value_on_a_read_or_a_non_lifecycle_word_is_not_an_acknowledgement(project):
+    found = state_findings(project, {
+        "/health": {"get": op(answer({"status": status("pending")}, "200"))},
+        "/things": {"post": op(answer({"status": status("object")}), parameters=KEY)},
+    })
+    assert found == []
+
+
+# --- a lifecycle in its own verbs ------------------------------------------------------------------------
+
+
+def test_an_ing_and_ed_pair_says_progress_and_success():
+    states = StateVocabulary()
+    found = states.classify(["uploading", "uploaded", "ingesting", "ingested"])
+    assert set(found["in-progress"]) == {"uploading", "ingesting"} and set(found["succeeded"]) == {"uploaded", "ingested"}
+    assert states.missing_terminals(found) == ["failure"]
+    found = states.classify(["active", "applying", "releasing", "released"])  # Box's legal hold policy
+    assert "applying" in found["in-progress"] and found["succeeded"] == ["released"]
+    assert states.classify(["building", "draft"]) == {"in-progress": ["building"], "not-started": ["draft"]}
+
+
+def test_an_async_resource_state_with_a_pair_lacks_a_failure(project):
+    policy = {"id": {"type": "string"}, "status": status("active", "applying", "releasing", "released")}
+    found = state_findings(project, {"/legal_hold_policies": {"post": op(answer(policy), parameters=KEY)}})
+    assert found == [("RPL109", "POST /legal_hold_policies")]
+    policy["status"] = status("active", "applying", "releasing", "released", "failed")
+    assert state_findings(project, {"/legal_hold_policies": {"post": op(answer(policy), parameters=KEY)}}) == []
+
+
+# --- what a 202 can be followed with -----------------------------------------------------------------------
+
+
+def _get(properties):
+    return {"get": op(answer(properties, "200"))}
+
+
+def test_an_action_on_a_resource_is_followed_only_if_the_resource_shows_a_state(project):
+    """Box's `POST /metadata_cascade_policies/{id}/apply` answers 202 with nothing; the policy's GET says
+    nothing of the cascade. A run's `/cancel` is followed on the run, whose GET has a state."""
+    found = state_findings(project, {
+        "/policies/{id}": _get({"id": {"type": "string"}, "scope": {"type": "string"}}),
+        "/policies/{id}/apply": {"post": op({"202": {"description": "started"}}, parameters=KEY)},
+        "/runs/{id}": _get({"id": {"type": "string"}, "state": status("queued", "running", "done", "failed")}),
+        "/runs/{id}/cancel": {"post": op({"202": {"description": "cancelling"}}, parameters=KEY)},
+    })
+    assert found == [("RPL108", "POST /policies/{id}/apply")]
+
+
+def test_ids_in_the_body_and_a_jobs_get_follow_the_work(project):
+    """Vonage's export answers `{"job_ids": [...]}`; `GET .../jobs/{job_id}` reads each."""
+    found = state_findings(project, {
+        "/recordings/export": {"post": op(answer({"job_ids": {"type": "array", "items": {"type": "string"}}},
+                                                 "202"), parameters=KEY)},
+        "/recordings/jobs/{job_id}": _get({"id": {"type": "string"}}),
+    })
+    assert found == []
+
+
+def test_a_list_get_filtered_by_the_id_follows_the_work(project):
+    """Bandwidth's `POST /messages` answers the message with its id; `GET /messages?messageId=` finds it."""
+    paths = {"/users/{account}/messages": {
+        "post": op(answer({"id": {"type": "string"}}, "202"), parameters=KEY),
+        "get": op(answer({"messages": {"type": "array"}}, "200"),
+                  parameters=[{"name": "messageId", "in": "query", "schema": {"type": "string"}}]),
+    }}
+    assert state_findings(project, paths) == []
+    paths["/users/{account}/messages"]["get"]["parameters"][0]["name"] = "from"
+    assert state_findings(project, paths) == [("RPL108", "POST /users/{account}/messages")]
