@@ -493,8 +493,10 @@ def _finish(parts: list[_Part], config: Config, project_rules: list, inputs) -> 
         enabled = {rule.code for rule in part.rules}
         if cross is None:  # no spec and code to compare: an exemption of a cross-check rule is not unused
             enabled -= {rule.code for rule in project_rules}
-        scoped = [r for r in part.results if os.path.realpath(r.path) in inputs.through_fragments]
-        others = [r for r in part.results if os.path.realpath(r.path) not in inputs.through_fragments]
+        scoped, others = [], part.results
+        if inputs.through_fragments:  # resolved only then: a path each is a tenth of a warm run on a big tree
+            scoped = [r for r in part.results if os.path.realpath(r.path) in inputs.through_fragments]
+            others = [r for r in part.results if os.path.realpath(r.path) not in inputs.through_fragments]
         findings = apply_filters(others, part.config, enabled) + \
             [f for f in apply_filters(scoped, part.config, enabled) if os.path.realpath(f.path) in inputs.fragments]
         for result in others:  # the files whose baseline entries this run can judge

@@ -27,6 +27,7 @@ class ConfigFinder:
     def __init__(self, top: Config, adjust=None):
         self.adjust = adjust or (lambda config: config)  # the command line's options, applied to each config
         self._nearest: dict[str, str | None] = {}
+        self._by_folder: dict[str, Config] = {}  # a folder as the paths name it -> its settings
         self._loaded: dict[str | None, Config] = {None: top}  # no config file above: the run's own settings
         if top.source is not None:
             self._loaded[os.path.realpath(top.source)] = top
@@ -46,7 +47,15 @@ class ConfigFinder:
 
     def config_for(self, path: str) -> Config:
         """The settings of the file at `path` (raises ConfigError for a broken config file)."""
-        source = self.nearest(os.path.dirname(os.path.abspath(path)))  # resolved: one key per file
+        folder = os.path.dirname(path)
+        known = self._by_folder.get(folder)
+        if known is not None:  # the files of a folder: one lookup
+            return known
+        self._by_folder[folder] = config = self._config_of(os.path.dirname(os.path.abspath(path)))
+        return config
+
+    def _config_of(self, directory: str) -> Config:
+        source = self.nearest(directory)  # resolved: one key per config file
         if source not in self._loaded:
             self._loaded[source] = self.adjust(load_config(source))
         return self._loaded[source]
