@@ -146,17 +146,20 @@ class StateVocabulary:
         for kind, extra_words in (extra or {}).items():
             self.kinds.setdefault(kind, set()).update(squash(word) for word in extra_words)
 
-    def classify(self, values) -> dict[str, list[str]]:
-        """kind -> the values of that kind, for the values that are words of the vocabulary."""
+    def classify(self, values, texts: dict | None = None, verbs=()) -> dict[str, list[str]]:
+        """kind -> the values of that kind, for the values that are words of the vocabulary. A value the words
+        cannot place is read from what the spec says it means (`texts`: value -> description or name), or
+        from the operation's own verbs (`refunded` in the answer of `/refund`)."""
         found: dict[str, list[str]] = {}
         normalised = {value: squash(str(value)) for value in values if isinstance(value, (str, int)) and
                       not isinstance(value, bool)}
         for value, word in normalised.items():
             if word in INDETERMINATE:
                 continue
-            kind = self._kind(word) or self._compound_kind(str(value))
+            kind = self._kind(word) or self._compound_kind(str(value)) or self._described_kind((texts or {}).get(value))
             if kind:
                 found.setdefault(kind, []).append(str(value))
+        self._done_by_the_operation(normalised, found, verbs)
         self._participle_pairs(normalised, found)
         # An approval lifecycle (pending -> accepted | declined): "accepted" is its success.
         accepted = [v for v in found.get("not-started", []) if squash(v) == "accepted"]
@@ -181,6 +184,37 @@ class StateVocabulary:
                 del found["in-progress"]
             found["succeeded"] = active
         return found
+
+    @staticmethod
+    def _done_by_the_operation(normalised: dict, found: dict, verbs) -> None:
+        """`refunded` in the answer of `/refund`: the operation's own verb, done, is its success; only in a
+        lifecycle the other values make already (`[active, disconnected]` of `/disconnect` is a link's
+        resting state, not work that ends)."""
+        if len(found) < 2 or "succeeded" in found:
+            return
+        done_words = {squash(verb) + ending for verb in verbs for ending in ("ed", "d")}
+        known = {value for values in found.values() for value in values}
+        done = [str(value) for value, word in normalised.items() if word in done_words and str(value) not in known]
+        if done:
+            found["succeeded"] = done
+
+    def _described_kind(self, text) -> str | None:
+        """The one state kind the words of a value's description name (`lost or withdrawn`, a failure and a
+        cancel, is a failure); the few words after `not`/`no`/`never` do not count."""
+        if not isinstance(text, str):
+            return None
+        kinds, negated = set(), 0
+        for word in words(text)[:12]:
+            if word in ("not", "no", "never", "without", "nor"):
+                negated = 3  # `has not yet been completed`: the next few words are negated
+                continue
+            kind = None if negated else self._kind(squash(word))
+            negated = max(0, negated - 1)
+            if kind:
+                kinds.add(kind)
+        if kinds <= {"failed", "cancelled"} and len(kinds) == 2:
+            return "failed"  # lost or withdrawn: it ended badly either way
+        return kinds.pop() if len(kinds) == 1 else None
 
     @staticmethod
     def _participle_pairs(normalised: dict, found: dict) -> None:

@@ -17,7 +17,10 @@ class StatusWithoutTerminalStates(Rule):
         ignored. A write answered with one status value (`scheduled`, `STARTED`) only acknowledges it and
         is reported too, unless other branches of the answer give the field its other values. A lifecycle
         in its own verbs is read from its participles: `uploading` beside `uploaded` is work in progress
-        and its success. An enum is judged on the operation it belongs to: the answer itself, its list items, and
+        and its success. A value the words cannot place is read from what the spec says it means
+        (`x-enum-descriptions`, `x-enum-varnames`, `oneOf` of `const` + `description`, a description that
+        lists `CASE_CLOSED: lost or withdrawn`), and in a lifecycle the operation's own verb done is its
+        success (`refunded` for `/refund`). An enum is judged on the operation it belongs to: the answer itself, its list items, and
         properties that wrap it (`data`, `result`, `operation`) or name its resource (`order` for POST
         /orders); a nested `customer` is judged where customers are the answer. A monitor is a GET below
         a 202 operation's path or beside its action (`POST /reports/generate` and `GET /reports/{id}`), or

@@ -124,3 +124,36 @@ def test_a_list_get_filtered_by_the_id_follows_the_work(project):
     assert state_findings(project, paths) == []
     paths["/users/{account}/messages"]["get"]["parameters"][0]["name"] = "from"
     assert state_findings(project, paths) == [("RPL108", "POST /users/{account}/messages")]
+
+
+# --- a value's role from what the spec says of it, and from the operation ---------------------------------
+
+
+def test_a_value_s_role_comes_from_its_description_when_its_word_says_nothing(project):
+    """`x-enum-descriptions`, `x-enum-varnames` of integer values, `oneOf` of `const` + description, and a
+    description listing `CASE_CLOSED: lost or withdrawn` place values the state words cannot."""
+    described = {"type": "string", "enum": ["OPEN", "CASE_WON", "CASE_CLOSED"],
+                 "description": "OPEN: under review. CASE_WON - the dispute was won. CASE_CLOSED: lost or withdrawn."}
+    numbered = {"type": "integer", "enum": [0, 1, 2], "x-enum-varnames": ["QUEUED", "DONE", "FAILED"]}
+    consts = {"oneOf": [{"const": "open", "description": "waiting for the carrier"},
+                        {"const": "closed_ok", "description": "delivered to the recipient"},
+                        {"const": "closed_ko", "description": "returned to the sender"}]}
+    listed = {"type": "string", "enum": ["new", "paid_out", "bounced_back"],
+              "x-enum-descriptions": ["created", "the payout settled", "the bank refused the payout"]}
+    paths = {f"/{name}": {"post": op(answer({"status": schema}), parameters=KEY)}
+             for name, schema in (("disputes", described), ("jobs", numbered), ("shipments", consts),
+                                  ("payouts", listed))}
+    assert state_findings(project, paths) == []
+    described["description"] = "OPEN: under review. CASE_WON - the dispute was won."
+    assert state_findings(project, paths) == [("RPL109", "POST /disputes")]  # CASE_CLOSED says nothing now
+
+
+def test_the_operation_s_own_verb_done_is_its_success_in_a_lifecycle_only(project):
+    refund = {"status": status("pending", "refunded", "failed")}
+    link = {"status": status("active", "disconnected", "inactive")}
+    found = state_findings(project, {
+        "/charges/{id}/refund": {"post": op(answer(refund, "200"), parameters=KEY)},
+        "/accounts/{id}/disconnect": {"post": op(answer(link, "200"), parameters=KEY)},
+        "/charges/{id}/capture": {"post": op(answer(refund, "200"), parameters=KEY)},
+    })
+    assert found == [("RPL109", "POST /charges/{id}/capture")]  # `refunded` is no capture's success

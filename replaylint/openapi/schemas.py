@@ -109,12 +109,14 @@ def nested_objects(schema: Node, max_depth: int = 6, seen: dict | None = None) -
 
 
 def enum_values(schema: Node) -> list | None:
-    """The enum of a schema (also through items, combiners and Azure's x-ms-enum), or None."""
+    """The enum of a schema (also a `const`, through items, combiners and Azure's x-ms-enum), or None."""
     if schema is None or not schema.is_map():
         return None
     values = schema.value.get("enum")
     if isinstance(values, list):
         return values
+    if "const" in schema.value:  # OpenAPI 3.1: `oneOf: [{const: shipped, description: ...}, ...]`
+        return [schema.value["const"]]
     for combiner in COMBINERS:
         branches = schema.get(combiner)
         if branches is not None:
@@ -124,3 +126,43 @@ def enum_values(schema: Node) -> list | None:
             if merged:
                 return merged
     return None
+
+
+_VALUE_LINE = r"(?:^|[\s,;(])[`'\"*]*{value}[`'\"*]*\s*(?::|-|–|=|means|is)\s+([^\n;]+)"
+
+
+def value_texts(schema: Node, values: list) -> dict:
+    """value -> what the spec says it means, for values the state words cannot place: `x-enum-descriptions`
+    (a list beside the enum, or a map), `x-enum-varnames` (the names of integer values), Azure's `x-ms-enum`
+    values, `oneOf` branches of `const` + `description`, or a description that lists `CASE_CLOSED: lost or
+    withdrawn`."""
+    import re
+
+    if schema is None or not schema.is_map():
+        return {}
+    value = schema.value
+    texts: dict = {}
+    for key in ("x-enum-descriptions", "x-enumDescriptions", "x-enum-varnames", "x-enumNames"):
+        extra = value.get(key)
+        if isinstance(extra, list) and len(extra) == len(values):
+            texts.update((v, t) for v, t in zip(values, extra) if isinstance(t, str))
+        elif isinstance(extra, dict):
+            texts.update((v, extra[v]) for v in values if isinstance(extra.get(v), str))
+    ms_enum = value.get("x-ms-enum")
+    if isinstance(ms_enum, dict) and isinstance(ms_enum.get("values"), list):
+        for entry in ms_enum["values"]:
+            if isinstance(entry, dict) and isinstance(entry.get("description"), str):
+                texts.setdefault(entry.get("value"), entry["description"])
+    for combiner in COMBINERS:
+        for branch in value.get(combiner) or []:
+            if isinstance(branch, dict) and isinstance(branch.get("description"), str):
+                for v in ([branch["const"]] if "const" in branch else branch.get("enum") or []):
+                    texts.setdefault(v, branch["description"])
+    description = value.get("description")
+    if isinstance(description, str):
+        for v in values:
+            if isinstance(v, str) and v and v not in texts:
+                found = re.search(_VALUE_LINE.format(value=re.escape(v)), description)
+                if found:
+                    texts[v] = found.group(1)
+    return {v: t for v, t in texts.items() if isinstance(v, (str, int)) and not isinstance(v, bool)}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from ..vocabulary import is_status_name, squash, words
 from .model import MUTATING, Operation, is_param_segment, normalise_path, path_segments
 from .refs import Node
-from .schemas import COMBINERS, enum_values, properties
+from .schemas import COMBINERS, enum_values, properties, value_texts
 from .semantics import MONITOR_SEGMENTS, accepted_responses
 
 # Sibling fields that carry the failure of the work, so the status itself need not (AIP-151 `error`, GitHub's
@@ -106,6 +106,13 @@ def _resource_words(op: Operation) -> frozenset:
     return frozenset(squash(w) for w in found)
 
 
+def _verbs(op: Operation) -> tuple[str, ...]:
+    """The verbs an operation is named by (`refund` in POST /charges/{id}/refund or refundCharge): what its
+    answer's `refunded` says was done."""
+    named = [w for s in path_segments(op.path) if not is_param_segment(s) for w in words(s.split(":")[-1])][-1:]
+    return tuple(dict.fromkeys([*named, *words(op.operation_id)[:1]]))
+
+
 def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict, acknowledgements: dict) -> None:
     props = properties(obj)
     statuses = []
@@ -116,7 +123,7 @@ def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict, ac
         values = enum_values(prop)
         if not values:
             continue
-        classified = spec.states.classify(values)
+        classified = spec.states.classify(values, value_texts(prop, values), _verbs(op))
         if spec.states.is_lifecycle(classified) and not spec.states.is_resource_state(classified):
             statuses.append((name, prop, values, classified))
         elif len(values) == 1 and classified and op.method in MUTATING:
