@@ -157,3 +157,19 @@ def test_the_operation_s_own_verb_done_is_its_success_in_a_lifecycle_only(projec
         "/charges/{id}/capture": {"post": op(answer(refund, "200"), parameters=KEY)},
     })
     assert found == [("RPL109", "POST /charges/{id}/capture")]  # `refunded` is no capture's success
+
+
+def test_every_part_of_a_status_route_s_answer_is_about_the_work(project):
+    """api.video's `GET /videos/{id}/status` answers `{ingest: {status}, encoding: {qualities: [{status}]}}`;
+    `GET /tasks/{id}` is a resource whose nested assignments are not the task's work."""
+    ingest = {"type": "object", "properties": {"status": status("uploading", "uploaded", "ingesting", "ingested")}}
+    encoding = {"type": "object", "properties": {"status": {
+        "type": "string", "enum": ["waiting", "encoding", "encoded", "failed"],
+        "description": "waiting - the video is waiting to be encoded. encoded - the video was successfully "
+                       "encoded. failed - the video failed to be encoded."}}}
+    assignment = {"type": "object", "properties": {"resolution_state": status("completed", "incomplete")}}
+    found = state_findings(project, {
+        "/videos/{id}/status": {"get": op(answer({"ingest": ingest, "encoding": encoding}, "200"))},
+        "/tasks/{id}": {"get": op(answer({"id": {"type": "string"}, "assignment": assignment}, "200"))},
+    })
+    assert found == [("RPL109", "GET /videos/{id}/status")]  # the ingest cannot fail; the encoding can

@@ -128,7 +128,7 @@ def enum_values(schema: Node) -> list | None:
     return None
 
 
-_VALUE_LINE = r"(?:^|[\s,;(])[`'\"*]*{value}[`'\"*]*\s*(?::|-|–|=|means|is)\s+([^\n;]+)"
+_VALUE_LINE = r"(?:^|[\s,;(])[`'\"*]*{value}[`'\"*]*\s*(?::|-|–|=|means|is)\s+([^\n;.]+)"  # to the sentence's end
 
 
 def value_texts(schema: Node, values: list) -> dict:

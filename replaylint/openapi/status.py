@@ -40,8 +40,9 @@ def find_status_enums(spec) -> list[StatusEnum]:
     acknowledgements: dict[tuple, list] = {}
     for asynchronous, op, code in sorted(targets, key=lambda t: not t[0]):
         own = _resource_words(op)
+        whole = op.method == "GET" and _names_a_monitor(op)
         for schema in op.response_schemas(op.responses[code]):
-            for obj in own_objects(schema, own):
+            for obj in own_objects(schema, own, whole=whole):
                 _collect(spec, obj, op, asynchronous, found, acknowledgements)
     return [*found.values(), *_acknowledged(acknowledgements, found)]
 
@@ -72,11 +73,23 @@ WRAPPERS = frozenset("data result results item items value values operation job 
                      "record entity resource body".split())
 
 
-def own_objects(schema: Node, own_words: frozenset, depth: int = 0, seen: set | None = None):
+# Routes that only report on work; `/jobs/{id}` and `/tasks/{id}` are resources that embed others.
+REPORT_SEGMENTS = frozenset("status statuses operations operation operationresults operationstatuses".split())
+
+
+def _names_a_monitor(op: Operation) -> bool:
+    """`GET /videos/{id}/status`, `GET /operations/{id}`: a route that exists to report on work, so every part
+    of its answer (`ingest.status`, `encoding.status`) is about that work."""
+    literal = [s.lower() for s in path_segments(op.path) if not is_param_segment(s)]
+    return bool(literal) and literal[-1] in REPORT_SEGMENTS
+
+
+def own_objects(schema: Node, own_words: frozenset, depth: int = 0, seen: set | None = None, whole: bool = False):
     """The object schemas that describe what the operation itself made or reports on: the response, its list
     items and combiners, and properties that wrap it (`data`, `result`, `operation`) or name its resource
     (`order` in the answer of POST /orders). A nested `customer` or `payment_method` is another resource: its
-    status is judged where that resource is the answer, not here."""
+    status is judged where that resource is the answer, not here. `whole`: a monitor's answer, all of it
+    (two levels down) about the work."""
     seen = set() if seen is None else seen
     if schema is None or not schema.is_map() or depth > 4 or schema.identity in seen:
         return
@@ -88,10 +101,10 @@ def own_objects(schema: Node, own_words: frozenset, depth: int = 0, seen: set | 
         if child is None:
             continue
         for branch in (child.elements() if key in COMBINERS else [child]):
-            yield from own_objects(branch, own_words, depth, seen)
+            yield from own_objects(branch, own_words, depth, seen, whole)
     for name, prop, _ in properties(schema):
-        if squash(name) in WRAPPERS or squash(name) in own_words:
-            yield from own_objects(prop, own_words, depth + 1, seen)
+        if squash(name) in WRAPPERS or squash(name) in own_words or (whole and depth < 2):
+            yield from own_objects(prop, own_words, depth + 1, seen, whole)
 
 
 def _resource_words(op: Operation) -> frozenset:
