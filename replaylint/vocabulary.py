@@ -112,7 +112,7 @@ STATE_WORDS = {
     "failed": """failed failure error errored declined decline rejected timedout timeout terminated aborted
         failuretarget undelivered bounced reversed returned refused denied dismissed invalidated unverified
         incomplete invalid lost""",
-    "cancelled": """canceled cancelled revoked voided void expired deleted withdrawn superseded""",
+    "cancelled": """canceled cancelled revoked voided void expired deleted withdrawn superseded archived""",
 }
 COMPOUND_QUALIFIERS = {"not", "non", "un", "pre", "partially", "partial"}
 JOB_WORDS = {"queued", "scheduled", "submitted", "enqueued", "waiting"}  # these make `ready` the end of a job
@@ -128,6 +128,11 @@ def read_as(classified: dict[str, list]) -> str:
              if kind in ROLE_NAMES]
     return f"read as {'; '.join(parts)}" if parts else "no value read as a state"
 RESTING_SUCCESS = {"active", "available", "enabled", "ready", "connected"}
+# Words of a service that rests (a sandbox, an endpoint, a session): beside them `running` is how it is up,
+# not work under way.
+RESTING_WORDS = {"paused", "stopped", "idle", "sleeping", "suspended", "hibernated", "scaledtozero", "off",
+                 "offline", "standby"}
+FILTER_WORDS = {"all", "any"}  # `[open, closed, all]`: a filter over states, not a state
 INDETERMINATE = {"unknown", "unspecified", "stateunspecified", "statusunspecified"}
 STATUS_WORDS = ("state", "status", "phase", "stage", "outcome", "condition", "conclusion", "result")
 _STATUS_ENDINGS = STATUS_WORDS + tuple(word + "s" for word in STATUS_WORDS)
@@ -176,6 +181,12 @@ class StateVocabulary:
             if not found["not-started"]:
                 del found["not-started"]
             found["succeeded"] = accepted
+        running = [v for v in found.get("in-progress", []) if squash(v) == "running"]
+        if running and "succeeded" not in found and RESTING_WORDS & set(normalised.values()):
+            found["in-progress"] = [v for v in found["in-progress"] if v not in running]
+            if not found["in-progress"]:
+                del found["in-progress"]
+            found["succeeded"] = running  # a sandbox that can pause is up when it runs
         # `active` is a resting success state for resources (AIP-216) but "in progress" for jobs.
         active = [v for v in found.get("in-progress", []) if squash(v) == "active"]
         if active and "succeeded" not in found:
@@ -254,7 +265,10 @@ class StateVocabulary:
         return [label for kinds, label in ((("succeeded",), "success"), (("failed", "cancelled"), "failure"))
                 if not any(kind in classified for kind in kinds)]
 
-    def is_lifecycle(self, classified: dict[str, list[str]]) -> bool:
+    def is_lifecycle(self, classified: dict[str, list[str]], values=()) -> bool:
+        """Two values of two kinds at least, and not a filter over states (`[pending, running, all]`)."""
+        if any(isinstance(v, str) and squash(v) in FILTER_WORDS for v in values):
+            return False
         return sum(len(v) for v in classified.values()) >= 2 and len(classified) >= 2
 
     @staticmethod

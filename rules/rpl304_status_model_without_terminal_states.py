@@ -25,7 +25,11 @@ class StatusModelWithoutTerminalStates(Rule):
         says status, state, phase, stage or outcome, whose values are lifecycle words, and which has no
         success state or no failure-or-cancel state. Resource states whose only success is a resting word
         (`active`) are not flagged, nor an enum whose docstring (or the string under the field) says it is
-        the sub-state of something still running: the parent status carries the outcome. A terminal word
+        the sub-state of something still running (`Detailed state of ... RUNNING`, `breakdown of`): the
+        parent status carries the outcome. Nor a status field whose class has a field that tells the
+        outcome beside it (`error`, `failure_reason`, `failed_result_count`, `result`), a filter over
+        states (`[pending, running, all]`), or a service that rests (`running` beside `paused`, `stopped`,
+        `idle`: up when it runs). A terminal word
         that says neither success nor failure (`ended`, `closed`) leaves the outcome unknown and is
         flagged; domain success words (`chargeable`, `consumed`, `redeemed`, `won`, `verified`) count as
         success. The vocabulary is the spec rules' (RPL109), extended by `[states]` in config.
@@ -111,7 +115,7 @@ JobPhase = Literal["queued", "running", "completed", "error"]
 
     def _judge(self, ctx, node, name, values, anchor):
         classified = ctx.states.classify(values)
-        if not ctx.states.is_lifecycle(classified) or ctx.states.is_resource_state(classified):
+        if not ctx.states.is_lifecycle(classified, values) or ctx.states.is_resource_state(classified):
             return
         missing = ctx.states.missing_terminals(classified)
         if missing:
@@ -130,8 +134,9 @@ def _status_declarations(body, scope: str):
     at module level and in class bodies; each once."""
     named: dict[str, list] = {}  # Enum/Choices classes and Literal aliases of the module, by (bare) name
     fields: list[tuple] = []  # (declaration, its annotation or value) of status-named fields and aliases
-    _collect(body, scope, named, fields)
-    reported = set()
+    told: set[str] = set()  # types of status fields whose class has an outcome field beside them
+    _collect(body, scope, named, fields, told)
+    reported = {id(typed) for name in told for typed in named.get(name, ())}
     for declaration, name, expr, anchor in fields:
         values = _literal_values(expr)
         if values:
@@ -147,7 +152,7 @@ def _status_declarations(body, scope: str):
             yield typed
 
 
-def _collect(body, scope: str, named: dict, fields: list) -> None:
+def _collect(body, scope: str, named: dict, fields: list, told: set) -> None:
     for position, statement in enumerate(body):
         if isinstance(statement, ast.ClassDef):
             qualname = f"{scope}.{statement.name}" if scope else statement.name
@@ -155,8 +160,11 @@ def _collect(body, scope: str, named: dict, fields: list) -> None:
                     not describes_a_sub_state(ast.get_docstring(statement)):
                 named.setdefault(statement.name, []).append(
                     (_name_node(statement), statement.name, _enum_values(statement), qualname))
-            _collect(statement.body, qualname, named, fields)
+            _collect(statement.body, qualname, named, fields, told)
         elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            if is_status_name(statement.target.id) and scope and _outcome_beside(body):
+                told.add(_typed_name(statement.annotation))  # `failed_result_count`, `error`, `result` beside
+                continue                                      # it say how the work went
             if is_status_name(statement.target.id) and \
                     not describes_a_sub_state(_field_docstring(body, position)):
                 fields.append((statement.target, statement.target.id, statement.annotation, scope or "<module>"))
@@ -172,7 +180,19 @@ def _collect(body, scope: str, named: dict, fields: list) -> None:
 
 SUB_STATE = LazyRegex(
     r"(?i)\bsub-?(state|status)(es)?\b|\bwhile (it|the \w+) (is|are) (still )?(running|in[- ]progress|processing)\b|"
-    r"\b(that|which) is (still )?(running|in[- ]progress)\b")
+    r"\b(that|which) is (still )?(in \S*)?(running|in[- ]progress)\b|\bbreakdown of\b|"
+    r"\bdetailed (state|status|stage|phase)\b")
+
+
+OUTCOME_FIELDS = LazyRegex(r"(?i)^(result|outcome|conclusion)$|error|fail")
+
+
+def _outcome_beside(body) -> bool:
+    """A field of the same class that carries the outcome (`error`, `failure_reason`, `failed_result_count`,
+    `result`), as a spec's sibling `error` property does."""
+    return any(isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and
+               not is_status_name(statement.target.id) and OUTCOME_FIELDS.search(statement.target.id)
+               for statement in body)
 
 
 def describes_a_sub_state(doc) -> bool:

@@ -173,3 +173,71 @@ def test_every_part_of_a_status_route_s_answer_is_about_the_work(project):
         "/tasks/{id}": {"get": op(answer({"id": {"type": "string"}, "assignment": assignment}, "200"))},
     })
     assert found == [("RPL109", "GET /videos/{id}/status")]  # the ingest cannot fail; the encoding can
+
+
+# --- shapes from the second (held-out) round: Shotstack, Klaviyo specs; Python SDKs and apps ---------------
+
+
+def test_a_json_api_answer_is_read_through_data_and_attributes(project):
+    """Shotstack's transfer answers `{data: {attributes: {status: [queued, failed]}}}`: it cannot succeed."""
+    attributes = {"type": "object", "properties": {"status": status("queued", "failed")}}
+    data = {"type": "object", "properties": {"attributes": attributes}}
+    found = state_findings(project, {"/assets": {"post": op(answer({"data": data}), parameters=KEY)}})
+    assert found == [("RPL109", "POST /assets")]
+
+
+def python_findings(project, source):
+    write(project, "models.py", source)
+    result = run(["models.py"], Config())
+    assert not result.problems
+    return sorted((f.code, f.anchor) for f in result.findings if f.code == "RPL304")
+
+
+def test_python_shapes_that_are_not_a_lifecycle_without_an_outcome(project):
+    """A sandbox that can pause is up when it runs; a filter over states; `archived` ends a ledger entry; a
+    count of failed results beside the status; Temporal's `Detailed state of ... RUNNING` and `breakdown of`."""
+    source = '''import enum
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class SandboxStatus(str, enum.Enum):
+    STARTING = "starting"
+    RUNNING = "running"
+    PAUSED = "paused"
+    ERROR = "error"
+
+
+class RunFilter(str, enum.Enum):
+    PENDING = "pending"
+    RUNNING = "running"
+    ALL = "all"
+
+
+class LedgerEntry(BaseModel):
+    status: Literal["pending", "posted", "archived"]
+
+
+class BulkRequest(BaseModel):
+    status: Literal["pending", "processing", "completed"]
+    failed_result_count: int
+
+
+class PendingActivityState(enum.IntEnum):
+    """Detailed state of an activity execution that is in ACTIVITY_EXECUTION_STATUS_RUNNING."""
+
+    SCHEDULED = 1
+    STARTED = 2
+
+
+class PendingOperationState(enum.IntEnum):
+    """More detailed breakdown of OperationStatus.RUNNING."""
+
+    SCHEDULED = 1
+    BACKING_OFF = 2
+    STARTED = 3
+'''
+    assert python_findings(project, source) == []
+    broken = source.replace("    failed_result_count: int\n", "    total: int\n").replace('    PAUSED = "paused"\n', "")
+    assert python_findings(project, broken) == [("RPL304", "models.BulkRequest"), ("RPL304", "models.SandboxStatus")]

@@ -69,7 +69,7 @@ def _acknowledged(acknowledgements: dict[tuple, list], found: dict) -> list[Stat
 
 
 # Properties that wrap the operation's own result rather than name another resource.
-WRAPPERS = frozenset("data result results item items value values operation job task run response payload "
+WRAPPERS = frozenset("data attributes result results item items value values operation job task run response payload "
                      "record entity resource body".split())
 
 
@@ -137,7 +137,7 @@ def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict, ac
         if not values:
             continue
         classified = spec.states.classify(values, value_texts(prop, values), _verbs(op))
-        if spec.states.is_lifecycle(classified) and not spec.states.is_resource_state(classified):
+        if spec.states.is_lifecycle(classified, values) and not spec.states.is_resource_state(classified):
             statuses.append((name, prop, values, classified))
         elif len(values) == 1 and classified and op.method in MUTATING:
             acknowledgements.setdefault((op.anchor, squash(name)), []).append(
