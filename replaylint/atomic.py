@@ -10,14 +10,18 @@ def write_atomically(path: str | os.PathLike, text: str) -> None:
     """Write to a temporary file beside `path`, then rename it over `path` (atomic on POSIX and Windows).
     The file gets the mode a plain `open()` would give it (an existing file's, else 0666 less the umask), not
     mkstemp's 0600: a report is read by other users and by CI. Raises OSError; the temporary file never
-    outlives the call. Through a symbolic link, the file it names is written; a path that is no regular file
-    (`-o /dev/null`, a named pipe) is written in place, never replaced."""
-    path = os.path.realpath(path)
-    if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+    outlives the call. A device or a named pipe (`-o /dev/null`) is written in place, never replaced; a
+    symbolic link is replaced, never followed (a checked-out repository's `report.sarif -> ~/.bashrc` must
+    not turn a CI run into a write outside it)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
         with open(path, "w", encoding="utf-8", newline="") as out:
             out.write(text)
         return
-    folder = os.path.dirname(path)
+    folder = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".replaylint-", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:  # line ends as given
@@ -30,9 +34,13 @@ def write_atomically(path: str | os.PathLike, text: str) -> None:
 
 
 def _mode_for(path) -> int:
+    """An existing file's mode (a link's target is not asked: the link is replaced), else 0666 less the umask."""
     try:
-        return os.stat(path).st_mode & 0o7777
+        mode = os.lstat(path).st_mode
+        if stat.S_ISREG(mode):
+            return mode & 0o7777
     except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        pass
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -196,6 +196,8 @@ def _check(args) -> int:
                 return _fail(f"--{option.replace('_', '-')}: {selector!r} names no rule")
     if args.jobs < 1:
         return _fail("-j/--jobs: expected a number of processes of at least 1")
+    if args.sarif_output == "-" and (args.output in (None, "-")):
+        raise UsageError("--sarif-output -: the report goes to stdout already (give -o FILE or a file name)")
     if args.diff_base is not None and not args.diff_base.strip():
         return _fail("--diff-base: expected a git ref (a branch, tag or commit), got an empty value")
     texts = _stdin_input(args)
@@ -504,6 +506,8 @@ def _baseline(args) -> int:
     except ConfigError as exc:
         return _fail(str(exc))
     output = args.output or _configured_baseline(config) or "replaylint-baseline.json"
+    if output == "-":
+        return _fail("baseline -o -: a baseline is a file (give its name)")
     config.inventory = True  # the operations of the day, so `audit --baseline` can tell new ones from clean ones
     try:
         result = run(args.paths, config, use_cache=not args.no_cache,

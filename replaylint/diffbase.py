@@ -105,7 +105,7 @@ def _export(root: Path, ref: str, target: Path) -> None:
     for mode, _, path in blobs:  # each answer: "<oid> blob <size>\n<content>\n", in the order asked
         header_end = contents.index(b"\n", at)
         size = int(contents[at:header_end].split()[2])
-        if _contained(target, (target / path).parent):  # never written through a link (a case-folding disk)
+        if _contained(target, target / path):  # never written through a link (one a case-folding disk matches)
             _write(target, path, mode, contents[header_end + 1:header_end + 1 + size])
             if mode == "120000":
                 links.append(target / path)

@@ -242,9 +242,14 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
     seen: set[str] = set()
     finder = None  # the specs that `$ref` a named fragment: the project is walked for them once a run
 
-    def add(path: str, explicit: bool, real: str | None = None, sniffed: bool | None = None) -> None:
+    direct: set[str] = set()  # inputs named or walked, not only reached through a named fragment
+
+    def add(path: str, explicit: bool, real: str | None = None, sniffed: bool | None = None,
+            via_fragment: bool = False) -> None:
         """`sniffed`: what looks_like_spec said already (a named file is sniffed once)."""
         real = real or (os.path.abspath(path) if not explicit else os.path.realpath(path))
+        if not via_fragment:
+            direct.add(real)
         if real in seen:
             return
         seen.add(real)
@@ -281,7 +286,7 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
         for root in roots:
             real, absolute = os.path.realpath(root), os.path.abspath(root)
             if real not in seen and absolute not in seen:  # a walk marks its files by their absolute path
-                add(root, explicit=True, real=real)
+                add(root, explicit=True, real=real, via_fragment=True)
                 seen.add(absolute)
         if roots or skip_unrecognised:
             return bool(roots)
@@ -315,7 +320,8 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
             inputs.problems.append(Problem(given, "not analysed: broken symbolic link or not a regular file"))
             continue
         _walk(path, ignorer, add, inputs, listings)
-    inputs.through_fragments -= {os.path.realpath(given) for given in paths}  # a spec named itself: all of it
+    if inputs.through_fragments:  # a spec named or walked too is linted whole (resolved only in this case)
+        inputs.through_fragments -= {os.path.realpath(path) for path in direct}
     inputs.specs.sort()
     inputs.python.sort()
     return inputs

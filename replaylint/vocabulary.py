@@ -112,7 +112,7 @@ STATE_WORDS = {
     "failed": """failed failure error errored declined decline rejected timedout timeout terminated aborted
         failuretarget undelivered bounced reversed returned refused denied dismissed invalidated unverified
         incomplete invalid lost""",
-    "cancelled": """canceled cancelled revoked voided void expired deleted withdrawn superseded archived""",
+    "cancelled": """canceled cancelled revoked voided void expired deleted withdrawn superseded""",
 }
 COMPOUND_QUALIFIERS = {"not", "non", "un", "pre", "partially", "partial"}
 JOB_WORDS = {"queued", "scheduled", "submitted", "enqueued", "waiting"}  # these make `ready` the end of a job
@@ -182,11 +182,12 @@ class StateVocabulary:
                 del found["not-started"]
             found["succeeded"] = accepted
         running = [v for v in found.get("in-progress", []) if squash(v) == "running"]
-        if running and "succeeded" not in found and RESTING_WORDS & set(normalised.values()):
+        words_here = set(normalised.values())
+        if running and "succeeded" not in found and RESTING_WORDS & words_here and not JOB_WORDS & words_here:
             found["in-progress"] = [v for v in found["in-progress"] if v not in running]
             if not found["in-progress"]:
                 del found["in-progress"]
-            found["succeeded"] = running  # a sandbox that can pause is up when it runs
+            found["succeeded"] = running  # a sandbox that can pause is up when it runs (a queued job is not)
         # `active` is a resting success state for resources (AIP-216) but "in progress" for jobs.
         active = [v for v in found.get("in-progress", []) if squash(v) == "active"]
         if active and "succeeded" not in found:

@@ -136,7 +136,7 @@ def _status_declarations(body, scope: str):
     fields: list[tuple] = []  # (declaration, its annotation or value) of status-named fields and aliases
     told: set[str] = set()  # types of status fields whose class has an outcome field beside them
     _collect(body, scope, named, fields, told)
-    reported = {id(typed) for name in told for typed in named.get(name, ())}
+    reported = set()
     for declaration, name, expr, anchor in fields:
         values = _literal_values(expr)
         if values:
@@ -147,7 +147,7 @@ def _status_declarations(body, scope: str):
                 reported.add(id(typed))
                 yield typed
     for typed in (typed for same_name in named.values() for typed in same_name):
-        if id(typed) not in reported and is_status_name(typed[1]):
+        if id(typed) not in reported and is_status_name(typed[1]) and typed[1] not in told:  # told: by the field
             reported.add(id(typed))
             yield typed
 
@@ -162,7 +162,7 @@ def _collect(body, scope: str, named: dict, fields: list, told: set) -> None:
                     (_name_node(statement), statement.name, _enum_values(statement), qualname))
             _collect(statement.body, qualname, named, fields, told)
         elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
-            if is_status_name(statement.target.id) and scope and _outcome_beside(body):
+            if is_status_name(statement.target.id) and scope and _outcome_beside(body, statement.target.id):
                 told.add(_typed_name(statement.annotation))  # `failed_result_count`, `error`, `result` beside
                 continue                                      # it say how the work went
             if is_status_name(statement.target.id) and \
@@ -184,14 +184,16 @@ SUB_STATE = LazyRegex(
     r"\bdetailed (state|status|stage|phase)\b")
 
 
-OUTCOME_FIELDS = LazyRegex(r"(?i)^(result|outcome|conclusion)$|error|fail")
+# Fields that tell how the work ended: `error`, `last_error`, `failure_reason`, `failed_result_count`,
+# `result`; not `retry_on_error` (a setting).
+OUTCOME_FIELDS = LazyRegex(r"(?i)^(last_|first_)?(error|errors|exception|failure|failures|result|outcome|conclusion)"
+                           r"(_(message|code|reason|detail|details|info))?$|^fail(ed|ure)_\w*(count|reason|code)$")
 
 
-def _outcome_beside(body) -> bool:
-    """A field of the same class that carries the outcome (`error`, `failure_reason`, `failed_result_count`,
-    `result`), as a spec's sibling `error` property does."""
+def _outcome_beside(body, field: str) -> bool:
+    """Another field of the same class that carries the outcome, as a spec's sibling `error` property does."""
     return any(isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and
-               not is_status_name(statement.target.id) and OUTCOME_FIELDS.search(statement.target.id)
+               statement.target.id != field and OUTCOME_FIELDS.match(statement.target.id)
                for statement in body)
 
 

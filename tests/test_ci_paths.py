@@ -356,8 +356,10 @@ def test_a_report_goes_to_a_new_folder_or_to_stdout_with_a_dash(project, capsys)
     write(project, "openapi.yaml", SPEC)
     code, out, _ = cli(capsys, "check", "--output-format", "sarif", "-o", "reports/ci/replaylint.sarif")
     assert code == 1 and out == "" and json.loads((project / "reports/ci/replaylint.sarif").read_text())["runs"]
-    code, out, _ = cli(capsys, "check", "--output-format", "concise", "--sarif-output", "-")
-    assert '"version": "2.1.0"' in out and not (project / "-").exists()
+    code, out, _ = cli(capsys, "check", "--output-format", "concise", "-o", "report.txt", "--sarif-output", "-")
+    assert '"version": "2.1.0"' in out and not (project / "-").exists() and (project / "report.txt").is_file()
+    code, _, err = cli(capsys, "check", "--sarif-output", "-")  # two reports on stdout: refused
+    assert code == 2 and err.count("\n") == 1
 
 
 def test_a_misspelt_setting_gets_a_suggestion(project, capsys):
@@ -379,8 +381,9 @@ def test_show_settings_of_a_fragment_names_its_spec_and_the_spec_s_config(projec
     assert code == 1 and codes(out) == [("paths/orders.yaml", "RPL101", 1)]
 
 
-def test_a_report_to_a_pipe_or_through_a_link_never_replaces_it(project, capsys):
-    """`-o /dev/null` once replaced the device with a file: special files are written in place."""
+def test_a_report_writes_a_pipe_in_place_and_never_follows_a_link(project, capsys):
+    """`-o /dev/null` once replaced the device with a file: devices and pipes are written in place; a link
+    is replaced, so a checked-out repository cannot point a report at a file outside it."""
     import os
     import stat
     import threading
@@ -393,7 +396,9 @@ def test_a_report_to_a_pipe_or_through_a_link_never_replaces_it(project, capsys)
     assert main(["check", "--no-cache", "--output-format", "json", "-o", "pipe"]) == 1
     reader.join(timeout=10)
     assert stat.S_ISFIFO(os.lstat(project / "pipe").st_mode) and json.loads(received[0])["findings"]
-    write(project, "reports/real.json", "")
-    os.symlink("reports/real.json", project / "latest.json")
+    write(project.parent, "outside.txt", "keep")  # a repository's `latest.json -> ../outside.txt`
+    os.symlink("../outside.txt", project / "latest.json")
     assert main(["check", "--no-cache", "--output-format", "json", "-o", "latest.json"]) == 1
-    assert os.path.islink(project / "latest.json") and json.loads((project / "reports/real.json").read_text())
+    assert not os.path.islink(project / "latest.json") and json.loads((project / "latest.json").read_text())
+    assert (project.parent / "outside.txt").read_text() == "keep"  # the link is replaced, never followed
+

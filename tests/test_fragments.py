@@ -122,3 +122,11 @@ def test_the_yaml_sniff_finds_what_its_pattern_finds(text):
     from replaylint.discovery import _SPEC_MARKER, _yaml_marked
 
     assert _yaml_marked(text) == bool(_SPEC_MARKER.search(text))
+
+
+def test_a_spec_walked_beside_a_named_fragment_is_reported_whole(shop, capsys):
+    """`check . paths/orders.yaml`: the spec is an input by the walk too, so all its findings are reported."""
+    _, whole, _ = check(capsys)
+    for args in ([".", "paths/orders.yaml"], ["paths/orders.yaml", "."]):
+        code, findings, _ = check(capsys, *args)
+        assert code == 1 and sorted(findings) == sorted(whole)

@@ -194,8 +194,8 @@ def python_findings(project, source):
 
 
 def test_python_shapes_that_are_not_a_lifecycle_without_an_outcome(project):
-    """A sandbox that can pause is up when it runs; a filter over states; `archived` ends a ledger entry; a
-    count of failed results beside the status; Temporal's `Detailed state of ... RUNNING` and `breakdown of`."""
+    """A sandbox that can pause is up when it runs; a filter over states; a count of failed results beside the
+    status; Temporal's `Detailed state of ... RUNNING` and `breakdown of`."""
     source = '''import enum
 from typing import Literal
 
@@ -213,10 +213,6 @@ class RunFilter(str, enum.Enum):
     PENDING = "pending"
     RUNNING = "running"
     ALL = "all"
-
-
-class LedgerEntry(BaseModel):
-    status: Literal["pending", "posted", "archived"]
 
 
 class BulkRequest(BaseModel):
@@ -241,3 +237,66 @@ class PendingOperationState(enum.IntEnum):
     assert python_findings(project, source) == []
     broken = source.replace("    failed_result_count: int\n", "    total: int\n").replace('    PAUSED = "paused"\n', "")
     assert python_findings(project, broken) == [("RPL304", "models.BulkRequest"), ("RPL304", "models.SandboxStatus")]
+    queued = source.replace('    STARTING = "starting"\n', '    QUEUED = "queued"\n')  # a job, not a service
+    assert python_findings(project, queued) == [("RPL304", "models.SandboxStatus")]
+    retrying = source.replace("    failed_result_count: int\n", "    retry_on_error: bool\n")  # a setting
+    assert python_findings(project, retrying) == [("RPL304", "models.BulkRequest")]
+
+
+# --- what the second review found ---------------------------------------------------------------------------
+
+
+def test_odd_enum_shapes_never_stop_the_state_rules(project):
+    """Maps where lists belong, lists where values belong, `oneOf: 5`: each ignored, the rule still runs."""
+    odd = [
+        {"type": "string", "enum": [{"a": 1}, "queued", "running"], "x-enum-descriptions": ["x", "y", "z"]},
+        {"type": "string", "enum": [["a"], "queued", "running"], "x-enum-descriptions": {"queued": "waits"}},
+        {"type": "string", "enum": ["queued", "running"], "oneOf": 5},
+        {"type": "string", "enum": ["queued", "running"], "oneOf": [{"enum": 5, "description": "d"},
+                                                                     {"const": {"a": 1}, "description": "d"}]},
+        {"type": "string", "enum": ["queued", "running"], "x-ms-enum": {"values": [{"value": ["x"], "description": "d"}]}},
+        {"type": "string", "enum": ["queued", "running"], "description": "queued ( means [ the *thing"},
+    ]
+    paths = {f"/jobs{index}": {"post": op(answer({"status": schema}), parameters=KEY)} for index, schema in enumerate(odd)}
+    write(project, "api.json", json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths}))
+    result = run(["api.json"], Config())
+    assert result.problems == [] and not [n for n in result.notes if "internal error" in n.message]
+    assert sorted(f.anchor for f in result.findings if f.code == "RPL109") == sorted(f"POST /jobs{i}" for i in range(6))
+
+
+def test_a_one_value_answer_that_says_done_is_no_acknowledgement(project):
+    """JSend's `{status: [success]}`, `DELETE` answering `[deleted]`, a new account `[active]`: plain answers."""
+    found = state_findings(project, {
+        "/notes": {"post": op(answer({"status": status("success")}), parameters=KEY)},
+        "/notes/{id}": {"delete": op(answer({"status": status("deleted")}, "200"))},
+        "/accounts": {"post": op(answer({"status": status("active")}), parameters=KEY)},
+    })
+    assert found == []
+
+
+def test_an_acknowledgement_is_judged_alike_whatever_the_order_of_the_paths(project):
+    """A `Job` schema shared by the monitor and by one branch of the 202 beside an `Ack` branch: the 202's
+    `status` has its lifecycle whichever operation the file lists first."""
+    def spec(paths):
+        components = {"schemas": {
+            "Job": {"type": "object", "properties": {"id": {"type": "string"},
+                                                     "status": status("queued", "running", "succeeded", "failed")}},
+            "Ack": {"type": "object", "properties": {"id": {"type": "string"}, "status": status("scheduled")}}}}
+        write(project, "api.json", json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                                               "paths": paths, "components": components}))
+        result = run(["api.json"], Config())
+        return sorted((f.code, f.anchor) for f in result.findings if f.code in ("RPL108", "RPL109", "RPL110"))
+
+    job = {"$ref": "#/components/schemas/Job"}
+    get = {"get": op({"200": {"description": "x", "content": {"application/json": {"schema": job}}}})}
+    post = {"post": op({"202": {"description": "x", "content": {"application/json": {"schema": {
+        "oneOf": [job, {"$ref": "#/components/schemas/Ack"}]}}}}}, parameters=KEY)}
+    assert spec({"/jobs/{id}": get, "/jobs": post}) == spec({"/jobs": post, "/jobs/{id}": get}) == []
+
+
+def test_a_resource_that_wraps_its_state_follows_an_action_on_it(project):
+    """JSON:API `data.attributes.state` and `{run: {status}}` are the resource's state too."""
+    attributes = {"type": "object", "properties": {"state": status("queued", "running", "done", "failed")}}
+    paths = {"/runs/{id}": _get({"data": {"type": "object", "properties": {"attributes": attributes}}}),
+             "/runs/{id}/cancel": {"post": op({"202": {"description": "cancelling"}}, parameters=KEY)}}
+    assert state_findings(project, paths) == []

@@ -11,11 +11,11 @@ def operation_statuses(op) -> list[dict]:
     """[{"field", "values", "span"}] of the status-named enums in the operation's 2xx answers (the answer
     itself, its list items, wrappers and the property naming its resource: `openapi.status.own_objects`)."""
     from ..openapi.schemas import enum_values, properties
-    from ..openapi.status import _resource_words, own_objects
+    from ..openapi.status import own_objects, resource_words
     from ..vocabulary import is_status_name
 
     found, seen = [], set()
-    own = _resource_words(op)
+    own = resource_words(op)
     for code, response in op.responses.items():
         if not code.startswith("2"):
             continue

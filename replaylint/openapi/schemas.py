@@ -1,6 +1,8 @@
 """Reading JSON Schemas in specs: properties through allOf/oneOf/anyOf, and nested walks, safe on cycles."""
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 
 from .refs import Node
@@ -128,41 +130,58 @@ def enum_values(schema: Node) -> list | None:
     return None
 
 
-_VALUE_LINE = r"(?:^|[\s,;(])[`'\"*]*{value}[`'\"*]*\s*(?::|-|–|=|means|is)\s+([^\n;.]+)"  # to the sentence's end
 
 
 def value_texts(schema: Node, values: list) -> dict:
     """value -> what the spec says it means, for values the state words cannot place: `x-enum-descriptions`
     (a list beside the enum, or a map), `x-enum-varnames` (the names of integer values), Azure's `x-ms-enum`
     values, `oneOf` branches of `const` + `description`, or a description that lists `CASE_CLOSED: lost or
-    withdrawn`."""
-    import re
-
+    withdrawn`. Anything of another shape is ignored (specs are input: a map where a list belongs must not
+    stop the rule)."""
     if schema is None or not schema.is_map():
         return {}
     value = schema.value
+    scalars = [v for v in values if _scalar(v)]
     texts: dict = {}
     for key in ("x-enum-descriptions", "x-enumDescriptions", "x-enum-varnames", "x-enumNames"):
         extra = value.get(key)
         if isinstance(extra, list) and len(extra) == len(values):
-            texts.update((v, t) for v, t in zip(values, extra) if isinstance(t, str))
+            texts.update((v, t) for v, t in zip(values, extra) if _scalar(v) and isinstance(t, str))
         elif isinstance(extra, dict):
-            texts.update((v, extra[v]) for v in values if isinstance(extra.get(v), str))
+            texts.update((v, extra[v]) for v in scalars if isinstance(extra.get(v), str))
     ms_enum = value.get("x-ms-enum")
     if isinstance(ms_enum, dict) and isinstance(ms_enum.get("values"), list):
         for entry in ms_enum["values"]:
-            if isinstance(entry, dict) and isinstance(entry.get("description"), str):
-                texts.setdefault(entry.get("value"), entry["description"])
+            if isinstance(entry, dict) and _scalar(entry.get("value")) and isinstance(entry.get("description"), str):
+                texts.setdefault(entry["value"], entry["description"])
     for combiner in COMBINERS:
-        for branch in value.get(combiner) or []:
-            if isinstance(branch, dict) and isinstance(branch.get("description"), str):
-                for v in ([branch["const"]] if "const" in branch else branch.get("enum") or []):
-                    texts.setdefault(v, branch["description"])
+        branches = schema.get(combiner) if combiner in value else None  # `$ref`'d branches resolved
+        for branch in branches.elements() if branches is not None else ():  # nothing unless a list
+            if not branch.is_map() or not isinstance(branch.value.get("description"), str):
+                continue
+            listed = [branch.value["const"]] if "const" in branch.value else branch.value.get("enum")
+            for v in listed if isinstance(listed, list) else ():
+                if _scalar(v):
+                    texts.setdefault(v, branch.value["description"])
     description = value.get("description")
-    if isinstance(description, str):
-        for v in values:
-            if isinstance(v, str) and v and v not in texts:
-                found = re.search(_VALUE_LINE.format(value=re.escape(v)), description)
-                if found:
-                    texts[v] = found.group(1)
-    return {v: t for v, t in texts.items() if isinstance(v, (str, int)) and not isinstance(v, bool)}
+    if isinstance(description, str) and any(isinstance(v, str) and v not in texts for v in scalars):
+        listed = described_values(description)
+        texts.update((v, listed[v]) for v in scalars if isinstance(v, str) and v not in texts and v in listed)
+    return texts
+
+
+_DESCRIBED = re.compile(r"(?:^|[\s,;(<>])[`'\"*]*([\w.-]+)[`'\"*]*\s*(?::|-|–|=|means|is)\s+([^\n;.<]+)")
+
+
+@functools.lru_cache(maxsize=1024)
+def described_values(description: str) -> dict[str, str]:
+    """`{"CASE_CLOSED": "lost or withdrawn"}` from a description that lists its values, each meaning read to
+    the end of its sentence; one pass per description, however many values and operations share it."""
+    found: dict[str, str] = {}
+    for match in _DESCRIBED.finditer(description):
+        found.setdefault(match.group(1), match.group(2))
+    return found
+
+
+def _scalar(value) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool)

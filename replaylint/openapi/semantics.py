@@ -473,11 +473,15 @@ def _shows_a_state(get: Operation | None) -> bool:
     policy that a 202 `/apply` starts to cascade cannot)."""
     if get is None:
         return False
+    from .status import own_objects, resource_words  # the answer as the status rules read it
+
+    own = resource_words(get)
     for code, response in get.responses.items():
         if code.startswith("2"):
             for schema in get.response_schemas(response):
-                if any(is_status_name(name) for name, _, _ in properties(schema)):
-                    return True
+                for obj in own_objects(schema, own):  # also `data.attributes.state`, `{run: {status}}`
+                    if any(is_status_name(name) for name, _, _ in properties(obj)):
+                        return True
     return False
 
 

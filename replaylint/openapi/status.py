@@ -37,21 +37,21 @@ def find_status_enums(spec) -> list[StatusEnum]:
         monitor = op.method == "GET" and normalise_path(op.path) in monitors
         if op.method in MUTATING or monitor:
             targets.extend((monitor or code == "202", op, code) for code in op.responses if code.startswith("2"))
-    acknowledgements: dict[tuple, list] = {}
+    acknowledgements: dict[tuple, list] = {}  # (operation, field) -> its one-value enums
+    lifecycles: set[tuple] = set()  # (operation, field) of every operation whose answer has the field's lifecycle
     for asynchronous, op, code in sorted(targets, key=lambda t: not t[0]):
-        own = _resource_words(op)
+        own = resource_words(op)
         whole = op.method == "GET" and _names_a_monitor(op)
         for schema in op.response_schemas(op.responses[code]):
             for obj in own_objects(schema, own, whole=whole):
-                _collect(spec, obj, op, asynchronous, found, acknowledgements)
-    return [*found.values(), *_acknowledged(acknowledgements, found)]
+                _collect(spec, obj, op, asynchronous, found, acknowledgements, lifecycles)
+    return [*found.values(), *_acknowledged(acknowledgements, lifecycles)]
 
 
-def _acknowledged(acknowledgements: dict[tuple, list], found: dict) -> list[StatusEnum]:
+def _acknowledged(acknowledgements: dict[tuple, list], lifecycles: set[tuple]) -> list[StatusEnum]:
     """A write whose answer's status has one value (`scheduled`, `STARTED`, `verified`) only acknowledges it:
     one finding per operation and field, judged on every value the field has in that answer (the branches
     of a `oneOf` may each hold one)."""
-    lifecycles = {(status.op.anchor, squash(status.name)): status for status in found.values()}
     out = []
     for key, members in acknowledgements.items():
         if key in lifecycles:
@@ -59,7 +59,7 @@ def _acknowledged(acknowledgements: dict[tuple, list], found: dict) -> list[Stat
         combined: dict[str, list] = {}
         for _, _, _, classified, failure_field, _ in members:
             for kind, values in classified.items():
-                combined.setdefault(kind, []).extend(values)
+                combined.setdefault(kind, []).extend(v for v in values if v not in combined.get(kind, ()))
             if failure_field:
                 combined.setdefault("failed", []).append("(error field)")
         name, prop, _, _, _, op = members[0]
@@ -107,7 +107,7 @@ def own_objects(schema: Node, own_words: frozenset, depth: int = 0, seen: set | 
             yield from own_objects(prop, own_words, depth + 1, seen, whole)
 
 
-def _resource_words(op: Operation) -> frozenset:
+def resource_words(op: Operation) -> frozenset:
     """`order`, `orders` for POST /orders and POST /orders/{id}/cancel: the last literal noun of the path."""
     found = set()
     for segment in reversed([s for s in path_segments(op.path) if not is_param_segment(s)]):
@@ -126,7 +126,8 @@ def _verbs(op: Operation) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*named, *words(op.operation_id)[:1]]))
 
 
-def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict, acknowledgements: dict) -> None:
+def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict, acknowledgements: dict,
+             lifecycles: set) -> None:
     props = properties(obj)
     statuses = []
     failure_field = any(squash(name) in FAILURE_PROPERTIES for name, _, _ in props)
@@ -139,7 +140,9 @@ def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict, ac
         classified = spec.states.classify(values, value_texts(prop, values), _verbs(op))
         if spec.states.is_lifecycle(classified, values) and not spec.states.is_resource_state(classified):
             statuses.append((name, prop, values, classified))
-        elif len(values) == 1 and classified and op.method in MUTATING:
+            lifecycles.add((op.anchor, squash(name)))
+        elif len(values) == 1 and set(classified) & {"not-started", "in-progress"} and op.method in MUTATING:
+            # `scheduled`, `STARTED`: taken, not done (a one-value `success` or `deleted` is a plain answer)
             acknowledgements.setdefault((op.anchor, squash(name)), []).append(
                 (name, prop, values, classified, failure_field, op))
     if not statuses:
