@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail (2 still means an input was not analysed)")
     check.add_argument("--config", metavar="FILE",
                        help="use this config file for every file (default: the config file nearest to each file)")
-    check.add_argument("--statistics", action="store_true", help="print counts by rule and a total instead of findings (as JSON with --output-format json)")
+    check.add_argument("--statistics", action="store_true",
+                       help="print counts by rule and a total instead of findings (as JSON with --output-format json)")
     check.add_argument("--fix", action="store_true", help="apply the safe fixes (RPL101, RPL202, RPL001), then report what is left")
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: also the unsafe ones (RPL102; RPL202's split of a retried function)")
     check.add_argument("--diff", action="store_true", help="show the fixes as a diff and change nothing")

@@ -20,11 +20,11 @@ class StatusWithoutTerminalStates(Rule):
         and its success. A value the words cannot place is read from what the spec says it means
         (`x-enum-descriptions`, `x-enum-varnames`, `oneOf` of `const` + `description`, a description that
         lists `CASE_CLOSED: lost or withdrawn`), and in a lifecycle the operation's own verb done is its
-        success (`refunded` for `/refund`). An enum is judged on the operation it belongs to: the answer itself, its list items, and
-        properties that wrap it (`data`, `result`, `operation`) or name its resource (`order` for POST
-        /orders); a nested `customer` is judged where customers are the answer. A monitor is a GET below
-        a 202 operation's path or beside its action (`POST /reports/generate` and `GET /reports/{id}`), or
-        one named like one (`/operations/{id}`). Extra words come from config (`[states]`).
+        success (`refunded` for `/refund`). An enum is judged on the operation it belongs to: the answer itself,
+        its list items, and properties that wrap it (`data`, `result`, `operation`) or name its resource
+        (`order` for POST /orders); a nested `customer` is judged where customers are the answer. A monitor is a
+        GET below a 202 operation's path or beside its action (`POST /reports/generate` and `GET
+        /reports/{id}`), or one named like one (`/operations/{id}`). Extra words come from config (`[states]`).
     """
     why = """
         A caller that comes back to ask "how did it go?" needs an answer that ends the question. If the work
