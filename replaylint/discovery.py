@@ -62,11 +62,17 @@ def _yaml_marked(text: bytes) -> bool:
     return False
 
 
-def _json_in_yaml(path: str) -> bool:
-    """A YAML file the sniff says is no spec but whose text holds the JSON marker: a minified JSON spec named
-    `.yaml` may be one (parsing tells), so it is not taken for a fragment."""
+def _sniff_named(path: str) -> tuple[bool, bool]:
+    """(looks like a spec, may be a `$ref`'d fragment) of a file named on the command line, from one read. A
+    YAML file whose text holds the JSON marker is no fragment: a minified JSON spec named `.yaml` may be one
+    (parsing tells)."""
     text = _sniff_text(path)
-    return not path.lower().endswith(".json") and (text is None or bool(_JSON_MARKER.search(text)))
+    if text is None:
+        return True, False  # let the loader report why it cannot be read
+    is_json = path.lower().endswith(".json")
+    if text_looks_like_spec(text, is_json):
+        return True, False
+    return False, is_json or not _JSON_MARKER.search(text)
 
 
 def _sniff_text(path: str) -> bytes | None:
@@ -311,8 +317,8 @@ def discover(paths: list[str], config, want_python: bool = True, skip_unrecognis
         if unsaved or path.is_file():
             if force_exclude and ignorer.excluded_with_parents(os.path.realpath(given)):
                 continue
-            sniffed = looks_like_spec(given) if given.lower().endswith(SPEC_SUFFIXES) else None
-            if sniffed is False and not _json_in_yaml(given) and add_fragment(given):
+            sniffed, fragment = _sniff_named(given) if given.lower().endswith(SPEC_SUFFIXES) else (None, False)
+            if fragment and add_fragment(given):
                 continue
             add(given, explicit=not skip_unrecognised, sniffed=sniffed)
             continue

@@ -166,36 +166,33 @@ class StateVocabulary:
                 found.setdefault(kind, []).append(str(value))
         self._done_by_the_operation(normalised, found, verbs)
         self._participle_pairs(normalised, found)
+        here = set(normalised.values())
+
+        def holds(kind: str, word: str) -> bool:
+            return "succeeded" not in found and any(squash(v) == word for v in found.get(kind, []))
+
         # An approval lifecycle (pending -> accepted | declined): "accepted" is its success.
-        accepted = [v for v in found.get("not-started", []) if squash(v) == "accepted"]
-        if accepted and "succeeded" not in found and {"declined", "rejected", "denied", "refused"} & {squash(v) for v in values
-                                                                                          if isinstance(v, str)}:
-            found["not-started"] = [v for v in found["not-started"] if v not in accepted]
-            if not found["not-started"]:
-                del found["not-started"]
-            found["succeeded"] = accepted
+        if holds("not-started", "accepted") and {"declined", "rejected", "denied", "refused"} & here:
+            self._success_is(found, "not-started", "accepted")
         # With no other success and no work in progress, "accepted" is how the lifecycle ends well (invitations).
-        accepted = [v for v in found.get("not-started", []) if squash(v) == "accepted"]
-        if accepted and "succeeded" not in found and "in-progress" not in found and len(found) > 1:
-            found["not-started"] = [v for v in found["not-started"] if v not in accepted]
-            if not found["not-started"]:
-                del found["not-started"]
-            found["succeeded"] = accepted
-        running = [v for v in found.get("in-progress", []) if squash(v) == "running"]
-        words_here = set(normalised.values())
-        if running and "succeeded" not in found and RESTING_WORDS & words_here and not JOB_WORDS & words_here:
-            found["in-progress"] = [v for v in found["in-progress"] if v not in running]
-            if not found["in-progress"]:
-                del found["in-progress"]
-            found["succeeded"] = running  # a sandbox that can pause is up when it runs (a queued job is not)
+        if holds("not-started", "accepted") and "in-progress" not in found and len(found) > 1:
+            self._success_is(found, "not-started", "accepted")
+        # A sandbox that can pause is up when it runs (a queued job is not).
+        if holds("in-progress", "running") and RESTING_WORDS & here and not JOB_WORDS & here:
+            self._success_is(found, "in-progress", "running")
         # `active` is a resting success state for resources (AIP-216) but "in progress" for jobs.
-        active = [v for v in found.get("in-progress", []) if squash(v) == "active"]
-        if active and "succeeded" not in found:
-            found["in-progress"] = [v for v in found["in-progress"] if v not in active]
-            if not found["in-progress"]:
-                del found["in-progress"]
-            found["succeeded"] = active
+        if holds("in-progress", "active"):
+            self._success_is(found, "in-progress", "active")
         return found
+
+    @staticmethod
+    def _success_is(found: dict, kind: str, word: str) -> None:
+        """The values of `kind` that are `word` are the lifecycle's success (what its other values say)."""
+        moved = [v for v in found[kind] if squash(v) == word]
+        found[kind] = [v for v in found[kind] if v not in moved]
+        if not found[kind]:
+            del found[kind]
+        found["succeeded"] = moved
 
     @staticmethod
     def _done_by_the_operation(normalised: dict, found: dict, verbs) -> None:

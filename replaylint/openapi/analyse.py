@@ -10,7 +10,7 @@ from ..policy import SEVERITY_BY_HARM, Harm, config_harm, default_harm, deprecat
 from ..rule import run_checks
 from ..vocabulary import StateVocabulary
 from .keys import KeyFinder
-from .model import Operation, Spec, is_param_segment, path_segments
+from .model import Operation, Spec
 from .refs import Node, Workspace
 from .semantics import is_assignment, needs_key
 from .status import find_status_enums
@@ -71,7 +71,7 @@ class SpecAnalysis(Spec):
         if note is not None:
             note.used = True
             return Harm(note.selector, note.reason, "annotation")
-        literal = [s for s in path_segments(op.path) if not is_param_segment(s)]
+        literal = op.literal_segments
         return word_harm(op.operation_id, literal[-1] if literal else "", op.tags) or _money_in_body(op) or \
             default_harm(self.config)
 

@@ -184,7 +184,7 @@ def _is_id_like(schema: Node) -> bool:
 
 def _is_client_chosen_id(op: Operation, name: str) -> bool:
     """AIP-133: `POST /publishers/{p}/books?book_id=...` lets the client choose the new resource's id."""
-    literal = [s for s in path_segments(op.path) if not is_param_segment(s)]
+    literal = op.literal_segments
     if not literal:
         return False
     noun = words(literal[-1].split(":")[0])

@@ -79,6 +79,12 @@ class Operation:
     def anchor(self) -> str:
         return f"{self.method} {self.path}"
 
+    @cached_property
+    def literal_segments(self) -> list[str]:
+        """The path's segments that are not parameters (`orders`, `refunds` of /orders/{id}/refunds): its
+        nouns and verbs, which many heuristics read."""
+        return [segment for segment in path_segments(self.path) if not is_param_segment(segment)]
+
     @property
     def operation_id(self) -> str:
         value = self.node.value.get("operationId")

@@ -55,8 +55,10 @@ REPLAY_TEXT = LazyRegex(
     re.I,
 )
 REPLACES_TEXT = LazyRegex(r"\b(replace|replaces|overwrite|overwrites)\b", re.I)
-MONITOR_SEGMENTS = frozenset("operations operation operationresults operationstatuses status statuses jobs job "
-                             "tasks task".split())
+# Routes that only report on work (their whole answer is about it), and those that may follow it: jobs and
+# tasks are resources too, which embed others.
+REPORT_SEGMENTS = frozenset("operations operation operationresults operationstatuses status statuses".split())
+MONITOR_SEGMENTS = REPORT_SEGMENTS | {"jobs", "job", "tasks", "task"}
 ID_PROPERTY = LazyRegex(r"^(id|name|uuid|key|href|url|self|links?|location|monitor|operation)$|(id|ids|url|uri)$",
                          re.I)
 
@@ -76,7 +78,7 @@ def is_read_like(op: Operation) -> bool:
         return squash(verb) in READ_VERBS or _leading_verb(words(verb)) in READ_VERBS
     if READ_DESCRIPTION.search(op.text):
         return True
-    segments = {squash(s) for s in path_segments(op.path) if not is_param_segment(s)}
+    segments = {squash(s) for s in op.literal_segments}
     segment = _last_segment(op)  # the verb only counts at the end
     op_words = _operation_words(op)
     if squash(segment) in AUTH_NAMES and (segments & AUTH_SEGMENTS or squash(segment) != "revoke"):
@@ -153,7 +155,7 @@ def is_webhook_receiver(op: Operation) -> bool:
     """A POST that receives events pushed by another system; it dedupes by the sender's event id instead."""
     if op.method != "POST":
         return False
-    segments = {squash(s) for s in path_segments(op.path) if not is_param_segment(s)}
+    segments = {squash(s) for s in op.literal_segments}
     if not segments & INBOUND_SEGMENTS:
         return False
     if re.search(r"\b(receiv\w*|incoming|inbound|sent by|delivered to|handle[sd]?)\b", op.text, re.I):
@@ -249,7 +251,7 @@ def needs_key(op: Operation) -> bool:
         if (updates_addressed_item(op) or changes_state_of_addressed(op)) and not moves_money_or_sends(op) and \
                 not RELATIVE_VERBS & named:
             return False
-        literal = [s for s in path_segments(op.path) if not is_param_segment(s)]
+        literal = op.literal_segments
         if is_deletion(tuple(words(literal[-1] if literal else ""))) or is_deletion(tuple(words(op.operation_id))):
             return False  # `/bulk-delete`, `deleteObjects`: done again, the things are gone all the same
         if len(literal) >= 2 and squash(literal[-2]) == "relationships":
@@ -292,7 +294,7 @@ def moves_money_or_sends(op: Operation) -> bool:
     or the summary says it sends or makes something ("Send an SMS verification code")."""
     if money_field(op):
         return True
-    literal = [w for s in path_segments(op.path) if not is_param_segment(s) for w in words(s)]
+    literal = [w for s in op.literal_segments for w in words(s)]
     if set(literal) & CREDENTIAL_WORDS:
         return False  # "Create an access token": a credential asked for, not work done
     summary = op.node.value.get("summary")
@@ -414,7 +416,7 @@ def patches_relatively(op: Operation) -> bool:
     array appends. A PATCH that assigns leaves the same state however often it is repeated, as a PUT does."""
     if any(t == "application/json-patch+json" for t in _request_types(op)):
         return True
-    literal = [s for s in path_segments(op.path) if not is_param_segment(s)]
+    literal = op.literal_segments
     texts = [op.node.value.get("summary")]  # not the description: its prose mentions what else happens
     named = [*words(op.operation_id), *(words(literal[-1]) if literal else []),
              *(_stem(w) for t in texts if isinstance(t, str) for w in re.findall(r"[a-z]+", t.lower()))]
@@ -488,7 +490,7 @@ def _shows_a_state(get: Operation | None) -> bool:
 def _has_list_get_by_id(op: Operation) -> bool:
     """The collection's GET filters by the id of what was made (`GET /messages?messageId=`)."""
     route = normalise_path(op.path)
-    nouns = [w for s in path_segments(op.path) if not is_param_segment(s) for w in words(s)][-1:]
+    nouns = [w for s in op.literal_segments for w in words(s)][-1:]
     wanted = {"id", *(squash(singular_of(noun)) + "id" for noun in nouns)}
     return any(route in op.spec.get_filters.get(name, ()) for name in wanted)
 

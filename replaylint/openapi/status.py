@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..vocabulary import is_status_name, squash, words
-from .model import MUTATING, Operation, is_param_segment, normalise_path, path_segments
+from .model import MUTATING, Operation, normalise_path, path_segments
 from .refs import Node
 from .schemas import COMBINERS, enum_values, properties, value_texts
-from .semantics import MONITOR_SEGMENTS, accepted_responses
+from .semantics import MONITOR_SEGMENTS, REPORT_SEGMENTS, accepted_responses
 
 # Sibling fields that carry the failure of the work, so the status itself need not (AIP-151 `error`, GitHub's
 # `conclusion`).
@@ -48,23 +49,35 @@ def find_status_enums(spec) -> list[StatusEnum]:
     return [*found.values(), *_acknowledged(acknowledgements, lifecycles)]
 
 
-def _acknowledged(acknowledgements: dict[tuple, list], lifecycles: set[tuple]) -> list[StatusEnum]:
-    """A write whose answer's status has one value (`scheduled`, `STARTED`, `verified`) only acknowledges it:
-    one finding per operation and field, judged on every value the field has in that answer (the branches
-    of a `oneOf` may each hold one)."""
+class _OneValue(NamedTuple):
+    """A status field answered with one value, as one object of an answer holds it."""
+
+    name: str
+    prop: Node
+    values: list
+    classified: dict
+    failure_field: bool
+    op: Operation
+
+
+def _acknowledged(acknowledgements: dict[tuple, list[_OneValue]], lifecycles: set[tuple]) -> list[StatusEnum]:
+    """A write whose answer's status has one value that says taken, not done (`scheduled`, `STARTED`) only
+    acknowledges it: one finding per operation and field, judged on every value the field has in that answer
+    (the branches of a `oneOf` may each hold one)."""
     out = []
     for key, members in acknowledgements.items():
         if key in lifecycles:
             continue  # another branch of the answer holds the field's whole lifecycle
         combined: dict[str, list] = {}
-        for _, _, _, classified, failure_field, _ in members:
-            for kind, values in classified.items():
-                combined.setdefault(kind, []).extend(v for v in values if v not in combined.get(kind, ()))
-            if failure_field:
-                combined.setdefault("failed", []).append("(error field)")
-        name, prop, _, _, _, op = members[0]
-        values = list(dict.fromkeys(value for member in members for value in member[2]))
-        out.append(StatusEnum(name, prop, values, combined, combined, op, acknowledgement=True))
+        for member in members:
+            for kind, values in member.classified.items():
+                combined.setdefault(kind, [])
+                combined[kind] += [value for value in values if value not in combined[kind]]
+        if any(member.failure_field for member in members):
+            combined.setdefault("failed", []).append("(error field)")
+        values = list(dict.fromkeys(value for member in members for value in member.values))
+        first = members[0]
+        out.append(StatusEnum(first.name, first.prop, values, combined, combined, first.op, acknowledgement=True))
     return out
 
 
@@ -73,14 +86,10 @@ WRAPPERS = frozenset("data attributes result results item items value values ope
                      "record entity resource body".split())
 
 
-# Routes that only report on work; `/jobs/{id}` and `/tasks/{id}` are resources that embed others.
-REPORT_SEGMENTS = frozenset("status statuses operations operation operationresults operationstatuses".split())
-
-
 def _names_a_monitor(op: Operation) -> bool:
     """`GET /videos/{id}/status`, `GET /operations/{id}`: a route that exists to report on work, so every part
     of its answer (`ingest.status`, `encoding.status`) is about that work."""
-    literal = [s.lower() for s in path_segments(op.path) if not is_param_segment(s)]
+    literal = [s.lower() for s in op.literal_segments]
     return bool(literal) and literal[-1] in REPORT_SEGMENTS
 
 
@@ -110,7 +119,7 @@ def own_objects(schema: Node, own_words: frozenset, depth: int = 0, seen: set | 
 def resource_words(op: Operation) -> frozenset:
     """`order`, `orders` for POST /orders and POST /orders/{id}/cancel: the last literal noun of the path."""
     found = set()
-    for segment in reversed([s for s in path_segments(op.path) if not is_param_segment(s)]):
+    for segment in reversed(op.literal_segments):
         for word in words(segment.split(":")[0].split(".")[0]):
             found.update((word, word[:-1] if word.endswith("s") else word, word[:-3] + "y" if word.endswith("ies")
                           else word))
@@ -122,7 +131,7 @@ def resource_words(op: Operation) -> frozenset:
 def _verbs(op: Operation) -> tuple[str, ...]:
     """The verbs an operation is named by (`refund` in POST /charges/{id}/refund or refundCharge): what its
     answer's `refunded` says was done."""
-    named = [w for s in path_segments(op.path) if not is_param_segment(s) for w in words(s.split(":")[-1])][-1:]
+    named = [w for s in op.literal_segments for w in words(s.split(":")[-1])][-1:]
     return tuple(dict.fromkeys([*named, *words(op.operation_id)[:1]]))
 
 
@@ -144,7 +153,7 @@ def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict, ac
         elif len(values) == 1 and set(classified) & {"not-started", "in-progress"} and op.method in MUTATING:
             # `scheduled`, `STARTED`: taken, not done (a one-value `success` or `deleted` is a plain answer)
             acknowledgements.setdefault((op.anchor, squash(name)), []).append(
-                (name, prop, values, classified, failure_field, op))
+                _OneValue(name, prop, values, classified, failure_field, op))
     if not statuses:
         return
     combined: dict[str, list] = {}

@@ -22,11 +22,10 @@ def _details(finding) -> str:
 
 
 def render(result, context) -> str:
-    by_file = {path: [] for path in getattr(result, "analysed", ())}
+    by_file = {path: [] for path in result.analysed}
     for finding in [f for f in result.findings if not f.exempted]:
         by_file.setdefault(finding.path, []).append(finding)
-    fail_on = getattr(context, "fail_on", "warning")  # the run's; a service's own config may set its files'
-    fails = result.fails
+    fail_on, fails = context.fail_on, result.fails  # the run's fail-on; a service's config may set its files'
     suites = ET.Element("testsuites", name="replaylint")
     tests = failures = 0
     for path, findings in sorted(by_file.items()):

@@ -31,17 +31,16 @@ def statistics(result) -> dict:
 
 
 def render_text(result, context) -> str:
-    from .text import crosscheck_lines
+    from .text import crosscheck_lines, files_count
 
     data = statistics(result)
     lines = [f"{row['count']:6d}  {row['code']}  {row['name']:<34} [{row['severity']}]" for row in data["rules"]]
-    files = f"{data['files_analysed']} file{'s' if data['files_analysed'] != 1 else ''}"
-    total = f"{data['total']:6d}  finding{'s' if data['total'] != 1 else ''} in {files} analysed"
+    findings = f"finding{'s' if data['total'] != 1 else ''}"
+    total = f"{data['total']:6d}  {findings} in {files_count(data['files_analysed'])} analysed"
     if data["exempted"]:
         total += f" ({data['exempted']} exempted)"
     if data["errors"]:
-        count = data["files_not_analysed_in_full"]
-        total += f"; {count} file{'s' if count != 1 else ''} not analysed in full"
+        total += f"; {files_count(data['files_not_analysed_in_full'])} not analysed in full"
     lines.append(total)
     lines.extend(crosscheck_lines(result))
     return "\n".join(lines) + "\n"

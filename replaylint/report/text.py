@@ -108,19 +108,20 @@ def _summary(result, context) -> list[str]:
     by_severity = Counter(f.severity for f in visible)
     exempted = sum(1 for f in result.findings if f.exempted)
     if not visible:
-        line = f"No findings in {_files(result.files_analysed)}."
+        line = f"No findings in {files_count(result.files_analysed)}."
     else:
         parts = [f"{by_severity[s]} {s}{'s' if by_severity[s] != 1 and s != 'info' else ''}"
                  for s in sorted(by_severity, key=lambda s: -SEVERITY_RANK[s])]
         located = len({f.path for f in visible})  # a spec's findings may sit in the files its `$ref`s read
+        analysed = f", from {files_count(result.files_analysed)} analysed" if located != result.files_analysed else ""
         line = f"Found {len(visible)} finding{'s' if len(visible) != 1 else ''} ({', '.join(parts)}) in " \
-               f"{_files(located)}{f', from {_files(result.files_analysed)} analysed' if located != result.files_analysed else ''}."
+               f"{files_count(located)}{analysed}."
     if exempted and not context.show_exempted:
         line += f" {exempted} exempted (shown with --show-exempted)."
     if result.problems:  # a file that could not be read, or a part of one (a broken `$ref`, a rule skipped)
-        line += f" {_files(len({p.path for p in result.problems}))} not analysed in full (listed below)."
+        line += f" {files_count(len({p.path for p in result.problems}))} not analysed in full (listed below)."
     return [line]
 
 
-def _files(count: int) -> str:
+def files_count(count: int) -> str:
     return f"{count} file{'s' if count != 1 else ''}"
