@@ -108,7 +108,7 @@ STATE_WORDS = {
     "succeeded": """succeeded success successful completed complete done finished fulfilled paid settled
         approved captured delivered successcriteriamet sent available published built deployed merged
         applied verified posted ready connected passed fixed authorised authorized valid won processed ok
-        signed provisioned registered consumed chargeable redeemed resolved confirmed enabled""",
+        signed provisioned registered consumed chargeable redeemed resolved confirmed enabled purchased""",
     "failed": """failed failure error errored declined decline rejected timedout timeout terminated aborted
         failuretarget undelivered bounced reversed returned refused denied dismissed invalidated unverified
         incomplete invalid lost""",

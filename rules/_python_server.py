@@ -6,11 +6,12 @@ from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import calls_in, fast_visit
 
-from replaylint.python.handlers import (MONEY_NOUNS, MUTATING, body_makes_harm, calls_assigned, changes_relatively,
+from replaylint.python.handlers import (MAKING_CALL_WORDS, MONEY_NOUNS, MUTATING, body_makes_harm, calls_assigned, changes_relatively,
                                         edits_addressed, handler_deletes_or_sets_status, handler_sets_a_state,
                                         is_logging_call, is_read_by_name, is_receiver, keeps_records,
                                         names_a_making, only_assigns, stores_new_rows)
 from replaylint.python.index import imported_kind
+from replaylint.python.transitions import transitions_addressed
 from replaylint.vocabulary import words
 from replaylint.python.natural_keys import stores_nothing
 from replaylint.policy import Harm
@@ -55,6 +56,10 @@ def _mutating_handlers(ctx):
         if harmful is None and handler_deletes_or_sets_status(handler) and not stores_new_rows(handler):
             continue  # a name is a hint: `approve_loan` that calls stripe.Transfer.create moves money, and
             # `finalize_cart` that adds a `Shipment(...)` makes one
+        if not stores_new_rows(handler) and not changes_relatively(handler, by_path=False) and \
+                transitions_addressed(handler, MAKING_CALL_WORDS):
+            continue  # `order = self.get_object(); order.withdraw()`: a repeat finds it withdrawn, whatever
+            # the harm of an order (the money a new one would move is not moved again)
         if handler.info is not None and stores_nothing(handler.info.node, helpers) and not names_a_making(handler):
             continue  # `ping`, `echo`: calls nothing that could write, and is not named as making something
         def_line = ctx.positions.of(handler.node)[0][0]
@@ -196,7 +201,9 @@ def _rows_made_elsewhere(call, model, facts, request_names: set) -> list:
     spread = any(a.star == "**" and _from_request(a.value, request_names) for a in call.args)  # `**data`
     positional = [a for a in call.args if a.keyword is None and not a.star]
     given = {a.keyword.value for a in call.args if a.keyword is not None and _from_request(a.value, request_names)}
-    from_request = spread or (positional and all(_from_request(a.value, request_names) for a in positional))
+    passed = [a for a in positional if not (isinstance(a.value, cst.Name) and a.value.value in ("None", "True",
+                                                                                              "False"))]
+    from_request = spread or (passed and all(_from_request(a.value, request_names) for a in passed))
     # a unique field counts only when the request gives it (not `handle=uuid4().hex`)
     return [(cls, set(fields) if from_request else set(fields) & given) for cls, fields in rows
             if fields and facts.unique_fields(cls)]
@@ -204,7 +211,10 @@ def _rows_made_elsewhere(call, model, facts, request_names: set) -> list:
 
 def _from_request(value, request_names: set) -> bool:
     """A value the request gave: a handler parameter, or an attribute or item of one (`body.url`,
-    `request.POST["url"]`, `data["email"]`); not a call (which could make one up), a literal or None."""
+    `request.POST["url"]`, `data["email"]`, `data.get("email")`); not another call (which could make one up), a
+    literal or None."""
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "get":
+        value = value.func.value  # `data.get("password")`
     while isinstance(value, (cst.Attribute, cst.Subscript)):
         value = value.value
     return isinstance(value, cst.Name) and value.value in request_names

@@ -612,6 +612,44 @@ def create_certificate():
     assert [f.anchor for f in result.findings if f.code == "RPL301"] == ["app.views.create_certificate"]
 
 
+def test_a_service_given_the_request_by_position_builds_its_unique_row_from_it(project):
+    """`users.create(data["username"], data.get("password"), None)`: every value passed is the request's
+    (a `.get` of it, or a literal `None` left out), so the unique `username` is the request's natural key;
+    a value the handler makes up (`token_hex()`) is not."""
+    write(project, "app/__init__.py", "")
+    write(project, "app/models.py", """from sqlalchemy import Column, String
+
+
+class User(Base):
+    username = Column(String(128), unique=True)
+""")
+    write(project, "app/users.py", """from app.models import User
+
+
+def create(username, password, picture):
+    return database.create(User(username=username, password=password, picture=picture))
+""")
+    write(project, "app/views.py", """from flask import Blueprint
+from secrets import token_hex
+
+from app import users
+
+api = Blueprint("api", __name__)
+
+
+@api.route("/users", methods=["POST"])
+def create_user(data=None):
+    return users.create(data["username"], data.get("password"), None)
+
+
+@api.route("/guests", methods=["POST"])
+def create_guest(data=None):
+    return users.create(token_hex(), data.get("password"), None)
+""")
+    result = run(["."], Config(root=project))
+    assert [f.anchor for f in result.findings if f.code == "RPL301"] == ["app.views.create_guest"]
+
+
 def test_reads_memberships_and_documented_duplicates_need_no_key(project):
     """`/get-<nouns>` reads (not `/get-started`), JSON:API relationship members, and a create whose 409 says
     the thing already exists (not a 409 that says something else)."""

@@ -77,6 +77,14 @@ def test_an_ing_and_ed_pair_says_progress_and_success():
     assert states.classify(["building", "draft"]) == {"in-progress": ["building"], "not-started": ["draft"]}
 
 
+def test_a_purchase_done_is_a_success():
+    """A shipping API's `[pending, processing, label_purchased, cancelled]`: the label bought is the success
+    (round 3 of the state labels, ShipEngine)."""
+    states = StateVocabulary()
+    found = states.classify(["pending", "processing", "label_purchased", "cancelled"])
+    assert found["succeeded"] == ["label_purchased"] and states.missing_terminals(found) == []
+
+
 def test_an_async_resource_state_with_a_pair_lacks_a_failure(project):
     policy = {"id": {"type": "string"}, "status": status("active", "applying", "releasing", "released")}
     found = state_findings(project, {"/legal_hold_policies": {"post": op(answer(policy), parameters=KEY)}})
