@@ -6,7 +6,7 @@ from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import calls_in, fast_visit
 
-from replaylint.python.handlers import (MAKING_CALL_WORDS, MONEY_NOUNS, MUTATING, body_makes_harm, calls_assigned, changes_relatively,
+from replaylint.python.handlers import (MAKING_CALL_WORDS, MONEY_NOUNS, RECORD_KEEPERS, MUTATING, body_makes_harm, calls_assigned, changes_relatively,
                                         edits_addressed, handler_deletes_or_sets_status, handler_sets_a_state,
                                         is_logging_call, is_read_by_name, is_receiver, keeps_records,
                                         names_a_making, only_assigns, stores_new_rows)
@@ -45,6 +45,8 @@ def _mutating_handlers(ctx):
         harmful = body_makes_harm(handler)  # money moved or an order made: a mutation, whatever its name
         if harmful is None and is_read_by_name(handler):
             continue
+        if harmful is None and _does_what_its_get_does(handler, ctx.handlers):
+            continue  # `POST /pair_candles` with the filters in a body: the GET of the same path, longer
         if handler.methods & MUTATING == {"PATCH"} and not changes_relatively(handler):
             continue  # assigns fields of an addressed resource: a repeat leaves the same state
         if harmful is None and only_assigns(handler):
@@ -72,6 +74,23 @@ def _mutating_handlers(ctx):
         if harm.level == "none" or (harm.level != "high" and handler_sets_a_state(handler)):
             continue  # cheap, or `set_language`: setting the same value twice is the same state
         yield handler, harm
+
+
+def _does_what_its_get_does(handler, handlers) -> bool:
+    """A POST whose path is also a GET route of the module and whose body makes the same calls as that GET's
+    (`GET /pair_history?...` and `POST /pair_history` with a body, both `return rpc.history(...)`): a read
+    whose parameters are too long for a query string."""
+    if handler.info is None or not handler.path:
+        return False
+    made = _calls_made(handler.info.node)
+    return bool(made) and any("GET" in other.methods and not other.methods & MUTATING and other.path == handler.path
+                              and other.info is not None and made <= _calls_made(other.info.node)
+                              for other in handlers if other is not handler)
+
+
+def _calls_made(function) -> set:
+    """(callee, number of arguments) of each call: `rpc.blacklist()` reads where `rpc.blacklist(pairs)` adds."""
+    return {(dotted(call.func), len(call.args)) for call in calls_in(function.body) if dotted(call.func)}
 
 
 def natural_key_of(handler, facts=None, model=None) -> str | None:
@@ -136,10 +155,7 @@ def _unique_row(handler, facts, model=None) -> str | None:
     (`service.create(**data)` where `def create(name, ...)` makes `Role(name=name)`)."""
     models = []
     if handler.cls is not None and handler.info is None:
-        for statement in handler.cls.node.body.body:
-            for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
-                if isinstance(small, cst.Assign) and dotted(small.targets[0].target) == "serializer_class":
-                    models.append((facts.serializer_model(dotted(small.value) or ""), None))
+        models.append((facts.serializer_model(_class_attribute(handler.cls, "serializer_class")), None))
     if handler.info is not None:
         typed = {param.name.value: dotted(param.annotation.annotation) or ""
                  for param in handler.info.params if param.annotation is not None}
@@ -164,6 +180,9 @@ def _unique_row(handler, facts, model=None) -> str | None:
                     models.append((facts.serializer_model(built), None))
                     continue
             holder, _, method = name.rpartition(".")
+            if handler.cls is not None and method == "save" and holder in ("form", "serializer"):
+                models.append((_view_model(handler.cls, facts), None))  # `form_valid(self, form): form.save()`
+                continue
             if holder in typed and method in ("create", "add", "create_one"):  # `roles: RoleService`
                 models.append((facts.serializer_model(typed[holder]), None))
                 continue
@@ -177,6 +196,8 @@ def _unique_row(handler, facts, model=None) -> str | None:
                 owner = dotted(made.func) or ""
                 for suffix in (".objects.create", ".create"):
                     owner = owner[:-len(suffix)] if owner.endswith(suffix) else owner
+                if RECORD_KEEPERS & set(words(owner.rsplit(".", 1)[-1])):
+                    continue  # `LogEntry.objects.create(...)` beside the row: a second entry is a log line
                 models.append((owner, given))
     found = None
     for model, given in models:
@@ -187,6 +208,25 @@ def _unique_row(handler, facts, model=None) -> str | None:
             return None  # a row made that nothing makes unique: a repeat makes it again
         found = found or f"the unique {', '.join(named)} of {model.rsplit('.', 1)[-1]}"
     return found
+
+
+def _class_attribute(cls, name: str) -> str:
+    """What a class body assigns to `name` (`serializer_class = OrderSerializer`), as written; "" if nothing."""
+    for statement in cls.node.body.body:
+        for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.Assign) and dotted(small.targets[0].target) == name:
+                return dotted(small.value) or ""
+    return ""
+
+
+def _view_model(cls, facts) -> str:
+    """The model a class view's form or serializer saves: its `form_class`'s or `serializer_class`'s model,
+    else the view's own `model = Account`."""
+    for name in ("form_class", "serializer_class"):
+        model = facts.serializer_model(_class_attribute(cls, name))
+        if model:
+            return model
+    return _class_attribute(cls, "model")
 
 
 def _rows_made_elsewhere(call, model, facts, request_names: set) -> list:

@@ -1023,10 +1023,11 @@ class _Assignments(Visitor):
     """Whether a body assigns fields (`app.boot = body["boot"]`, `set_config(k, v)`, `model.set_json_key(...)`)
     and calls nothing that makes, sends or starts something."""
 
-    def __init__(self, local=frozenset()):
+    def __init__(self, local=frozenset(), bound_forms=False):
         self.assigns = False
         self.makes = False
         self.local = local
+        self.bound_forms = bound_forms  # the view binds its forms to an existing row: their `save()` edits it
         self.built: set[str] = set()
         self.stores_new = False  # a row built here is stored: `db.add(Shipment(...))`, `payment.save()`
 
@@ -1052,6 +1053,8 @@ class _Assignments(Visitor):
             self.makes = True  # `update_one(..., {"$inc": ...})`: adds on every repeat
         elif (first in ("set", "update") or name == "setattr") and name not in RESPONSE_SETTERS:
             self.assigns = True
+        elif first == "save" and set(receiver) & MAKER_RECEIVERS and self.bound_forms:
+            self.assigns = True  # `form.save()` of a form made with `instance=` the row the view shows
         elif (first in MAKING_CALL_WORDS and not (first == "save" and not set(receiver) & MAKER_RECEIVERS)) or \
                 DEFERRED_WORDS & set(words(name)):
             self.makes = True  # `x.save()` of a loaded row stores what was assigned; a form's makes a row
@@ -1113,8 +1116,13 @@ def stores_new_rows(handler: Handler) -> bool:
     return handler.info is not None and _assignments(handler).stores_new
 
 
+# A class view that builds its form on an existing row: `form_kwargs["instance"] = ...`, `get_form(instance=...)`.
+BOUND_FORM = LazyRegex(r"""\binstance\s*=|\[\s*['"]instance['"]\s*\]""")
+
+
 def _assignments(handler: Handler) -> "_Assignments":
-    finder = _Assignments(_local_names(handler.info.node))
+    bound = handler.cls is not None and bool(BOUND_FORM.search(code_of(handler.cls.node)))
+    finder = _Assignments(_local_names(handler.info.node), bound)
     fast_visit(handler.info.node.body, finder)
     return finder
 

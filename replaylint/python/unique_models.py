@@ -18,7 +18,7 @@ _SERVER_FILLED = LazyRegex(r"\b(default|primary_key|auto_now|auto_now_add|server
                            r"AutoSlugField|AutoField|\bUUIDField\b")
 _STRINGS = LazyRegex(r"""['"](\w+)['"]""")
 UNIQUE_HINT = LazyRegex(r"\bunique\s*=\s*True|unique_together|UniqueConstraint")
-MODEL_HOLDERS = ("Serializer", "Schema", "Service", "Repository", "Repo")
+MODEL_HOLDERS = ("Serializer", "Schema", "Service", "Repository", "Repo", "Form")
 # A class naming its model: `model = Order`, `model_type = m.Team`, `model = get_user_model()`.
 SERIALIZER_HINT = LazyRegex(r"^[ \t]+(?:model|model_type)\s*=\s*[\w.]+(?:\(\))?\s*$", re.M)
 # Django's own user model: its `username` is unique, and the project does not write it.
@@ -117,8 +117,8 @@ def _constraints(text: str) -> list[tuple[str, ...]]:
 
 
 def serializer_models(text: str) -> dict[str, str]:
-    """Class -> the model it creates rows of: a serializer's or schema's `Meta.model` (DRF, marshmallow), a
-    service's or repository's `model_type` (advanced-alchemy, Litestar)."""
+    """Class -> the model it creates rows of: a serializer's, schema's or model form's `Meta.model` (DRF,
+    marshmallow, Django), a service's or repository's `model_type` (advanced-alchemy, Litestar)."""
     if "model" not in text or not SERIALIZER_HINT.search(text):
         return {}
     found = {}
