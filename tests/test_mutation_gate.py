@@ -650,6 +650,57 @@ def create_guest(data=None):
     assert [f.anchor for f in result.findings if f.code == "RPL301"] == ["app.views.create_guest"]
 
 
+def test_a_singleton_service_of_another_module_that_refuses_a_repeat_guards_the_handler(project):
+    """`from .service import customer as customer_service` where `customer = CustomerService()` and its
+    `create` refuses an existing email, or raises an error named for a repeat (`EndpointAlreadyRegistered`): the
+    repeat is refused. A service method that refuses nothing guards nothing."""
+    write(project, "shop/__init__.py", "")
+    write(project, "shop/service.py", """class CustomerService:
+    async def create(self, session, body):
+        if await session.find(email=body.email):
+            raise ValidationFailed("A customer with this email address already exists.")
+        return await session.insert(body)
+
+    async def create_note(self, session, body):
+        return await session.insert(body)
+
+
+class EndpointService:
+    async def register(self, session, body):
+        if await session.find(url=body.url):
+            raise EndpointAlreadyRegistered(body.url)
+        return await session.insert(body)
+
+
+customer = CustomerService()
+endpoint = EndpointService()
+""")
+    write(project, "shop/endpoints.py", """from fastapi import APIRouter
+
+from .service import customer as customer_service
+from .service import endpoint as endpoint_service
+
+router = APIRouter()
+
+
+@router.post("/customers")
+async def create_customer(body: CustomerIn, session=Depends(get_session)):
+    return await customer_service.create(session, body)
+
+
+@router.post("/endpoints")
+async def create_endpoint(body: EndpointIn, session=Depends(get_session)):
+    return await endpoint_service.register(session, body)
+
+
+@router.post("/notes")
+async def create_note(body: NoteIn, session=Depends(get_session)):
+    return await customer_service.create_note(session, body)
+""")
+    result = run(["."], Config(root=project))
+    assert [f.anchor for f in result.findings if f.code == "RPL301"] == ["shop.endpoints.create_note"]
+
+
 def test_reads_memberships_and_documented_duplicates_need_no_key(project):
     """`/get-<nouns>` reads (not `/get-started`), JSON:API relationship members, and a create whose 409 says
     the thing already exists (not a 409 that says something else)."""

@@ -1141,6 +1141,24 @@ def is_receiver(handler: Handler) -> bool:
                                          _verifies_a_sender(handler.info.node))
 
 
+# An account step a one-time token or code completes (`reset_password_with_token`, `finalize_email_verification`,
+# `fido2_complete_registration`): a repeat finds the token spent or the value already set.
+ACCOUNT_SECRETS = frozenset("password passwords email registration passkey mfa otp totp".split())
+ACCOUNT_STEPS = frozenset("""reset verify verification confirm confirmation activate complete finalize
+    finish""".split())
+ACCOUNT_REQUESTS = frozenset("request forgot remind reminder send resend invite".split())  # these mail someone
+
+
+def completes_an_account_step(handler: Handler) -> bool:
+    """Named as finishing a password reset, an email verification or a registration; not as asking for one
+    (`forgot_password`, `resend_verification`: each repeat sends another mail)."""
+    named = {w for name in _handler_names(handler) for w in name}
+    if not (named & ACCOUNT_SECRETS and named & ACCOUNT_STEPS) or named & ACCOUNT_REQUESTS:
+        return False
+    return handler.info is not None and not any(set(words(call_name(call))) & (EFFECT_WORDS - {"email"})
+                                                for call in calls_in(handler.info.node.body))  # no mail sent
+
+
 MINTING_WORDS = frozenset("mint generate issue register new".split())
 SIGN_IN_CLASSES = frozenset("oauth oauth2 openid openidconnect saml sso".split())
 

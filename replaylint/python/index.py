@@ -28,7 +28,7 @@ from ..cache import FOLDER, ensure_folder, file_digest, generation, read_object
 
 MAX_DEPTH = 6  # re-exports and helpers of helpers followed this far
 SUMMARY_FIELDS = ("functions", "methods", "attributes", "imports", "classes", "key_readers", "key_models", "makes",
-                  "refusers")
+                  "refusers", "instances")
 
 
 class ProjectIndex:
@@ -99,6 +99,9 @@ class ProjectIndex:
             return None
         summary = self.summary(path)
         head = names[0]
+        if head in summary["instances"] and len(names) > 1:  # `customer = CustomerService()`: its methods
+            names = [summary["instances"][head], *names[1:]]
+            head = names[0]
         if head in summary["imports"] and head not in summary["functions"] and head not in summary["classes"]:
             target = summary["imports"][head]
             rest = ".".join(names[1:])
@@ -271,9 +274,8 @@ def summarise(path: str, config) -> dict:
         if info.parent is None and function_reads_key(info))
     summary["makes"] = made_rows(tree)
     summary["refusers"] = refusers(tree)
+    summary["instances"] = instances(tree)
     return summary
-
-
 
 
 def outline(tree, summary: dict) -> dict:
@@ -297,7 +299,17 @@ def outline(tree, summary: dict) -> dict:
             summary["classes"][node.name] = [_qualified(base, imports) for base in node.bases]
     summary["makes"] = made_rows(tree)
     summary["refusers"] = refusers(tree)
+    summary["instances"] = instances(tree)
     return summary
+
+
+def instances(tree) -> dict:
+    """Module-level objects of the module's own classes (`customer = CustomerService()`): a service used as a
+    singleton, whose methods importers call as `customer_service.create(...)`."""
+    defined = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    return {target.id: node.value.func.id for node in tree.body if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
+            and node.value.func.id in defined for target in node.targets if isinstance(target, ast.Name)}
 
 
 # What a raise says when it refuses a repeat ("Project already exists", "That name is taken").
@@ -321,12 +333,26 @@ def refusers(tree) -> list:
     return sorted(found)
 
 
+# An error named for a repeat: `InvoiceAlreadyExists`, `AppAlreadyInstalledError`, `DuplicateOrder`.
+REPEAT_ERROR = re.compile(r"Already[A-Z]|Duplicate|(?<!Not)Exists(?:Error|Exception)?$")
+
+
 def _raises_a_repeat(function) -> bool:
-    """Raises, and says in its strings that the thing already exists (the message is often built first)."""
-    if not any(isinstance(node, ast.Raise) and node.exc is not None for node in ast.walk(function)):
+    """Raises, and says in its strings that the thing already exists (the message is often built first), or
+    raises an error named so."""
+    raised = [node.exc for node in ast.walk(function) if isinstance(node, ast.Raise) and node.exc is not None]
+    if not raised:
         return False
+    if any(REPEAT_ERROR.search(_error_name(exc)) for exc in raised):
+        return True
     return any(isinstance(node, ast.Constant) and isinstance(node.value, str) and REPEAT_WORDS.search(node.value)
                for node in ast.walk(function))
+
+
+def _error_name(exc) -> str:
+    """`InvoiceAlreadyExists` of `raise InvoiceAlreadyExists(invoice)` or of `raise errors.InvoiceAlreadyExists`."""
+    exc = exc.func if isinstance(exc, ast.Call) else exc
+    return exc.attr if isinstance(exc, ast.Attribute) else exc.id if isinstance(exc, ast.Name) else ""
 
 
 def made_rows(tree) -> dict:
