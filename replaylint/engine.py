@@ -204,14 +204,14 @@ def _facts_fingerprint(paths: list[str], files, config: Config, states):
 
 def _may_hold_facts(text: str) -> bool:
     """Middleware and key models name a key, route tables call a registration, models with unique fields say
-    `unique`, serializers name their model: other texts hold no fact."""
-    from .python.handlers import registers_routes  # only runs for Python inputs
+    `unique`, serializers name their model, refusals of a repeat say so: other texts hold no fact."""
+    from .python.handlers import may_refuse, registers_routes  # only runs for Python inputs
     from .python.sources import mentions_key_name
     from .python.unique_models import SERIALIZER_HINT, UNIQUE_HINT
 
     return mentions_key_name(text) or registers_routes(text) or \
         ("nique" in text and bool(UNIQUE_HINT.search(text))) or \
-        ("model" in text and bool(SERIALIZER_HINT.search(text)))
+        ("model" in text and bool(SERIALIZER_HINT.search(text))) or may_refuse(text)
 
 
 class _Files:

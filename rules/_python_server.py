@@ -104,7 +104,7 @@ def natural_key_of(handler, facts=None, model=None) -> str | None:
     found = natural_key(handler.info.node, helpers, harmful) if handler.info is not None else None
     if found:
         return found
-    refused = _refused_elsewhere(handler, model, harmful) if model is not None and handler.info else None
+    refused = _refused_elsewhere(handler, model, harmful, facts) if model is not None and handler.info else None
     if refused or facts is None or not facts.unique_models or harmful:
         return refused  # a unique row does not guard the money moved or the mail sent beside it
     return _unique_row(handler, facts, model)
@@ -113,11 +113,19 @@ def natural_key_of(handler, facts=None, model=None) -> str | None:
 MONEY_WORDS = MONEY_NOUNS | frozenset("pay charge transfer refund capture withdraw payout send mail".split())
 
 
-def _refused_elsewhere(handler, model, harmful: bool) -> str | None:
+# Method names too common to tell one service's method from another's by name alone.
+COMMON_METHODS = frozenset("""create add update save post put patch run execute process handle call dispatch get
+    set delete remove validate clean send start stop new make build apply perform submit""".split())
+
+
+def _refused_elsewhere(handler, model, harmful: bool, facts=None) -> str | None:
     """A form or serializer whose validator refuses what already exists (`ProjectForm.validate_id` raising
     "A project with this id already exists"), or, when no money moves and no mail is sent, a service that
     raises so (`customer_service.create` raising "Customer already exists"): the repeat is refused before
-    anything is made again. The class or function is this module's or another module's of the project."""
+    anything is made again. The class or function is this module's or another module's of the project; a
+    form or serializer the project defines is also found by its name (`self.serializer_class(...)`, a class
+    an app loader hands over), and a service method by its name when only one class of the project refuses
+    with a method of that name (`self.sys_apps.install`, passed on to a background task)."""
     import ast
 
     from replaylint.python.index import refusers
@@ -127,6 +135,7 @@ def _refused_elsewhere(handler, model, harmful: bool) -> str | None:
             model.refusers = refusers(model.ast_tree or ast.parse(model.module.code))
         except (SyntaxError, ValueError, RecursionError):
             model.refusers = []
+    project = facts.refusers if facts is not None else frozenset()
     typed = {param.name.value: model.qualify(param.annotation.annotation) or ""
              for param in handler.info.params if param.annotation is not None}
     for call in calls_in(handler.info.node.body):
@@ -134,6 +143,10 @@ def _refused_elsewhere(handler, model, harmful: bool) -> str | None:
         holder, _, method = name.rpartition(".")
         if holder in typed and typed[holder]:  # `customer_service: CustomerService`
             local, qualified = typed[holder].rsplit(".", 1)[-1] + "." + method, typed[holder] + "." + method
+        elif name in ("self.serializer_class", "self.form_class", "self.get_serializer", "self.get_form") and \
+                handler.cls is not None:  # the view's own serializer or form
+            local = _class_attribute(handler.cls, "serializer_class" if "serializer" in name else "form_class")
+            qualified = model.qualify(cst.parse_expression(local)) if local else ""
         else:
             local, qualified = name, model.qualify(call.func) or ""
         is_class = local.rsplit(".", 1)[-1][:1].isupper()
@@ -141,10 +154,26 @@ def _refused_elsewhere(handler, model, harmful: bool) -> str | None:
             continue  # a service may move the money (`pay_invoice`) or send the mail before it refuses
         elsewhere = (name.split(".")[0] in model.imports or holder in typed) and model.index is not None and \
             bool(qualified) and model.index.refuses_repeats(model.path, qualified)
-        if local in model.refusers or elsewhere:
+        by_name = local.rsplit(".", 1)[-1] in project if is_class else \
+            _one_refusing_method(project, [method, *_methods_passed(call)])
+        if local in model.refusers or elsewhere or by_name:
             return f"the refusal of a repeat by {local}" if not is_class else \
                 f"the refusal of a repeat by {local}'s validation"
     return None
+
+
+def _methods_passed(call) -> list:
+    """Methods handed on to be called (`background_task(self, self.sys_apps.install, slug)`)."""
+    return [arg.value.attr.value for arg in call.args if isinstance(arg.value, cst.Attribute)]
+
+
+def _one_refusing_method(project: frozenset, methods: list) -> bool:
+    """A method name that exactly one class of the project refuses a repeat with, and not a common one."""
+    for method in methods:
+        if method and method not in COMMON_METHODS and \
+                sum(1 for name in project if name.rpartition(".")[2] == method and "." in name) == 1:
+            return True
+    return False
 
 
 def _unique_row(handler, facts, model=None) -> str | None:

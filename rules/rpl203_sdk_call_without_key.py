@@ -8,7 +8,8 @@ from replaylint.python.lazy import cst
 from replaylint.python.flow import constructor_of
 from replaylint.python.model import dotted, string_value
 from replaylint.python.payment_http import local_values, mentions_payment_host, payment_call_without_key
-from replaylint.python.sources import BOTO3_MANUAL_TOKENS, BOTO3_TOKENS, STRIPE_MUTATIONS, is_key_name
+from replaylint.python.sources import (BOTO3_MANUAL_TOKENS, BOTO3_TOKENS, STRIPE_LOW_HARM, STRIPE_MUTATIONS,
+                                       is_key_name)
 from replaylint.rule import Example, Rule
 
 
@@ -18,7 +19,8 @@ class SdkCallWithoutKey(Rule):
     severity = "warning"
     target = "python"
     in_test_code = False  # tests mint keys and declare throwaway apps on purpose
-    needles = LazyRegex(r"^\s*(import stripe\b|from stripe import|import boto3|from boto3\b)|StripeClient\(", re.M)
+    needles = LazyRegex(r"^\s*(import stripe\b|from stripe import|import boto3|from boto3\b)|StripeClient\(|"
+                        r"stripe_client\(", re.M | re.I)
 
     def prefilter(self, text: str) -> bool:
         return mentions_payment_host(text) or \
@@ -31,8 +33,10 @@ class SdkCallWithoutKey(Rule):
         take (`Idempotency-Key`, `PayPal-Request-Id`, `Cko-Idempotency-Key`, Square's `idempotency_key`
         field); headers built elsewhere and `**kwargs` are given the benefit of the doubt. Flags Stripe calls
         that create, confirm, capture, refund, pay or cancel (`stripe.PaymentIntent.create`,
-        `client.payment_intents.create` on a `StripeClient`) without `idempotency_key` (keyword or in
-        `options`), and boto3 operations that take an idempotency token (`ec2.run_instances` `ClientToken`,
+        `client.payment_intents.create` on a `StripeClient`, also one a project helper named for it returns,
+        `get_stripe_client()`) without `idempotency_key` (keyword or in `options`); catalogue and setup objects
+        (`Customer`, `Product`, `Price`, `Coupon`, `PaymentMethod`, `SetupIntent`, ...) are left out: a
+        duplicate of one is clutter, not a second charge. It flags boto3 operations that take an idempotency token (`ec2.run_instances` `ClientToken`,
         `cloudformation.create_stack` `ClientRequestToken`, `stepfunctions.start_execution` `name`, ...) called
         without it. Calls that pass `**kwargs` are not flagged: the key may be inside.
     """
@@ -177,10 +181,10 @@ def _missing_key(model, call: cst.Call, qualified: str, bindings, dict_keys=None
         receiver = root_binding[1] if root_binding else ""
         bindings = {receiver: root_binding}
     if qualified.startswith("stripe.") and method in STRIPE_MUTATIONS and qualified.count(".") >= 2:
-        if not _passes_key(call):
+        if not _passes_key(call) and qualified.split(".")[-2] not in STRIPE_LOW_HARM:
             return qualified, "idempotency_key", True
-    elif root_binding and root_binding[0].endswith("StripeClient") and method in STRIPE_MUTATIONS:
-        if not _passes_key(call):
+    elif root_binding and _stripe_client(root_binding[0]) and method in STRIPE_MUTATIONS:
+        if not _passes_key(call) and receiver.split(".")[-1] not in STRIPE_LOW_HARM:
             return f"{receiver}.{method}", "idempotency_key", True
     elif root_binding and root_binding[0].split(".")[-1] in ("client", "resource") and receiver in bindings:
         token = BOTO3_TOKENS.get(root_binding[1], {}).get(method)
@@ -188,6 +192,12 @@ def _missing_key(model, call: cst.Call, qualified: str, bindings, dict_keys=None
                 not any(arg.keyword is not None and arg.keyword.value == token for arg in call.args):
             return f"{root_binding[1]}.{method}", token, (root_binding[1], method) not in BOTO3_MANUAL_TOKENS
     return None
+
+
+def _stripe_client(constructor: str) -> bool:
+    """`stripe.StripeClient(...)`, or a project helper named for one (`get_stripe_client(app.config)`)."""
+    last = constructor.rsplit(".", 1)[-1]
+    return last.endswith("StripeClient") or ("stripe" in last.lower() and "client" in last.lower())
 
 
 def _binding(receiver: str, bindings):

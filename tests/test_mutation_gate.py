@@ -701,6 +701,70 @@ async def create_note(body: NoteIn, session=Depends(get_session)):
     assert [f.anchor for f in result.findings if f.code == "RPL301"] == ["shop.endpoints.create_note"]
 
 
+def test_a_refusal_found_by_name_when_imports_cannot_say_where_it_lives(project):
+    """A serializer handed over by an app loader (`RegisterSerializer = get_classes(...)`) used as the view's
+    `serializer_class`, whose `validate` refuses an existing email; a manager method reached through
+    `self.sys.apps.install`, passed on to a background task, that raises `AppAlreadyInstalledError`. A method
+    name two classes refuse with, or a common one, tells nothing."""
+    write(project, "core/__init__.py", "")
+    write(project, "core/serializers.py", """from rest_framework import serializers
+
+
+class RegisterSerializer(serializers.Serializer):
+    def validate(self, attrs):
+        if User.objects.filter(email=attrs["email"]).exists():
+            raise serializers.ValidationError("A user with this email already exists")
+        return attrs
+""")
+    write(project, "core/apps.py", """class AppManager:
+    async def install(self, slug):
+        if slug in self.local:
+            raise AppAlreadyInstalledError(slug)
+        await self._install(slug)
+
+    async def create(self, slug):
+        if slug in self.local:
+            raise AppAlreadyInstalledError(slug)
+
+
+class StoreManager:
+    async def create(self, url):
+        if url in self.urls:
+            raise RepositoryAlreadyAddedError(url)
+""")
+    write(project, "core/views.py", """from aiohttp import web
+from rest_framework.views import APIView
+
+RegisterSerializer = get_classes("core.serializers", ["RegisterSerializer"])[0]
+
+
+class RegistrationView(APIView):
+    serializer_class = RegisterSerializer
+
+    def post(self, request):
+        serializer = self.serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.save()
+
+
+class APIStore:
+    async def app_install(self, request: web.Request):
+        task = await background_task(self, self.sys.apps.install, request.match_info["slug"])
+        return await task
+
+    async def app_create(self, request: web.Request):
+        return await self.sys.apps.create(request.match_info["slug"])
+
+
+def setup(app):
+    store = APIStore()
+    app.add_routes([web.post("/store/apps/{slug}/install", store.app_install),
+                    web.post("/store/apps", store.app_create)])
+""")
+    result = run(["."], Config(root=project))
+    assert [f.anchor for f in result.findings if f.code == "RPL301"] == ["core.views.APIStore.app_create"]
+
+
 def test_reads_memberships_and_documented_duplicates_need_no_key(project):
     """`/get-<nouns>` reads (not `/get-started`), JSON:API relationship members, and a create whose 409 says
     the thing already exists (not a 409 that says something else)."""

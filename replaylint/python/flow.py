@@ -432,6 +432,9 @@ class _Flow(Visitor):
         text = string_value(value)
         if text is not None and text.strip():
             return f"the literal {text!r}"
+        setting = _setting(self.model, value)
+        if setting is not None:
+            return f"the setting {setting}"
         if isinstance(value, cst.Name) and value.value not in self.env and value.value in self.model.constants:
             constant = self.model.constants[value.value]
             if string_value(constant) is not None or self.taint(constant) is not None:
@@ -625,6 +628,25 @@ class _LookupNames(Visitor):
     def visit_Call(self, node: cst.Call) -> None:
         if _is_lookup_call(node):
             self.found = True
+
+
+# Calls and mappings that read a deployment's settings: one value for every request the process sends.
+SETTING_CALLS = frozenset("decouple.config os.getenv os.environ.get environ.get".split())
+SETTING_MAPPINGS = frozenset("os.environ app.config current_app.config flask.current_app.config".split())
+
+
+def _setting(model: ModuleModel, value) -> str | None:
+    """`config("PAYPAL_REQUEST_ID")`, `os.environ["KEY"]`, `current_app.config["KEY"]`, Django's
+    `settings.IDEMPOTENCY_KEY`: the name of the setting a value reads, or None."""
+    if isinstance(value, cst.Call) and value.args and (model.qualify(value.func) or "") in SETTING_CALLS:
+        return string_value(value.args[0].value)
+    if isinstance(value, cst.Subscript) and len(value.slice) == 1 and isinstance(value.slice[0].slice, cst.Index):
+        mapping = model.qualify(value.value) or dotted(value.value) or ""
+        if mapping in SETTING_MAPPINGS:
+            return string_value(value.slice[0].slice.value)
+    if isinstance(value, cst.Attribute) and (model.qualify(value.value) or "") == "django.conf.settings":
+        return value.attr.value
+    return None
 
 
 def constructor_of(model: ModuleModel, value) -> tuple | None:

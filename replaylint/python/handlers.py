@@ -74,6 +74,7 @@ class ProjectFacts:
     routes: tuple = ()  # (qualified function, methods, path, registering module) of routes declared elsewhere
     unique_models: tuple = ()  # (model class, fields a client sends that make its rows unique)
     serializer_models: tuple = ()  # (serializer class, the model its Meta names)
+    refusers: frozenset = frozenset()  # forms, serializers and `Class.method`s that refuse what already exists
 
     @classmethod
     def from_texts(cls, texts: dict, packages=frozenset()) -> "ProjectFacts":
@@ -108,6 +109,7 @@ class ProjectFacts:
                 unique[name] = groups if unique.get(name, groups) == groups else ()
             for name, model in serializer_models(text).items():
                 serializers[name] = model if serializers.get(name, model) == model else ""
+        facts.refusers = frozenset(name for text in texts.values() if may_refuse(text) for name in _refusers_of(text))
         facts.unique_models = tuple(sorted((k, v) for k, v in unique.items() if v))
         facts.serializer_models = tuple(sorted((k, v) for k, v in serializers.items() if v))
         facts.asgi_apps = tuple(apps)
@@ -142,7 +144,7 @@ class ProjectFacts:
         """A stable text of the facts (sets sorted: `repr` of a set changes between processes)."""
         apps = sorted((module, sorted(imported), sorted(methods)) for module, imported, methods in self.asgi_apps)
         return repr((self.django_middleware, apps, sorted(self.key_models), self.routes, self.unique_models,
-                     self.serializer_models))
+                     self.serializer_models, sorted(self.refusers)))
 
     def unique_fields(self, model: str) -> tuple:
         """The groups of fields that make `model`'s rows unique (by class name), or ()."""
@@ -157,6 +159,45 @@ class ProjectFacts:
             if module == app or any(module == name or module.endswith("." + name) for name in imported):
                 methods |= app_methods
         return methods
+
+
+# A module that may refuse a repeat: a string says so ("... already exists") or a raise names an error for it.
+REFUSAL_HINT = LazyRegex(r"""["'][^"'\n]*\b(?:[Aa]lready|[Dd]uplicate)\b|raise\s+[\w.]*(?:Already|Duplicate|Exists)""")
+
+
+def may_refuse(text: str) -> bool:
+    return ("lready" in text or "uplicate" in text or "Exists" in text) and bool(REFUSAL_HINT.search(text))
+
+
+_DEF_LINE = LazyRegex(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
+
+
+def _refusers_of(text: str) -> set[str]:
+    """What `index.refusers` finds, by regex passes (this runs before any analysis, on every file that says
+    "already"): each `Class.method` whose body refuses a repeat in words or by an error's name and raises (a
+    validator need not: WTForms appends the error), and the class of such a validator."""
+    classes = [(m.start(), len(m.group(1)), m.group(2)) for m in _CLASS_LINE.finditer(text)]
+    functions = [(m.start(), len(m.group(1)), m.group(2)) for m in _DEF_LINE.finditer(text)]
+    found = set()
+    for hint in REFUSAL_HINT.finditer(text):
+        at = bisect.bisect_left(functions, (hint.start(),)) - 1
+        if at < 0:
+            continue
+        start, indent, method = functions[at]
+        following = next((f[0] for f in functions[at + 1:] if f[1] <= indent), len(text))
+        if hint.start() > following:
+            continue  # after the function ended: module-level text
+        owner = bisect.bisect_left(classes, (start,)) - 1
+        while owner >= 0 and classes[owner][1] >= indent:
+            owner -= 1
+        validator = method.startswith(("validate", "clean"))
+        if "raise" not in text[start:following] and not validator:
+            continue
+        name = f"{classes[owner][2]}.{method}" if owner >= 0 else method
+        found.add(name)
+        if validator and owner >= 0:
+            found.add(classes[owner][2])
+    return found
 
 
 _CLASS_LINE = LazyRegex(r"^([ \t]*)class\s+(\w+)", re.M)
@@ -1167,7 +1208,7 @@ def is_read_by_name(handler: Handler) -> bool:
     """Named as a search, a login, a token, a preview or a validation: only a hint, which what the body does
     (`body_makes_harm`) overrules."""
     name = handler.info.name if handler.info else handler.cls.name
-    owner_words = words(handler.cls.name) if handler.cls else []
+    owner_words = [w for w in words(handler.cls.name) if w not in VIEW_WORDS] if handler.cls else []
     if AUTH_WORDS & (set(owner_words) | set(words(name))) or (owner_words and owner_words[0] in READ_VERBS):
         return True
     if handler.info is not None and defers_work(handler.info.node):

@@ -326,10 +326,13 @@ def refusers(tree) -> list:
             found.add(node.name)
         elif isinstance(node, ast.ClassDef):
             for method in node.body:
-                if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and _raises_a_repeat(method):
+                if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                validator = method.name.startswith(("validate", "clean"))
+                if _raises_a_repeat(method) or (validator and _says_a_repeat(method)):
                     found.add(f"{node.name}.{method.name}")
-                    if method.name.startswith(("validate", "clean")):
-                        found.add(node.name)  # a form's or serializer's own check
+                    if validator:
+                        found.add(node.name)  # a form's or serializer's own check (WTForms appends the error)
     return sorted(found)
 
 
@@ -343,8 +346,10 @@ def _raises_a_repeat(function) -> bool:
     raised = [node.exc for node in ast.walk(function) if isinstance(node, ast.Raise) and node.exc is not None]
     if not raised:
         return False
-    if any(REPEAT_ERROR.search(_error_name(exc)) for exc in raised):
-        return True
+    return any(REPEAT_ERROR.search(_error_name(exc)) for exc in raised) or _says_a_repeat(function)
+
+
+def _says_a_repeat(function) -> bool:
     return any(isinstance(node, ast.Constant) and isinstance(node.value, str) and REPEAT_WORDS.search(node.value)
                for node in ast.walk(function))
 

@@ -143,6 +143,11 @@ BOTO3_MANUAL_TOKENS = frozenset({
     ("acm", "request_certificate"), ("acm-pca", "issue_certificate"), ("acm-pca", "create_certificate_authority"),
     ("stepfunctions", "start_execution"),
 })
+# Stripe objects whose duplicate is clutter, not harm: catalogue and setup records (a second `Price` or
+# `Customer` moves no money and sends nothing), as class names and as `StripeClient` service names.
+STRIPE_LOW_HARM = frozenset("""Product Price Coupon PromotionCode PaymentMethod TaxRate TaxId WebhookEndpoint
+    SetupIntent Customer File FileLink EphemeralKey products prices coupons promotion_codes payment_methods tax_rates
+    tax_ids webhook_endpoints setup_intents customers files file_links ephemeral_keys""".split())
 # Stripe calls that create, move money or send, per object method name.
 STRIPE_MUTATIONS = frozenset("""create confirm capture refund pay cancel finalize_invoice send_invoice void_invoice
     increment_authorization apply_customer_balance reverse verify_microdeposits attach detach""".split())
