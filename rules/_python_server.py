@@ -58,7 +58,7 @@ def _mutating_handlers(ctx):
         if harmful is None and handler_deletes_or_sets_status(handler) and not stores_new_rows(handler):
             continue  # a name is a hint: `approve_loan` that calls stripe.Transfer.create moves money, and
             # `finalize_cart` that adds a `Shipment(...)` makes one
-        if not stores_new_rows(handler) and not changes_relatively(handler, by_path=False) and \
+        if not stores_new_rows(handler) and not changes_relatively(handler, by_path=False, calls=False) and \
                 transitions_addressed(handler, MAKING_CALL_WORDS):
             continue  # `order = self.get_object(); order.withdraw()`: a repeat finds it withdrawn, whatever
             # the harm of an order (the money a new one would move is not moved again)

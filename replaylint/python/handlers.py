@@ -975,9 +975,10 @@ class _Relative(Visitor):
     that adds, appends, sends or charges (`session.add(x)` of a loaded row only marks it changed; a log entry
     and an append to the request's own data are incidental); "" if nothing does."""
 
-    def __init__(self, local=frozenset()):
+    def __init__(self, local=frozenset(), calls: bool = True):
         self.found = ""
         self.local = local
+        self.calls = calls
 
     def visit_AugAssign(self, node) -> None:
         self.found = self.found or f"adds to `{dotted(node.target) or 'a value'}`"
@@ -995,6 +996,8 @@ class _Relative(Visitor):
 
     def visit_Call(self, node) -> None:
         name = call_name(node)
+        if not self.calls:
+            return
         if name in ("add", "add_all") and not any(is_constructor_call(arg.value) for arg in node.args):
             return  # `session.add(order)`: a row already loaded is marked changed, nothing is added
         if name in NOT_RELATIVE_CALLS or {"token", "jwt"} & set(words(name)) or _incidental(node, self.local):
@@ -1019,12 +1022,13 @@ def _same_place(left, right) -> bool:
     return isinstance(left, (cst.Attribute, cst.Subscript)) and code_of(left) == code_of(right)
 
 
-def changes_relatively(handler: Handler, by_path: bool = True) -> bool:
-    """A PATCH (or PUT) that does more than assign fields (see `relative_change`)."""
-    return bool(relative_change(handler, by_path))
+def changes_relatively(handler: Handler, by_path: bool = True, calls: bool = True) -> bool:
+    """A PATCH (or PUT) that does more than assign fields (see `relative_change`); `calls=False`: only by what
+    it assigns (an increment, a toggle), its calls judged by the caller."""
+    return bool(relative_change(handler, by_path, calls))
 
 
-def relative_change(handler: Handler, by_path: bool = True) -> str:
+def relative_change(handler: Handler, by_path: bool = True, calls: bool = True) -> str:
     """What makes a PATCH (or PUT) more than an assignment of fields, said for a reader: an increment
     (`+=`, `F("n") + 1`), a toggle, a call that appends, adds to a relation, sends or enqueues, or a
     sub-resource made (`by_path`: `PATCH /vouchers/{code}/redemptions`); "" when it only assigns, which
@@ -1034,7 +1038,7 @@ def relative_change(handler: Handler, by_path: bool = True) -> str:
     segments = [s for s in handler.path.split("/") if s]
     if by_path and segments and not _is_parameter(segments[-1]) and any(_is_parameter(s) for s in segments[:-1]):
         return f"makes a member of `{segments[-1]}`"  # `PATCH /vouchers/{code}/redemptions`
-    finder = _Relative(_local_names(handler.info.node))
+    finder = _Relative(_local_names(handler.info.node), calls)
     fast_visit(handler.info.node.body, finder)
     return finder.found
 

@@ -27,9 +27,10 @@ FOUND_CALLS = frozenset("""get first last one one_or_none scalar scalar_one_or_n
 # What a branch that refuses a repeat says: "already exists", "You are already in a team", `resp.plugin_exists`,
 # "name taken", 409; not "does not exist".
 REPEAT_TEXT = (r"\balready (exists?|been|registered|taken|in use|joined|a member|in (a|the|this)|enabled|installed|"
-               r"added|submitted|used|claimed|subscribed|verified|confirmed|have|has|belongs?)\b|"
+               r"added|submitted|used|claimed|subscribed|verified|confirmed|have|has|belongs?)\b|\btwice\b|"
                r"(?<!not )(?<!n't )(?<!longer )(?<![a-z])exists(?![a-z])|duplicate|\btaken\b|\bin use\b")
 CONFLICT_TEXT = re.compile(REPEAT_TEXT + r"|\bconflict|\b409\b|HTTP_409|unique", re.I)
+ALREADY = re.compile(r"\balready\b", re.I)
 REPEAT = re.compile(REPEAT_TEXT, re.I)  # said in words: a 409 alone is also "insufficient funds"
 OPTION_KEYWORDS = frozenset("""defaults create_defaults upsert load options limit offset order_by sort
     active_only include exclude fields select_related prefetch_related""".split())
@@ -241,10 +242,11 @@ def _in_order_all(statements):
 
 def _in_order(statements):
     """The statements of a body in order, looking into `with` and `try` blocks and the branch a view runs on
-    a POST (`if request.method == "POST":`), not into other branches or loops."""
+    a POST (`if request.method == "POST":`) or on a valid form (`if form.is_valid():`), not into other
+    branches or loops."""
     for statement in statements:
-        if isinstance(statement, cst.If) and method_tested(statement.test) == "write":
-            yield from _in_order(statement.body.body)
+        if isinstance(statement, cst.If) and (method_tested(statement.test) == "write" or _validates(statement.test)):
+            yield from _in_order(statement.body.body)  # the POST branch, or the valid form's
         elif isinstance(statement, cst.If) and method_tested(statement.test) == "GET":
             orelse = statement.orelse  # `if request.method == "GET": ... elif request.method == "POST": ...`
             if isinstance(orelse, cst.If):
@@ -261,6 +263,13 @@ def _in_order(statements):
                         yield from _in_order(extra.body.body)
         else:
             yield statement
+
+
+VALIDATING_CALLS = frozenset("is_valid validate validate_on_submit".split())
+
+
+def _validates(test) -> bool:
+    return isinstance(test, cst.Call) and call_name(test) in VALIDATING_CALLS
 
 
 def _inside_lookups(statement) -> set[int]:
@@ -328,13 +337,15 @@ def _duplicate_guard(statement: cst.If, lookups: dict) -> str | None:
         call, found = lookups[test.left.value], test.left.value
     elif _exists_call(test):
         call, found = test.expression if isinstance(test, cst.Await) else test, None
+    elif isinstance(test, cst.BooleanOperation):
+        return _refused_before_else(statement)  # `if user and ...filter(user=user).exists():`
     else:
         return None  # `if not order:`, `if account.balance < amount:`: not "the same thing exists"
     body = statement.body
     if _makes(body):
         return None
     if not _ends(body):
-        return None
+        return _refused_before_else(statement)
     returns_found = found is not None and found in names_read(body)
     if not returns_found and not CONFLICT_TEXT.search(code_of(body)):
         return None
@@ -342,6 +353,24 @@ def _duplicate_guard(statement: cst.If, lookups: dict) -> str | None:
     if not fields or all(_id_like(field) for field in fields):
         return None  # `teams.get(team_id)`, `get(pk=pk)`: the addressed resource, not what the request makes
     return f"the lookup by {', '.join(fields)}"
+
+
+def _refused_before_else(statement: cst.If) -> str | None:
+    """`if ticket.cc.filter(user=user).exists(): form.add_error(...) elif ...: ... else: <make>`: each branch
+    tests that the thing exists and says it is a repeat, and only the last `else` makes it."""
+    fields = []
+    while isinstance(statement, cst.If):
+        test = statement.test.expression if isinstance(statement.test, cst.Await) else statement.test
+        lookup = test if _exists_call(test) else next((c for c in calls_in(test) if _is_lookup(c)), None) \
+            if isinstance(test, cst.BooleanOperation) and test.operator.__class__.__name__ == "And" else None
+        said = code_of(statement.body)
+        if lookup is None or _makes(statement.body) or not (REPEAT.search(said) or ALREADY.search(said)):
+            return None  # after a test that it exists, "already ..." in any words is the repeat refused
+        fields += _fields(lookup)
+        statement = statement.orelse
+    if not isinstance(statement, cst.Else) or not fields or all(_id_like(f) for f in fields):
+        return None
+    return f"the lookup by {', '.join(dict.fromkeys(fields))}"
 
 
 def _exists_call(test) -> bool:
@@ -406,6 +435,9 @@ def _upsert_sql(call: cst.Call) -> bool:
     return False
 
 
+ANSWERING_CALLS = frozenset("add_error add_errors add_message add_messages add_warning add_note".split())
+
+
 def _is_making(call: cst.Call, scratch=frozenset()) -> bool:
     """A call that makes something (`create`, `add_item`, `save`, `send_mail`); not the `update` or `add` of a
     dict, list or set the function built itself (`scratch`: `payload.update(...)`)."""
@@ -413,6 +445,8 @@ def _is_making(call: cst.Call, scratch=frozenset()) -> bool:
     if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) and \
             call.func.value.value in scratch:
         return False
+    if name in ANSWERING_CALLS:
+        return False  # `form.add_error(...)`: says something to the caller, stores nothing
     first = name.split("_", 1)[0].lower()
     return first in MAKING_CALL_VERBS or name in ("add_all", "bulk_create")
 

@@ -22,9 +22,11 @@ ADDRESSING_CALLS = frozenset("""get_object get_object_or_404 aget_object_or_404 
 # `await order_service.get(session, auth_subject, id)`).
 LOOKUP_CALLS = frozenset("get get_by_id get_one get_or_none find_one first one one_or_none scalar_one".split())
 # A call's first word that makes a new thing or a message, on the addressed thing or beside it.
+# A payment's own transitions (`pay` an invoice, `capture` an authorisation, `refund` a charge whole) find it
+# done on a repeat; a `charge` or a `bill` moves new money each time.
 NEW_THING_VERBS = frozenset("""create add insert new make build copy clone duplicate fork generate issue send
     notify email mail sms text message invite remind publish post append extend push enqueue book order
-    purchase buy register upload import mint deposit credit debit topup increment incr""".split())
+    purchase buy register upload import mint deposit credit debit topup increment incr charge bill""".split())
 # Calls that only read or check what they are given (a lookup by the body's id is not work done again).
 READ_VERBS = frozenset("get find filter fetch load lookup select query validate check is has exists parse".split())
 NAME_PREFIXES = frozenset("api do handle on async".split())
