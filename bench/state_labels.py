@@ -8,7 +8,8 @@ LABELS.json: {"labels": [{"file", "line", "rule", "debatable"?, "why"}]}; `file`
 or ROOT/python and starts with one folder per repository (`owner__repo/`), which is the project root of its
 run. `rule` is missing-terminal (RPL109, RPL304), missing-progress (RPL110), no-monitor (RPL108) or none
 (judged fine). A finding matches the label of its rule in the same file within TOLERANCE lines (a spec status finding,
-at its property, also the `enum:` up to PROPERTY_LINES below); one that
+at its property, also the `enum:` up to PROPERTY_LINES below; a 202 finding, also the label of its operation anywhere in
+the repository's spec files); one that
 lands on a label of another rule, or on a `none` label, is false; one near no label is unlabelled (listed
 with --show, counted neither way). Debatable labels count neither way unless --strict.
 """
@@ -47,6 +48,14 @@ def _near(finding: dict, label: dict) -> bool:
     return abs(gap) <= TOLERANCE or (finding["code"] in ("RPL109", "RPL110") and 0 <= gap <= PROPERTY_LINES)
 
 
+def _same_operation(finding: dict, label: dict) -> bool:
+    """A 202 finding and a label of the same operation in the same repository, wherever each points (a
+    multi-file spec labelled at its path item, reported at the operation file that the item `$ref`s)."""
+    return finding["code"] == "RPL108" and label["rule"] in ("no-monitor", "none") and \
+        finding["file"].split("/")[0] == label["file"].split("/")[0] and \
+        label.get("operation") == f"{finding.get('method')} {finding.get('route')}"
+
+
 def score(labels: list[dict], found: list[dict], strict: bool):
     by_file = defaultdict(list)
     for label in labels:
@@ -55,7 +64,8 @@ def score(labels: list[dict], found: list[dict], strict: bool):
     matched, shown = set(), defaultdict(list)
     for finding in found:
         rule = RULES[finding["code"]]
-        near = [label for label in by_file[finding["file"]] if _near(finding, label)]
+        near = [label for label in by_file[finding["file"]] if _near(finding, label)] or \
+            [label for label in labels if _same_operation(finding, label)]
         same = [label for label in near if label["rule"] == rule]
         if same:
             label = min(same, key=lambda l: abs(l["line"] - finding["line"]))

@@ -122,6 +122,28 @@ def test_ids_in_the_body_and_a_jobs_get_follow_the_work(project):
     assert found == []
 
 
+def test_a_status_route_beside_the_work_or_the_same_one_thing_follows_it(project):
+    """DigitalOcean-style 202s (round 3): `DELETE .../destroy_with_resources/selective` followed by
+    `GET .../destroy_with_resources/status`; `POST /attachments/{id}/service_key` by the GET of that one key;
+    `POST /vpcs/{id}/peerings` answering `{"peering": {"id"}}` by `GET /vpc_peerings/{id}`; `POST /inferences`
+    answering the inference beside a token. A `request_id` with only another area's status route is not."""
+    empty = {"202": {"description": "accepted"}}
+    found = state_findings(project, {
+        "/v2/droplets/{id}/destroy_with_resources/selective": {"delete": op(empty)},
+        "/v2/droplets/{id}/destroy_with_resources/status": _get({"finished_at": {"type": "string"}}),
+        "/v2/attachments/{id}/service_key": {"post": op(empty, parameters=KEY), **_get({"value": {"type": "string"}})},
+        "/v2/vpcs/{id}/peerings": {"post": op(answer({"peering": {"type": "object", "properties": {
+            "id": {"type": "string"}}}}, "202"), parameters=KEY)},
+        "/v2/vpc_peerings/{id}": _get({"id": {"type": "string"}}),
+        "/v2/inferences": {"post": op(answer({"inference": {"type": "object", "properties": {"id": {"type": "string"}}},
+                                              "token": {"type": "string"}}, "202"), parameters=KEY)},
+        "/v2/inferences/{id}": _get({"id": {"type": "string"}}),
+        "/v1/async-invoke": {"post": op(answer({"request_id": {"type": "string"}}, "202"), parameters=KEY)},
+        "/v2/apps/{id}/deployments/status": _get({"phase": {"type": "string"}}),
+    })
+    assert found == [("RPL108", "POST /v1/async-invoke")]
+
+
 def test_a_list_get_filtered_by_the_id_follows_the_work(project):
     """Bandwidth's `POST /messages` answers the message with its id; `GET /messages?messageId=` finds it."""
     paths = {"/users/{account}/messages": {

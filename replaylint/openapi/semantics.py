@@ -453,6 +453,11 @@ def has_monitor(op: Operation, response, keys=()) -> bool:
     segments = path_segments(op.path)
     if segments and is_param_segment(segments[-1]) and op.spec.has_get(op.path):
         return True  # the addressed resource shows the outcome
+    if len(segments) >= 2 and is_param_segment(segments[-2]) and singular_of(segments[-1]) == segments[-1] and \
+            op.spec.has_get(op.path):
+        return True  # `POST /attachments/{id}/service_key` read back by the GET of the same one thing
+    if _status_route_beside(op):
+        return True  # `DELETE .../destroy_with_associated_resources/selective` and `GET .../status`
     if len(segments) >= 2 and is_param_segment(segments[-2]) and \
             _shows_a_state(op.spec.routes.get(normalise_path("/" + "/".join(segments[:-1])), {}).get("GET")):
         return True  # an action on a resource (`/runs/{id}/cancel`): the resource's state shows the outcome
@@ -461,13 +466,27 @@ def has_monitor(op: Operation, response, keys=()) -> bool:
     for schema in op.response_schemas(response):
         fields = properties(schema)
         names = [name for name, _, _ in fields]
-        if len(fields) == 1:  # the one object (or list) the body wraps the work in: `{"firewall": {"id"}}`
-            wrapped = fields[0][1]
-            items = wrapped.get("items") if wrapped.is_map() and wrapped.value.get("type") == "array" else None
-            names += [name for name, _, _ in properties(items if items is not None else wrapped)]
+        noun = squash(singular_of(op.literal_segments[-1])) if op.literal_segments else ""
+        for name, wrapped, _ in fields:
+            if len(fields) == 1 or squash(name) == noun:
+                # the object (or list) the body wraps the work in: `{"firewall": {"id"}}`, also beside others
+                # (`{"dedicated_inference": {"id"}, "token": ...}` of `/dedicated-inferences`)
+                items = wrapped.get("items") if wrapped.is_map() and wrapped.value.get("type") == "array" else None
+                names += [inner for inner, _, _ in properties(items if items is not None else wrapped)]
         if any(ID_PROPERTY.search(name) for name in names) and (_has_related_get(op) or _has_list_get_by_id(op)):
             return True
     return False
+
+
+def _status_route_beside(op: Operation) -> bool:
+    """A GET `status` (or `operations`) route below the operation's path or beside it, under the same
+    parameter: `/droplets/{id}/destroy_with_associated_resources/status` for `.../selective`."""
+    base = normalise_path(op.path)
+    parent = base.rsplit("/", 1)[0]
+    if "{}" not in parent:
+        return False  # beside a top-level collection: a status of something else
+    return any("GET" in op.spec.routes.get(f"{root}/{segment}", {}) for root in (base, parent)
+               for segment in REPORT_SEGMENTS)
 
 
 def _shows_a_state(get: Operation | None) -> bool:
@@ -499,16 +518,30 @@ def _has_item_get(op: Operation) -> bool:
 
 
 def _has_related_get(op: Operation) -> bool:
-    """A GET that could read the work back: under this path, or an operations/jobs/status route."""
+    """A GET that could read the work back: under this path, or an operations/jobs/status route of the same
+    area of the API (`/v1/batches/...`) or a global one (`/operations/{id}`), not one of another resource."""
     base = normalise_path(op.path)
+    area = _area(base)
+    noun = base.rsplit("/", 1)[-1]
     for route, methods in op.spec.routes.items():
         if "GET" not in methods:
             continue
         if route.startswith(base + "/{}") or route.startswith(base.rsplit("/", 1)[0] + "/{}"):
             return True
-        if {s.lower() for s in path_segments(route)} & MONITOR_SEGMENTS:
+        if noun != "{}" and route.endswith("/{}") and route[:-3].rsplit("/", 1)[-1].endswith(noun):
+            return True  # `POST /vpcs/{id}/peerings` read back by `GET /vpc_peerings/{id}`
+        if {s.lower() for s in path_segments(route)} & MONITOR_SEGMENTS and \
+                (_area(route) == area or _area(route).lower() in MONITOR_SEGMENTS):
             return True
     return False
+
+
+VERSION_SEGMENT = re.compile(r"^v\d+(\.\d+)*(alpha\d*|beta\d*)?$|^api$", re.I)
+
+
+def _area(route: str) -> str:
+    """The first literal segment after any `api`/version prefix: `batches` of `/v1/batches/{}/cancel`."""
+    return next((s for s in route.split("/") if s and s != "{}" and not VERSION_SEGMENT.match(s)), "")
 
 
 def documents_replay(op: Operation, key_nodes) -> bool:
