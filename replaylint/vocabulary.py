@@ -254,6 +254,8 @@ class StateVocabulary:
         parts = words(value)
         if len(parts) < 2 or parts[0] in COMPOUND_QUALIFIERS:
             return None
+        if parts[0] in ("successfully", "success"):
+            return "succeeded"  # `successfully_initialized`, `success_partial`: done, however it says the rest
         first = self._kind(parts[0])
         return self._kind(parts[-1]) or (first if first in ("failed", "cancelled", "not-started") else None)
 
@@ -270,10 +272,17 @@ class StateVocabulary:
         return sum(len(v) for v in classified.values()) >= 2 and len(classified) >= 2
 
     @staticmethod
-    def is_resource_state(classified: dict[str, list[str]]) -> bool:
-        """Success only through resting words (active, available) and no failure: the state of a resource
-        (AIP-216), not of an operation, so nothing is missing."""
+    def is_resource_state(classified: dict[str, list[str]], values=()) -> bool:
+        """The state of a resource (AIP-216), not of an operation, so nothing is missing: success only through
+        resting words (active, available) and no failure; a thread that is `open` or `closed` (a discussion,
+        a ticket, a pull request); or a hold that is `active` until it is resolved (`active` its only work, and
+        nothing queued or failed)."""
         success = {squash(v) for v in classified.get("succeeded", [])}
-        queued = {squash(v) for v in classified.get("not-started", [])} & JOB_WORDS
-        return bool(success) and success <= RESTING_SUCCESS and "failed" not in classified and \
-            "cancelled" not in classified and not queued
+        started = {squash(v) for v in classified.get("not-started", [])}
+        progress = {squash(v) for v in classified.get("in-progress", [])}
+        failures = len(classified.get("failed", [])) + len(classified.get("cancelled", []))
+        if {"open", "closed"} <= {squash(str(v)) for v in values}:
+            return True
+        if progress == {"active"} and not started and not failures:
+            return True
+        return bool(success) and success <= RESTING_SUCCESS and not failures and not started & JOB_WORDS

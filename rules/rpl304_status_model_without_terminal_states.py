@@ -4,6 +4,7 @@ import ast
 
 from replaylint.lazy import LazyRegex
 from replaylint.rule import Example, Rule
+from replaylint.openapi.schemas import described_values
 from replaylint.vocabulary import TERMINAL_EXAMPLES, is_status_name, read_as
 
 ENUM_BASES = ("enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "Enum", "StrEnum", "IntEnum",
@@ -110,12 +111,13 @@ JobPhase = Literal["queued", "running", "completed", "error"]
     )
 
     def check(self, ctx):
-        for node, name, values, anchor in _status_declarations(ctx.tree.body, ctx.module_name):
-            self._judge(ctx, node, name, values, anchor)
+        meanings: dict[int, dict] = {}  # a declaration's values described in its docstring
+        for node, name, values, anchor in _status_declarations(ctx.tree.body, ctx.module_name, meanings):
+            self._judge(ctx, node, name, values, anchor, meanings.get(id(node), {}))
 
-    def _judge(self, ctx, node, name, values, anchor):
-        classified = ctx.states.classify(values)
-        if not ctx.states.is_lifecycle(classified, values) or ctx.states.is_resource_state(classified):
+    def _judge(self, ctx, node, name, values, anchor, texts):
+        classified = ctx.states.classify(values, texts)
+        if not ctx.states.is_lifecycle(classified, values) or ctx.states.is_resource_state(classified, values):
             return
         missing = ctx.states.missing_terminals(classified)
         if missing:
@@ -128,14 +130,14 @@ JobPhase = Literal["queued", "running", "completed", "error"]
             )
 
 
-def _status_declarations(body, scope: str):
+def _status_declarations(body, scope: str, meanings: dict):
     """(node to report, name, values, anchor) for Enum/Choices classes and Literal declarations that are
     named like a status, or that type a status-named field (`status: JobPhase`, `state: Lifecycle | None`),
     at module level and in class bodies; each once."""
     named: dict[str, list] = {}  # Enum/Choices classes and Literal aliases of the module, by (bare) name
     fields: list[tuple] = []  # (declaration, its annotation or value) of status-named fields and aliases
     told: set[str] = set()  # types of status fields whose class has an outcome field beside them
-    _collect(body, scope, named, fields, told)
+    _collect(body, scope, named, fields, told, meanings)
     reported = set()
     for declaration, name, expr, anchor in fields:
         values = _literal_values(expr)
@@ -152,22 +154,24 @@ def _status_declarations(body, scope: str):
             yield typed
 
 
-def _collect(body, scope: str, named: dict, fields: list, told: set) -> None:
+def _collect(body, scope: str, named: dict, fields: list, told: set, meanings: dict) -> None:
     for position, statement in enumerate(body):
         if isinstance(statement, ast.ClassDef):
             qualname = f"{scope}.{statement.name}" if scope else statement.name
             if any(_is_enum_base(base) for base in statement.bases) and \
                     not describes_a_sub_state(ast.get_docstring(statement)):
-                named.setdefault(statement.name, []).append(
-                    (_name_node(statement), statement.name, _enum_values(statement), qualname))
-            _collect(statement.body, qualname, named, fields, told)
+                node = _name_node(statement)
+                named.setdefault(statement.name, []).append((node, statement.name, _enum_values(statement), qualname))
+                meanings[id(node)] = _meanings(ast.get_docstring(statement))
+            _collect(statement.body, qualname, named, fields, told, meanings)
         elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
             if is_status_name(statement.target.id) and scope and _outcome_beside(body, statement.target.id):
                 told.add(_typed_name(statement.annotation))  # `failed_result_count`, `error`, `result` beside
                 continue                                      # it say how the work went
-            if is_status_name(statement.target.id) and \
-                    not describes_a_sub_state(_field_docstring(body, position)):
+            doc = _field_docstring(body, position)
+            if is_status_name(statement.target.id) and not describes_a_sub_state(doc):
                 fields.append((statement.target, statement.target.id, statement.annotation, scope or "<module>"))
+                meanings[id(statement.target)] = _meanings(doc)  # "`ended` means it completed successfully"
         elif isinstance(statement, ast.Assign) and len(statement.targets) == 1 and \
                 isinstance(statement.targets[0], ast.Name):
             target = statement.targets[0]
@@ -201,6 +205,12 @@ def describes_a_sub_state(doc) -> bool:
     """A docstring that says the enum details a state that is itself in progress (which step a running
     activity is in): its values are not a lifecycle, the parent status carries the outcome."""
     return isinstance(doc, str) and bool(SUB_STATE.search(doc))
+
+
+def _meanings(doc) -> dict:
+    """What a docstring says each value means (`in_progress` means ..., `FAILED: ...`), read as a spec's
+    description is."""
+    return described_values(doc) if isinstance(doc, str) else {}
 
 
 def _field_docstring(body, position: int):

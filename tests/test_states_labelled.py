@@ -273,6 +273,51 @@ class PendingOperationState(enum.IntEnum):
     assert python_findings(project, retrying) == [("RPL304", "models.BulkRequest")]
 
 
+def test_resource_states_reason_codes_and_described_values_are_read_as_such(project):
+    """Round 2 and 3 of the state labels: a discussion `open`/`closed`/`merged`; a hold `active` until
+    `resolved`; a field whose docstring says
+    "`ended` means it completed successfully"; `successfully_tokenized` beside `failed_to_tokenize`. A job
+    that only runs and completes still lacks a failure."""
+    source = '''import enum
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class DiscussionStatus(str, enum.Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+    MERGED = "merged"
+    DRAFT = "draft"
+
+
+class Hold(BaseModel):
+    status: Literal["active", "resolved"]
+
+
+class Conversation(BaseModel):
+    status: Literal["in_progress", "ended", "failed"]
+    """The status of the conversation.
+
+    `in_progress` means the session is active, `ended` means it completed
+    successfully, `failed` means it ended due to an error.
+    """
+
+
+class TokenizationStatus(str, enum.Enum):
+    SUCCESSFULLY_TOKENIZED = "successfully_tokenized"
+    PENDING = "pending"
+    FAILED_TO_TOKENIZE = "failed_to_tokenize"
+
+
+class ExportStatus(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+'''
+    assert python_findings(project, source) == [("RPL304", "models.ExportStatus")]
+
+
 # --- what the second review found ---------------------------------------------------------------------------
 
 

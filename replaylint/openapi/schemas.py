@@ -170,7 +170,10 @@ def value_texts(schema: Node, values: list) -> dict:
     return texts
 
 
-_DESCRIBED = re.compile(r"(?:^|[\s,;(<>])[`'\"*]*([\w.-]+)[`'\"*]*\s*(?::|-|–|=|means|is)\s+([^\n;.<]+)")
+# `VALUE: meaning`, "`ended` means it completed" (the meaning runs on over a wrapped line, not past a blank
+# one, nor into the next quoted value: "`a` means x, `b` means y").
+_DESCRIBED = re.compile(r"(?:^|(?<=[\s,;(<>]))[`'\"*]*([\w.-]+)[`'\"*]*\s*(?::|-|–|=|means|is)\s+"
+                        r"((?:[^\n;.<`]|\n(?![ \t]*\n))+)")
 
 
 @functools.lru_cache(maxsize=1024)

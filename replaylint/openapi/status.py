@@ -147,7 +147,7 @@ def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict, ac
         if not values:
             continue
         classified = spec.states.classify(values, value_texts(prop, values), _verbs(op))
-        if spec.states.is_lifecycle(classified, values) and not spec.states.is_resource_state(classified):
+        if spec.states.is_lifecycle(classified, values) and not spec.states.is_resource_state(classified, values):
             statuses.append((name, prop, values, classified))
             lifecycles.add((op.anchor, squash(name)))
         elif len(values) == 1 and set(classified) & {"not-started", "in-progress"} and op.method in MUTATING:
