@@ -6,7 +6,8 @@ from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import calls_in, fast_visit
 
-from replaylint.python.handlers import (MAKING_CALL_WORDS, MONEY_NOUNS, RECORD_KEEPERS, MUTATING, body_makes_harm, calls_assigned, changes_relatively,
+from replaylint.python.handlers import (MAKING_CALL_WORDS, MONEY_NOUNS, RECORD_KEEPERS, MUTATING, answers_a_file,
+                                        body_makes_harm, calls_assigned, changes_relatively,
                                         completes_an_account_step, edits_addressed, handler_deletes_or_sets_status, handler_sets_a_state,
                                         is_logging_call, is_read_by_name, is_receiver, keeps_records,
                                         names_a_making, only_assigns, stores_new_rows)
@@ -45,6 +46,8 @@ def _mutating_handlers(ctx):
         harmful = body_makes_harm(handler)  # money moved or an order made: a mutation, whatever its name
         if harmful is None and (is_read_by_name(handler) or completes_an_account_step(handler)):
             continue  # a search, a login, a password reset finished with its one-time token
+        if harmful is None and answers_a_file(handler):
+            continue  # `send_file(export_ctf())`: an export downloaded by POST
         if harmful is None and _does_what_its_get_does(handler, ctx.handlers):
             continue  # `POST /pair_candles` with the filters in a body: the GET of the same path, longer
         if handler.methods & MUTATING == {"PATCH"} and not changes_relatively(handler):

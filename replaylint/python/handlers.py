@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..lazy import LazyRegex
 from .lazy import Visitor, cst
 
-from .walk import calls_in, fast_visit
+from .walk import calls_in, fast_visit, nodes_in
 
 from ..openapi.semantics import INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS, is_deletion, sets_a_state
 from ..vocabulary import squash, words
@@ -1136,6 +1136,23 @@ def defers_work(function) -> bool:
     not a read that names a worker or a queue (`read_work_queues`)."""
     return any(call_name(call) in DEFERRING_CALLS or (words(call_name(call)) or ("",))[0] in DEFERRING_VERBS
                for call in calls_in(function.body))
+
+
+# Answers that hand a file back: a POST answered so is a download (an export, a report), not a making.
+FILE_ANSWERS = frozenset("send_file send_from_directory FileResponse StreamingResponse FileWrapper".split())
+
+
+def answers_a_file(handler: Handler) -> bool:
+    """Returns a file (`send_file(backup, as_attachment=True)`, `FileResponse(...)`) and calls nothing that
+    makes, sends or starts something: an export or a report downloaded by POST."""
+    if handler.info is None:
+        return False
+    calls = calls_in(handler.info.node.body)
+    returned = [r.value for r in nodes_in(handler.info.node.body, cst.Return) if r.value is not None]
+    return any(isinstance(value, cst.Call) and call_name(value) in FILE_ANSWERS for value in returned) and \
+        not any(call_name(call) not in FILE_ANSWERS and ((words(call_name(call)) or ("",))[0] in MAKING_CALL_WORDS or
+                                                        DEFERRED_WORDS & set(words(call_name(call))))
+                for call in calls)
 
 
 def keeps_records(handler: Handler) -> bool:
