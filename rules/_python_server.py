@@ -10,7 +10,7 @@ from replaylint.python.handlers import (MAKING_CALL_WORDS, MONEY_NOUNS, RECORD_K
                                         body_makes_harm, calls_assigned, changes_relatively,
                                         completes_an_account_step, edits_addressed, handler_deletes_or_sets_status, handler_sets_a_state,
                                         is_logging_call, is_read_by_name, is_receiver, keeps_records,
-                                        names_a_making, only_assigns, stores_new_rows)
+                                        names_a_making, only_assigns, signs_out, stores_new_rows)
 from replaylint.python.index import imported_kind
 from replaylint.python.transitions import transitions_addressed
 from replaylint.vocabulary import words
@@ -44,7 +44,7 @@ def _mutating_handlers(ctx):
         if not (handler.methods & MUTATING or relative_put) or is_receiver(handler):
             continue
         harmful = body_makes_harm(handler)  # money moved or an order made: a mutation, whatever its name
-        if harmful is None and (is_read_by_name(handler) or completes_an_account_step(handler)):
+        if harmful is None and (is_read_by_name(handler) or completes_an_account_step(handler) or signs_out(handler)):
             continue  # a search, a login, a password reset finished with its one-time token
         if harmful is None and answers_a_file(handler):
             continue  # `send_file(export_ctf())`: an export downloaded by POST

@@ -1221,6 +1221,21 @@ def completes_an_account_step(handler: Handler) -> bool:
                                                 for call in calls_in(handler.info.node.body))  # no mail sent
 
 
+# Calls that end the caller's session: a handler that does so and makes nothing is a sign-out, however named.
+SIGN_OUT_CALLS = frozenset("logout logout_user sign_out signout log_out forget_login".split())
+
+
+def signs_out(handler: Handler) -> bool:
+    """`session.clear()` or `logout_user()` and nothing that makes, sends or starts something: a second
+    sign-out finds the session gone."""
+    if handler.info is None:
+        return False
+    calls = calls_in(handler.info.node.body)
+    ends = [c for c in calls if call_name(c) in SIGN_OUT_CALLS or dotted(c.func) in ("session.clear", "session.flush")]
+    return bool(ends) and not any(c not in ends and (words(call_name(c)) or ("",))[0] in MAKING_CALL_WORDS
+                                  for c in calls)
+
+
 MINTING_WORDS = frozenset("mint generate issue register new".split())
 SIGN_IN_CLASSES = frozenset("oauth oauth2 openid openidconnect saml sso".split())
 
