@@ -108,10 +108,10 @@ STATE_WORDS = {
     "succeeded": """succeeded success successful completed complete done finished fulfilled paid settled
         approved captured delivered successcriteriamet sent available published built deployed merged
         applied verified posted ready connected passed fixed authorised authorized valid won processed ok
-        signed provisioned registered consumed chargeable redeemed resolved confirmed enabled purchased""",
+        signed provisioned registered consumed chargeable redeemed resolved confirmed enabled purchased online""",
     "failed": """failed failure error errored declined decline rejected timedout timeout terminated aborted
         failuretarget undelivered bounced reversed returned refused denied dismissed invalidated unverified
-        incomplete invalid lost""",
+        incomplete invalid lost stuck""",
     "cancelled": """canceled cancelled revoked voided void expired deleted withdrawn superseded""",
 }
 COMPOUND_QUALIFIERS = {"not", "non", "un", "pre", "partially", "partial"}
@@ -127,7 +127,7 @@ def read_as(classified: dict[str, list]) -> str:
     parts = [f"{ROLE_NAMES[kind]}: {', '.join(map(str, values))}" for kind, values in classified.items()
              if kind in ROLE_NAMES]
     return f"read as {'; '.join(parts)}" if parts else "no value read as a state"
-RESTING_SUCCESS = {"active", "available", "enabled", "ready", "connected"}
+RESTING_SUCCESS = {"active", "available", "enabled", "ready", "connected", "online"}
 # Words of a service that rests (a sandbox, an endpoint, a session): beside them `running` is how it is up,
 # not work under way.
 RESTING_WORDS = {"paused", "stopped", "idle", "sleeping", "suspended", "hibernated", "scaledtozero", "off",

@@ -93,6 +93,21 @@ def test_an_async_resource_state_with_a_pair_lacks_a_failure(project):
     assert state_findings(project, {"/legal_hold_policies": {"post": op(answer(policy), parameters=KEY)}}) == []
 
 
+def test_a_resource_in_flight_after_a_202_needs_a_failure_state(project):
+    """DigitalOcean's VPC peering (round 3): made by a 202 that answers `provisioning`, then `active`; a
+    provisioning that fails has no state. The same enum answered by a plain 201 is the resource's state at
+    rest. `stuck` is a failure."""
+    peering = {"id": {"type": "string"}, "status": status("provisioning", "active", "deleting")}
+    created = {"/peerings": {"post": op(answer(peering, "202"), parameters=KEY)},
+               "/peerings/{id}": _get(peering)}
+    assert state_findings(project, created) == [("RPL109", "GET /peerings/{id}"), ("RPL109", "POST /peerings")]
+    created["/peerings"]["post"] = op(answer(peering, "201"), parameters=KEY)  # (each a copy: two findings)
+    assert state_findings(project, created) == []
+    peering["status"] = status("provisioning", "active", "deleting", "stuck")
+    assert state_findings(project, {"/peerings": {"post": op(answer(peering, "202"), parameters=KEY)},
+                                    "/peerings/{id}": _get(peering)}) == []
+
+
 # --- what a 202 can be followed with -----------------------------------------------------------------------
 
 

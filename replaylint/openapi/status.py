@@ -147,7 +147,9 @@ def _collect(spec, obj: Node, op: Operation, asynchronous: bool, found: dict, ac
         if not values:
             continue
         classified = spec.states.classify(values, value_texts(prop, values), _verbs(op))
-        if spec.states.is_lifecycle(classified, values) and not spec.states.is_resource_state(classified, values):
+        resting = spec.states.is_resource_state(classified, values) and \
+            not (asynchronous and "in-progress" in classified)  # a 202's thing in flight can fail unseen
+        if spec.states.is_lifecycle(classified, values) and not resting:
             statuses.append((name, prop, values, classified))
             lifecycles.add((op.anchor, squash(name)))
         elif len(values) == 1 and set(classified) & {"not-started", "in-progress"} and op.method in MUTATING:
