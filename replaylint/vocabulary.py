@@ -275,14 +275,13 @@ class StateVocabulary:
     def is_resource_state(classified: dict[str, list[str]], values=()) -> bool:
         """The state of a resource (AIP-216), not of an operation, so nothing is missing: success only through
         resting words (active, available) and no failure; a thread that is `open` or `closed` (a discussion,
-        a ticket, a pull request); or a hold that is `active` until it is resolved (`active` its only work, and
-        nothing queued or failed)."""
+        a ticket, a pull request); or a hold that is `active` until it is resolved (two values)."""
         success = {squash(v) for v in classified.get("succeeded", [])}
         started = {squash(v) for v in classified.get("not-started", [])}
         progress = {squash(v) for v in classified.get("in-progress", [])}
         failures = len(classified.get("failed", [])) + len(classified.get("cancelled", []))
         if {"open", "closed"} <= {squash(str(v)) for v in values}:
             return True
-        if progress == {"active"} and not started and not failures:
-            return True
+        if progress == {"active"} and len(values) == 2 and not failures:
+            return True  # `[active, resolved]`; not `[active, paused, completed]`, a run that can fail
         return bool(success) and success <= RESTING_SUCCESS and not failures and not started & JOB_WORDS
