@@ -62,9 +62,11 @@ def _own_natural_key(function: cst.FunctionDef, harmful: bool = False) -> str | 
     refusals: dict[str, tuple] = {}  # `errors` -> (what was appended to it, after a lookup?)
     upserts: list[str] = []
     scratch = scratch_names(function)
+    built = _classes_built(function)
     for statement in _in_order(function.body.body):
         if isinstance(statement, cst.If):
-            guard = _duplicate_guard(statement, lookups) or _refuses_a_repeat(statement, refusals, lookups, harmful)
+            guard = _duplicate_guard(statement, lookups, built) or \
+                _refuses_a_repeat(statement, refusals, lookups, harmful)
             if guard is not None and not upserts:
                 return guard
             if isinstance(statement.test, cst.Name) and statement.test.value in created_names:
@@ -325,10 +327,22 @@ def _is_lookup(call: cst.Call) -> bool:
         ("_by_" in name and not _is_making(call))  # `links_by_target(url)`
 
 
-def _duplicate_guard(statement: cst.If, lookups: dict) -> str | None:
+def _classes_built(function) -> set[str]:
+    """Classes the function builds a row of (`Item(...)`, `Item.create(...)`, `Item.objects.create(...)`)."""
+    built = set()
+    for call in calls_in(function.body):
+        name = dotted(call.func) or ""
+        owner = name.split(".")[0] if name.endswith((".create", ".objects.create")) else name.rsplit(".", 1)[-1]
+        if owner[:1].isupper():
+            built.add(owner)
+    return built
+
+
+def _duplicate_guard(statement: cst.If, lookups: dict, built: frozenset = frozenset()) -> str | None:
     """`if existing: return existing`, `if existing is not None: ...`, `if X.objects.filter(url=u).exists():
     return Response(status=409)`: an existence test of a lookup by fields, whose branch makes nothing and
-    returns what was found or refuses the request as a duplicate."""
+    returns what was found or refuses the request as a duplicate (in words, or by any error when the class
+    looked up is the one the function then builds: `if Item.find_by_name(n): raise InvalidUsage()`)."""
     test = statement.test
     if isinstance(test, cst.Name) and test.value in lookups:
         call, found = lookups[test.value], test.value
@@ -347,7 +361,8 @@ def _duplicate_guard(statement: cst.If, lookups: dict) -> str | None:
     if not _ends(body):
         return _refused_before_else(statement)
     returns_found = found is not None and found in names_read(body)
-    if not returns_found and not CONFLICT_TEXT.search(code_of(body)):
+    same_class = (dotted(call.func) or "").split(".")[0] in built  # `if Item.find_by_name(...): raise` then `Item(...)`
+    if not returns_found and not CONFLICT_TEXT.search(code_of(body)) and not same_class:
         return None
     fields = _fields(call)
     if not fields or all(_id_like(field) for field in fields):
@@ -389,10 +404,16 @@ def _is_none_test(test, operator: str) -> bool:
         for target in test.comparisons)
 
 
+BY_FIELDS = re.compile(r"^(?:a?find|a?get|fetch|lookup|load|select)_(?:one_|first_)?by_(\w+)$")
+
+
 def _fields(call: cst.Call) -> list[str]:
     """The fields a lookup (or get-or-create) matches on: its keywords (not `defaults`), and the attributes
     compared in it (`Endpoint.url == body.url`), along the whole call chain."""
     fields: list[str] = []
+    named = BY_FIELDS.match(call_name(call))
+    if named:  # `find_by_name(household, body["name"])`: the name says the field
+        fields += named.group(1).split("_and_")
     node = call
     while isinstance(node, cst.Call):
         for arg in node.args:
