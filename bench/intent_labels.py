@@ -15,8 +15,10 @@ Spec labels (bench/labels/spec-operations-2026-12.json: Adyen Checkout, Lob, Pay
 under --root. Only labelled operations count (a spec labelled in part is scored on that part).
 
 Later rounds, labelled blind by other helpers on projects and specs not used before: `*-round2.json` (Django
-helpdesk, Lemur, Bitcart, Home Assistant Supervisor; Plaid, Hetzner Cloud, Dropbox Sign) and `*-round3.json`
-(ihatemoney, joanie, Polar; MyParcel.com, bundled from its `root.json` into one file, and Open Payments).
+helpdesk, Lemur, Bitcart, Home Assistant Supervisor; Plaid, Hetzner Cloud, Dropbox Sign), `*-round3.json`
+(ihatemoney, joanie, Polar; MyParcel.com, bundled from its `root.json` into one file, and Open Payments),
+`handlers-2026-12-round4.json` (flask-shop, byro, unified-ecommerce, freqtrade) and `handlers-2026-12-round5.json`
+(django-shop, kitchenowl, microblog.pub; measured once on code written before it was labelled).
 
 `label` is needs_key (a repeat does harm and nothing guards it), ok (no key needed, or one is there) or
 debatable, which counts neither way. --root defaults to the folder of LABELS.json; `--python` runs another

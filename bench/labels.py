@@ -7,6 +7,9 @@ LABELS.json: {"files": [...], "labels": [{"file", "line", "kind", "why", "debata
 SRC, whose first folder level is one project each (`owner__repo/`): replaylint runs on each project as its own
 root, with no configuration. A finding matches a label of its kind in the same file within three lines (a call
 over several lines). Debatable labels, and findings on them, count neither way unless --strict.
+
+`bench/labels/keys-2026-12.json` is a round of client key labels (kind "key" only: 31 files of 17 payment and SDK
+projects, with their `repos` and commits); score its key row, since its handlers are not labelled.
 """
 from __future__ import annotations
 

@@ -7,11 +7,14 @@ labelled by hand before the tool was run on them.
 LABELS.json: {"labels": [{"file", "line", "rule", "debatable"?, "why"}]}; `file` is relative to ROOT/specs
 or ROOT/python and starts with one folder per repository (`owner__repo/`), which is the project root of its
 run. `rule` is missing-terminal (RPL109, RPL304), missing-progress (RPL110), no-monitor (RPL108) or none
-(judged fine). A finding matches the label of its rule in the same file within TOLERANCE lines (a spec status finding,
-at its property, also the `enum:` up to PROPERTY_LINES below; a 202 finding, also the label of its operation anywhere in
-the repository's spec files); one that
-lands on a label of another rule, or on a `none` label, is false; one near no label is unlabelled (listed
-with --show, counted neither way). Debatable labels count neither way unless --strict.
+(judged fine). A finding matches the label of its rule in the same file within TOLERANCE lines (a spec status
+finding, at its property, also the `enum:` up to PROPERTY_LINES below; a 202 finding, also the label of its
+operation anywhere in the repository's spec files); one that lands on a label of another rule, or on a `none`
+label, is false; one near no label is unlabelled (listed with --show, counted neither way). Debatable labels
+count neither way unless --strict.
+
+Rounds in bench/labels: `states-2026-12.json`, `-round2.json` and `-round3.json` (Together, Onfido, ShipEngine,
+Lago, Paystack, DigitalOcean; Saleor, NetBox, django-payments, Replicate, Runway, Mistral, ElevenLabs).
 """
 from __future__ import annotations
 
