@@ -13,6 +13,7 @@ class SharedStaticKey(Rule):
     summary = "A key value fixed for many requests"
     what = """
         Flags an intent key whose value is the same for many requests: a string literal, a module constant, a
+        setting (`config("PAYPAL_REQUEST_ID")`, `os.environ[...]`, `app.config[...]`, Django `settings.X`), a
         default argument computed once when the function is defined (`key=str(uuid4())`), or a key placed in
         a session's or client's default headers (`session.headers["Idempotency-Key"] = ...`,
         `httpx.Client(headers={"Idempotency-Key": ...})`). Header *names* kept in constants are fine.

@@ -51,7 +51,16 @@ class HandlerWithoutIntentKey(Rule):
         another module of the project (`class OrderCreate(ServiceHandler)`) is a view when that base is one. A
         name is only a hint: a handler named like a read or a token endpoint whose body moves money or makes an
         order-like record (`stripe.PaymentIntent.create`, `Payment.objects.create`, `db.session.add(Order(...))`)
-        is flagged, with high harm. Errors on high-harm handlers, warnings otherwise.
+        is flagged, with high harm. Neither are these, whatever their names: a handler that looks one
+        addressed thing up (`self.get_object()`, `get_object_or_404`, a lookup given the route's id) and only
+        moves it to a state (`order.withdraw()`, `invoice.pay()`, a call that takes it), building nothing and
+        passing nothing from the body (a `charge`, `send`, `create` or `add` on it is still flagged); a class
+        view whose form is bound to the row it shows (`instance=`); a refusal found in a form, serializer or
+        service of another module, by import, by a singleton (`customer = CustomerService()`), or by name when
+        only one class of the project refuses so (an error named for a repeat, `AppAlreadyInstalledError`,
+        counts as the words); a POST answered with a file (an export); a POST that makes the same calls as
+        the GET of its path; a sign-out; the end of a password reset or an email verification that sends
+        nothing. Errors on high-harm handlers, warnings otherwise.
     """
     why = """
         A client that timed out cannot tell whether its order was placed. Without a key naming its intent,
