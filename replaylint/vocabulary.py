@@ -128,6 +128,7 @@ def read_as(classified: dict[str, list]) -> str:
              if kind in ROLE_NAMES]
     return f"read as {'; '.join(parts)}" if parts else "no value read as a state"
 RESTING_SUCCESS = {"active", "available", "enabled", "ready", "connected", "online"}
+RELEASE_WORDS = {"resolved", "released", "lifted", "expired"}  # how a hold ends
 # Words of a service that rests (a sandbox, an endpoint, a session): beside them `running` is how it is up,
 # not work under way.
 RESTING_WORDS = {"paused", "stopped", "idle", "sleeping", "suspended", "hibernated", "scaledtozero", "off",
@@ -280,8 +281,8 @@ class StateVocabulary:
         started = {squash(v) for v in classified.get("not-started", [])}
         progress = {squash(v) for v in classified.get("in-progress", [])}
         failures = len(classified.get("failed", [])) + len(classified.get("cancelled", []))
-        if {"open", "closed"} <= {squash(str(v)) for v in values}:
-            return True
-        if progress == {"active"} and len(values) == 2 and not failures:
-            return True  # `[active, resolved]`; not `[active, paused, completed]`, a run that can fail
+        if {"open", "closed"} <= {squash(str(v)) for v in values} and not progress and not started & JOB_WORDS:
+            return True  # not `[open, queued, running, closed]`: work in it
+        if progress == {"active"} and len(values) == 2 and success & RELEASE_WORDS and not failures:
+            return True  # `[active, resolved]`; not `[active, completed]`, a run that can fail
         return bool(success) and success <= RESTING_SUCCESS and not failures and not started & JOB_WORDS

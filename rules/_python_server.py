@@ -13,7 +13,7 @@ from replaylint.python.handlers import (MAKING_CALL_WORDS, MONEY_NOUNS, RECORD_K
                                         names_a_making, only_assigns, signs_out, stores_new_rows)
 from replaylint.python.index import imported_kind
 from replaylint.python.transitions import transitions_addressed
-from replaylint.vocabulary import words
+from replaylint.vocabulary import singular_of, words
 from replaylint.python.natural_keys import stores_nothing
 from replaylint.policy import Harm
 from replaylint.python.model import call_name, dotted, is_constructor_call, string_value
@@ -85,6 +85,11 @@ def _does_what_its_get_does(handler, handlers) -> bool:
     whose parameters are too long for a query string."""
     if handler.info is None or not handler.path:
         return False
+    whole = {param.name.value for param in handler.info.params if not (
+        isinstance(param.default, cst.Call) and call_name(param.default) in ("Depends", "Security"))} - {"self", "cls"}
+    if any(isinstance(arg.value, cst.Name) and arg.value.value in whole
+           for call in calls_in(handler.info.node.body) for arg in call.args):
+        return False  # `forward(request)`, `save(payload)`: the whole request handed on, which a GET has not
     made = _calls_made(handler.info.node)
     return bool(made) and any("GET" in other.methods and not other.methods & MUTATING and other.path == handler.path
                               and other.info is not None and made <= _calls_made(other.info.node)
@@ -155,10 +160,14 @@ def _refused_elsewhere(handler, model, harmful: bool, facts=None) -> str | None:
         is_class = local.rsplit(".", 1)[-1][:1].isupper()
         if not is_class and (harmful or set(words(local.replace(".", "_"))) & MONEY_WORDS):
             continue  # a service may move the money (`pay_invoice`) or send the mail before it refuses
-        elsewhere = (name.split(".")[0] in model.imports or holder in typed) and model.index is not None and \
-            bool(qualified) and model.index.refuses_repeats(model.path, qualified)
-        by_name = local.rsplit(".", 1)[-1] in project if is_class else \
-            _one_refusing_method(project, [method, *_methods_passed(call)])
+        imported = name.split(".")[0] in model.imports or holder in typed
+        elsewhere = imported and model.index is not None and bool(qualified) and \
+            model.index.refuses_repeats(model.path, qualified)
+        located = imported and model.index is not None and bool(qualified) and \
+            model.index.lookup(model.path, qualified) is not None  # its own module has answered
+        by_name = (not located and (local.rsplit(".", 1)[-1] in project if is_class else
+                                    _one_refusing_method(project, holder, [method]))) or \
+            _one_refusing_method(project, holder, _methods_passed(call))  # handed on, not called here
         if local in model.refusers or elsewhere or by_name:
             return f"the refusal of a repeat by {local}" if not is_class else \
                 f"the refusal of a repeat by {local}'s validation"
@@ -166,15 +175,21 @@ def _refused_elsewhere(handler, model, harmful: bool, facts=None) -> str | None:
 
 
 def _methods_passed(call) -> list:
-    """Methods handed on to be called (`background_task(self, self.sys_apps.install, slug)`)."""
-    return [arg.value.attr.value for arg in call.args if isinstance(arg.value, cst.Attribute)]
+    """(holder, method) of methods handed on to be called (`background_task(self, self.sys_apps.install, slug)`)."""
+    return [(dotted(arg.value.value) or "", arg.value.attr.value) for arg in call.args
+            if isinstance(arg.value, cst.Attribute)]
 
 
-def _one_refusing_method(project: frozenset, methods: list) -> bool:
-    """A method name that exactly one class of the project refuses a repeat with, and not a common one."""
+def _one_refusing_method(project: frozenset, holder: str, methods: list) -> bool:
+    """A method that exactly one class of the project refuses a repeat with, not a common name, reached
+    through a holder named like that class (`self.sys_apps.install` and `AppManager.install`; not
+    `billing.enroll` and `EventService.enroll`)."""
     for method in methods:
-        if method and method not in COMMON_METHODS and \
-                sum(1 for name in project if name.rpartition(".")[2] == method and "." in name) == 1:
+        where, method = method if isinstance(method, tuple) else (holder, method)
+        owners = [name.rpartition(".")[0] for name in project if "." in name and name.rpartition(".")[2] == method]
+        if method and method not in COMMON_METHODS and len(owners) == 1 and \
+                {singular_of(w) for w in words(where.replace(".", "_"))} & \
+                {singular_of(w) for w in words(owners[0])} - {"self", "service", "manager", "sys"}:
             return True
     return False
 

@@ -765,6 +765,75 @@ def setup(app):
     assert [f.anchor for f in result.findings if f.code == "RPL301"] == ["core.views.APIStore.app_create"]
 
 
+def test_a_refusal_by_name_never_borrows_another_module_s_or_class_s(project):
+    """Review of the by-name fallback: a serializer named like another app's refusing one, but imported from
+    a module that refuses nothing; a method named like another class's refusing one, reached through a
+    holder named for something else; a docstring that says "already"; a string of the next class's body."""
+    write(project, "events/__init__.py", "")
+    write(project, "events/serializers.py", """class OrderSerializer(Serializer):
+    def validate_name(self, name):
+        if Order.objects.filter(name=name).exists():
+            raise ValidationError("An order with this name already exists")
+        return name
+""")
+    write(project, "events/services.py", """class EventService:
+    def enroll(self, user, event):
+        if event.has(user):
+            raise ValueError("already enrolled")
+
+
+class LicenseService:
+    def renew(self, licence):
+        \"\"\"Renew: the card was already checked.\"\"\"
+        gateway.bill(licence)
+        if not licence.ok:
+            raise ValueError("declined")
+    def extend(self, licence):
+        return licence
+
+
+class Other:
+    error_messages = {"duplicate": "an error: already placed"}
+""")
+    write(project, "shop/__init__.py", "")
+    write(project, "shop/serializers.py", """class OrderSerializer(Serializer):
+    class Meta:
+        fields = ["name"]
+""")
+    write(project, "shop/views.py", """from fastapi import APIRouter
+from rest_framework.views import APIView
+
+from shop.serializers import OrderSerializer
+
+router = APIRouter()
+
+
+class OrderView(APIView):
+    def post(self, request):
+        serializer = OrderSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.save()
+
+
+@router.post("/courses/{course_id}/enrollments")
+async def enroll(course_id: str, body: EnrollIn):
+    return await billing.enroll(body.user, course_id)
+
+
+@router.post("/licenses/{licence_id}/renewals")
+async def renew(licence_id: str, body: RenewIn):
+    return await licences.renew(body)
+
+
+@router.post("/licenses/{licence_id}/extensions")
+async def extend(licence_id: str, body: RenewIn):
+    return await licences.extend(body)
+""")
+    result = run(["."], Config(root=project))
+    assert sorted(f.anchor for f in result.findings if f.code == "RPL301") == [
+        "shop.views.OrderView.post", "shop.views.enroll", "shop.views.extend", "shop.views.renew"]
+
+
 def test_reads_memberships_and_documented_duplicates_need_no_key(project):
     """`/get-<nouns>` reads (not `/get-started`), JSON:API relationship members, and a create whose 409 says
     the thing already exists (not a 409 that says something else)."""

@@ -159,6 +159,30 @@ def test_a_status_route_beside_the_work_or_the_same_one_thing_follows_it(project
     assert found == [("RPL108", "POST /v1/async-invoke")]
 
 
+def test_the_addressed_thing_s_own_status_and_a_longer_noun_are_no_monitor(project):
+    """Review: `GET /accounts/{id}/status` (the account's own state) does not follow `POST
+    /accounts/{id}/payouts`; `GET /purchase_orders/{id}` does not read back `POST /orders`."""
+    found = state_findings(project, {
+        "/accounts/{id}/payouts": {"post": op({"202": {"description": "accepted"}}, parameters=KEY)},
+        "/accounts/{id}/status": _get({"kyc": {"type": "string"}}),
+        "/orders": {"post": op(answer({"id": {"type": "string"}}, "202"), parameters=KEY)},
+        "/purchase_orders/{id}": _get({"id": {"type": "string"}}),
+    })
+    assert found == [("RPL108", "POST /accounts/{id}/payouts"), ("RPL108", "POST /orders")]
+
+
+def test_values_described_one_per_line_each_keep_their_meaning():
+    """Review: `Q1: the job failed` then `R1: done` on the next line are two meanings, and a bullet list too;
+    a meaning still runs over a wrapped line."""
+    from replaylint.openapi.schemas import described_values
+
+    assert described_values("Q1: the job failed\nR1: done\nF1: in progress") == {
+        "Q1": "the job failed", "R1": "done", "F1": "in progress"}
+    assert described_values("- `queued`: waiting\n- `done`: finished") == {"queued": "waiting", "done": "finished"}
+    assert described_values("`ended` means it completed\n    successfully, `x` means y")["ended"].split() == [
+        "it", "completed", "successfully,"]
+
+
 def test_a_list_get_filtered_by_the_id_follows_the_work(project):
     """Bandwidth's `POST /messages` answers the message with its id; `GET /messages?messageId=` finds it."""
     paths = {"/users/{account}/messages": {
@@ -329,8 +353,21 @@ class ExportStatus(str, enum.Enum):
     QUEUED = "queued"
     RUNNING = "running"
     COMPLETED = "completed"
+
+
+class SyncStatus(str, enum.Enum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+
+
+class BatchStatus(str, enum.Enum):
+    OPEN = "open"
+    QUEUED = "queued"
+    RUNNING = "running"
+    CLOSED = "closed"
 '''
-    assert python_findings(project, source) == [("RPL304", "models.ExportStatus")]
+    assert python_findings(project, source) == [("RPL304", "models.BatchStatus"), ("RPL304", "models.ExportStatus"),
+                                                ("RPL304", "models.SyncStatus")]
 
 
 # --- what the second review found ---------------------------------------------------------------------------

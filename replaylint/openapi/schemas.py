@@ -171,9 +171,9 @@ def value_texts(schema: Node, values: list) -> dict:
 
 
 # `VALUE: meaning`, "`ended` means it completed" (the meaning runs on over a wrapped line, not past a blank
-# one, nor into the next quoted value: "`a` means x, `b` means y").
+# one, nor onto a line that starts the next entry, nor into the next quoted value: "`a` means x, `b` means y").
 _DESCRIBED = re.compile(r"(?:^|(?<=[\s,;(<>]))[`'\"*]*([\w.-]+)[`'\"*]*\s*(?::|-|–|=|means|is)\s+"
-                        r"((?:[^\n;.<`]|\n(?![ \t]*\n))+)")
+                        r"((?:[^\n;.<`]|\n(?![ \t]*(?:\n|[-*•]|[`'\"*]*[\w.-]+[`'\"*]*\s*(?::|-|–|=|means)\s)))+)")
 
 
 @functools.lru_cache(maxsize=1024)

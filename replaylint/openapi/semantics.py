@@ -445,7 +445,8 @@ def accepted_responses(op: Operation):
 
 def has_monitor(op: Operation, response, keys=()) -> bool:
     """202 with a way to follow the work: a monitor header, Azure's LRO extension, the addressed resource
-    itself (a GET on the same item path, or on the client-chosen id), or an id in the body plus a GET."""
+    itself (a GET on the same item path, on the same one thing, or on the client-chosen id), a status route
+    of the work, or an id in the body (also in the object it wraps) plus a GET."""
     if op.extension("x-ms-long-running-operation") is True:
         return True
     if {squash(h) for h in op.response_headers(response)} & MONITOR_HEADERS:
@@ -479,14 +480,15 @@ def has_monitor(op: Operation, response, keys=()) -> bool:
 
 
 def _status_route_beside(op: Operation) -> bool:
-    """A GET `status` (or `operations`) route below the operation's path or beside it, under the same
-    parameter: `/droplets/{id}/destroy_with_associated_resources/status` for `.../selective`."""
+    """A GET `status` (or `operations`) route below the operation's path, or beside it under a process the
+    path names (`/droplets/{id}/destroy_with_associated_resources/status` for `.../selective`); not the
+    status of the thing a parameter addresses (`/accounts/{id}/status` says nothing of `/accounts/{id}/payouts`)."""
     base = normalise_path(op.path)
     parent = base.rsplit("/", 1)[0]
     if "{}" not in parent:
         return False  # beside a top-level collection: a status of something else
-    return any("GET" in op.spec.routes.get(f"{root}/{segment}", {}) for root in (base, parent)
-               for segment in REPORT_SEGMENTS)
+    roots = (base,) if parent.endswith("/{}") else (base, parent)  # `/accounts/{}/status` is the account's
+    return any("GET" in op.spec.routes.get(f"{root}/{segment}", {}) for root in roots for segment in REPORT_SEGMENTS)
 
 
 def _shows_a_state(get: Operation | None) -> bool:
@@ -522,13 +524,16 @@ def _has_related_get(op: Operation) -> bool:
     area of the API (`/v1/batches/...`) or a global one (`/operations/{id}`), not one of another resource."""
     base = normalise_path(op.path)
     area = _area(base)
-    noun = base.rsplit("/", 1)[-1]
+    segments = base.split("/")
+    noun = segments[-1]
+    owner = singular_of(segments[-3]) if len(segments) >= 3 and segments[-2] == "{}" else ""
+    joined = {f"{owner}_{noun}", f"{owner}-{noun}"} if owner and owner != "{}" else set()
     for route, methods in op.spec.routes.items():
         if "GET" not in methods:
             continue
         if route.startswith(base + "/{}") or route.startswith(base.rsplit("/", 1)[0] + "/{}"):
             return True
-        if noun != "{}" and route.endswith("/{}") and route[:-3].rsplit("/", 1)[-1].endswith(noun):
+        if route.endswith("/{}") and route[:-3].rsplit("/", 1)[-1] in joined:
             return True  # `POST /vpcs/{id}/peerings` read back by `GET /vpc_peerings/{id}`
         if {s.lower() for s in path_segments(route)} & MONITOR_SEGMENTS and \
                 (_area(route) == area or _area(route).lower() in MONITOR_SEGMENTS):

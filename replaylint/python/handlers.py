@@ -172,27 +172,36 @@ def may_refuse(text: str) -> bool:
 _DEF_LINE = LazyRegex(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
 
 
+_CODE_LINE = LazyRegex(r"^([ \t]*)[^\s)\]}]", re.M)  # not `) -> None:` closing a signature
+REFUSING_LINE = LazyRegex(r"raise|Error|error")  # the words are an error raised or answered, not a docstring
+
+
 def _refusers_of(text: str) -> set[str]:
-    """What `index.refusers` finds, by regex passes (this runs before any analysis, on every file that says
-    "already"): each `Class.method` whose body refuses a repeat in words or by an error's name and raises (a
-    validator need not: WTForms appends the error), and the class of such a validator."""
+    """Classes and `Class.method`s that refuse a repeat, by regex passes (this runs before any analysis, on
+    every file that says "already"; `index.refusers` parses the modules a handler imports): a function whose
+    line that says so (or raises an error named so) also raises or answers an error, ending where the code
+    comes back to the function's indentation; a validator's class (WTForms appends the error)."""
     classes = [(m.start(), len(m.group(1)), m.group(2)) for m in _CLASS_LINE.finditer(text)]
     functions = [(m.start(), len(m.group(1)), m.group(2)) for m in _DEF_LINE.finditer(text)]
+    lines = [(m.start(), len(m.group(1))) for m in _CODE_LINE.finditer(text)]
+    ends: dict[int, int] = {}
     found = set()
     for hint in REFUSAL_HINT.finditer(text):
         at = bisect.bisect_left(functions, (hint.start(),)) - 1
         if at < 0:
             continue
         start, indent, method = functions[at]
-        following = next((f[0] for f in functions[at + 1:] if f[1] <= indent), len(text))
-        if hint.start() > following:
-            continue  # after the function ended: module-level text
+        if start not in ends:  # the first later line of code at the def's indentation or less
+            after = bisect.bisect_right(lines, (start, 1 << 30))
+            ends[start] = next((offset for offset, depth in lines[after:] if depth <= indent), len(text))
+        line_start = text.rfind("\n", 0, hint.start()) + 1
+        line = text[line_start:text.find("\n", hint.start()) % (len(text) + 1)]
+        if hint.start() > ends[start] or not REFUSING_LINE.search(line):
+            continue  # after the function ended, or words that are not an error (a docstring, a comment)
         owner = bisect.bisect_left(classes, (start,)) - 1
         while owner >= 0 and classes[owner][1] >= indent:
             owner -= 1
         validator = method.startswith(("validate", "clean"))
-        if "raise" not in text[start:following] and not validator:
-            continue
         name = f"{classes[owner][2]}.{method}" if owner >= 0 else method
         found.add(name)
         if validator and owner >= 0:
@@ -1179,11 +1188,20 @@ def stores_new_rows(handler: Handler) -> bool:
 
 
 # A class view that builds its form on an existing row: `form_kwargs["instance"] = ...`, `get_form(instance=...)`.
-BOUND_FORM = LazyRegex(r"""\binstance\s*=|\[\s*['"]instance['"]\s*\]""")
+BOUND_FORM = LazyRegex(r"""\binstance\s*=(?!=)|\[\s*['"]instance['"]\s*\]""")
+FORM_BUILDERS = frozenset("get_form_kwargs get_form get_form_class".split())
+
+
+def _binds_forms(cls: ClassInfo) -> bool:
+    """The class builds its forms on an existing row: its `get_form_kwargs`/`get_form` pass `instance=`."""
+    if cls.binds_forms is None:
+        cls.binds_forms = any(isinstance(statement, cst.FunctionDef) and statement.name.value in FORM_BUILDERS and
+                              bool(BOUND_FORM.search(code_of(statement))) for statement in cls.node.body.body)
+    return cls.binds_forms
 
 
 def _assignments(handler: Handler) -> "_Assignments":
-    bound = handler.cls is not None and bool(BOUND_FORM.search(code_of(handler.cls.node)))
+    bound = handler.cls is not None and _binds_forms(handler.cls)
     finder = _Assignments(_local_names(handler.info.node), bound)
     fast_visit(handler.info.node.body, finder)
     return finder
@@ -1205,7 +1223,8 @@ def is_receiver(handler: Handler) -> bool:
 
 # An account step a one-time token or code completes (`reset_password_with_token`, `finalize_email_verification`,
 # `fido2_complete_registration`): a repeat finds the token spent or the value already set.
-ACCOUNT_SECRETS = frozenset("password passwords email registration passkey mfa otp totp".split())
+ACCOUNT_SECRETS = frozenset("password passwords email passkey webauthn fido fido2 mfa otp totp".split())
+ACCOUNT_NOUNS = frozenset("user users account accounts passkey webauthn fido fido2".split())  # whose registration
 ACCOUNT_STEPS = frozenset("""reset verify verification confirm confirmation activate complete finalize
     finish""".split())
 ACCOUNT_REQUESTS = frozenset("request forgot remind reminder send resend invite".split())  # these mail someone
@@ -1215,10 +1234,14 @@ def completes_an_account_step(handler: Handler) -> bool:
     """Named as finishing a password reset, an email verification or a registration; not as asking for one
     (`forgot_password`, `resend_verification`: each repeat sends another mail)."""
     named = {w for name in _handler_names(handler) for w in name}
-    if not (named & ACCOUNT_SECRETS and named & ACCOUNT_STEPS) or named & ACCOUNT_REQUESTS:
-        return False
-    return handler.info is not None and not any(set(words(call_name(call))) & (EFFECT_WORDS - {"email"})
-                                                for call in calls_in(handler.info.node.body))  # no mail sent
+    secret = named & ACCOUNT_SECRETS or ("registration" in named and named & ACCOUNT_NOUNS)
+    if not (secret and named & ACCOUNT_STEPS) or named & ACCOUNT_REQUESTS or handler.info is None:
+        return False  # not `complete_registration` of an event: a seat reserved again
+    return not any(set(words(call_name(call))) & (EFFECT_WORDS - {"email"}) or
+                   ((words(call_name(call)) or ("",))[0] in MAKING_CALL_WORDS - {"save", "update", "set", "add"}) or
+                   (call_name(call) == "add" and any(is_constructor_call(arg.value) for arg in call.args))
+                   for call in calls_in(handler.info.node.body))  # no mail sent, nothing new made (a loaded
+    # row added back to the session only marks it changed)
 
 
 # Calls that end the caller's session: a handler that does so and makes nothing is a sign-out, however named.
@@ -1232,8 +1255,22 @@ def signs_out(handler: Handler) -> bool:
         return False
     calls = calls_in(handler.info.node.body)
     ends = [c for c in calls if call_name(c) in SIGN_OUT_CALLS or dotted(c.func) in ("session.clear", "session.flush")]
-    return bool(ends) and not any(c not in ends and (words(call_name(c)) or ("",))[0] in MAKING_CALL_WORDS
-                                  for c in calls)
+    return bool(ends) and all(c in ends or _answers_or_reads(c) for c in calls)
+
+
+# Calls that build the answer to a sign-out or a finished account step: a redirect, a message, a page.
+ANSWER_BUILDERS = frozenset("""redirect url_for reverse flash render render_template jsonify abort HttpResponseRedirect
+    JsonResponse Response RedirectResponse success info error warning validate validate_on_submit is_valid _
+    gettext lazy_gettext ngettext""".split())
+
+
+def _answers_or_reads(call: cst.Call) -> bool:
+    """Builds the answer or reads (`redirect(url_for(...))`, `messages.success(...)`, `form.validate()`,
+    `get_user(...)`): not `gateway.settle_cart(cart)`, which may move money."""
+    from .natural_keys import READ_CALL_VERBS
+
+    name = call_name(call)
+    return name in ANSWER_BUILDERS or name.endswith("Form") or (words(name) or ("",))[0] in READ_CALL_VERBS
 
 
 MINTING_WORDS = frozenset("mint generate issue register new".split())

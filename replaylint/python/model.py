@@ -71,6 +71,7 @@ class ClassInfo:
     name: str
     qualname: str
     bases: list[str]  # qualified where the module's imports allow, else as written
+    binds_forms: bool | None = None  # memo of `handlers.binds_forms`: read once per class, not per handler
 
 
 @dataclass

@@ -30,7 +30,6 @@ REPEAT_TEXT = (r"\balready (exists?|been|registered|taken|in use|joined|a member
                r"added|submitted|used|claimed|subscribed|verified|confirmed|have|has|belongs?)\b|\btwice\b|"
                r"(?<!not )(?<!n't )(?<!longer )(?<![a-z])exists(?![a-z])|duplicate|\btaken\b|\bin use\b")
 CONFLICT_TEXT = re.compile(REPEAT_TEXT + r"|\bconflict|\b409\b|HTTP_409|unique", re.I)
-ALREADY = re.compile(r"\balready\b", re.I)
 REPEAT = re.compile(REPEAT_TEXT, re.I)  # said in words: a 409 alone is also "insufficient funds"
 OPTION_KEYWORDS = frozenset("""defaults create_defaults upsert load options limit offset order_by sort
     active_only include exclude fields select_related prefetch_related""".split())
@@ -65,7 +64,7 @@ def _own_natural_key(function: cst.FunctionDef, harmful: bool = False) -> str | 
     built = _classes_built(function)
     for statement in _in_order(function.body.body):
         if isinstance(statement, cst.If):
-            guard = _duplicate_guard(statement, lookups, built) or \
+            guard = _duplicate_guard(statement, lookups, frozenset() if harmful else built) or \
                 _refuses_a_repeat(statement, refusals, lookups, harmful)
             if guard is not None and not upserts:
                 return guard
@@ -378,9 +377,8 @@ def _refused_before_else(statement: cst.If) -> str | None:
         test = statement.test.expression if isinstance(statement.test, cst.Await) else statement.test
         lookup = test if _exists_call(test) else next((c for c in calls_in(test) if _is_lookup(c)), None) \
             if isinstance(test, cst.BooleanOperation) and test.operator.__class__.__name__ == "And" else None
-        said = code_of(statement.body)
-        if lookup is None or _makes(statement.body) or not (REPEAT.search(said) or ALREADY.search(said)):
-            return None  # after a test that it exists, "already ..." in any words is the repeat refused
+        if lookup is None or _makes(statement.body) or not REPEAT.search(code_of(statement.body)):
+            return None  # "already exists", "twice"; not "already refunded" or "already banned" (of another thing)
         fields += _fields(lookup)
         statement = statement.orelse
     if not isinstance(statement, cst.Else) or not fields or all(_id_like(f) for f in fields):

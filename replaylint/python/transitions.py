@@ -4,9 +4,10 @@
 A repeat finds the thing in the state the first call left it in (a withdrawn order is withdrawn, and its state
 machine refuses the second withdrawal), so such a handler needs no intent key, whatever its name. The shape is
 narrow: every call that could write is made on the looked-up thing (a method of it or of its parts) or takes
-it as an argument, nothing new is built, nothing from the request's body is passed along, and no call names a
-new thing or a message (`order.create_refund(...)`, `invoice.send()`, `create_payment(order=order)` make one
-again on every repeat).
+it as an argument, nothing new is built, nothing from the request's body is passed along (also through a
+local: `amount = request.data["amount"]`), no call names a new thing or a message (`order.create_refund(...)`,
+`invoice.send()`, `create_payment(order=order)` make one again on every repeat), and money moves only as the
+thing's own argument-less step (`invoice.pay()`; not `payments.transfer(wallet, ...)`).
 """
 from __future__ import annotations
 
@@ -28,7 +29,10 @@ NEW_THING_VERBS = frozenset("""create add insert new make build copy clone dupli
     notify email mail sms text message invite remind publish post append extend push enqueue book order
     purchase buy register upload import mint deposit credit debit topup increment incr charge bill""".split())
 # Calls that only read or check what they are given (a lookup by the body's id is not work done again).
-READ_VERBS = frozenset("get find filter fetch load lookup select query validate check is has exists parse".split())
+LOOKUP_VERBS = frozenset("get find filter fetch load lookup select query validate check is has exists parse".split())
+# Calls that move money: a transition only when the addressed thing does it to itself, with nothing passed.
+MONEY_VERBS = frozenset("""pay capture refund confirm transfer withdraw payout disburse process settle void
+    reverse authorize authorise""".split())
 NAME_PREFIXES = frozenset("api do handle on async".split())
 REQUEST_DATA = frozenset("data POST json body form get_json FILES".split())
 HANDLER_PLUMBING = frozenset("self cls request req session db auth_subject user current_user pk id".split())
@@ -47,18 +51,33 @@ def transitions_addressed(handler, making_words: frozenset) -> bool:
     named = [w for w in words(handler.info.name) if w not in NAME_PREFIXES]
     if named and named[0] in NEW_THING_VERBS:
         return False  # `add_order_note` of `/orders/{id}/notes`: a new thing under the addressed one
-    body_names = _request_names(handler, path_parameters)
+    body_names = _body_derived(function, _request_names(handler, path_parameters))
     for call in calls_in(function.body):
         first = (words(call_name(call)) or ("",))[0]
         if first in NEW_THING_VERBS:
             return False  # `invoice.send()`, `create_payment(order=order)`: made again on every repeat
         passes_body = any(_root(arg.value) in body_names or _reads_request_data(arg.value) for arg in call.args)
-        if passes_body and first not in READ_VERBS:
+        if passes_body and first not in LOOKUP_VERBS:
             return False  # `account.withdraw(amount)`, `annotate(order, note)`: what the body says, done again
+        if first in MONEY_VERBS and not (_on(call, addressed) and not call.args):
+            return False  # `payments.transfer(wallet, ...)`, `stripe.PaymentIntent.confirm(order.intent)`: money
+            # moves by another's hand; only the addressed thing's own `invoice.pay()` finds itself done
         if first in making_words and not (_on(call, addressed) or
                                           any(_root(arg.value) in addressed for arg in call.args)):
             return False  # `payment_backend.capture(...)`: work on something else
     return True
+
+
+def _body_derived(function, names: set[str]) -> set[str]:
+    """The body's own parameters and the locals assigned from them or from the request's data, in order
+    (`amount = request.data["amount"]`, `data = await request.json()`)."""
+    names = set(names)
+    for node in nodes_in(function.body, cst.Assign):
+        value = node.value.expression if isinstance(node.value, cst.Await) else node.value
+        if _reads_request_data(value) or _root(value) in names or _root(value) in ("request", "req") and \
+                isinstance(value, cst.Call) and call_name(value) in ("json", "get_json", "body", "form"):
+            names |= {t.target.value for t in node.targets if isinstance(t.target, cst.Name)}
+    return names
 
 
 def route_parameters(path: str) -> set[str]:
