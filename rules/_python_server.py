@@ -6,11 +6,11 @@ from replaylint.python.lazy import Visitor, cst
 
 from replaylint.python.walk import calls_in, fast_visit
 
-from replaylint.python.handlers import (MAKING_CALL_WORDS, MONEY_NOUNS, RECORD_KEEPERS, MUTATING, answers_a_file,
+from replaylint.python.handlers import (MAKING_CALL_WORDS, MONEY_NOUNS, MUTATING, RECORD_KEEPERS, answers_a_file,
                                         body_makes_harm, calls_assigned, changes_relatively,
-                                        completes_an_account_step, edits_addressed, handler_deletes_or_sets_status, handler_sets_a_state,
-                                        is_logging_call, is_read_by_name, is_receiver, keeps_records,
-                                        names_a_making, only_assigns, signs_out, stores_new_rows)
+                                        completes_an_account_step, edits_addressed, handler_deletes_or_sets_status,
+                                        handler_sets_a_state, is_logging_call, is_read_by_name, is_receiver,
+                                        keeps_records, names_a_making, only_assigns, signs_out, stores_new_rows)
 from replaylint.python.index import imported_kind
 from replaylint.python.transitions import transitions_addressed
 from replaylint.vocabulary import singular_of, words

@@ -36,9 +36,9 @@ class SdkCallWithoutKey(Rule):
         `client.payment_intents.create` on a `StripeClient`, also one a project helper named for it returns,
         `get_stripe_client()`) without `idempotency_key` (keyword or in `options`); catalogue and setup objects
         (`Customer`, `Product`, `Price`, `Coupon`, `PaymentMethod`, `SetupIntent`, ...) are left out: a
-        duplicate of one is clutter, not a second charge. It flags boto3 operations that take an idempotency token (`ec2.run_instances` `ClientToken`,
-        `cloudformation.create_stack` `ClientRequestToken`, `stepfunctions.start_execution` `name`, ...) called
-        without it. Calls that pass `**kwargs` are not flagged: the key may be inside.
+        duplicate of one is clutter, not a second charge. It flags boto3 operations that take an idempotency
+        token (`ec2.run_instances` `ClientToken`, `cloudformation.create_stack` `ClientRequestToken`,
+        `stepfunctions.start_execution` `name`, ...) called without it. Calls that pass `**kwargs` are not flagged: the key may be inside.
     """
     why = """
         These SDKs fill a missing key with a fresh random value for each call. That survives the SDK's own
