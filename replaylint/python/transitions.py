@@ -1,5 +1,5 @@
 """Handlers that move one addressed thing to a state: `order = self.get_object(); order.withdraw()`,
-`checkout = get_object_or_404(Checkout, pk=pk); confirm_checkout(checkout)`.
+`parcel = get_object_or_404(Parcel, pk=pk); mark_shipped(parcel)`.
 
 A repeat finds the thing in the state the first call left it in (a withdrawn order is withdrawn, and its state
 machine refuses the second withdrawal), so such a handler needs no intent key, whatever its name. The shape is
@@ -74,8 +74,9 @@ def _body_derived(function, names: set[str]) -> set[str]:
     names = set(names)
     for node in nodes_in(function.body, cst.Assign):
         value = node.value.expression if isinstance(node.value, cst.Await) else node.value
-        if _reads_request_data(value) or _root(value) in names or _root(value) in ("request", "req") and \
-                isinstance(value, cst.Call) and call_name(value) in ("json", "get_json", "body", "form"):
+        reads_body = _root(value) in ("request", "req") and isinstance(value, cst.Call) and \
+            call_name(value) in ("json", "get_json", "body", "form")  # `data = await request.json()`
+        if _reads_request_data(value) or _root(value) in names or reads_body:
             names |= {t.target.value for t in node.targets if isinstance(t.target, cst.Name)}
     return names
 
