@@ -506,7 +506,7 @@ READ_CALL_VERBS = frozenset("""get fetch find load read list query filter select
     calculate render format parse validate verify check sign encode decode dump dumps loads serialize
     deserialize export hash hexdigest digest quote unquote strftime strptime isoformat replace split join strip
     lower upper is has can resolve scan inspect describe preview estimate normalize url first all one scalar
-    scalars items keys values current""".split())  # not `build` nor `copy`: `build_order` may store it
+    scalars items keys values current redirect""".split())  # not `build` nor `copy`: `build_order` may store it
 
 
 class _Effects(Visitor):
@@ -543,9 +543,26 @@ class _Effects(Visitor):
         self.found = True
 
 
-ANSWER_METHODS = frozenset("get json model_dump dict dumps loads isoformat strip lower upper format".split())
+ANSWER_METHODS = frozenset("""get json model_dump dict dumps loads isoformat strip lower upper format
+    serializer_class get_serializer form_class get_form""".split())  # `self.serializer_class(data=...)`: kept
 ANSWER_CLASSES = frozenset("""JsonResponse JSONResponse Response HttpResponse PlainTextResponse HTMLResponse
     json_response""".split())  # `web.json_response(...)`, `responses.JSONResponse(...)`
+
+
+# FastAPI's markers of where a parameter comes from: they read the request, nothing more.
+PARAMETER_MARKERS = frozenset("Form Body Query Header Path File Cookie".split())
+
+
+def _passive_default(default: cst.Call) -> bool:
+    """`Form()`, `Query(None)`, or a dependency named as a read or a check (`Depends(get_db_session)`,
+    `Depends(verify_csrf_token)`): not one that does the work (`Depends(register_user)`)."""
+    name = call_name(default)
+    if name in PARAMETER_MARKERS:
+        return True
+    if name in ("Depends", "Security") and default.args:
+        target = (dotted(default.args[0].value) or "").rsplit(".", 1)[-1]
+        return target.split("_", 1)[0].lower() in READ_CALL_VERBS
+    return False
 
 
 def stores_nothing(function: cst.FunctionDef, helpers: dict | None = None, depth: int = 0) -> bool:
@@ -554,7 +571,7 @@ def stores_nothing(function: cst.FunctionDef, helpers: dict | None = None, depth
     `dump_csv`), makes an object it does not store, or is a helper of the module (`helpers`) that stores
     nothing in turn; it assigns only local names; and no parameter is a dependency that does the work
     (`Depends(register_user)`). Any other call may write, so it does not count."""
-    if any(param.default is not None and isinstance(param.default, cst.Call)
+    if any(param.default is not None and isinstance(param.default, cst.Call) and not _passive_default(param.default)
            for param in (*function.params.params, *function.params.kwonly_params)):
         return False
     finder = _Effects(helpers or {}, depth)
