@@ -7,7 +7,7 @@ from replaylint.python.lazy import Visitor, cst
 from replaylint.python.walk import calls_in, fast_visit
 
 from replaylint.python.handlers import (MAKING_CALL_WORDS, MONEY_NOUNS, MUTATING, RECORD_KEEPERS, answers_a_file,
-                                        body_makes_harm, calls_assigned, changes_relatively,
+                                        body_makes_harm, calls_assigned, changes_relatively, class_statements,
                                         completes_an_account_step, edits_addressed, handler_deletes_or_sets_status,
                                         handler_sets_a_state, is_logging_call, is_read_by_name, is_receiver,
                                         keeps_records, names_a_making, only_assigns, signs_out, stores_new_rows)
@@ -259,11 +259,8 @@ def _unique_row(handler, facts, model=None) -> str | None:
 
 def _class_attribute(cls, name: str) -> str:
     """What a class body assigns to `name` (`serializer_class = OrderSerializer`), as written; "" if nothing."""
-    for statement in cls.node.body.body:
-        for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
-            if isinstance(small, cst.Assign) and dotted(small.targets[0].target) == name:
-                return dotted(small.value) or ""
-    return ""
+    return next((dotted(small.value) or "" for small in class_statements(cls)
+                 if isinstance(small, cst.Assign) and dotted(small.targets[0].target) == name), "")
 
 
 def _view_model(cls, facts) -> str:

@@ -13,7 +13,7 @@ from .walk import calls_in, fast_visit, nodes_in
 
 from ..openapi.semantics import INBOUND_SEGMENTS, MUTATING_VERBS, READ_VERBS, is_deletion, sets_a_state
 from ..vocabulary import squash, words
-from .model import (ClassInfo, FunctionInfo, ModuleModel, build_model, call_name, code_of, dotted,
+from .model import (ClassInfo, FunctionInfo, ModuleModel, build_model, call_name, call_verb, code_of, dotted,
                     is_constructor_call, string_value)
 from ..policy import HIGH_HARM_NOUNS
 from .sources import header_name, is_key_name
@@ -861,7 +861,7 @@ def edits_addressed(handler: Handler) -> bool:
     return handler.info is not None and _addresses(handler) and \
         any(not set(name) & MAKING_WORDS for name in named) and \
         not relative_change(handler, by_path=False) and not any(
-            (words(call_name(call)) or ("",))[0] in EFFECT_WORDS for call in calls_in(handler.info.node.body))
+            call_verb(call) in EFFECT_WORDS for call in calls_in(handler.info.node.body))
 
 
 MAKING_WORDS = frozenset("create add send pay charge transfer place submit book capture refund invite".split())
@@ -1143,7 +1143,7 @@ DEFERRING_VERBS = frozenset("enqueue schedule background spawn dispatch defer".s
 def defers_work(function) -> bool:
     """Hands work to run later or elsewhere: `background.add_task(...)`, `job.delay()`, `enqueue_export(...)`;
     not a read that names a worker or a queue (`read_work_queues`)."""
-    return any(call_name(call) in DEFERRING_CALLS or (words(call_name(call)) or ("",))[0] in DEFERRING_VERBS
+    return any(call_name(call) in DEFERRING_CALLS or call_verb(call) in DEFERRING_VERBS
                for call in calls_in(function.body))
 
 
@@ -1159,7 +1159,7 @@ def answers_a_file(handler: Handler) -> bool:
     calls = calls_in(handler.info.node.body)
     returned = [r.value for r in nodes_in(handler.info.node.body, cst.Return) if r.value is not None]
     return any(isinstance(value, cst.Call) and call_name(value) in FILE_ANSWERS for value in returned) and \
-        not any(call_name(call) not in FILE_ANSWERS and ((words(call_name(call)) or ("",))[0] in MAKING_CALL_WORDS or
+        not any(call_name(call) not in FILE_ANSWERS and (call_verb(call) in MAKING_CALL_WORDS or
                                                         DEFERRED_WORDS & set(words(call_name(call))))
                 for call in calls)
 
@@ -1238,7 +1238,7 @@ def completes_an_account_step(handler: Handler) -> bool:
     if not (secret and named & ACCOUNT_STEPS) or named & ACCOUNT_REQUESTS or handler.info is None:
         return False  # not `complete_registration` of an event: a seat reserved again
     return not any(set(words(call_name(call))) & (EFFECT_WORDS - {"email"}) or
-                   ((words(call_name(call)) or ("",))[0] in MAKING_CALL_WORDS - {"save", "update", "set", "add"}) or
+                   (call_verb(call) in MAKING_CALL_WORDS - {"save", "update", "set", "add"}) or
                    (call_name(call) == "add" and any(is_constructor_call(arg.value) for arg in call.args))
                    for call in calls_in(handler.info.node.body))  # no mail sent, nothing new made (a loaded
     # row added back to the session only marks it changed)
@@ -1331,7 +1331,7 @@ def body_makes_harm(handler: Handler) -> str | None:
     for call in calls_in(handler.info.node.body):
         if _sends_to_people(call_name(call)):
             return f"{dotted(call.func) or call_name(call)}()"  # mail or a message sent to people
-        verb = (words(call_name(call)) or ("",))[0]
+        verb = call_verb(call)
         if verb not in MAKING_VERBS:
             continue
         named = dotted(call.func) or ""
@@ -1538,7 +1538,7 @@ def _names_in(expr) -> list[str]:
 
 def class_has_key_field(cls: ClassInfo, extra=frozenset()) -> bool:
     """A field named like a key, and not a flag (`is_idempotent: bool` says something of the request)."""
-    for statement in _class_statements(cls):
+    for statement in class_statements(cls):
         if isinstance(statement, cst.AnnAssign) and isinstance(statement.target, cst.Name):
             flag = dotted(statement.annotation.annotation) in ("bool", "typing.Optional[bool]")
             if is_key_field_name(statement.target.value, extra) and not flag:
@@ -1551,7 +1551,8 @@ def is_key_field_name(name: str, extra=frozenset()) -> bool:
     return not name.isupper() and is_key_name(name, extra)
 
 
-def _class_statements(cls: ClassInfo):
+def class_statements(cls: ClassInfo):
+    """The small statements of a class body (`serializer_class = X`, `model = Order`, `key: str`)."""
     body = cls.node.body
     if isinstance(body, cst.IndentedBlock):
         for line in body.body:

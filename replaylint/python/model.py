@@ -10,6 +10,7 @@ import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ..vocabulary import words
 from .lazy import Visitor, cst
 
 from .walk import fast_visit
@@ -37,6 +38,12 @@ def call_name(call) -> str:
     if isinstance(func, cst.Attribute):
         return func.attr.value
     return func.value if isinstance(func, cst.Name) else ""
+
+
+def call_verb(call) -> str:
+    """The first word of a call's name, which says what it does: `create` of `create_order(...)`, of
+    `orders.createOrder(...)`; "" for a call with no name."""
+    return (words(call_name(call)) or ("",))[0]
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from ..vocabulary import words
 from .lazy import cst
-from .model import call_name, dotted
+from .handlers import NAME_PREFIXES
+from .model import call_name, call_verb, dotted
 from .walk import calls_in, nodes_in
 
 # Calls that look one existing thing up by what the route names.
@@ -33,7 +34,6 @@ LOOKUP_VERBS = frozenset("get find filter fetch load lookup select query validat
 # Calls that move money: a transition only when the addressed thing does it to itself, with nothing passed.
 MONEY_VERBS = frozenset("""pay capture refund confirm transfer withdraw payout disburse process settle void
     reverse authorize authorise""".split())
-NAME_PREFIXES = frozenset("api do handle on async".split())
 REQUEST_DATA = frozenset("data POST json body form get_json FILES".split())
 HANDLER_PLUMBING = frozenset("self cls request req session db auth_subject user current_user pk id".split())
 
@@ -53,7 +53,7 @@ def transitions_addressed(handler, making_words: frozenset) -> bool:
         return False  # `add_order_note` of `/orders/{id}/notes`: a new thing under the addressed one
     body_names = _body_derived(function, _request_names(handler, path_parameters))
     for call in calls_in(function.body):
-        first = (words(call_name(call)) or ("",))[0]
+        first = call_verb(call)
         if first in NEW_THING_VERBS:
             return False  # `invoice.send()`, `create_payment(order=order)`: made again on every repeat
         passes_body = any(_root(arg.value) in body_names or _reads_request_data(arg.value) for arg in call.args)
